@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Every test, stopping at the first failure: formatting, lints (host and wasm32), host tests,
+# then the browser tests in headless Firefox and Chromium against the reference server on
+# ephemeral loopback ports, then page tests of the demo. The server is stopped even on failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all --check
+
+step "cargo clippy (host)"
+cargo clippy --workspace --all-targets -q -- -D warnings
+
+step "cargo clippy (wasm32-unknown-unknown)"
+cargo clippy -p universal-socket --all-targets --target wasm32-unknown-unknown -q -- -D warnings
+
+step "cargo test --workspace (host)"
+cargo test --workspace
+
+step "starting the reference server"
+# shellcheck source=scripts/start-server.sh
+source scripts/start-server.sh --static-dir www
+trap stop_server EXIT
+echo "server: $SERVER_HTTP"
+export UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP"
+
+for browser in firefox chrome; do
+  step "browser tests in headless $browser"
+  wasm-pack --quiet test --headless "--$browser" -- --test browser
+done
+
+step "demo page tests (puppeteer, Firefox and Chromium)"
+bash scripts/build-pkg.sh
+UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP" node --test tests/page/*.test.mjs
+
+stop_server
+echo
+echo "all tests passed"

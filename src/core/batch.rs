@@ -1,0 +1,275 @@
+//! Message batching (guide §7.2 `MessageBatcher`).
+//!
+//! Items are JSON texts. A batch is flushed when `max_messages` items are queued or
+//! `flush_interval_ms` after the *first* item of the batch was queued, whichever comes first
+//! (the guide arms its timer on the first item and never re-arms it for later ones). The output
+//! is exactly what the guide's `JSON.stringify(batch)` produces for already-serialised items:
+//!
+//! ```text
+//! {"type":"batch","messages":[<item>,<item>],"timestamp":<ms>}
+//! ```
+//!
+//! built by concatenation (no JSON library). Unlike the guide, a batch also respects `max_bytes`
+//! so that it never exceeds the transport's maximum message size: an item that would push the
+//! batch over the limit flushes the current batch first, and an item that cannot fit even alone
+//! is refused with an error (never silently dropped).
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use super::json_check::{validate_json, JsonError};
+
+const PREFIX: &str = "{\"type\":\"batch\",\"messages\":[";
+const MIDDLE: &str = "],\"timestamp\":";
+const SUFFIX: &str = "}";
+/// Digits of `u64::MAX`: sizes are computed for the widest possible timestamp so that the check
+/// made when an item is accepted still holds whenever the batch is emitted.
+const MAX_TIMESTAMP_DIGITS: usize = 20;
+/// Envelope bytes around the items, with the widest timestamp.
+pub const ENVELOPE_OVERHEAD: usize =
+    PREFIX.len() + MIDDLE.len() + MAX_TIMESTAMP_DIGITS + SUFFIX.len();
+
+/// Batching configuration; defaults are the guide's (`batchSize` 10, `flushInterval` 100).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchConfig {
+    /// Flush as soon as this many items are queued (0 is treated as 1).
+    pub max_messages: usize,
+    /// Flush this long after the first item of a batch was queued, ms.
+    pub flush_interval_ms: u64,
+    /// Largest emitted batch in bytes. The connection lowers it to its maximum message size.
+    pub max_bytes: usize,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        Self {
+            max_messages: 10,
+            flush_interval_ms: 100,
+            max_bytes: 16 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why an item was refused. The item is not queued; everything queued before is untouched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BatchError {
+    /// The item alone, wrapped in a batch envelope, exceeds `max_bytes`.
+    ItemTooLarge {
+        /// Item size in bytes.
+        size: usize,
+        /// Largest item that fits in a batch.
+        max: usize,
+    },
+    /// The item is not valid JSON and would corrupt the batch.
+    InvalidJson(JsonError),
+}
+
+impl fmt::Display for BatchError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BatchError::ItemTooLarge { size, max } => write!(
+                f,
+                "batch item of {size} bytes cannot fit in a batch (at most {max} bytes per item)"
+            ),
+            BatchError::InvalidJson(e) => write!(f, "batch item is not valid JSON: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for BatchError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            BatchError::InvalidJson(e) => Some(e),
+            BatchError::ItemTooLarge { .. } => None,
+        }
+    }
+}
+
+/// The batcher: `push` items, drive with `handle_timeout`, take output with `poll_batch`.
+#[derive(Debug)]
+pub struct Batcher {
+    config: BatchConfig,
+    items: Vec<String>,
+    items_bytes: usize,
+    deadline: Option<u64>,
+    ready: VecDeque<String>,
+}
+
+impl Batcher {
+    /// A batcher with `config`.
+    pub fn new(config: BatchConfig) -> Self {
+        Self {
+            config,
+            items: Vec::new(),
+            items_bytes: 0,
+            deadline: None,
+            ready: VecDeque::new(),
+        }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &BatchConfig {
+        &self.config
+    }
+
+    /// Largest single item accepted.
+    pub fn max_item_bytes(&self) -> usize {
+        self.config.max_bytes.saturating_sub(ENVELOPE_OVERHEAD)
+    }
+
+    fn batch_size(n: usize, items_bytes: usize) -> usize {
+        ENVELOPE_OVERHEAD
+            .saturating_add(items_bytes)
+            .saturating_add(n.saturating_sub(1))
+    }
+
+    /// Queues one JSON item at time `now`. May make batches ready (check
+    /// [`poll_batch`](Self::poll_batch)).
+    pub fn push(&mut self, now: u64, item: String) -> Result<(), BatchError> {
+        if Self::batch_size(1, item.len()) > self.config.max_bytes {
+            return Err(BatchError::ItemTooLarge {
+                size: item.len(),
+                max: self.max_item_bytes(),
+            });
+        }
+        validate_json(&item).map_err(BatchError::InvalidJson)?;
+        let n = self.items.len().saturating_add(1);
+        if !self.items.is_empty()
+            && Self::batch_size(n, self.items_bytes.saturating_add(item.len()))
+                > self.config.max_bytes
+        {
+            self.emit(now);
+        }
+        if self.items.is_empty() {
+            self.deadline = Some(now.saturating_add(self.config.flush_interval_ms));
+        }
+        self.items_bytes = self.items_bytes.saturating_add(item.len());
+        self.items.push(item);
+        if self.items.len() >= self.config.max_messages.max(1) {
+            self.emit(now);
+        }
+        Ok(())
+    }
+
+    /// Flushes the pending batch if its deadline has passed.
+    pub fn handle_timeout(&mut self, now: u64) {
+        if self.deadline.is_some_and(|d| d <= now) {
+            self.emit(now);
+        }
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must next be called.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        self.deadline
+    }
+
+    /// The next finished batch text.
+    pub fn poll_batch(&mut self) -> Option<String> {
+        self.ready.pop_front()
+    }
+
+    /// Emits the pending items now (used before a close, and before an unbatched message so that
+    /// order is kept). Nothing queued is dropped.
+    pub fn flush(&mut self, now: u64) {
+        self.emit(now);
+    }
+
+    /// Items waiting in the current (unfinished) batch.
+    pub fn pending_items(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when nothing is pending and no batch is waiting to be polled.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty() && self.ready.is_empty()
+    }
+
+    fn emit(&mut self, now: u64) {
+        self.deadline = None;
+        if self.items.is_empty() {
+            return;
+        }
+        let mut out = String::with_capacity(Self::batch_size(self.items.len(), self.items_bytes));
+        out.push_str(PREFIX);
+        for (i, item) in self.items.drain(..).enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&item);
+        }
+        out.push_str(MIDDLE);
+        out.push_str(&now.to_string());
+        out.push_str(SUFFIX);
+        self.items_bytes = 0;
+        self.ready.push_back(out);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flushes_at_max_messages() {
+        let mut b = Batcher::new(BatchConfig {
+            max_messages: 3,
+            ..BatchConfig::default()
+        });
+        b.push(0, "1".into()).unwrap();
+        b.push(1, "{\"a\":2}".into()).unwrap();
+        assert_eq!(b.poll_batch(), None);
+        b.push(2, "\"x\"".into()).unwrap();
+        assert_eq!(
+            b.poll_batch().unwrap(),
+            "{\"type\":\"batch\",\"messages\":[1,{\"a\":2},\"x\"],\"timestamp\":2}"
+        );
+        assert_eq!(b.poll_timeout(), None);
+    }
+
+    #[test]
+    fn timer_starts_at_first_item() {
+        let mut b = Batcher::new(BatchConfig::default());
+        b.push(1000, "1".into()).unwrap();
+        b.push(1090, "2".into()).unwrap();
+        assert_eq!(b.poll_timeout(), Some(1100));
+        b.handle_timeout(1099);
+        assert_eq!(b.poll_batch(), None);
+        b.handle_timeout(1100);
+        assert_eq!(
+            b.poll_batch().unwrap(),
+            "{\"type\":\"batch\",\"messages\":[1,2],\"timestamp\":1100}"
+        );
+        assert!(b.is_empty());
+    }
+
+    #[test]
+    fn respects_max_bytes() {
+        let max = ENVELOPE_OVERHEAD + 7;
+        let mut b = Batcher::new(BatchConfig {
+            max_bytes: max,
+            ..BatchConfig::default()
+        });
+        b.push(0, "123".into()).unwrap();
+        b.push(0, "456".into()).unwrap(); // 3 + 1 + 3 = 7: fits
+        b.push(0, "7".into()).unwrap(); // would be 9: flush first
+        let first = b.poll_batch().unwrap();
+        assert!(first.len() <= max);
+        assert!(first.contains("[123,456]"));
+        assert_eq!(
+            b.push(0, "12345678".into()),
+            Err(BatchError::ItemTooLarge { size: 8, max: 7 })
+        );
+        b.flush(5);
+        assert!(b.poll_batch().unwrap().contains("[7]"));
+    }
+
+    #[test]
+    fn invalid_json_refused() {
+        let mut b = Batcher::new(BatchConfig::default());
+        assert!(matches!(
+            b.push(0, "{".into()),
+            Err(BatchError::InvalidJson(_))
+        ));
+        assert!(b.is_empty());
+    }
+}

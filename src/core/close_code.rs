@@ -1,0 +1,55 @@
+//! Close codes and the validation of an application's `close(code, reason)`.
+
+use super::error::CoreError;
+
+/// Normal closure.
+pub const NORMAL: u16 = 1000;
+/// The connection dropped without a close frame (never sent, only reported).
+pub const ABNORMAL: u16 = 1006;
+/// The peer violated the protocol (unknown frame kind, malformed frame).
+pub const PROTOCOL_ERROR: u16 = 1002;
+/// Invalid data (a text frame that is not UTF-8), as in RFC 6455.
+pub const INVALID_DATA: u16 = 1007;
+/// A message exceeded the receiver's maximum size.
+pub const MESSAGE_TOO_BIG: u16 = 1009;
+/// Sent by the client when the heartbeat saw no pong in time (application range, so a
+/// `WebSocket.close()` accepts it).
+pub const HEARTBEAT_TIMEOUT: u16 = 4000;
+/// Sent by the client when abandoning a transport that did not open within the connect timeout.
+pub const CONNECT_TIMEOUT: u16 = 4001;
+/// Longest close reason in UTF-8 bytes (RFC 6455: 125-byte control frame payload minus the code).
+pub const MAX_REASON_BYTES: usize = 123;
+
+/// Checks what the application passes to `close`: the same rules as `WebSocket.close()` (code
+/// 1000 or 3000–4999, reason at most 123 UTF-8 bytes), applied up front so that every transport
+/// behaves like WebSocket, including those that would not have complained.
+pub fn validate_close(code: u16, reason: &str) -> Result<(), CoreError> {
+    if code != NORMAL && !(3000..=4999).contains(&code) {
+        return Err(CoreError::InvalidCloseCode(code));
+    }
+    if reason.len() > MAX_REASON_BYTES {
+        return Err(CoreError::CloseReasonTooLong { len: reason.len() });
+    }
+    Ok(())
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_reasons() {
+        assert!(validate_close(1000, "").is_ok());
+        assert!(validate_close(3000, "x").is_ok());
+        assert!(validate_close(4999, &"a".repeat(123)).is_ok());
+        for bad in [0, 999, 1001, 1005, 1006, 2999, 5000, u16::MAX] {
+            assert_eq!(validate_close(bad, ""), Err(CoreError::InvalidCloseCode(bad)));
+        }
+        // 41 three-byte characters = 123 bytes is fine; one more byte is not.
+        assert!(validate_close(1000, &"€".repeat(41)).is_ok());
+        assert_eq!(
+            validate_close(1000, &format!("{}a", "€".repeat(41))),
+            Err(CoreError::CloseReasonTooLong { len: 124 })
+        );
+    }
+}

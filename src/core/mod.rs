@@ -1,0 +1,50 @@
+//! The sans-IO core: protocol logic with no web imports.
+//!
+//! Everything here is plain Rust on `std` alone so that it can be tested natively with a simulated
+//! clock, and so that the wasm binary stays small. Nothing in this module reads a clock, draws
+//! entropy or touches I/O: time arrives as `u64` milliseconds in every `handle_*` call, randomness
+//! comes from a PRNG seeded by the caller, and outputs are pulled with `poll_*` methods (the
+//! quinn-proto style). The browser adapters in `crate::web` only move bytes and timers.
+//!
+//! Untrusted input (bytes from the network) never panics: decoders return typed errors. The lint
+//! attributes below make the compiler hold us to that outside of tests.
+
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing
+    )
+)]
+#![forbid(unsafe_code)]
+
+pub mod backoff;
+pub mod batch;
+pub mod close_code;
+pub mod codec;
+pub mod connection;
+pub mod error;
+pub mod fallback;
+pub mod frame;
+pub mod json_check;
+pub mod payload;
+pub mod queue;
+pub mod rng;
+pub mod transport_kind;
+
+pub use backoff::BackoffConfig;
+pub use batch::{BatchConfig, BatchError, Batcher};
+pub use codec::{decode_message, encode_message, CodecError, CodecLimits, DecodedMessage};
+pub use connection::{
+    Action, Connection, ConnectionConfig, Event, HeartbeatConfig, State, Stats,
+};
+pub use error::CoreError;
+pub use fallback::FallbackPlan;
+pub use frame::{encode_frame, Frame, FrameDecoder, FrameError};
+pub use json_check::{validate_json, JsonError};
+pub use payload::Payload;
+pub use queue::{OverflowPolicy, QueueConfig, QueueError, SendQueue};
+pub use rng::SplitMix64;
+pub use transport_kind::{TransportKind, TransportSet};

@@ -1,0 +1,32 @@
+//! The one message type that crosses every layer.
+
+/// A message as the application sees it: text stays text and binary stays binary on every
+/// transport (PROTOCOL.md §1), so the distinction is kept in the type rather than in a flag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Payload {
+    /// A UTF-8 text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+}
+
+impl Payload {
+    /// Size on the wire in bytes (UTF-8 bytes for text). Limits are expressed in bytes because
+    /// transports limit bytes, not characters.
+    pub fn len(&self) -> usize {
+        match self {
+            Payload::Text(s) => s.len(),
+            Payload::Binary(b) => b.len(),
+        }
+    }
+
+    /// True when the message carries no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True for text messages.
+    pub fn is_text(&self) -> bool {
+        matches!(self, Payload::Text(_))
+    }
+}

@@ -1,0 +1,221 @@
+//! The send queue (guide §7.1 `messageQueue`): messages sent while not open wait here and are
+//! flushed in order on open.
+//!
+//! Unlike the guide's unbounded array, the queue is bounded (a client offline for an hour must not
+//! eat the tab's memory), and overflow is never silent: either the new message is refused with
+//! an error ([`OverflowPolicy::Reject`]) or the oldest messages make room and the caller is told
+//! how many were dropped ([`OverflowPolicy::DropOldest`]).
+
+use std::collections::VecDeque;
+use std::fmt;
+
+use super::payload::Payload;
+
+/// What to do when a message does not fit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OverflowPolicy {
+    /// Refuse the new message; the queue is unchanged.
+    #[default]
+    Reject,
+    /// Drop the oldest messages until the new one fits, and report how many.
+    DropOldest,
+}
+
+/// Queue bounds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// Most messages held (default 1000).
+    pub max_messages: usize,
+    /// Most payload bytes held (default 16 MiB).
+    pub max_bytes: usize,
+    /// Overflow behaviour (default [`OverflowPolicy::Reject`]).
+    pub overflow: OverflowPolicy,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            max_messages: 1000,
+            max_bytes: 16 * 1024 * 1024,
+            overflow: OverflowPolicy::Reject,
+        }
+    }
+}
+
+/// Why a message was not queued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QueueError {
+    /// The queue is full ([`OverflowPolicy::Reject`]).
+    Full {
+        /// Messages queued.
+        messages: usize,
+        /// Bytes queued.
+        bytes: usize,
+    },
+    /// The message alone is larger than `max_bytes` (or `max_messages` is 0): it can never fit.
+    TooLarge {
+        /// Message size.
+        size: usize,
+        /// Queue byte limit.
+        max_bytes: usize,
+    },
+}
+
+impl fmt::Display for QueueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            QueueError::Full { messages, bytes } => write!(
+                f,
+                "send queue is full ({messages} messages, {bytes} bytes); message not queued"
+            ),
+            QueueError::TooLarge { size, max_bytes } => write!(
+                f,
+                "message of {size} bytes can never fit the send queue limit of {max_bytes} bytes"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for QueueError {}
+
+/// A bounded FIFO of payloads.
+#[derive(Debug, Default)]
+pub struct SendQueue {
+    config: QueueConfig,
+    items: VecDeque<Payload>,
+    bytes: usize,
+}
+
+impl SendQueue {
+    /// An empty queue with `config`.
+    pub fn new(config: QueueConfig) -> Self {
+        Self {
+            config,
+            items: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+
+    /// Appends `payload`. Returns how many old messages were dropped to make room (always 0 with
+    /// [`OverflowPolicy::Reject`]).
+    pub fn push(&mut self, payload: Payload) -> Result<usize, QueueError> {
+        let size = payload.len();
+        if size > self.config.max_bytes || self.config.max_messages == 0 {
+            return Err(QueueError::TooLarge {
+                size,
+                max_bytes: self.config.max_bytes,
+            });
+        }
+        let fits = |q: &Self| {
+            q.items.len() < q.config.max_messages
+                && q.bytes.saturating_add(size) <= q.config.max_bytes
+        };
+        let mut dropped = 0;
+        if !fits(self) {
+            match self.config.overflow {
+                OverflowPolicy::Reject => {
+                    return Err(QueueError::Full {
+                        messages: self.items.len(),
+                        bytes: self.bytes,
+                    })
+                }
+                OverflowPolicy::DropOldest => {
+                    while !fits(self) {
+                        let Some(old) = self.items.pop_front() else {
+                            break;
+                        };
+                        self.bytes = self.bytes.saturating_sub(old.len());
+                        dropped += 1;
+                    }
+                }
+            }
+        }
+        self.push_unbounded(payload);
+        Ok(dropped)
+    }
+
+    /// Appends ignoring the bounds. Only for data the connection had already accepted and must
+    /// not lose (a half-built batch when the link drops); the bounds catch up on the next push.
+    pub fn push_unbounded(&mut self, payload: Payload) {
+        self.bytes = self.bytes.saturating_add(payload.len());
+        self.items.push_back(payload);
+    }
+
+    /// Removes and returns the oldest message.
+    pub fn pop(&mut self) -> Option<Payload> {
+        let p = self.items.pop_front()?;
+        self.bytes = self.bytes.saturating_sub(p.len());
+        Some(p)
+    }
+
+    /// Removes everything, oldest first.
+    pub fn drain_all(&mut self) -> Vec<Payload> {
+        self.bytes = 0;
+        self.items.drain(..).collect()
+    }
+
+    /// Messages queued.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Payload bytes queued.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Payload {
+        Payload::Text(s.into())
+    }
+
+    #[test]
+    fn reject_keeps_everything() {
+        let mut q = SendQueue::new(QueueConfig {
+            max_messages: 2,
+            max_bytes: 100,
+            overflow: OverflowPolicy::Reject,
+        });
+        assert_eq!(q.push(t("a")), Ok(0));
+        assert_eq!(q.push(t("b")), Ok(0));
+        assert_eq!(
+            q.push(t("c")),
+            Err(QueueError::Full {
+                messages: 2,
+                bytes: 2
+            })
+        );
+        assert_eq!(q.drain_all(), vec![t("a"), t("b")]);
+    }
+
+    #[test]
+    fn drop_oldest_reports() {
+        let mut q = SendQueue::new(QueueConfig {
+            max_messages: 10,
+            max_bytes: 5,
+            overflow: OverflowPolicy::DropOldest,
+        });
+        q.push(t("aa")).unwrap();
+        q.push(Payload::Binary(vec![1, 2])).unwrap();
+        assert_eq!(q.push(t("cccc")), Ok(2));
+        assert_eq!(q.bytes(), 4);
+        assert_eq!(q.pop(), Some(t("cccc")));
+        assert_eq!(
+            q.push(t("123456")),
+            Err(QueueError::TooLarge {
+                size: 6,
+                max_bytes: 5
+            })
+        );
+        assert!(q.is_empty());
+    }
+}

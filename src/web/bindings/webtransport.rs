@@ -1,0 +1,61 @@
+//! Minimal bindings to the WebTransport API (W3C WebTransport, as shipped in Firefox and Chromium).
+
+use js_sys::{Object, Promise};
+use wasm_bindgen::prelude::*;
+use web_sys::{ReadableStream, WritableStream};
+
+#[wasm_bindgen]
+extern "C" {
+    /// A WebTransport session over HTTP/3.
+    #[derive(Debug, Clone)]
+    pub type WebTransport;
+
+    /// `new WebTransport(url, options)`; throws on an invalid URL or options.
+    #[wasm_bindgen(constructor, catch)]
+    pub fn new_with_options(url: &str, options: &Object) -> Result<WebTransport, JsValue>;
+
+    /// Resolves when the session is established, rejects when it cannot be.
+    #[wasm_bindgen(method, getter)]
+    pub fn ready(this: &WebTransport) -> Promise;
+
+    /// Resolves with `{ closeCode, reason }` when the session ends.
+    #[wasm_bindgen(method, getter)]
+    pub fn closed(this: &WebTransport) -> Promise;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn datagrams(this: &WebTransport) -> WebTransportDatagramDuplexStream;
+
+    /// Resolves with a [`WebTransportBidirectionalStream`].
+    #[wasm_bindgen(method, js_name = createBidirectionalStream)]
+    pub fn create_bidirectional_stream(this: &WebTransport) -> Promise;
+
+    /// Resolves with a `WritableStream` (a unidirectional stream to the server).
+    #[wasm_bindgen(method, js_name = createUnidirectionalStream)]
+    pub fn create_unidirectional_stream(this: &WebTransport) -> Promise;
+
+    /// A `ReadableStream` of `ReadableStream`s the server opened.
+    #[wasm_bindgen(method, getter, js_name = incomingUnidirectionalStreams)]
+    pub fn incoming_unidirectional_streams(this: &WebTransport) -> ReadableStream;
+
+    /// `close({ closeCode, reason })`.
+    #[wasm_bindgen(method, catch)]
+    pub fn close(this: &WebTransport, info: &Object) -> Result<(), JsValue>;
+
+    #[derive(Debug, Clone)]
+    pub type WebTransportDatagramDuplexStream;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn readable(this: &WebTransportDatagramDuplexStream) -> ReadableStream;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn writable(this: &WebTransportDatagramDuplexStream) -> WritableStream;
+
+    #[derive(Debug, Clone)]
+    pub type WebTransportBidirectionalStream;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn readable(this: &WebTransportBidirectionalStream) -> ReadableStream;
+
+    #[wasm_bindgen(method, getter)]
+    pub fn writable(this: &WebTransportBidirectionalStream) -> WritableStream;
+}

@@ -1,0 +1,72 @@
+//! Feature detection without side effects.
+//!
+//! The guide's `detectWebSocketFeatures()` opens `new WebSocket('ws://test')` to look for
+//! `binaryType` and `extensions`; that costs a DNS lookup and a failed connection (and an error in
+//! the console) on every page load. Every answer here comes from the global object and from
+//! `WebSocket.prototype`, so nothing is opened.
+
+use js_sys::{Object, Reflect};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+/// What the running browser offers, for choosing transports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Features {
+    pub web_socket: bool,
+    pub web_socket_stream: bool,
+    pub web_transport: bool,
+    pub event_source: bool,
+    pub fetch: bool,
+    /// `WebSocket.prototype` has `binaryType` (settable to "arraybuffer").
+    pub binary_type: bool,
+    /// `WebSocket.prototype` has `extensions`.
+    pub extensions: bool,
+}
+
+#[wasm_bindgen(typescript_custom_section)]
+const FEATURES_TS: &'static str = r#"
+/** What the running browser offers; found without opening any connection. */
+export interface Features {
+  webSocket: boolean;
+  webSocketStream: boolean;
+  webTransport: boolean;
+  eventSource: boolean;
+  fetch: boolean;
+  binaryType: boolean;
+  extensions: boolean;
+}
+"#;
+
+fn has(target: &JsValue, name: &str) -> bool {
+    Reflect::has(target, &JsValue::from_str(name)).unwrap_or(false)
+}
+
+/// Detects the browser's real-time features from the global scope (window or worker).
+pub fn features() -> Features {
+    let global: JsValue = js_sys::global().into();
+    let web_socket = has(&global, "WebSocket");
+    let prototype = if web_socket {
+        Reflect::get(&global, &"WebSocket".into())
+            .and_then(|ctor| Reflect::get(&ctor, &"prototype".into()))
+            .unwrap_or(JsValue::UNDEFINED)
+    } else {
+        JsValue::UNDEFINED
+    };
+    let proto_has = |name: &str| prototype.is_object() && has(&prototype, name);
+    Features {
+        web_socket,
+        web_socket_stream: has(&global, "WebSocketStream"),
+        web_transport: has(&global, "WebTransport"),
+        event_source: has(&global, "EventSource"),
+        fetch: has(&global, "fetch"),
+        binary_type: proto_has("binaryType"),
+        extensions: proto_has("extensions"),
+    }
+}
+
+/// `detectFeatures()` for JS: a plain object, see the `Features` interface.
+#[wasm_bindgen(js_name = detectFeatures, unchecked_return_type = "Features")]
+pub fn detect_features() -> JsValue {
+    serde_wasm_bindgen::to_value(&features()).unwrap_or_else(|_| Object::new().into())
+}

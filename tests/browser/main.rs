@@ -1,0 +1,13 @@
+//! Browser tests: run by `wasm-pack test --headless --firefox|--chrome -- --test browser` against
+//! the reference server that `scripts/test-all.sh` starts on loopback (its URL is baked in at
+//! compile time as `UNIVERSAL_SOCKET_TEST_SERVER`).
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen_test::wasm_bindgen_test_configure;
+wasm_bindgen_test_configure!(run_in_browser);
+
+mod event_source;
+mod features;
+mod support;
+mod websocket_echo;
+mod webtransport;

@@ -1,0 +1,430 @@
+//! HTTP transports: Server-Sent Events (`/sse/...`) and long polling (`/poll/...`).
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::time::Instant;
+
+use crate::hub::{lock, session_id, CloseKind, Conn, ConnRx, Hub, Msg, Next, Out, Service, Transport};
+use crate::App;
+
+/// Idle time after which a long-polling session expires.
+pub const SESSION_IDLE: Duration = Duration::from_secs(30);
+/// Default and maximum `wait` of a poll.
+pub const DEFAULT_WAIT_MS: u64 = 25_000;
+pub const MAX_WAIT_MS: u64 = 120_000;
+/// SSE comment sent when the stream has been quiet this long.
+pub const SSE_KEEPALIVE: Duration = Duration::from_secs(15);
+
+pub struct HttpSession {
+    pub conn: Arc<Conn>,
+    /// Long polling: the outbound queue, taken by one poll at a time.
+    rx: tokio::sync::Mutex<Option<ConnRx>>,
+    /// Serialises upstream messages of one session.
+    order: tokio::sync::Mutex<()>,
+    last_seen: Mutex<Instant>,
+    polling: std::sync::atomic::AtomicUsize,
+}
+
+#[derive(Default)]
+pub struct Sessions(Mutex<HashMap<String, Arc<HttpSession>>>);
+
+impl Sessions {
+    fn get(&self, id: &str, transport: Transport, service: Service) -> Option<Arc<HttpSession>> {
+        let s = lock(&self.0).get(id).cloned()?;
+        (s.conn.transport == transport && s.conn.service == service && !s.conn.is_closed())
+            .then_some(s)
+    }
+
+    fn insert(&self, id: String, s: Arc<HttpSession>) {
+        lock(&self.0).insert(id, s);
+    }
+
+    fn remove(&self, id: &str) {
+        lock(&self.0).remove(id);
+    }
+
+    /// Forget sessions whose connection is closed; expire idle polling sessions.
+    pub fn sweep(&self, hub: &Arc<Hub>) {
+        let mut expired = Vec::new();
+        lock(&self.0).retain(|_, s| {
+            if s.conn.is_closed() {
+                return false;
+            }
+            let idle = lock(&s.last_seen).elapsed();
+            let polling = s.polling.load(std::sync::atomic::Ordering::SeqCst) > 0;
+            if s.conn.transport == Transport::LongPolling && !polling && idle > SESSION_IDLE {
+                expired.push(s.conn.clone());
+                return false;
+            }
+            true
+        });
+        for c in expired {
+            hub.close(&c, CloseKind::Server(1001, "session expired".into()));
+        }
+    }
+
+    /// `/control/drop`: forget every session.
+    pub fn clear(&self) {
+        lock(&self.0).clear();
+    }
+}
+
+fn parse_service(name: &str) -> Result<Service, Response> {
+    Service::from_name(name).ok_or_else(|| (StatusCode::NOT_FOUND, "unknown service").into_response())
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "unknown session").into_response()
+}
+
+/// Read one upstream message: `application/octet-stream` = binary, anything else = UTF-8 text.
+async fn read_message(hub: &Hub, headers: &HeaderMap, body: Body) -> Result<Msg, Response> {
+    let too_big = || (StatusCode::PAYLOAD_TOO_LARGE, "message too big").into_response();
+    if let Some(len) = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+    {
+        if len > hub.max_payload as u64 {
+            return Err(too_big());
+        }
+    }
+    let bytes = axum::body::to_bytes(body, hub.max_payload)
+        .await
+        .map_err(|_| too_big())?;
+    let binary = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.trim().to_ascii_lowercase().starts_with("application/octet-stream"))
+        .unwrap_or(false);
+    if binary {
+        Ok(Msg::Binary(bytes))
+    } else {
+        String::from_utf8(bytes.to_vec())
+            .map(Msg::Text)
+            .map_err(|_| (StatusCode::BAD_REQUEST, "text message is not UTF-8").into_response())
+    }
+}
+
+async fn upstream(app: &App, transport: Transport, service: &str, session: &str, headers: HeaderMap, body: Body) -> Response {
+    let service = match parse_service(service) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(s) = app.sessions.get(session, transport, service) else {
+        return not_found();
+    };
+    *lock(&s.last_seen) = Instant::now();
+    let msg = match read_message(&app.hub, &headers, body).await {
+        Ok(m) => m,
+        Err(r) => return r,
+    };
+    let _order = s.order.lock().await;
+    if s.conn.is_closed() {
+        return not_found();
+    }
+    app.hub.inbound(&s.conn, msg);
+    StatusCode::NO_CONTENT.into_response()
+}
+
+#[derive(Deserialize, Default)]
+struct CloseBody {
+    code: Option<u16>,
+    reason: Option<String>,
+}
+
+async fn client_close(app: &App, transport: Transport, service: &str, session: &str, body: Bytes) -> Response {
+    let service = match parse_service(service) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(s) = app.sessions.get(session, transport, service) else {
+        return not_found();
+    };
+    let cb: CloseBody = serde_json::from_slice(&body).unwrap_or_default();
+    let code = cb.code.unwrap_or(1000);
+    let reason = cb.reason.unwrap_or_default();
+    let _order = s.order.lock().await;
+    app.hub.close(&s.conn, CloseKind::Client(code, reason));
+    if transport == Transport::LongPolling {
+        // A poll in flight returns the close entry; later polls get 404.
+        app.sessions.remove(session);
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+// ---------------------------------------------------------------- SSE
+
+/// Format one SSE event. `data` is split into lines (CR LF, CR and LF all end a line).
+pub fn sse_event(event: Option<&str>, data: &str) -> String {
+    let mut out = String::with_capacity(data.len() + 16);
+    if let Some(e) = event {
+        out.push_str("event: ");
+        out.push_str(e);
+        out.push('\n');
+    }
+    for line in data.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+        out.push_str("data: ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push('\n');
+    out
+}
+
+/// Ends the connection when the SSE response body is dropped (client went away).
+struct SseGuard {
+    hub: Arc<Hub>,
+    conn: Arc<Conn>,
+}
+
+impl Drop for SseGuard {
+    fn drop(&mut self) {
+        self.hub.close(&self.conn, CloseKind::Abrupt);
+    }
+}
+
+struct SseState {
+    rx: ConnRx,
+    guard: SseGuard,
+    first: Option<String>,
+    done: bool,
+}
+
+pub async fn sse_open(State(app): State<App>, Path(service): Path<String>) -> Response {
+    let service = match parse_service(&service) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = app.hub.admit(Transport::Sse) {
+        return crate::refused(r);
+    }
+    let (conn, rx) = app.hub.open(Transport::Sse, service);
+    let id = session_id();
+    app.sessions.insert(
+        id.clone(),
+        Arc::new(HttpSession {
+            conn: conn.clone(),
+            rx: tokio::sync::Mutex::new(None),
+            order: tokio::sync::Mutex::new(()),
+            last_seen: Mutex::new(Instant::now()),
+            polling: 0.into(),
+        }),
+    );
+    let state = SseState {
+        rx,
+        guard: SseGuard {
+            hub: app.hub.clone(),
+            conn,
+        },
+        first: Some(sse_event(Some("open"), &json!({"session": id}).to_string())),
+        done: false,
+    };
+    let stream = futures_util::stream::unfold(state, |mut st| async move {
+        if st.done {
+            return None;
+        }
+        if let Some(first) = st.first.take() {
+            return Some((Ok::<_, Infallible>(first), st));
+        }
+        let chunk = match tokio::time::timeout(SSE_KEEPALIVE, st.rx.next()).await {
+            Err(_) => ": keepalive\n\n".to_string(),
+            Ok(Next::Out(Out::Msg(Msg::Text(t)))) => sse_event(None, &t),
+            Ok(Next::Out(Out::Msg(Msg::Binary(b)))) => sse_event(
+                Some("binary"),
+                &base64::engine::general_purpose::STANDARD.encode(&b),
+            ),
+            Ok(Next::Out(Out::Close(code, reason))) => {
+                st.done = true;
+                st.guard.hub.close(&st.guard.conn, CloseKind::Abrupt);
+                sse_event(
+                    Some("close"),
+                    &json!({"code": code, "reason": reason}).to_string(),
+                )
+            }
+            Ok(Next::Killed) => return None,
+        };
+        Some((Ok(chunk), st))
+    });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .header(header::CACHE_CONTROL, "no-cache, no-transform")
+        .header("x-accel-buffering", "no")
+        .body(Body::from_stream(stream))
+        .expect("response")
+}
+
+pub async fn sse_send(
+    State(app): State<App>,
+    Path((service, session)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    upstream(&app, Transport::Sse, &service, &session, headers, body).await
+}
+
+pub async fn sse_close(
+    State(app): State<App>,
+    Path((service, session)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    client_close(&app, Transport::Sse, &service, &session, body).await
+}
+
+// ---------------------------------------------------------------- long polling
+
+pub async fn poll_open(State(app): State<App>, Path(service): Path<String>) -> Response {
+    let service = match parse_service(&service) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    if let Err(r) = app.hub.admit(Transport::LongPolling) {
+        return crate::refused(r);
+    }
+    let (conn, rx) = app.hub.open(Transport::LongPolling, service);
+    let id = session_id();
+    app.sessions.insert(
+        id.clone(),
+        Arc::new(HttpSession {
+            conn,
+            rx: tokio::sync::Mutex::new(Some(rx)),
+            order: tokio::sync::Mutex::new(()),
+            last_seen: Mutex::new(Instant::now()),
+            polling: 0.into(),
+        }),
+    );
+    axum::Json(json!({"session": id})).into_response()
+}
+
+#[derive(Deserialize)]
+pub struct PollQuery {
+    wait: Option<u64>,
+}
+
+fn out_json(out: Out) -> serde_json::Value {
+    match out {
+        Out::Msg(Msg::Text(t)) => json!({"text": t}),
+        Out::Msg(Msg::Binary(b)) => {
+            json!({"binary": base64::engine::general_purpose::STANDARD.encode(&b)})
+        }
+        Out::Close(code, reason) => json!({"close": {"code": code, "reason": reason}}),
+    }
+}
+
+struct PollingGuard<'a>(&'a HttpSession);
+
+impl<'a> PollingGuard<'a> {
+    fn new(s: &'a HttpSession) -> Self {
+        s.polling.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        *lock(&s.last_seen) = Instant::now();
+        PollingGuard(s)
+    }
+}
+
+impl Drop for PollingGuard<'_> {
+    fn drop(&mut self) {
+        *lock(&self.0.last_seen) = Instant::now();
+        self.0.polling.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+pub async fn poll_get(
+    State(app): State<App>,
+    Path((service, session)): Path<(String, String)>,
+    Query(q): Query<PollQuery>,
+) -> Response {
+    let service = match parse_service(&service) {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    // A session closed by the client is still found here while its close is undelivered.
+    let Some(s) = lock(&app.sessions.0).get(&session).cloned() else {
+        return not_found();
+    };
+    if s.conn.transport != Transport::LongPolling || s.conn.service != service {
+        return not_found();
+    }
+    let _polling = PollingGuard::new(&s);
+    let wait = Duration::from_millis(q.wait.unwrap_or(DEFAULT_WAIT_MS).min(MAX_WAIT_MS));
+    let deadline = Instant::now() + wait;
+    let mut guard = match tokio::time::timeout_at(deadline, s.rx.lock()).await {
+        Ok(g) => g,
+        Err(_) => return axum::Json(json!([])).into_response(),
+    };
+    let Some(rx) = guard.as_mut() else {
+        return not_found();
+    };
+    let mut items = Vec::new();
+    let mut ended = false;
+    let mut killed = false;
+    match tokio::time::timeout_at(deadline, rx.next()).await {
+        Err(_) => {}
+        Ok(Next::Killed) => killed = true,
+        Ok(Next::Out(out)) => {
+            ended = matches!(out, Out::Close(..));
+            items.push(out_json(out));
+            while !ended {
+                match rx.try_next() {
+                    Some(Next::Out(out)) => {
+                        ended = matches!(out, Out::Close(..));
+                        items.push(out_json(out));
+                    }
+                    Some(Next::Killed) => {
+                        killed = true;
+                        break;
+                    }
+                    None => break,
+                }
+            }
+        }
+    }
+    if killed || ended {
+        *guard = None;
+        app.sessions.remove(&session);
+    }
+    if killed {
+        return not_found();
+    }
+    axum::Json(serde_json::Value::Array(items)).into_response()
+}
+
+pub async fn poll_send(
+    State(app): State<App>,
+    Path((service, session)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    upstream(&app, Transport::LongPolling, &service, &session, headers, body).await
+}
+
+pub async fn poll_close(
+    State(app): State<App>,
+    Path((service, session)): Path<(String, String)>,
+    body: Bytes,
+) -> Response {
+    client_close(&app, Transport::LongPolling, &service, &session, body).await
+}
+
+pub async fn poll_delete(
+    State(app): State<App>,
+    Path((service, session)): Path<(String, String)>,
+) -> Response {
+    client_close(&app, Transport::LongPolling, &service, &session, Bytes::new()).await
+}
+
+pub async fn sse_delete(
+    State(app): State<App>,
+    Path((service, session)): Path<(String, String)>,
+) -> Response {
+    client_close(&app, Transport::Sse, &service, &session, Bytes::new()).await
+}

@@ -1,0 +1,127 @@
+//! WebSocket transport: `GET /ws/{service}`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::hub::{CloseKind, Hub, Msg, Next, Out, Service, Transport};
+use crate::App;
+
+/// Subprotocols the server knows, any of which it selects if the client offers it.
+pub const SUBPROTOCOLS: [&str; 3] = ["chat", "json", "binary"];
+
+/// The first protocol in the client's `Sec-WebSocket-Protocol` list (in the client's order)
+/// that the server supports; `None` if there is none.
+pub fn choose_subprotocol(headers: &HeaderMap) -> Option<&'static str> {
+    headers
+        .get_all("sec-websocket-protocol")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .find_map(|p| SUBPROTOCOLS.into_iter().find(|s| *s == p))
+}
+
+pub async fn handler(
+    State(app): State<App>,
+    Path(service): Path<String>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    let Some(service) = Service::from_name(&service) else {
+        return (StatusCode::NOT_FOUND, "unknown service").into_response();
+    };
+    if let Err(r) = app.hub.admit(Transport::WebSocket) {
+        return crate::refused(r);
+    }
+    let max = app.hub.max_payload;
+    let mut ws = ws.max_message_size(max).max_frame_size(max);
+    if let Some(p) = choose_subprotocol(&headers) {
+        ws = ws.protocols([p]);
+    }
+    let hub = app.hub.clone();
+    ws.on_upgrade(move |socket| run(hub, service, socket))
+        .into_response()
+}
+
+fn is_too_big(e: &axum::Error) -> bool {
+    let s = e.to_string().to_ascii_lowercase();
+    s.contains("too long") || s.contains("too big") || s.contains("space limit")
+}
+
+async fn run(hub: Arc<Hub>, service: Service, mut socket: WebSocket) {
+    let (conn, mut rx) = hub.open(Transport::WebSocket, service);
+    loop {
+        tokio::select! {
+            next = rx.next() => match next {
+                Next::Out(Out::Msg(Msg::Text(t))) => {
+                    if socket.send(Message::Text(t.into())).await.is_err() {
+                        hub.close(&conn, CloseKind::Abrupt);
+                        return;
+                    }
+                }
+                Next::Out(Out::Msg(Msg::Binary(b))) => {
+                    if socket.send(Message::Binary(b)).await.is_err() {
+                        hub.close(&conn, CloseKind::Abrupt);
+                        return;
+                    }
+                }
+                Next::Out(Out::Close(code, reason)) => {
+                    // Server-initiated close (or the echo of a client close, already handled).
+                    let frame = CloseFrame { code, reason: reason.into() };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    drain(&mut socket).await;
+                    return;
+                }
+                Next::Killed => {
+                    // `/control/drop`: abort without a close frame.
+                    hub.close(&conn, CloseKind::Abrupt);
+                    return;
+                }
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Text(t))) => hub.inbound(&conn, Msg::Text(t.to_string())),
+                Some(Ok(Message::Binary(b))) => hub.inbound(&conn, Msg::Binary(b)),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Close(frame))) => {
+                    let (code, reason) = frame
+                        .map(|f| (f.code, f.reason.to_string()))
+                        .unwrap_or((1005, String::new()));
+                    hub.close(&conn, CloseKind::Client(code, reason));
+                    // tungstenite queues the close reply; keep polling so it is flushed.
+                    drain(&mut socket).await;
+                    return;
+                }
+                Some(Err(e)) => {
+                    if is_too_big(&e) {
+                        let reason = "message too big".to_string();
+                        hub.close(&conn, CloseKind::Server(1009, reason.clone()));
+                        let frame = CloseFrame { code: 1009, reason: reason.into() };
+                        let _ = socket.send(Message::Close(Some(frame))).await;
+                        drain(&mut socket).await;
+                    } else {
+                        eprintln!("[ws] {}: {e}", conn.id);
+                        hub.close(&conn, CloseKind::Abrupt);
+                    }
+                    return;
+                }
+                None => {
+                    hub.close(&conn, CloseKind::Abrupt);
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// After a close was sent or received, poll until the peer finishes (bounded).
+async fn drain(socket: &mut WebSocket) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+        while let Some(Ok(_)) = socket.recv().await {}
+    })
+    .await;
+}
