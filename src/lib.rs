@@ -4,5 +4,6 @@
 //! passed in) and is tested natively; [`web`] holds the thin browser adapters and the JS-facing API.
 
 pub mod core;
+pub mod endpoints;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

@@ -43,7 +43,10 @@ mod tests {
         assert!(validate_close(3000, "x").is_ok());
         assert!(validate_close(4999, &"a".repeat(123)).is_ok());
         for bad in [0, 999, 1001, 1005, 1006, 2999, 5000, u16::MAX] {
-            assert_eq!(validate_close(bad, ""), Err(CoreError::InvalidCloseCode(bad)));
+            assert_eq!(
+                validate_close(bad, ""),
+                Err(CoreError::InvalidCloseCode(bad))
+            );
         }
         // 41 three-byte characters = 123 bytes is fine; one more byte is not.
         assert!(validate_close(1000, &"€".repeat(41)).is_ok());

@@ -195,16 +195,14 @@ pub fn decode_message<'a>(
             })
         }
     };
-    let type_name = std::str::from_utf8(strip_bom(type_bytes)).map_err(|e| {
-        CodecError::InvalidTypeUtf8 {
+    let type_name =
+        std::str::from_utf8(strip_bom(type_bytes)).map_err(|e| CodecError::InvalidTypeUtf8 {
             valid_up_to: e.valid_up_to(),
-        }
-    })?;
-    let data_json = std::str::from_utf8(strip_bom(data_bytes)).map_err(|e| {
-        CodecError::InvalidDataUtf8 {
+        })?;
+    let data_json =
+        std::str::from_utf8(strip_bom(data_bytes)).map_err(|e| CodecError::InvalidDataUtf8 {
             valid_up_to: e.valid_up_to(),
-        }
-    })?;
+        })?;
     validate_json(data_json).map_err(CodecError::InvalidJson)?;
     Ok(DecodedMessage {
         type_name,

@@ -116,7 +116,11 @@ impl FallbackPlan {
             self.better_failed_at = Some(now);
         }
         self.tried.insert(failed);
-        let next = self.order.iter().copied().find(|&k| !self.tried.contains(k))?;
+        let next = self
+            .order
+            .iter()
+            .copied()
+            .find(|&k| !self.tried.contains(k))?;
         self.tried.insert(next);
         Some(next)
     }

@@ -123,7 +123,9 @@ pub fn encode_frame(frame: &Frame) -> Result<Vec<u8>, FrameError> {
         }
         Frame::Close { code, reason } => (KIND_CLOSE, Some(*code), reason.as_bytes()),
     };
-    let payload_len = body.len().saturating_add(if code.is_some() { 2 } else { 0 });
+    let payload_len = body
+        .len()
+        .saturating_add(if code.is_some() { 2 } else { 0 });
     let len = u32::try_from(payload_len).map_err(|_| FrameError::TooLarge {
         len: payload_len as u64,
         max: u32::MAX as usize,
@@ -258,7 +260,7 @@ impl FrameDecoder {
                 }
             }
         };
-        self.start = self.start.saturating_add(HEADER_LEN + len);
+        self.start = self.start.saturating_add(HEADER_LEN.saturating_add(len));
         if self.start >= self.buf.len() {
             self.buf.clear();
             self.start = 0;

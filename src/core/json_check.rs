@@ -215,7 +215,11 @@ impl Validator<'_> {
                     match self.peek() {
                         Some(b',') => {
                             self.pos += 1;
-                            expect = if in_object { Expect::Key } else { Expect::Value };
+                            expect = if in_object {
+                                Expect::Key
+                            } else {
+                                Expect::Value
+                            };
                         }
                         Some(b'}') if in_object => {
                             self.pos += 1;
@@ -401,7 +405,10 @@ mod tests {
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
         assert_eq!(validate_json(&ok), Ok(()));
         let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
-        assert_eq!(validate_json(&deep).unwrap_err().kind, JsonErrorKind::TooDeep);
+        assert_eq!(
+            validate_json(&deep).unwrap_err().kind,
+            JsonErrorKind::TooDeep
+        );
         let mixed = "{\"a\":[".repeat(200) + &"]}".repeat(200);
         assert_eq!(validate_json(&mixed), Ok(()));
         let wrong = "{\"a\":[".repeat(200) + &"}]".repeat(200);

@@ -37,9 +37,7 @@ pub mod transport_kind;
 pub use backoff::BackoffConfig;
 pub use batch::{BatchConfig, BatchError, Batcher};
 pub use codec::{decode_message, encode_message, CodecError, CodecLimits, DecodedMessage};
-pub use connection::{
-    Action, Connection, ConnectionConfig, Event, HeartbeatConfig, State, Stats,
-};
+pub use connection::{Action, Connection, ConnectionConfig, Event, HeartbeatConfig, State, Stats};
 pub use error::CoreError;
 pub use fallback::FallbackPlan;
 pub use frame::{encode_frame, Frame, FrameDecoder, FrameError};

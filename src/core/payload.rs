@@ -30,3 +30,21 @@ impl Payload {
         matches!(self, Payload::Text(_))
     }
 }
+
+impl From<String> for Payload {
+    fn from(s: String) -> Self {
+        Payload::Text(s)
+    }
+}
+
+impl From<&str> for Payload {
+    fn from(s: &str) -> Self {
+        Payload::Text(s.to_owned())
+    }
+}
+
+impl From<Vec<u8>> for Payload {
+    fn from(b: Vec<u8>) -> Self {
+        Payload::Binary(b)
+    }
+}

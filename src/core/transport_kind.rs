@@ -119,7 +119,10 @@ mod tests {
             assert_eq!(TransportKind::parse(k.as_str()), Some(k));
             assert_eq!(k.to_string(), k.as_str());
         }
-        assert_eq!(TransportKind::parse("long-polling"), Some(TransportKind::LongPolling));
+        assert_eq!(
+            TransportKind::parse("long-polling"),
+            Some(TransportKind::LongPolling)
+        );
         assert_eq!(TransportKind::parse("WebSocket"), None);
         assert_eq!(TransportKind::parse(""), None);
     }
@@ -133,6 +136,8 @@ mod tests {
         s.remove(TransportKind::Sse);
         assert!(s.contains(TransportKind::WebSocket) && !s.contains(TransportKind::Sse));
         assert!(TransportSet::empty().is_empty());
-        assert!(TransportKind::ALL.iter().all(|k| TransportSet::all().contains(*k)));
+        assert!(TransportKind::ALL
+            .iter()
+            .all(|k| TransportSet::all().contains(*k)));
     }
 }

@@ -33,10 +33,14 @@ impl EventListener {
     ) -> Self {
         let callback = Closure::<dyn FnMut(Event)>::new(callback);
         // Fails only for a non-EventTarget, which the type rules out; a failure leaves nothing attached.
-        let _ = target
-            .add_event_listener_with_callback(event_type, callback.as_ref().unchecked_ref());
+        let _ =
+            target.add_event_listener_with_callback(event_type, callback.as_ref().unchecked_ref());
         LIVE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        EventListener { target: target.clone(), event_type, callback }
+        EventListener {
+            target: target.clone(),
+            event_type,
+            callback,
+        }
     }
 }
 

@@ -10,13 +10,25 @@ use wasm_bindgen_test::wasm_bindgen_test;
 fn detects_what_this_browser_has() {
     let found = features();
     // Both browsers under test have these.
-    assert!(found.web_socket && found.event_source && found.fetch, "{found:?}");
+    assert!(
+        found.web_socket && found.event_source && found.fetch,
+        "{found:?}"
+    );
     assert!(found.binary_type && found.extensions, "{found:?}");
-    assert!(found.web_transport, "Firefox ESR 153 and Chromium 156 both ship WebTransport: {found:?}");
+    assert!(
+        found.web_transport,
+        "Firefox ESR 153 and Chromium 156 both ship WebTransport: {found:?}"
+    );
     if is_firefox() {
-        assert!(!found.web_socket_stream, "Firefox ESR has no WebSocketStream: {found:?}");
+        assert!(
+            !found.web_socket_stream,
+            "Firefox ESR has no WebSocketStream: {found:?}"
+        );
     } else {
-        assert!(found.web_socket_stream, "Chromium has WebSocketStream: {found:?}");
+        assert!(
+            found.web_socket_stream,
+            "Chromium has WebSocketStream: {found:?}"
+        );
     }
 }
 
@@ -24,7 +36,11 @@ fn detects_what_this_browser_has() {
 fn js_object_matches_the_rust_answer() {
     let value = detect_features();
     let found = features();
-    let get = |key: &str| js_sys::Reflect::get(&value, &JsValue::from_str(key)).unwrap().as_bool();
+    let get = |key: &str| {
+        js_sys::Reflect::get(&value, &JsValue::from_str(key))
+            .unwrap()
+            .as_bool()
+    };
     assert_eq!(get("webSocket"), Some(found.web_socket));
     assert_eq!(get("webSocketStream"), Some(found.web_socket_stream));
     assert_eq!(get("webTransport"), Some(found.web_transport));

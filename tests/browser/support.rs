@@ -10,8 +10,9 @@ use web_sys::{Event, EventTarget};
 
 /// Base URL of the reference server, baked in by `scripts/test-all.sh`.
 pub fn server_base() -> &'static str {
-    option_env!("UNIVERSAL_SOCKET_TEST_SERVER")
-        .expect("UNIVERSAL_SOCKET_TEST_SERVER was not set at compile time: run the tests with `npm test`")
+    option_env!("UNIVERSAL_SOCKET_TEST_SERVER").expect(
+        "UNIVERSAL_SOCKET_TEST_SERVER was not set at compile time: run the tests with `npm test`",
+    )
 }
 
 /// `GET /config` of the reference server, as a JS object.
@@ -24,7 +25,9 @@ pub async fn server_config() -> JsValue {
         .dyn_into()
         .expect("a Response");
     assert!(response.ok(), "GET /config answered {}", response.status());
-    JsFuture::from(response.json().expect("json()")).await.expect("/config is JSON")
+    JsFuture::from(response.json().expect("json()"))
+        .await
+        .expect("/config is JSON")
 }
 
 /// Reads a string at a dotted path of a JS object, e.g. `get_str(&config, "ws.echo")`.
@@ -57,7 +60,10 @@ impl Events {
                 })
             })
             .collect();
-        Events { receiver, _listeners: listeners }
+        Events {
+            receiver,
+            _listeners: listeners,
+        }
     }
 
     /// The next event, or a panic naming `what` after `ms` milliseconds.
@@ -73,7 +79,11 @@ impl Events {
 }
 
 /// Awaits a JS promise with a deadline.
-pub async fn await_promise(promise: js_sys::Promise, what: &str, ms: u32) -> Result<JsValue, JsValue> {
+pub async fn await_promise(
+    promise: js_sys::Promise,
+    what: &str,
+    ms: u32,
+) -> Result<JsValue, JsValue> {
     let timeout = gloo_timers::future::TimeoutFuture::new(ms).fuse();
     let result = JsFuture::from(promise).fuse();
     futures::pin_mut!(timeout, result);

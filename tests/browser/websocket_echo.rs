@@ -23,7 +23,10 @@ async fn websocket_echoes_text_and_binary() {
     let bytes = [0u8, 1, 2, 254, 255];
     socket.send_with_u8_array(&bytes).unwrap();
     let echoed: MessageEvent = events.next("binary echo", 5000).await.dyn_into().unwrap();
-    let buffer: ArrayBuffer = echoed.data().dyn_into().expect("binary arrives as ArrayBuffer");
+    let buffer: ArrayBuffer = echoed
+        .data()
+        .dyn_into()
+        .expect("binary arrives as ArrayBuffer");
     assert_eq!(Uint8Array::new(&buffer).to_vec(), bytes);
 
     socket.close_with_code_and_reason(1000, "done").unwrap();

@@ -2,7 +2,9 @@
 
 use crate::support::{await_promise, get_str, server_config};
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use universal_socket::web::bindings::webtransport::{WebTransport, WebTransportBidirectionalStream};
+use universal_socket::web::bindings::webtransport::{
+    WebTransport, WebTransportBidirectionalStream,
+};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -23,7 +25,12 @@ async fn open(service: &str) -> WebTransport {
     Reflect::set(&entry, &"algorithm".into(), &"sha-256".into()).unwrap();
     Reflect::set(&entry, &"value".into(), &Uint8Array::from(hash.as_slice())).unwrap();
     let options = Object::new();
-    Reflect::set(&options, &"serverCertificateHashes".into(), &Array::of1(&entry)).unwrap();
+    Reflect::set(
+        &options,
+        &"serverCertificateHashes".into(),
+        &Array::of1(&entry),
+    )
+    .unwrap();
     let transport = WebTransport::new_with_options(&url, &options).expect("valid URL and options");
     await_promise(transport.ready(), "WebTransport ready", 8000)
         .await
@@ -32,8 +39,13 @@ async fn open(service: &str) -> WebTransport {
 }
 
 async fn read_chunk(reader: &ReadableStreamDefaultReader, what: &str) -> Vec<u8> {
-    let result = await_promise(reader.read(), what, 5000).await.expect("read");
-    let done = Reflect::get(&result, &"done".into()).unwrap().as_bool().unwrap_or(true);
+    let result = await_promise(reader.read(), what, 5000)
+        .await
+        .expect("read");
+    let done = Reflect::get(&result, &"done".into())
+        .unwrap()
+        .as_bool()
+        .unwrap_or(true);
     assert!(!done, "stream ended while waiting for {what}");
     Uint8Array::new(&Reflect::get(&result, &"value".into()).unwrap()).to_vec()
 }
@@ -48,10 +60,13 @@ async fn webtransport_echoes_a_datagram() {
     let payload = b"datagram!".to_vec();
     let mut echoed = None;
     for _ in 0..5 {
-        JsFuture::from(writer.write_with_chunk(&Uint8Array::from(payload.as_slice()))).await.unwrap();
+        JsFuture::from(writer.write_with_chunk(&Uint8Array::from(payload.as_slice())))
+            .await
+            .unwrap();
         let result = crate::support::await_promise(reader.read(), "datagram echo", 5000).await;
         if let Ok(result) = result {
-            echoed = Some(Uint8Array::new(&Reflect::get(&result, &"value".into()).unwrap()).to_vec());
+            echoed =
+                Some(Uint8Array::new(&Reflect::get(&result, &"value".into()).unwrap()).to_vec());
             break;
         }
     }
@@ -63,7 +78,10 @@ async fn webtransport_echoes_a_datagram() {
 async fn webtransport_echoes_a_stream_message() {
     let transport = open("echo").await;
     let stream: WebTransportBidirectionalStream =
-        JsFuture::from(transport.create_bidirectional_stream()).await.unwrap().unchecked_into();
+        JsFuture::from(transport.create_bidirectional_stream())
+            .await
+            .unwrap()
+            .unchecked_into();
     let writer: WritableStreamDefaultWriter = stream.writable().get_writer().unwrap();
     let reader: ReadableStreamDefaultReader = stream.readable().get_reader().unchecked_into();
 
@@ -72,7 +90,9 @@ async fn webtransport_echoes_a_stream_message() {
     let mut frame = vec![0u8];
     frame.extend_from_slice(&(text.len() as u32).to_be_bytes());
     frame.extend_from_slice(text.as_bytes());
-    JsFuture::from(writer.write_with_chunk(&Uint8Array::from(frame.as_slice()))).await.unwrap();
+    JsFuture::from(writer.write_with_chunk(&Uint8Array::from(frame.as_slice())))
+        .await
+        .unwrap();
 
     let mut received = Vec::new();
     while received.len() < frame.len() {

@@ -41,6 +41,18 @@ extern "C" {
     #[wasm_bindgen(method, catch)]
     pub fn close(this: &WebTransport, info: &Object) -> Result<(), JsValue>;
 
+    /// What `closed` resolves with after a clean session close.
+    #[derive(Debug, Clone)]
+    pub type WebTransportCloseInfo;
+
+    /// The application close code (a u32 on the wire; 0 when the peer gave none).
+    #[wasm_bindgen(method, getter, js_name = closeCode)]
+    pub fn close_code(this: &WebTransportCloseInfo) -> Option<u32>;
+
+    /// The close reason ("" when the peer gave none).
+    #[wasm_bindgen(method, getter)]
+    pub fn reason(this: &WebTransportCloseInfo) -> Option<String>;
+
     #[derive(Debug, Clone)]
     pub type WebTransportDatagramDuplexStream;
 

@@ -1,4 +1,5 @@
 //! HTTP transports: Server-Sent Events (`/sse/...`) and long polling (`/poll/...`).
+#![allow(clippy::result_large_err)] // axum handlers return `Response` as their error type
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -14,10 +15,12 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::time::Instant;
 
-use crate::hub::{lock, session_id, CloseKind, Conn, ConnRx, Hub, Msg, Next, Out, Service, Transport};
+use crate::hub::{
+    lock, session_id, CloseKind, Conn, ConnRx, Hub, Msg, Next, Out, Service, Transport,
+};
 use crate::App;
 
-/// Idle time after which a long-polling session expires.
+/// Default idle time after which a long-polling session expires.
 pub const SESSION_IDLE: Duration = Duration::from_secs(30);
 /// Default and maximum `wait` of a poll.
 pub const DEFAULT_WAIT_MS: u64 = 25_000;
@@ -35,10 +38,14 @@ pub struct HttpSession {
     polling: std::sync::atomic::AtomicUsize,
 }
 
-#[derive(Default)]
-pub struct Sessions(Mutex<HashMap<String, Arc<HttpSession>>>);
+pub struct Sessions(Mutex<HashMap<String, Arc<HttpSession>>>, Duration);
 
 impl Sessions {
+    /// Polling sessions expire after `idle` without a poll.
+    pub fn new(idle: Duration) -> Sessions {
+        Sessions(Mutex::new(HashMap::new()), idle)
+    }
+
     fn get(&self, id: &str, transport: Transport, service: Service) -> Option<Arc<HttpSession>> {
         let s = lock(&self.0).get(id).cloned()?;
         (s.conn.transport == transport && s.conn.service == service && !s.conn.is_closed())
@@ -62,7 +69,7 @@ impl Sessions {
             }
             let idle = lock(&s.last_seen).elapsed();
             let polling = s.polling.load(std::sync::atomic::Ordering::SeqCst) > 0;
-            if s.conn.transport == Transport::LongPolling && !polling && idle > SESSION_IDLE {
+            if s.conn.transport == Transport::LongPolling && !polling && idle > self.1 {
                 expired.push(s.conn.clone());
                 return false;
             }
@@ -80,7 +87,8 @@ impl Sessions {
 }
 
 fn parse_service(name: &str) -> Result<Service, Response> {
-    Service::from_name(name).ok_or_else(|| (StatusCode::NOT_FOUND, "unknown service").into_response())
+    Service::from_name(name)
+        .ok_or_else(|| (StatusCode::NOT_FOUND, "unknown service").into_response())
 }
 
 fn not_found() -> Response {
@@ -105,7 +113,11 @@ async fn read_message(hub: &Hub, headers: &HeaderMap, body: Body) -> Result<Msg,
     let binary = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_ascii_lowercase().starts_with("application/octet-stream"))
+        .map(|v| {
+            v.trim()
+                .to_ascii_lowercase()
+                .starts_with("application/octet-stream")
+        })
         .unwrap_or(false);
     if binary {
         Ok(Msg::Binary(bytes))
@@ -116,7 +128,14 @@ async fn read_message(hub: &Hub, headers: &HeaderMap, body: Body) -> Result<Msg,
     }
 }
 
-async fn upstream(app: &App, transport: Transport, service: &str, session: &str, headers: HeaderMap, body: Body) -> Response {
+async fn upstream(
+    app: &App,
+    transport: Transport,
+    service: &str,
+    session: &str,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
     let service = match parse_service(service) {
         Ok(s) => s,
         Err(r) => return r,
@@ -143,7 +162,13 @@ struct CloseBody {
     reason: Option<String>,
 }
 
-async fn client_close(app: &App, transport: Transport, service: &str, session: &str, body: Bytes) -> Response {
+async fn client_close(
+    app: &App,
+    transport: Transport,
+    service: &str,
+    session: &str,
+    body: Bytes,
+) -> Response {
     let service = match parse_service(service) {
         Ok(s) => s,
         Err(r) => return r,
@@ -227,7 +252,10 @@ pub async fn sse_open(State(app): State<App>, Path(service): Path<String>) -> Re
             hub: app.hub.clone(),
             conn,
         },
-        first: Some(sse_event(Some("open"), &json!({"session": id}).to_string())),
+        first: Some(sse_event(
+            Some("session"),
+            &json!({"session": id}).to_string(),
+        )),
         done: false,
     };
     let stream = futures_util::stream::unfold(state, |mut st| async move {
@@ -334,7 +362,9 @@ impl<'a> PollingGuard<'a> {
 impl Drop for PollingGuard<'_> {
     fn drop(&mut self) {
         *lock(&self.0.last_seen) = Instant::now();
-        self.0.polling.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        self.0
+            .polling
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -404,7 +434,15 @@ pub async fn poll_send(
     headers: HeaderMap,
     body: Body,
 ) -> Response {
-    upstream(&app, Transport::LongPolling, &service, &session, headers, body).await
+    upstream(
+        &app,
+        Transport::LongPolling,
+        &service,
+        &session,
+        headers,
+        body,
+    )
+    .await
 }
 
 pub async fn poll_close(
@@ -419,7 +457,14 @@ pub async fn poll_delete(
     State(app): State<App>,
     Path((service, session)): Path<(String, String)>,
 ) -> Response {
-    client_close(&app, Transport::LongPolling, &service, &session, Bytes::new()).await
+    client_close(
+        &app,
+        Transport::LongPolling,
+        &service,
+        &session,
+        Bytes::new(),
+    )
+    .await
 }
 
 pub async fn sse_delete(

@@ -296,7 +296,11 @@ impl Hub {
         let (kill, kill_rx) = watch::channel(false);
         let key = self.next_key.fetch_add(1, Ordering::SeqCst);
         let id = match service {
-            Service::Chat => format!("client_{}_{}", now_ms(), base36(random_u64() % 36u64.pow(9))),
+            Service::Chat => format!(
+                "client_{}_{}",
+                now_ms(),
+                base36(random_u64() % 36u64.pow(9))
+            ),
             _ => format!("conn_{key}"),
         };
         let conn = Arc::new(Conn {
@@ -315,12 +319,7 @@ impl Hub {
             *s.live.entry(transport).or_default() += 1;
             *s.opened.entry(transport).or_default() += 1;
         }
-        eprintln!(
-            "[open] {} {} {}",
-            transport.name(),
-            service.name(),
-            conn.id
-        );
+        eprintln!("[open] {} {} {}", transport.name(), service.name(), conn.id);
         services::on_open(self, &conn);
         (
             conn,

@@ -36,6 +36,8 @@ pub struct Options {
     pub wt_port: u16,
     pub static_dir: Option<PathBuf>,
     pub max_payload: usize,
+    /// Long-polling sessions expire after this long without a poll (default 30 s).
+    pub session_idle: Duration,
 }
 
 impl Default for Options {
@@ -46,6 +48,7 @@ impl Default for Options {
             wt_port: 0,
             static_dir: None,
             max_payload: DEFAULT_MAX_PAYLOAD,
+            session_idle: http::SESSION_IDLE,
         }
     }
 }
@@ -88,7 +91,13 @@ fn url_host(host: &str) -> String {
 }
 
 /// Build the `/config` document.
-pub fn config_json(host: &str, http_port: u16, wt_port: u16, cert: &str, max_payload: usize) -> Value {
+pub fn config_json(
+    host: &str,
+    http_port: u16,
+    wt_port: u16,
+    cert: &str,
+    max_payload: usize,
+) -> Value {
     let h = url_host(host);
     let http = format!("http://{h}:{http_port}");
     let ws = format!("ws://{h}:{http_port}");
@@ -96,7 +105,10 @@ pub fn config_json(host: &str, http_port: u16, wt_port: u16, cert: &str, max_pay
     let per = |base: &str, prefix: &str| -> Value {
         let mut m = serde_json::Map::new();
         for s in Service::ALL {
-            m.insert(s.name().into(), format!("{base}/{prefix}/{}", s.name()).into());
+            m.insert(
+                s.name().into(),
+                format!("{base}/{prefix}/{}", s.name()).into(),
+            );
         }
         Value::Object(m)
     };
@@ -115,7 +127,7 @@ pub fn config_json(host: &str, http_port: u16, wt_port: u16, cert: &str, max_pay
 /// Start the server: bind the TCP and UDP ports and spawn its tasks.
 pub async fn start(opts: Options) -> std::io::Result<Server> {
     let hub = Hub::new(opts.max_payload);
-    let sessions = Arc::new(http::Sessions::default());
+    let sessions = Arc::new(http::Sessions::new(opts.session_idle));
 
     // WebTransport: a self-signed certificate valid for 13 days (serverCertificateHashes
     // requires at most 14).
@@ -130,7 +142,11 @@ pub async fn start(opts: Options) -> std::io::Result<Server> {
         .build()
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     let cert_hash = identity.certificate_chain().as_slice()[0].hash();
-    let certificate_sha256: String = cert_hash.as_ref().iter().map(|b| format!("{b:02x}")).collect();
+    let certificate_sha256: String = cert_hash
+        .as_ref()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let wt_bind: SocketAddr = format!("{}:{}", url_host(&opts.host), opts.wt_port)
         .parse()
         .map_err(|e| std::io::Error::other(format!("bad --host: {e}")))?;
@@ -171,7 +187,7 @@ pub async fn start(opts: Options) -> std::io::Result<Server> {
     {
         let hub = hub.clone();
         tasks.push(tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            let mut tick = tokio::time::interval(Duration::from_millis(250));
             loop {
                 tick.tick().await;
                 sessions.sweep(&hub);
@@ -193,7 +209,10 @@ pub fn router(app: App, static_dir: Option<PathBuf>) -> Router {
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
         .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION])
-        .expose_headers([header::CONTENT_TYPE, HeaderName::from_static("x-session-id")])
+        .expose_headers([
+            header::CONTENT_TYPE,
+            HeaderName::from_static("x-session-id"),
+        ])
         .max_age(Duration::from_secs(600));
     let mut r = Router::new()
         .route("/config", get(get_config))
@@ -218,13 +237,17 @@ pub fn router(app: App, static_dir: Option<PathBuf>) -> Router {
         .route("/control/latency", post(control_latency))
         .route("/control/reset", post(control_reset))
         .route("/control/stats", get(control_stats))
-        .route("/control/transport/{name}/{action}", post(control_transport))
+        .route(
+            "/control/transport/{name}/{action}",
+            post(control_transport),
+        )
         .with_state(app);
     if let Some(dir) = static_dir {
         let serve = tower_http::services::ServeDir::new(dir).append_index_html_on_directories(true);
         r = r.fallback_service(serve);
     }
-    r.layer(axum::extract::DefaultBodyLimit::disable()).layer(cors)
+    r.layer(axum::extract::DefaultBodyLimit::disable())
+        .layer(cors)
 }
 
 /// 503 for a refused or disabled transport.

@@ -8,7 +8,7 @@ use std::io::Write;
 use reference_server::{start, Options};
 
 const USAGE: &str = "usage: reference-server [--host 127.0.0.1] [--http-port 0] [--wt-port 0] \
-[--static-dir DIR] [--max-payload 16777216]";
+[--static-dir DIR] [--max-payload 16777216] [--session-idle-ms 30000]";
 
 fn parse_args() -> Result<Options, String> {
     let mut opts = Options::default();
@@ -30,11 +30,17 @@ fn parse_args() -> Result<Options, String> {
         };
         match flag.as_str() {
             "--host" => opts.host = value()?,
-            "--http-port" => opts.http_port = value()?.parse().map_err(|e| format!("{flag}: {e}"))?,
+            "--http-port" => {
+                opts.http_port = value()?.parse().map_err(|e| format!("{flag}: {e}"))?
+            }
             "--wt-port" => opts.wt_port = value()?.parse().map_err(|e| format!("{flag}: {e}"))?,
             "--static-dir" => opts.static_dir = Some(value()?.into()),
             "--max-payload" => {
                 opts.max_payload = value()?.parse().map_err(|e| format!("{flag}: {e}"))?
+            }
+            "--session-idle-ms" => {
+                let ms: u64 = value()?.parse().map_err(|e| format!("{flag}: {e}"))?;
+                opts.session_idle = std::time::Duration::from_millis(ms);
             }
             _ => return Err(format!("unknown argument {arg}\n{USAGE}")),
         }

@@ -82,7 +82,10 @@ async fn session(hub: Arc<Hub>, incoming: IncomingSession) {
     drop_rx.borrow_and_update();
     let mut side_tasks = Vec::new();
     if service == Service::Echo {
-        side_tasks.push(tokio::spawn(echo_datagrams(hub.clone(), connection.clone())));
+        side_tasks.push(tokio::spawn(echo_datagrams(
+            hub.clone(),
+            connection.clone(),
+        )));
         side_tasks.push(tokio::spawn(echo_uni(hub.clone(), connection.clone())));
     }
     loop {
@@ -272,7 +275,10 @@ mod tests {
 
     #[test]
     fn frames() {
-        assert_eq!(encode_frame(FRAME_TEXT, b"hi"), vec![0, 0, 0, 0, 2, b'h', b'i']);
+        assert_eq!(
+            encode_frame(FRAME_TEXT, b"hi"),
+            vec![0, 0, 0, 0, 2, b'h', b'i']
+        );
         let c = encode_close(1000, "bye");
         assert_eq!(c, vec![2, 0, 0, 0, 5, 0x03, 0xe8, b'b', b'y', b'e']);
         let long = "é".repeat(100);

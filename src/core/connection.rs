@@ -1,0 +1,905 @@
+//! The connection state machine: reconnects, transport fallback, heartbeat, batching and the
+//! send queue in one sans-IO object (guide §7.1 `RobustWebSocketManager`, §7.2 `MessageBatcher`,
+//! §8.1 `HeartbeatWebSocket`, §8.4 `UniversalSocket`).
+//!
+//! # Driving it
+//!
+//! The adapter feeds inputs through `handle_*` (and [`Connection::send`], [`Connection::close`]),
+//! then drains [`Connection::poll_action`] (things the adapter must do to transports) and
+//! [`Connection::poll_event`] (things to tell the application), and arms one timer for
+//! [`Connection::poll_timeout`], calling [`Connection::handle_timeout`] when it fires. Do this after
+//! *every* input. All times are `u64` milliseconds from one clock of the adapter's choice; use
+//! `Date.now()` so that batch timestamps match the guide's. Every transport the core asks for gets
+//! a fresh `conn_id`; the adapter reports back with that id, and reports about any id other than
+//! the current one are ignored (a replaced transport's late `onclose` cannot disturb the new one).
+//!
+//! # Lifecycle
+//!
+//! * [`Connection::new`] starts in [`State::Connecting`] without doing anything; messages sent now
+//!   are queued. [`Connection::handle_connect`] starts the **initial connect**: one round through
+//!   every supported transport (see [`FallbackPlan`]). A transport that fails, closes before
+//!   opening, or does not open within `connect_timeout_ms` is abandoned and the next one is tried
+//!   ([`Event::Fallback`]). If the whole round fails, [`Event::ConnectFailed`] lists every
+//!   transport and its reason and the machine goes to [`State::Closed`] (no backoff: the
+//!   application decides whether to call `handle_connect` again).
+//! * Once open, a drop that the application did not ask for (the peer closed, the network
+//!   failed, the heartbeat saw no pong) emits [`Event::Disconnected`] and schedules a reconnect
+//!   with backoff ([`Event::Reconnecting`]). Each reconnect attempt is one round, starting with
+//!   the transport that last worked. A failed round schedules the next attempt; when
+//!   `max_attempts` is exhausted, [`Event::MaxReconnectAttemptsReached`] and then
+//!   [`Event::Close`]. A successful reconnect resets the attempt counter and emits
+//!   [`Event::Open`] followed by [`Event::Reconnected`].
+//! * [`Connection::close`] is final: it stops every retry in every state.
+//! * [`Event::Close`] is emitted exactly once per `handle_connect`, when the machine reaches
+//!   [`State::Closed`]. If messages were still queued then, [`Event::Undelivered`] hands them back
+//!   just before it, so no message is ever lost silently.
+
+use std::collections::VecDeque;
+
+use super::backoff::BackoffConfig;
+use super::batch::{BatchConfig, BatchError, Batcher};
+use super::close_code::{self, validate_close};
+use super::error::CoreError;
+use super::fallback::{FallbackPlan, DEFAULT_UPGRADE_AFTER_MS};
+use super::json_check::validate_json;
+use super::payload::Payload;
+use super::queue::{QueueConfig, SendQueue};
+use super::rng::SplitMix64;
+use super::transport_kind::{TransportKind, TransportSet};
+
+/// Application-level heartbeat (guide §8.1), needed because browsers expose no WebSocket ping
+/// and SSE / long polling have none at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeartbeatConfig {
+    /// Time between pings while open, ms (default 30000, the guide's).
+    pub interval_ms: u64,
+    /// How long to wait for the pong before declaring the link dead, ms (default: the
+    /// interval, which is what the guide's `setInterval` check amounts to).
+    pub timeout_ms: u64,
+    /// Ping message text (PROTOCOL.md §1: `ping`).
+    pub ping: String,
+    /// Pong message text (`pong`). Incoming pongs are consumed, never delivered.
+    pub pong: String,
+}
+
+impl Default for HeartbeatConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: 30_000,
+            timeout_ms: 30_000,
+            ping: "ping".to_owned(),
+            pong: "pong".to_owned(),
+        }
+    }
+}
+
+/// Everything configurable, with the guide's defaults.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionConfig {
+    /// Reconnect delays and attempt limit.
+    pub backoff: BackoffConfig,
+    /// How long one transport may take to open before it is abandoned, ms (default 2000, the
+    /// guide's `timeoutInterval`).
+    pub connect_timeout_ms: u64,
+    /// How long to wait for the transport to confirm an application close before declaring the
+    /// connection closed anyway, ms (default 5000).
+    pub close_timeout_ms: u64,
+    /// Heartbeat, or `None` to disable.
+    pub heartbeat: Option<HeartbeatConfig>,
+    /// Batching for [`Connection::send_batchable`], or `None` to send those items one by one.
+    pub batch: Option<BatchConfig>,
+    /// Send queue used while not open.
+    pub queue: QueueConfig,
+    /// Preference order of transports (default: WebTransport, WebSocket, SSE, long polling).
+    pub transports: Vec<TransportKind>,
+    /// Transports this browser supports (feature detection is the adapter's job).
+    pub supported: TransportSet,
+    /// Largest message accepted by `send`, bytes (default 16 MiB, the reference server's).
+    pub max_message_size: usize,
+    /// Upgrade window of the fallback policy (see [`FallbackPlan`]); `None` never upgrades.
+    pub upgrade_after_ms: Option<u64>,
+}
+
+impl Default for ConnectionConfig {
+    fn default() -> Self {
+        Self {
+            backoff: BackoffConfig::default(),
+            connect_timeout_ms: 2000,
+            close_timeout_ms: 5000,
+            heartbeat: Some(HeartbeatConfig::default()),
+            batch: Some(BatchConfig::default()),
+            queue: QueueConfig::default(),
+            transports: TransportKind::ALL.to_vec(),
+            supported: TransportSet::all(),
+            max_message_size: 16 * 1024 * 1024,
+            upgrade_after_ms: Some(DEFAULT_UPGRADE_AFTER_MS),
+        }
+    }
+}
+
+/// Connection states.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Initial connect (or not started yet).
+    Connecting,
+    /// A transport is open.
+    Open,
+    /// Waiting for a reconnect delay, or trying transports after a drop.
+    Reconnecting,
+    /// The application asked to close; waiting for the transport to confirm.
+    Closing,
+    /// Final (until `handle_connect` is called again).
+    Closed,
+}
+
+impl State {
+    /// The `WebSocket.readyState` equivalent: Connecting and Reconnecting → 0, Open → 1,
+    /// Closing → 2, Closed → 3.
+    pub fn ready_state(self) -> u16 {
+        match self {
+            State::Connecting | State::Reconnecting => 0,
+            State::Open => 1,
+            State::Closing => 2,
+            State::Closed => 3,
+        }
+    }
+}
+
+/// Work for the adapter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Create a transport of `kind` and report back with `conn_id`.
+    OpenTransport {
+        /// Id for all reports about this transport.
+        conn_id: u64,
+        /// Which transport.
+        kind: TransportKind,
+    },
+    /// Send a message on transport `conn_id`.
+    Send {
+        /// Transport id.
+        conn_id: u64,
+        /// The message.
+        payload: Payload,
+    },
+    /// Close (or abandon, if still opening) transport `conn_id`.
+    CloseTransport {
+        /// Transport id.
+        conn_id: u64,
+        /// Close code to send where the transport has one.
+        code: u16,
+        /// Close reason.
+        reason: String,
+    },
+}
+
+/// Notifications for the application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A transport opened (every time, including after a reconnect).
+    Open {
+        /// The transport in use.
+        kind: TransportKind,
+    },
+    /// A message arrived (heartbeat pongs are not delivered).
+    Message(Payload),
+    /// An open transport was lost without the application asking; a reconnect follows (or
+    /// [`Event::MaxReconnectAttemptsReached`]).
+    Disconnected {
+        /// Close code reported by the transport (1006 if it just failed).
+        code: u16,
+        /// Close reason.
+        reason: String,
+        /// Whether the transport closed cleanly.
+        was_clean: bool,
+    },
+    /// A reconnect attempt is scheduled in `delay_ms`.
+    Reconnecting {
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// Delay before the attempt, ms.
+        delay_ms: u64,
+    },
+    /// A reconnect succeeded (follows [`Event::Open`]).
+    Reconnected {
+        /// The transport in use.
+        kind: TransportKind,
+    },
+    /// A transport failed to open; the next one is being tried.
+    Fallback {
+        /// The transport that failed.
+        from: TransportKind,
+        /// The transport tried next.
+        to: TransportKind,
+        /// Why `from` failed.
+        reason: String,
+    },
+    /// Reconnect attempts are exhausted; [`Event::Close`] follows.
+    MaxReconnectAttemptsReached,
+    /// Oldest queued messages were dropped to make room ([`OverflowPolicy::DropOldest`](super::OverflowPolicy::DropOldest)).
+    QueueOverflow {
+        /// How many.
+        dropped: usize,
+    },
+    /// The initial connect tried every supported transport and none opened; [`Event::Close`]
+    /// follows.
+    ConnectFailed {
+        /// Each transport tried, with its failure reason, in order.
+        tried: Vec<(TransportKind, String)>,
+    },
+    /// Messages that were still queued when the connection closed for good, oldest first.
+    Undelivered(Vec<Payload>),
+    /// The connection is closed for good.
+    Close {
+        /// Close code.
+        code: u16,
+        /// Close reason.
+        reason: String,
+        /// Whether the close completed cleanly.
+        was_clean: bool,
+    },
+}
+
+/// Counters; computed from the times passed in.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Application messages handed to transports (a batch counts once; pings do not count).
+    pub messages_sent: u64,
+    /// Bytes of those messages.
+    pub bytes_sent: u64,
+    /// Application messages received (pongs do not count).
+    pub messages_received: u64,
+    /// Bytes of those messages.
+    pub bytes_received: u64,
+    /// Successful reconnects.
+    pub reconnects: u64,
+    /// Reconnect attempts scheduled.
+    pub reconnect_attempts: u64,
+    /// Milliseconds spent open on each transport, indexed by [`TransportKind::index`].
+    pub time_on_transport_ms: [u64; 4],
+}
+
+impl Stats {
+    /// Milliseconds spent open on `kind`.
+    pub fn time_on(&self, kind: TransportKind) -> u64 {
+        self.time_on_transport_ms
+            .get(kind.index())
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Default)]
+struct Heartbeat {
+    next_ping_at: Option<u64>,
+    pong_deadline: Option<u64>,
+    ping_sent_at: Option<u64>,
+    rtt: Option<u64>,
+}
+
+/// The state machine. See the module documentation.
+#[derive(Debug)]
+pub struct Connection {
+    config: ConnectionConfig,
+    state: State,
+    started: bool,
+    conn_id: u64,
+    /// Transport of `conn_id` while it is being opened or is open; `None` once abandoned.
+    kind: Option<TransportKind>,
+    transport_open: bool,
+    connect_deadline: Option<u64>,
+    reconnect_at: Option<u64>,
+    close_deadline: Option<u64>,
+    pending_close: Option<(u16, String)>,
+    attempt: u32,
+    /// The current round belongs to a reconnect (not to the initial connect).
+    reconnecting: bool,
+    round_failures: Vec<(TransportKind, String)>,
+    opened_at: Option<u64>,
+    hb: Heartbeat,
+    batcher: Option<Batcher>,
+    queue: SendQueue,
+    plan: FallbackPlan,
+    rng: SplitMix64,
+    actions: VecDeque<Action>,
+    events: VecDeque<Event>,
+    stats: Stats,
+}
+
+impl Connection {
+    /// A machine with `config`; `seed` seeds the jitter PRNG (any value; pass real entropy in the
+    /// browser so clients do not jitter in lockstep). The batch size limit is lowered to
+    /// `max_message_size` so a batch is always sendable.
+    pub fn new(config: ConnectionConfig, seed: u64) -> Self {
+        let batcher = config.batch.map(|mut b| {
+            b.max_bytes = b.max_bytes.min(config.max_message_size);
+            Batcher::new(b)
+        });
+        let plan = FallbackPlan::new(
+            &config.transports,
+            config.supported,
+            config.upgrade_after_ms,
+        );
+        Self {
+            queue: SendQueue::new(config.queue),
+            batcher,
+            plan,
+            config,
+            state: State::Connecting,
+            started: false,
+            conn_id: 0,
+            kind: None,
+            transport_open: false,
+            connect_deadline: None,
+            reconnect_at: None,
+            close_deadline: None,
+            pending_close: None,
+            attempt: 0,
+            reconnecting: false,
+            round_failures: Vec::new(),
+            opened_at: None,
+            hb: Heartbeat::default(),
+            rng: SplitMix64::new(seed),
+            actions: VecDeque::new(),
+            events: VecDeque::new(),
+            stats: Stats::default(),
+        }
+    }
+
+    // ----- queries -------------------------------------------------------------------------
+
+    /// Current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// `WebSocket.readyState` equivalent (see [`State::ready_state`]).
+    pub fn ready_state(&self) -> u16 {
+        self.state.ready_state()
+    }
+
+    /// The open transport, if any.
+    pub fn transport(&self) -> Option<TransportKind> {
+        if self.transport_open {
+            self.kind
+        } else {
+            None
+        }
+    }
+
+    /// Id of the most recent transport.
+    pub fn conn_id(&self) -> u64 {
+        self.conn_id
+    }
+
+    /// Round-trip time of the last answered heartbeat ping, ms.
+    pub fn rtt_ms(&self) -> Option<u64> {
+        self.hb.rtt
+    }
+
+    /// Messages waiting in the send queue.
+    pub fn queued_messages(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Payload bytes waiting in the send queue (part of `bufferedAmount`).
+    pub fn queued_bytes(&self) -> usize {
+        self.queue.bytes()
+    }
+
+    /// Reconnect attempts made since the connection was last open.
+    pub fn reconnect_attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ConnectionConfig {
+        &self.config
+    }
+
+    /// Statistics as of `now` (includes the time of the currently open transport).
+    pub fn stats(&self, now: u64) -> Stats {
+        let mut s = self.stats.clone();
+        if let (Some(at), Some(kind), true) = (self.opened_at, self.kind, self.transport_open) {
+            if let Some(t) = s.time_on_transport_ms.get_mut(kind.index()) {
+                *t = t.saturating_add(now.saturating_sub(at));
+            }
+        }
+        s
+    }
+
+    // ----- outputs -------------------------------------------------------------------------
+
+    /// Next thing the adapter must do.
+    pub fn poll_action(&mut self) -> Option<Action> {
+        self.actions.pop_front()
+    }
+
+    /// Next notification for the application.
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// Earliest time at which [`handle_timeout`](Self::handle_timeout) must be called
+    /// (connect timeout, reconnect delay, close timeout, heartbeat or batch flush).
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let mut t = [
+            self.connect_deadline,
+            self.reconnect_at,
+            self.close_deadline,
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        if self.state == State::Open {
+            let more = [
+                self.hb.next_ping_at,
+                self.hb.pong_deadline,
+                self.batcher.as_ref().and_then(Batcher::poll_timeout),
+            ];
+            for d in more.into_iter().flatten() {
+                t = Some(t.map_or(d, |x| x.min(d)));
+            }
+        }
+        t
+    }
+
+    // ----- inputs --------------------------------------------------------------------------
+
+    /// Starts connecting (the initial round). Valid before the first connect and after
+    /// [`State::Closed`] (which starts over with a fresh attempt count).
+    pub fn handle_connect(&mut self, now: u64) -> Result<(), CoreError> {
+        let can_start = match self.state {
+            State::Connecting => !self.started,
+            State::Closed => true,
+            _ => false,
+        };
+        if !can_start {
+            return Err(CoreError::InvalidState(
+                "handle_connect called while already connecting or connected",
+            ));
+        }
+        self.started = true;
+        self.state = State::Connecting;
+        self.reconnecting = false;
+        self.attempt = 0;
+        self.pending_close = None;
+        self.begin_round(now);
+        Ok(())
+    }
+
+    /// Transport `conn_id` opened.
+    pub fn handle_transport_opened(&mut self, now: u64, conn_id: u64) {
+        if !self.is_pending_attempt(conn_id) {
+            return;
+        }
+        let Some(kind) = self.kind else { return };
+        self.transport_open = true;
+        self.connect_deadline = None;
+        self.state = State::Open;
+        self.opened_at = Some(now);
+        self.plan.mark_working(kind);
+        self.events.push_back(Event::Open { kind });
+        if self.reconnecting {
+            self.stats.reconnects = self.stats.reconnects.saturating_add(1);
+            self.events.push_back(Event::Reconnected { kind });
+        }
+        self.reconnecting = false;
+        self.attempt = 0;
+        self.round_failures.clear();
+        while let Some(p) = self.queue.pop() {
+            self.send_now(p);
+        }
+        if let Some(hb) = &self.config.heartbeat {
+            self.hb.next_ping_at = Some(now.saturating_add(hb.interval_ms));
+            self.hb.pong_deadline = None;
+            self.hb.ping_sent_at = None;
+        }
+    }
+
+    /// Transport `conn_id` reported an error. Before open this is a failed attempt (fall back to
+    /// the next transport); after open it is treated as an abnormal close (1006).
+    pub fn handle_transport_failed(&mut self, now: u64, conn_id: u64, reason: String) {
+        if conn_id != self.conn_id || self.kind.is_none() {
+            return;
+        }
+        if self.transport_open {
+            self.handle_transport_closed(now, conn_id, close_code::ABNORMAL, reason, false);
+        } else if self.is_pending_attempt(conn_id) {
+            self.attempt_failed(now, reason);
+        }
+    }
+
+    /// Transport `conn_id` closed.
+    pub fn handle_transport_closed(
+        &mut self,
+        now: u64,
+        conn_id: u64,
+        code: u16,
+        reason: String,
+        was_clean: bool,
+    ) {
+        if conn_id != self.conn_id || self.kind.is_none() {
+            return;
+        }
+        match self.state {
+            State::Closing => self.finish_closed(now, code, reason, was_clean),
+            State::Open => self.link_lost(now, code, reason, was_clean),
+            State::Connecting | State::Reconnecting if !self.transport_open => {
+                let reason = if reason.is_empty() {
+                    format!("closed before open (code {code})")
+                } else {
+                    format!("closed before open (code {code}: {reason})")
+                };
+                self.attempt_failed(now, reason);
+            }
+            _ => {}
+        }
+    }
+
+    /// A message arrived on transport `conn_id`. Heartbeat pongs are consumed here.
+    pub fn handle_incoming(&mut self, now: u64, conn_id: u64, payload: Payload) {
+        if conn_id != self.conn_id || !self.transport_open {
+            return;
+        }
+        if let (Some(hb), Payload::Text(t)) = (&self.config.heartbeat, &payload) {
+            if *t == hb.pong {
+                if let Some(sent) = self.hb.ping_sent_at.take() {
+                    self.hb.rtt = Some(now.saturating_sub(sent));
+                    self.hb.pong_deadline = None;
+                    if self.state == State::Open {
+                        let next = sent.saturating_add(hb.interval_ms).max(now);
+                        self.hb.next_ping_at = Some(next);
+                    }
+                }
+                return;
+            }
+        }
+        self.stats.messages_received = self.stats.messages_received.saturating_add(1);
+        self.stats.bytes_received = self
+            .stats
+            .bytes_received
+            .saturating_add(payload.len() as u64);
+        self.events.push_back(Event::Message(payload));
+    }
+
+    /// Runs every deadline that is due at `now`. Handling one deadline can arm another that is
+    /// also due (a zero connect timeout, say); those run too, up to a fixed bound so that
+    /// degenerate zero-length settings cannot spin forever. If [`poll_timeout`](Self::poll_timeout)
+    /// is still `<= now` afterwards, simply call again on the next timer tick.
+    pub fn handle_timeout(&mut self, now: u64) {
+        for _ in 0..16 {
+            if self.poll_timeout().is_none_or(|d| d > now) {
+                break;
+            }
+            self.handle_due(now);
+        }
+    }
+
+    /// Handles the most urgent due deadline (and, while open, all heartbeat/batch work due).
+    fn handle_due(&mut self, now: u64) {
+        if self.state == State::Closing && self.close_deadline.is_some_and(|d| d <= now) {
+            let (code, reason) = self
+                .pending_close
+                .take()
+                .unwrap_or((close_code::NORMAL, String::new()));
+            // The transport never confirmed the close we already asked for: give up waiting.
+            self.finish_closed(now, code, reason, false);
+            return;
+        }
+        if self.connect_deadline.is_some_and(|d| d <= now) {
+            self.connect_deadline = None;
+            self.actions.push_back(Action::CloseTransport {
+                conn_id: self.conn_id,
+                code: close_code::CONNECT_TIMEOUT,
+                reason: "connect timeout".to_owned(),
+            });
+            let reason = format!(
+                "connect timeout after {} ms",
+                self.config.connect_timeout_ms
+            );
+            self.attempt_failed(now, reason);
+            return;
+        }
+        if self.state == State::Reconnecting && self.reconnect_at.is_some_and(|d| d <= now) {
+            self.reconnect_at = None;
+            self.begin_round(now);
+            return;
+        }
+        if self.state != State::Open {
+            return;
+        }
+        if self.hb.pong_deadline.is_some_and(|d| d <= now) {
+            let reason = "heartbeat timeout".to_owned();
+            self.actions.push_back(Action::CloseTransport {
+                conn_id: self.conn_id,
+                code: close_code::HEARTBEAT_TIMEOUT,
+                reason: reason.clone(),
+            });
+            self.link_lost(now, close_code::HEARTBEAT_TIMEOUT, reason, false);
+            return;
+        }
+        if self.hb.next_ping_at.is_some_and(|d| d <= now) {
+            if let Some(hb) = &self.config.heartbeat {
+                self.actions.push_back(Action::Send {
+                    conn_id: self.conn_id,
+                    payload: Payload::Text(hb.ping.clone()),
+                });
+                self.hb.ping_sent_at = Some(now);
+                self.hb.pong_deadline = Some(now.saturating_add(hb.timeout_ms));
+            }
+            self.hb.next_ping_at = None;
+        }
+        if let Some(b) = self.batcher.as_mut() {
+            b.handle_timeout(now);
+        }
+        self.drain_batches();
+    }
+
+    /// Sends a message now if open, otherwise queues it (flushed in order on open). A pending
+    /// batch is flushed first so messages keep the order in which they were sent.
+    pub fn send(&mut self, now: u64, payload: Payload) -> Result<(), CoreError> {
+        self.check_can_send(payload.len())?;
+        if self.state == State::Open {
+            self.flush_batch(now);
+            self.send_now(payload);
+            Ok(())
+        } else {
+            self.enqueue(payload)
+        }
+    }
+
+    /// Sends one JSON item through the batcher (guide §7.2). While open, items are collected
+    /// into `{"type":"batch",...}` messages; while not open they are queued one by one as plain
+    /// text messages, so that the queue limits apply immediately and a rejected item is reported
+    /// to this call rather than lost later. Without a batch config this is `send(Text(json))`
+    /// after the JSON check.
+    pub fn send_batchable(&mut self, now: u64, json: String) -> Result<(), CoreError> {
+        if matches!(self.state, State::Closing | State::Closed) {
+            return Err(CoreError::Closed);
+        }
+        if self.state == State::Open {
+            if let Some(b) = self.batcher.as_mut() {
+                b.push(now, json).map_err(|e| match e {
+                    BatchError::InvalidJson(j) => CoreError::InvalidJson(j),
+                    other => CoreError::Batch(other),
+                })?;
+                self.drain_batches();
+                return Ok(());
+            }
+        }
+        validate_json(&json).map_err(CoreError::InvalidJson)?;
+        self.send(now, Payload::Text(json))
+    }
+
+    /// Closes for good (guide `close()`: sets "intentionally closed", so no retry follows, in
+    /// any state). Validates `code` (1000 or 3000–4999) and `reason` (≤ 123 UTF-8 bytes) first.
+    /// When open, a pending batch is sent before the close. Closing an already closing or closed
+    /// connection does nothing.
+    pub fn close(&mut self, now: u64, code: u16, reason: &str) -> Result<(), CoreError> {
+        validate_close(code, reason)?;
+        match self.state {
+            State::Closing | State::Closed => Ok(()),
+            State::Open => {
+                self.flush_batch(now);
+                self.actions.push_back(Action::CloseTransport {
+                    conn_id: self.conn_id,
+                    code,
+                    reason: reason.to_owned(),
+                });
+                self.state = State::Closing;
+                self.close_deadline = Some(now.saturating_add(self.config.close_timeout_ms));
+                self.pending_close = Some((code, reason.to_owned()));
+                self.hb = Heartbeat {
+                    rtt: self.hb.rtt,
+                    ..Heartbeat::default()
+                };
+                Ok(())
+            }
+            State::Connecting | State::Reconnecting => {
+                if self.kind.is_some() {
+                    self.actions.push_back(Action::CloseTransport {
+                        conn_id: self.conn_id,
+                        code,
+                        reason: reason.to_owned(),
+                    });
+                }
+                self.finish_closed(now, code, reason.to_owned(), true);
+                Ok(())
+            }
+        }
+    }
+
+    // ----- internals -----------------------------------------------------------------------
+
+    fn is_pending_attempt(&self, conn_id: u64) -> bool {
+        conn_id == self.conn_id
+            && self.kind.is_some()
+            && !self.transport_open
+            && matches!(self.state, State::Connecting | State::Reconnecting)
+    }
+
+    fn check_can_send(&self, size: usize) -> Result<(), CoreError> {
+        if matches!(self.state, State::Closing | State::Closed) {
+            return Err(CoreError::Closed);
+        }
+        if size > self.config.max_message_size {
+            return Err(CoreError::MessageTooLarge {
+                size,
+                max: self.config.max_message_size,
+            });
+        }
+        Ok(())
+    }
+
+    fn enqueue(&mut self, payload: Payload) -> Result<(), CoreError> {
+        let dropped = self.queue.push(payload)?;
+        if dropped > 0 {
+            self.events.push_back(Event::QueueOverflow { dropped });
+        }
+        Ok(())
+    }
+
+    fn send_now(&mut self, payload: Payload) {
+        self.stats.messages_sent = self.stats.messages_sent.saturating_add(1);
+        self.stats.bytes_sent = self.stats.bytes_sent.saturating_add(payload.len() as u64);
+        self.actions.push_back(Action::Send {
+            conn_id: self.conn_id,
+            payload,
+        });
+    }
+
+    fn flush_batch(&mut self, now: u64) {
+        if let Some(b) = self.batcher.as_mut() {
+            b.flush(now);
+        }
+        self.drain_batches();
+    }
+
+    /// Moves finished batches to the transport when open, otherwise into the queue. The queue
+    /// push ignores the bounds: these items were already accepted and must not be lost.
+    fn drain_batches(&mut self) {
+        while let Some(text) = self.batcher.as_mut().and_then(Batcher::poll_batch) {
+            if self.state == State::Open {
+                self.send_now(Payload::Text(text));
+            } else {
+                self.queue.push_unbounded(Payload::Text(text));
+            }
+        }
+    }
+
+    fn begin_round(&mut self, now: u64) {
+        self.round_failures.clear();
+        match self.plan.start_round(now) {
+            Some(kind) => self.open_transport(now, kind),
+            None => {
+                self.events
+                    .push_back(Event::ConnectFailed { tried: Vec::new() });
+                self.finish_closed(
+                    now,
+                    close_code::ABNORMAL,
+                    "no supported transport".to_owned(),
+                    false,
+                );
+            }
+        }
+    }
+
+    fn open_transport(&mut self, now: u64, kind: TransportKind) {
+        self.conn_id = self.conn_id.saturating_add(1);
+        self.kind = Some(kind);
+        self.transport_open = false;
+        self.connect_deadline = Some(now.saturating_add(self.config.connect_timeout_ms));
+        self.actions.push_back(Action::OpenTransport {
+            conn_id: self.conn_id,
+            kind,
+        });
+    }
+
+    fn attempt_failed(&mut self, now: u64, reason: String) {
+        self.connect_deadline = None;
+        let Some(failed) = self.kind.take() else {
+            return;
+        };
+        self.round_failures.push((failed, reason.clone()));
+        match self.plan.next_after_failure(now, failed) {
+            Some(next) => {
+                self.events.push_back(Event::Fallback {
+                    from: failed,
+                    to: next,
+                    reason,
+                });
+                self.open_transport(now, next);
+            }
+            None if self.reconnecting => self.schedule_reconnect(now),
+            None => {
+                let tried = std::mem::take(&mut self.round_failures);
+                self.events.push_back(Event::ConnectFailed { tried });
+                self.finish_closed(
+                    now,
+                    close_code::ABNORMAL,
+                    "all transports failed".to_owned(),
+                    false,
+                );
+            }
+        }
+    }
+
+    fn end_session(&mut self, now: u64) {
+        if let (Some(at), Some(kind), true) = (self.opened_at, self.kind, self.transport_open) {
+            if let Some(t) = self.stats.time_on_transport_ms.get_mut(kind.index()) {
+                *t = t.saturating_add(now.saturating_sub(at));
+            }
+        }
+        self.opened_at = None;
+        self.transport_open = false;
+        self.kind = None;
+        self.hb = Heartbeat {
+            rtt: self.hb.rtt,
+            ..Heartbeat::default()
+        };
+    }
+
+    fn link_lost(&mut self, now: u64, code: u16, reason: String, was_clean: bool) {
+        self.end_session(now);
+        // Items still in the batcher were accepted; they go out first after the reconnect.
+        self.state = State::Reconnecting;
+        if let Some(b) = self.batcher.as_mut() {
+            b.flush(now);
+        }
+        self.drain_batches();
+        self.events.push_back(Event::Disconnected {
+            code,
+            reason,
+            was_clean,
+        });
+        self.reconnecting = true;
+        self.schedule_reconnect(now);
+    }
+
+    fn schedule_reconnect(&mut self, now: u64) {
+        if !self.config.backoff.allows(self.attempt) {
+            self.events.push_back(Event::MaxReconnectAttemptsReached);
+            self.finish_closed(
+                now,
+                close_code::ABNORMAL,
+                "max reconnect attempts reached".to_owned(),
+                false,
+            );
+            return;
+        }
+        self.attempt = self.attempt.saturating_add(1);
+        self.stats.reconnect_attempts = self.stats.reconnect_attempts.saturating_add(1);
+        let r = self.rng.next_f64();
+        let delay_ms = self.config.backoff.delay_ms(self.attempt, r);
+        self.reconnect_at = Some(now.saturating_add(delay_ms));
+        self.state = State::Reconnecting;
+        self.events.push_back(Event::Reconnecting {
+            attempt: self.attempt,
+            delay_ms,
+        });
+    }
+
+    fn finish_closed(&mut self, now: u64, code: u16, reason: String, was_clean: bool) {
+        self.end_session(now);
+        self.state = State::Closed;
+        self.connect_deadline = None;
+        self.reconnect_at = None;
+        self.close_deadline = None;
+        self.pending_close = None;
+        self.reconnecting = false;
+        if let Some(b) = self.batcher.as_mut() {
+            b.flush(now);
+        }
+        self.drain_batches();
+        let left = self.queue.drain_all();
+        if !left.is_empty() {
+            self.events.push_back(Event::Undelivered(left));
+        }
+        self.events.push_back(Event::Close {
+            code,
+            reason,
+            was_clean,
+        });
+    }
+}

@@ -1,0 +1,624 @@
+//! The driver: runs the sans-IO [`Connection`] in the browser.
+//!
+//! It feeds the core with transport events (from one channel every adapter writes into), the
+//! clock (`Date.now()`, because batch timestamps are epoch milliseconds) and timer expiries, and
+//! carries out the core's actions by opening, writing to and closing adapters. Events go to Rust
+//! subscribers (the `Stream` of the Rust API) and to one JS dispatcher (the `UniversalSocket`
+//! class).
+//!
+//! Ownership: [`Driver`] holds everything in one `Rc`. The channel task, the timer and token
+//! lookups hold only a `Weak`, so dropping the last handle drops the adapters (which detach their
+//! listeners) and ends the task. Borrows of the `RefCell`s are never held while JS runs: events
+//! are taken out of the core first, then dispatched.
+
+use super::options::{SocketOptions, TokenSource};
+use super::transport::{self, EventSink, OpenRequest, Transport, TransportEvent};
+use crate::core::{Action, Connection, CoreError, Event, Payload, TransportKind, TransportSet};
+use crate::endpoints::{with_token, Endpoints};
+use futures_channel::mpsc::{self, UnboundedSender};
+use futures_channel::oneshot;
+use gloo_timers::callback::Timeout;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+
+/// How long a transport we asked to close may take to confirm before it is dropped anyway.
+const CLOSE_GRACE_MS: u32 = 5000;
+
+/// What the socket reports, for Rust users (the JS class turns these into JS events).
+#[derive(Debug, Clone, PartialEq)]
+pub enum SocketEvent {
+    /// Opened on `transport` (first connect and every reconnect).
+    Open { transport: TransportKind },
+    /// A message from the server.
+    Message(Payload),
+    /// The open transport was lost; a reconnect follows unless attempts are exhausted.
+    Disconnect {
+        code: u16,
+        reason: String,
+        was_clean: bool,
+    },
+    /// Reconnect attempt `attempt` starts in `delay_ms`.
+    Reconnecting { attempt: u32, delay_ms: u64 },
+    /// A reconnect succeeded.
+    Reconnected { transport: TransportKind },
+    /// `from` failed to open; `to` is tried next.
+    Fallback {
+        from: TransportKind,
+        to: TransportKind,
+        reason: String,
+    },
+    /// Reconnect attempts are exhausted; `Close` follows.
+    MaxReconnectAttemptsReached,
+    /// The send queue dropped its `dropped` oldest messages (overflow "drop-oldest").
+    QueueOverflow { dropped: usize },
+    /// Something went wrong that does not close the socket by itself (or explains a close).
+    Error(String),
+    /// Messages still queued when the socket closed for good: handed back, never silently lost.
+    Undelivered(Vec<Payload>),
+    /// Closed for good.
+    Close(CloseInfo),
+}
+
+/// How the socket closed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CloseInfo {
+    pub code: u16,
+    pub reason: String,
+    pub was_clean: bool,
+}
+
+/// Errors of the socket API.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SocketError {
+    Options(super::options::OptionsError),
+    Url(crate::endpoints::UrlError),
+    Core(CoreError),
+    /// `connect()` failed: every transport tried, with its reason.
+    ConnectFailed(String),
+    /// The socket was closed before the operation completed.
+    Closed,
+    /// Bad input at the API boundary (wrong data type, malformed frame, …).
+    Invalid(String),
+}
+
+impl std::fmt::Display for SocketError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            SocketError::Options(e) => write!(f, "{e}"),
+            SocketError::Url(e) => write!(f, "{e}"),
+            SocketError::Core(e) => write!(f, "{e}"),
+            SocketError::ConnectFailed(e) => write!(f, "{e}"),
+            SocketError::Closed => f.write_str("the socket closed before the operation completed"),
+            SocketError::Invalid(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for SocketError {}
+
+impl From<CoreError> for SocketError {
+    fn from(e: CoreError) -> Self {
+        SocketError::Core(e)
+    }
+}
+
+/// Receives every event, synchronously, after Rust subscribers; used by the JS class.
+pub type EventHook = Box<dyn Fn(&SocketEvent)>;
+
+struct LiveTransport {
+    conn_id: u64,
+    transport: Box<dyn Transport>,
+    /// Set once we asked it to close: drops it if it never confirms.
+    grace: Option<Timeout>,
+}
+
+/// Shared state of one socket.
+pub struct Driver {
+    conn: RefCell<Connection>,
+    pub(crate) options: SocketOptions,
+    pub(crate) url: String,
+    endpoints: Endpoints,
+    use_stream: bool,
+    transports: RefCell<Vec<LiveTransport>>,
+    sink: EventSink,
+    timer: RefCell<Option<(u64, Timeout)>>,
+    subscribers: RefCell<Vec<UnboundedSender<SocketEvent>>>,
+    hook: RefCell<Option<Rc<EventHook>>>,
+    connect_waiters: RefCell<Vec<oneshot::Sender<Result<(), SocketError>>>>,
+    close_waiters: RefCell<Vec<oneshot::Sender<CloseInfo>>>,
+    last_close: RefCell<Option<CloseInfo>>,
+    protocol: RefCell<String>,
+    extensions: RefCell<String>,
+    pumping: Cell<bool>,
+}
+
+/// Current time for the core: epoch milliseconds.
+pub fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+impl Driver {
+    /// Validates `url` and options and creates an idle socket (`connect` starts it).
+    pub fn new(url: &str, options: SocketOptions) -> Result<Rc<Driver>, SocketError> {
+        let endpoints = Endpoints::derive(url, &options.endpoints).map_err(SocketError::Url)?;
+        let features = super::features::features();
+        let mut supported = TransportSet::empty();
+        for (kind, has) in [
+            (TransportKind::WebTransport, features.web_transport),
+            (
+                TransportKind::WebSocket,
+                features.web_socket || features.web_socket_stream,
+            ),
+            (TransportKind::Sse, features.event_source && features.fetch),
+            (TransportKind::LongPolling, features.fetch),
+        ] {
+            if has {
+                supported.insert(kind);
+            }
+        }
+        let mut config = options.connection.clone();
+        config.supported = supported;
+        // The seed is the only randomness the core sees (jitter).
+        let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
+        let (sink, receiver) = mpsc::unbounded();
+        let driver = Rc::new(Driver {
+            conn: RefCell::new(Connection::new(config, seed)),
+            url: url.to_owned(),
+            endpoints,
+            use_stream: features.web_socket_stream,
+            options,
+            transports: RefCell::new(Vec::new()),
+            sink,
+            timer: RefCell::new(None),
+            subscribers: RefCell::new(Vec::new()),
+            hook: RefCell::new(None),
+            connect_waiters: RefCell::new(Vec::new()),
+            close_waiters: RefCell::new(Vec::new()),
+            last_close: RefCell::new(None),
+            protocol: RefCell::new(String::new()),
+            extensions: RefCell::new(String::new()),
+            pumping: Cell::new(false),
+        });
+        let weak = Rc::downgrade(&driver);
+        spawn_local(async move {
+            use futures_util_lite::next;
+            let mut receiver = receiver;
+            while let Some((conn_id, event)) = next(&mut receiver).await {
+                let Some(driver) = weak.upgrade() else { break };
+                driver.on_transport_event(conn_id, event);
+            }
+        });
+        Ok(driver)
+    }
+
+    pub fn set_hook(&self, hook: EventHook) {
+        *self.hook.borrow_mut() = Some(Rc::new(hook));
+    }
+
+    /// A new stream of every later event.
+    pub fn subscribe(&self) -> mpsc::UnboundedReceiver<SocketEvent> {
+        let (sender, receiver) = mpsc::unbounded();
+        self.subscribers.borrow_mut().push(sender);
+        receiver
+    }
+
+    pub fn connection<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
+        f(&self.conn.borrow())
+    }
+
+    pub fn protocol(&self) -> String {
+        self.protocol.borrow().clone()
+    }
+
+    pub fn extensions(&self) -> String {
+        self.extensions.borrow().clone()
+    }
+
+    /// Bytes queued in the core plus bytes the live transport has not yet written.
+    pub fn buffered_amount(&self) -> u64 {
+        let queued = self.conn.borrow().queued_bytes() as u64;
+        let current = self.conn.borrow().conn_id();
+        let in_transport = self
+            .transports
+            .borrow()
+            .iter()
+            .find(|t| t.conn_id == current)
+            .map_or(0, |t| u64::from(t.transport.buffered_amount()));
+        queued + in_transport
+    }
+
+    /// Starts connecting; resolves on the first open.
+    pub fn connect(
+        self: &Rc<Self>,
+    ) -> Result<oneshot::Receiver<Result<(), SocketError>>, SocketError> {
+        self.conn.borrow_mut().handle_connect(now())?;
+        let (sender, receiver) = oneshot::channel();
+        self.connect_waiters.borrow_mut().push(sender);
+        self.log("connecting");
+        self.pump();
+        Ok(receiver)
+    }
+
+    /// Sends (or queues) one message.
+    pub fn send(self: &Rc<Self>, payload: Payload) -> Result<(), SocketError> {
+        self.conn.borrow_mut().send(now(), payload)?;
+        self.pump();
+        Ok(())
+    }
+
+    /// Sends a JSON text through the batcher when batching is on.
+    pub fn send_json(self: &Rc<Self>, json: String) -> Result<(), SocketError> {
+        let batching = self.conn.borrow().config().batch.is_some();
+        if batching {
+            self.conn.borrow_mut().send_batchable(now(), json)?;
+        } else {
+            self.conn.borrow_mut().send(now(), Payload::Text(json))?;
+        }
+        self.pump();
+        Ok(())
+    }
+
+    /// Sends an unreliable datagram on WebTransport; elsewhere, an ordinary binary message.
+    pub fn send_datagram(self: &Rc<Self>, bytes: Vec<u8>) -> Result<(), SocketError> {
+        let current = self.conn.borrow().conn_id();
+        let open_on_webtransport =
+            self.conn.borrow().transport() == Some(TransportKind::WebTransport);
+        if open_on_webtransport {
+            let transports = self.transports.borrow();
+            if let Some(live) = transports.iter().find(|t| t.conn_id == current) {
+                return live
+                    .transport
+                    .send_datagram(&bytes)
+                    .map_err(|e| SocketError::Invalid(e.to_string()));
+            }
+        }
+        self.send(Payload::Binary(bytes))
+    }
+
+    /// Closes for good (stops every retry); resolves when the close completes.
+    pub fn close(
+        self: &Rc<Self>,
+        code: u16,
+        reason: &str,
+    ) -> Result<oneshot::Receiver<CloseInfo>, SocketError> {
+        let (sender, receiver) = oneshot::channel();
+        let already_closed = self.conn.borrow().state() == crate::core::State::Closed;
+        if already_closed {
+            // Validate anyway so a bad code is reported the same way in every state.
+            crate::core::close_code::validate_close(code, reason)?;
+            let info = self.last_close.borrow().clone().unwrap_or(CloseInfo {
+                code,
+                reason: reason.to_owned(),
+                was_clean: true,
+            });
+            let _ = sender.send(info);
+            return Ok(receiver);
+        }
+        self.conn.borrow_mut().close(now(), code, reason)?;
+        self.close_waiters.borrow_mut().push(sender);
+        self.log(&format!("closing with {code} {reason:?}"));
+        self.pump();
+        Ok(receiver)
+    }
+
+    fn on_transport_event(self: &Rc<Self>, conn_id: u64, event: TransportEvent) {
+        let at = now();
+        match event {
+            TransportEvent::Opened {
+                protocol,
+                extensions,
+            } => {
+                if conn_id == self.conn.borrow().conn_id() {
+                    *self.protocol.borrow_mut() = protocol;
+                    *self.extensions.borrow_mut() = extensions;
+                }
+                self.conn.borrow_mut().handle_transport_opened(at, conn_id);
+            }
+            TransportEvent::Message(payload) => {
+                self.conn.borrow_mut().handle_incoming(at, conn_id, payload);
+            }
+            TransportEvent::Failed(reason) => {
+                self.drop_transport(conn_id);
+                self.conn
+                    .borrow_mut()
+                    .handle_transport_failed(at, conn_id, reason);
+            }
+            TransportEvent::Closed {
+                code,
+                reason,
+                was_clean,
+            } => {
+                self.drop_transport(conn_id);
+                self.conn
+                    .borrow_mut()
+                    .handle_transport_closed(at, conn_id, code, reason, was_clean);
+            }
+        }
+        self.pump();
+    }
+
+    fn drop_transport(&self, conn_id: u64) {
+        // Take it out first: its Drop runs JS (removing listeners) with no borrow held.
+        let removed = {
+            let mut transports = self.transports.borrow_mut();
+            transports
+                .iter()
+                .position(|t| t.conn_id == conn_id)
+                .map(|i| transports.remove(i))
+        };
+        drop(removed);
+    }
+
+    /// Runs the core until it has nothing more to say, then re-arms the timer. Re-entrant calls
+    /// (a listener calling `send`) return at once; the outer loop picks up their work, so every
+    /// listener sees events in order.
+    fn pump(self: &Rc<Self>) {
+        if self.pumping.replace(true) {
+            return;
+        }
+        loop {
+            let action = self.conn.borrow_mut().poll_action();
+            if let Some(action) = action {
+                self.execute(action);
+                continue;
+            }
+            let event = self.conn.borrow_mut().poll_event();
+            if let Some(event) = event {
+                self.dispatch(event);
+                continue;
+            }
+            break;
+        }
+        self.pumping.set(false);
+        self.arm_timer();
+    }
+
+    fn arm_timer(self: &Rc<Self>) {
+        let deadline = self.conn.borrow().poll_timeout();
+        let Some(deadline) = deadline else {
+            self.timer.borrow_mut().take();
+            return;
+        };
+        if matches!(&*self.timer.borrow(), Some((armed, _)) if *armed == deadline) {
+            return;
+        }
+        let delay = deadline.saturating_sub(now()).min(u64::from(u32::MAX)) as u32;
+        let weak = Rc::downgrade(self);
+        let timeout = Timeout::new(delay, move || {
+            if let Some(driver) = weak.upgrade() {
+                driver.timer.borrow_mut().take();
+                driver.conn.borrow_mut().handle_timeout(now());
+                driver.pump();
+            }
+        });
+        // Replacing the old Timeout cancels it (gloo clears the JS timer on drop).
+        let old = self.timer.borrow_mut().replace((deadline, timeout));
+        drop(old);
+    }
+
+    fn execute(self: &Rc<Self>, action: Action) {
+        match action {
+            Action::OpenTransport { conn_id, kind } => self.open_transport(conn_id, kind),
+            Action::Send { conn_id, payload } => {
+                let failure = {
+                    let transports = self.transports.borrow();
+                    match transports.iter().find(|t| t.conn_id == conn_id) {
+                        Some(live) => live.transport.send(payload).err().map(|e| e.to_string()),
+                        None => None,
+                    }
+                };
+                if let Some(error) = failure {
+                    self.emit(SocketEvent::Error(error));
+                }
+            }
+            Action::CloseTransport {
+                conn_id,
+                code,
+                reason,
+            } => {
+                let weak = Rc::downgrade(self);
+                let mut transports = self.transports.borrow_mut();
+                if let Some(live) = transports.iter_mut().find(|t| t.conn_id == conn_id) {
+                    live.transport.close(code, &reason);
+                    live.grace = Some(Timeout::new(CLOSE_GRACE_MS, move || {
+                        if let Some(driver) = weak.upgrade() {
+                            driver.drop_transport(conn_id);
+                        }
+                    }));
+                }
+            }
+        }
+    }
+
+    fn open_transport(self: &Rc<Self>, conn_id: u64, kind: TransportKind) {
+        let url = self.endpoints.get(kind).to_owned();
+        self.log(&format!("opening {kind} to {url}"));
+        match &self.options.token {
+            TokenSource::None => self.open_with_url(conn_id, kind, url),
+            TokenSource::Fixed(token) => {
+                let url = with_token(&url, token);
+                self.open_with_url(conn_id, kind, url)
+            }
+            TokenSource::Js(get_token) => {
+                let result = get_token.call0(&JsValue::UNDEFINED);
+                let weak = Rc::downgrade(self);
+                spawn_local(async move {
+                    let token = match result {
+                        Ok(value) => match value.clone().dyn_into_promise() {
+                            Some(promise) => JsFuture::from(promise).await,
+                            None => Ok(value),
+                        },
+                        Err(e) => Err(e),
+                    };
+                    let Some(driver) = weak.upgrade() else { return };
+                    match token.map(|t| t.as_string()) {
+                        Ok(Some(token)) => {
+                            driver.open_with_url(conn_id, kind, with_token(&url, &token))
+                        }
+                        Ok(None) => driver.open_with_url(conn_id, kind, url),
+                        Err(e) => {
+                            let reason = format!(
+                                "getToken() failed: {}",
+                                super::transport::websocket::describe(&e)
+                            );
+                            driver.conn.borrow_mut().handle_transport_failed(
+                                now(),
+                                conn_id,
+                                reason,
+                            );
+                        }
+                    }
+                    driver.pump();
+                });
+            }
+        }
+    }
+
+    fn open_with_url(self: &Rc<Self>, conn_id: u64, kind: TransportKind, url: String) {
+        let request = OpenRequest {
+            conn_id,
+            url,
+            protocols: self.options.protocols.clone(),
+            certificate_hashes: self.options.certificate_hashes.clone(),
+            max_message_bytes: self.conn.borrow().config().max_message_size,
+            sink: self.sink.clone(),
+        };
+        match transport::open(kind, request, self.use_stream) {
+            Ok(transport) => self.transports.borrow_mut().push(LiveTransport {
+                conn_id,
+                transport,
+                grace: None,
+            }),
+            Err(reason) => self
+                .conn
+                .borrow_mut()
+                .handle_transport_failed(now(), conn_id, reason),
+        }
+    }
+
+    fn dispatch(self: &Rc<Self>, event: Event) {
+        let event = match event {
+            Event::Open { kind } => {
+                self.log(&format!("open on {kind}"));
+                for waiter in self.connect_waiters.borrow_mut().drain(..) {
+                    let _ = waiter.send(Ok(()));
+                }
+                SocketEvent::Open { transport: kind }
+            }
+            Event::Message(payload) => SocketEvent::Message(payload),
+            Event::Disconnected {
+                code,
+                reason,
+                was_clean,
+            } => SocketEvent::Disconnect {
+                code,
+                reason,
+                was_clean,
+            },
+            Event::Reconnecting { attempt, delay_ms } => {
+                self.log(&format!("reconnect attempt {attempt} in {delay_ms} ms"));
+                SocketEvent::Reconnecting { attempt, delay_ms }
+            }
+            Event::Reconnected { kind } => SocketEvent::Reconnected { transport: kind },
+            Event::Fallback { from, to, reason } => {
+                self.log(&format!("fallback from {from} to {to}: {reason}"));
+                SocketEvent::Fallback { from, to, reason }
+            }
+            Event::MaxReconnectAttemptsReached => SocketEvent::MaxReconnectAttemptsReached,
+            Event::QueueOverflow { dropped } => SocketEvent::QueueOverflow { dropped },
+            Event::ConnectFailed { tried } => {
+                let list = tried
+                    .iter()
+                    .map(|(kind, why)| format!("{kind}: {why}"))
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                let message = if tried.is_empty() {
+                    "connect failed: no configured transport is supported by this browser"
+                        .to_owned()
+                } else {
+                    format!("connect failed, every transport tried: {list}")
+                };
+                for waiter in self.connect_waiters.borrow_mut().drain(..) {
+                    let _ = waiter.send(Err(SocketError::ConnectFailed(message.clone())));
+                }
+                SocketEvent::Error(message)
+            }
+            Event::Undelivered(payloads) => SocketEvent::Undelivered(payloads),
+            Event::Close {
+                code,
+                reason,
+                was_clean,
+            } => {
+                let info = CloseInfo {
+                    code,
+                    reason,
+                    was_clean,
+                };
+                self.log(&format!("closed: {} {:?}", info.code, info.reason));
+                *self.last_close.borrow_mut() = Some(info.clone());
+                for waiter in self.connect_waiters.borrow_mut().drain(..) {
+                    let _ = waiter.send(Err(SocketError::Closed));
+                }
+                for waiter in self.close_waiters.borrow_mut().drain(..) {
+                    let _ = waiter.send(info.clone());
+                }
+                SocketEvent::Close(info)
+            }
+        };
+        self.emit(event);
+    }
+
+    /// Reports a problem to listeners as an `error` event.
+    pub fn report_error(&self, message: String) {
+        self.emit(SocketEvent::Error(message));
+    }
+
+    fn emit(&self, event: SocketEvent) {
+        self.subscribers
+            .borrow_mut()
+            .retain(|s| s.unbounded_send(event.clone()).is_ok());
+        let hook = self.hook.borrow().clone();
+        if let Some(hook) = hook {
+            hook(&event);
+        }
+    }
+
+    fn log(&self, message: &str) {
+        if self.options.debug {
+            web_sys::console::debug_1(&JsValue::from_str(&format!("[universal-socket] {message}")));
+        }
+    }
+}
+
+trait DynIntoPromise {
+    fn dyn_into_promise(self) -> Option<js_sys::Promise>;
+}
+
+impl DynIntoPromise for JsValue {
+    /// Any thenable counts, as `await` would treat it.
+    fn dyn_into_promise(self) -> Option<js_sys::Promise> {
+        use wasm_bindgen::JsCast;
+        if self.is_instance_of::<js_sys::Promise>() {
+            return Some(self.unchecked_into());
+        }
+        let then = js_sys::Reflect::get(&self, &"then".into()).ok()?;
+        then.is_function().then(|| js_sys::Promise::resolve(&self))
+    }
+}
+
+/// `StreamExt::next` without pulling in futures-util (wasm size).
+mod futures_util_lite {
+    use futures_channel::mpsc::UnboundedReceiver;
+    use std::future::poll_fn;
+    use std::pin::Pin;
+
+    pub async fn next<T>(receiver: &mut UnboundedReceiver<T>) -> Option<T> {
+        poll_fn(|cx| {
+            use futures_core::Stream;
+            Pin::new(&mut *receiver).poll_next(cx)
+        })
+        .await
+    }
+}

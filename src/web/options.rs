@@ -1,0 +1,532 @@
+//! `UniversalSocket` options: parsed from a JS object with clear errors, or built in Rust.
+//!
+//! Unknown keys are rejected (a typo such as `reconect` would otherwise silently keep the
+//! default), and every value is type-checked with a message that names the option.
+
+use crate::core::{
+    BatchConfig, ConnectionConfig, HeartbeatConfig, OverflowPolicy, QueueConfig, TransportKind,
+};
+use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use std::fmt;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// How binary messages are handed to JS (`WebSocket.binaryType`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BinaryType {
+    #[default]
+    ArrayBuffer,
+    Blob,
+}
+
+impl BinaryType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BinaryType::ArrayBuffer => "arraybuffer",
+            BinaryType::Blob => "blob",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<Self, OptionsError> {
+        match value {
+            "arraybuffer" => Ok(BinaryType::ArrayBuffer),
+            "blob" => Ok(BinaryType::Blob),
+            other => Err(OptionsError(format!(
+                "binaryType must be \"arraybuffer\" or \"blob\", not {other:?}"
+            ))),
+        }
+    }
+}
+
+/// Where the token for each connect comes from.
+#[derive(Clone, Default)]
+pub enum TokenSource {
+    #[default]
+    None,
+    Fixed(String),
+    /// A JS function returning a string or a Promise of one, called before every (re)connect.
+    Js(Function),
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TokenSource::None => f.write_str("None"),
+            TokenSource::Fixed(_) => f.write_str("Fixed(<redacted>)"),
+            TokenSource::Js(_) => f.write_str("Js(getToken)"),
+        }
+    }
+}
+
+/// Every option, with the guide's defaults. Batching is off by default because a batch changes
+/// what the server receives; turn it on for servers that unpack `{"type":"batch"}`.
+#[derive(Debug, Clone)]
+pub struct SocketOptions {
+    pub connection: ConnectionConfig,
+    /// Explicit endpoint per transport (index [`TransportKind::index`]); derived when `None`.
+    pub endpoints: [Option<String>; 4],
+    pub protocols: Vec<String>,
+    pub binary_type: BinaryType,
+    pub certificate_hashes: Vec<Vec<u8>>,
+    pub token: TokenSource,
+    /// Deliver text messages that parse as JSON as objects.
+    pub parse_json: bool,
+    /// Deliver binary messages that decode with the binary codec as `{ type, data }`.
+    pub decode_binary: bool,
+    /// Log state changes to the console.
+    pub debug: bool,
+}
+
+impl Default for SocketOptions {
+    fn default() -> Self {
+        let connection = ConnectionConfig {
+            batch: None,
+            ..ConnectionConfig::default()
+        };
+        SocketOptions {
+            connection,
+            endpoints: Default::default(),
+            protocols: Vec::new(),
+            binary_type: BinaryType::ArrayBuffer,
+            certificate_hashes: Vec::new(),
+            token: TokenSource::None,
+            parse_json: false,
+            decode_binary: false,
+            debug: false,
+        }
+    }
+}
+
+/// A bad option, with a message that names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OptionsError(pub String);
+
+impl fmt::Display for OptionsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid UniversalSocket options: {}", self.0)
+    }
+}
+
+impl std::error::Error for OptionsError {}
+
+fn err<T>(message: String) -> Result<T, OptionsError> {
+    Err(OptionsError(message))
+}
+
+/// A JS object being read, with its path for messages.
+struct Reader<'a> {
+    object: &'a JsValue,
+    path: &'a str,
+}
+
+impl<'a> Reader<'a> {
+    fn new(
+        object: &'a JsValue,
+        path: &'a str,
+        allowed: &'a [&'a str],
+    ) -> Result<Self, OptionsError> {
+        if !object.is_object() || object.is_function() || Array::is_array(object) {
+            return err(format!("{path} must be an object"));
+        }
+        for key in Object::keys(object.unchecked_ref::<Object>()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !allowed.contains(&key.as_str()) {
+                return err(format!(
+                    "unknown option {}{key:?} (known: {})",
+                    if path == "options" {
+                        String::new()
+                    } else {
+                        format!("{path}.")
+                    },
+                    allowed.join(", ")
+                ));
+            }
+        }
+        Ok(Reader { object, path })
+    }
+
+    fn name(&self, key: &str) -> String {
+        if self.path == "options" {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
+    }
+
+    fn raw(&self, key: &str) -> Option<JsValue> {
+        let value = Reflect::get(self.object, &JsValue::from_str(key)).ok()?;
+        (!value.is_undefined()).then_some(value)
+    }
+
+    fn bool(&self, key: &str) -> Result<Option<bool>, OptionsError> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_bool()
+                .map(Some)
+                .ok_or_else(|| OptionsError(format!("{} must be a boolean", self.name(key)))),
+        }
+    }
+
+    fn string(&self, key: &str) -> Result<Option<String>, OptionsError> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(v) => v
+                .as_string()
+                .map(Some)
+                .ok_or_else(|| OptionsError(format!("{} must be a string", self.name(key)))),
+        }
+    }
+
+    /// A finite number within `[min, max]`.
+    fn number(&self, key: &str, min: f64, max: f64) -> Result<Option<f64>, OptionsError> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(v) => match v.as_f64() {
+                Some(n) if n.is_finite() && n >= min && n <= max => Ok(Some(n)),
+                Some(n) => err(format!(
+                    "{} must be between {min} and {max}, not {n}",
+                    self.name(key)
+                )),
+                None => err(format!("{} must be a number", self.name(key))),
+            },
+        }
+    }
+
+    /// A whole number of milliseconds or a count, `>= min`.
+    fn whole(&self, key: &str, min: u64) -> Result<Option<u64>, OptionsError> {
+        match self.number(key, min as f64, 9_007_199_254_740_991.0)? {
+            Some(n) if n.fract() != 0.0 => err(format!(
+                "{} must be a whole number, not {n}",
+                self.name(key)
+            )),
+            other => Ok(other.map(|n| n as u64)),
+        }
+    }
+
+    fn strings(&self, key: &str) -> Result<Option<Vec<String>>, OptionsError> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(v) if Array::is_array(&v) => Array::from(&v)
+                .iter()
+                .map(|item| {
+                    item.as_string().ok_or_else(|| {
+                        OptionsError(format!("{} must be an array of strings", self.name(key)))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(Some),
+            Some(v) => v.as_string().map(|s| Some(vec![s])).ok_or_else(|| {
+                OptionsError(format!(
+                    "{} must be a string or an array of strings",
+                    self.name(key)
+                ))
+            }),
+        }
+    }
+
+    /// `false` → `Some(None)` (turned off), an object → `Some(Some(object))`, absent → `None`.
+    fn object_or_false(&self, key: &str) -> Result<Option<Option<JsValue>>, OptionsError> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some(v) if v.as_bool() == Some(false) => Ok(Some(None)),
+            Some(v) if v.as_bool() == Some(true) => Ok(Some(Some(Object::new().into()))),
+            Some(v) if v.is_object() => Ok(Some(Some(v))),
+            Some(_) => err(format!("{} must be an object or false", self.name(key))),
+        }
+    }
+}
+
+impl SocketOptions {
+    /// Parses the JS `options` argument (`undefined` and `null` give the defaults).
+    pub fn from_js(value: &JsValue) -> Result<SocketOptions, OptionsError> {
+        let mut options = SocketOptions::default();
+        if value.is_undefined() || value.is_null() {
+            return Ok(options);
+        }
+        let r = Reader::new(
+            value,
+            "options",
+            &[
+                "transports",
+                "endpoints",
+                "protocols",
+                "binaryType",
+                "reconnect",
+                "connectTimeoutMs",
+                "heartbeat",
+                "batch",
+                "queue",
+                "webtransport",
+                "auth",
+                "parseJson",
+                "decodeBinary",
+                "maxMessageBytes",
+                "debug",
+            ],
+        )?;
+        let c = &mut options.connection;
+        if let Some(names) = r.strings("transports")? {
+            if names.is_empty() {
+                return err("transports must name at least one transport".into());
+            }
+            let mut kinds = Vec::new();
+            for name in names {
+                let kind = TransportKind::parse(&name).ok_or_else(|| {
+                    OptionsError(format!(
+                        "unknown transport {name:?} in transports (use webtransport, websocket, sse, long-polling)"
+                    ))
+                })?;
+                if kinds.contains(&kind) {
+                    return err(format!("transport {name:?} appears twice in transports"));
+                }
+                kinds.push(kind);
+            }
+            c.transports = kinds;
+        }
+        if let Some(endpoints) = r.raw("endpoints") {
+            let e = Reader::new(
+                &endpoints,
+                "endpoints",
+                &[
+                    "webtransport",
+                    "websocket",
+                    "sse",
+                    "long-polling",
+                    "longPolling",
+                ],
+            )?;
+            for (key, kind) in [
+                ("webtransport", TransportKind::WebTransport),
+                ("websocket", TransportKind::WebSocket),
+                ("sse", TransportKind::Sse),
+                ("long-polling", TransportKind::LongPolling),
+                ("longPolling", TransportKind::LongPolling),
+            ] {
+                if let Some(url) = e.string(key)? {
+                    options.endpoints[kind.index()] = Some(url);
+                }
+            }
+        }
+        if let Some(protocols) = r.strings("protocols")? {
+            options.protocols = protocols;
+        }
+        if let Some(kind) = r.string("binaryType")? {
+            options.binary_type = BinaryType::parse(&kind)?;
+        }
+        match r.object_or_false("reconnect")? {
+            Some(None) => c.backoff.max_attempts = Some(0),
+            Some(Some(o)) => {
+                let b = Reader::new(
+                    &o,
+                    "reconnect",
+                    &[
+                        "initialDelayMs",
+                        "factor",
+                        "maxDelayMs",
+                        "maxAttempts",
+                        "jitter",
+                    ],
+                )?;
+                let backoff = &mut c.backoff;
+                if let Some(v) = b.whole("initialDelayMs", 0)? {
+                    backoff.initial_ms = v;
+                }
+                if let Some(v) = b.number("factor", 1.0, 100.0)? {
+                    backoff.factor = v;
+                }
+                if let Some(v) = b.whole("maxDelayMs", 0)? {
+                    backoff.max_ms = v;
+                }
+                match b.raw("maxAttempts") {
+                    Some(v) if v.as_f64() == Some(f64::INFINITY) || v.is_null() => {
+                        backoff.max_attempts = None
+                    }
+                    Some(_) => {
+                        let n = b.whole("maxAttempts", 0)?.unwrap_or(0);
+                        backoff.max_attempts = Some(u32::try_from(n).unwrap_or(u32::MAX));
+                    }
+                    None => {}
+                }
+                if let Some(v) = b.number("jitter", 0.0, 1.0)? {
+                    backoff.jitter = v;
+                }
+                if backoff.max_ms < backoff.initial_ms {
+                    return err(
+                        "reconnect.maxDelayMs must be at least reconnect.initialDelayMs".into(),
+                    );
+                }
+            }
+            None => {}
+        }
+        if let Some(v) = r.whole("connectTimeoutMs", 1)? {
+            c.connect_timeout_ms = v;
+        }
+        match r.object_or_false("heartbeat")? {
+            Some(None) => c.heartbeat = None,
+            Some(Some(o)) => {
+                let h = Reader::new(
+                    &o,
+                    "heartbeat",
+                    &["intervalMs", "timeoutMs", "ping", "pong"],
+                )?;
+                let mut beat = HeartbeatConfig::default();
+                let mut timeout_given = false;
+                if let Some(v) = h.whole("intervalMs", 1)? {
+                    beat.interval_ms = v;
+                }
+                if let Some(v) = h.whole("timeoutMs", 1)? {
+                    beat.timeout_ms = v;
+                    timeout_given = true;
+                }
+                if !timeout_given {
+                    beat.timeout_ms = beat.interval_ms;
+                }
+                if let Some(v) = h.string("ping")? {
+                    beat.ping = v;
+                }
+                if let Some(v) = h.string("pong")? {
+                    beat.pong = v;
+                }
+                c.heartbeat = Some(beat);
+            }
+            None => {}
+        }
+        match r.object_or_false("batch")? {
+            Some(None) => c.batch = None,
+            Some(Some(o)) => {
+                let b = Reader::new(&o, "batch", &["maxMessages", "flushIntervalMs", "maxBytes"])?;
+                let mut batch = BatchConfig::default();
+                if let Some(v) = b.whole("maxMessages", 1)? {
+                    batch.max_messages = v as usize;
+                }
+                if let Some(v) = b.whole("flushIntervalMs", 0)? {
+                    batch.flush_interval_ms = v;
+                }
+                if let Some(v) = b.whole("maxBytes", 64)? {
+                    batch.max_bytes = v as usize;
+                }
+                c.batch = Some(batch);
+            }
+            None => {}
+        }
+        if let Some(o) = r.raw("queue") {
+            let q = Reader::new(&o, "queue", &["maxMessages", "maxBytes", "overflow"])?;
+            let mut queue = QueueConfig::default();
+            if let Some(v) = q.whole("maxMessages", 0)? {
+                queue.max_messages = v as usize;
+            }
+            if let Some(v) = q.whole("maxBytes", 0)? {
+                queue.max_bytes = v as usize;
+            }
+            if let Some(policy) = q.string("overflow")? {
+                queue.overflow = match policy.as_str() {
+                    "reject" => OverflowPolicy::Reject,
+                    "drop-oldest" => OverflowPolicy::DropOldest,
+                    other => {
+                        return err(format!(
+                            "queue.overflow must be \"reject\" or \"drop-oldest\", not {other:?}"
+                        ))
+                    }
+                };
+            }
+            c.queue = queue;
+        }
+        if let Some(o) = r.raw("webtransport") {
+            let w = Reader::new(&o, "webtransport", &["serverCertificateHashes"])?;
+            if let Some(list) = w.raw("serverCertificateHashes") {
+                options.certificate_hashes = parse_hashes(&list)?;
+            }
+        }
+        if let Some(o) = r.raw("auth") {
+            let a = Reader::new(&o, "auth", &["token", "getToken"])?;
+            if let Some(token) = a.string("token")? {
+                options.token = TokenSource::Fixed(token);
+            }
+            if let Some(f) = a.raw("getToken") {
+                let f = f
+                    .dyn_into::<Function>()
+                    .map_err(|_| OptionsError("auth.getToken must be a function".into()))?;
+                options.token = TokenSource::Js(f);
+            }
+        }
+        if let Some(v) = r.bool("parseJson")? {
+            options.parse_json = v;
+        }
+        if let Some(v) = r.bool("decodeBinary")? {
+            options.decode_binary = v;
+        }
+        if let Some(v) = r.whole("maxMessageBytes", 1)? {
+            c.max_message_size = v as usize;
+        }
+        if let Some(v) = r.bool("debug")? {
+            options.debug = v;
+        }
+        Ok(options)
+    }
+}
+
+/// `serverCertificateHashes`: each a 64-hex-digit string, or `{ algorithm: "sha-256", value }`
+/// with a BufferSource value (the WebTransport constructor's own shape).
+fn parse_hashes(list: &JsValue) -> Result<Vec<Vec<u8>>, OptionsError> {
+    const WHAT: &str = "webtransport.serverCertificateHashes";
+    if !Array::is_array(list) {
+        return err(format!("{WHAT} must be an array"));
+    }
+    Array::from(list)
+        .iter()
+        .map(|item| {
+            if let Some(hex) = item.as_string() {
+                return hex_sha256(&hex).ok_or_else(|| {
+                    OptionsError(format!("{WHAT}: {hex:?} is not 64 hexadecimal digits"))
+                });
+            }
+            let algorithm = Reflect::get(&item, &"algorithm".into())
+                .ok()
+                .and_then(|a| a.as_string());
+            if algorithm.as_deref() != Some("sha-256") {
+                return err(format!("{WHAT}: each entry needs algorithm \"sha-256\""));
+            }
+            let value = Reflect::get(&item, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+            let bytes = if let Some(buffer) = value.dyn_ref::<js_sys::ArrayBuffer>() {
+                Uint8Array::new(buffer).to_vec()
+            } else if js_sys::ArrayBuffer::is_view(&value) {
+                let view: &js_sys::Object = value.unchecked_ref();
+                let buffer = Reflect::get(view, &"buffer".into()).unwrap_or(JsValue::UNDEFINED);
+                let offset = Reflect::get(view, &"byteOffset".into())
+                    .ok()
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0);
+                let length = Reflect::get(view, &"byteLength".into())
+                    .ok()
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(0.0);
+                Uint8Array::new_with_byte_offset_and_length(&buffer, offset as u32, length as u32)
+                    .to_vec()
+            } else {
+                return err(format!(
+                    "{WHAT}: value must be an ArrayBuffer or a typed array"
+                ));
+            };
+            if bytes.len() != 32 {
+                return err(format!(
+                    "{WHAT}: a SHA-256 hash is 32 bytes, not {}",
+                    bytes.len()
+                ));
+            }
+            Ok(bytes)
+        })
+        .collect()
+}
+
+fn hex_sha256(hex: &str) -> Option<Vec<u8>> {
+    let hex = hex.trim();
+    if hex.len() != 64 {
+        return None;
+    }
+    (0..32)
+        .map(|i| {
+            hex.get(i * 2..i * 2 + 2)
+                .and_then(|pair| u8::from_str_radix(pair, 16).ok())
+        })
+        .collect()
+}

@@ -1,0 +1,111 @@
+//! Browser transport adapters: one per transport, all behind [`Transport`].
+//!
+//! An adapter only moves messages: it opens the underlying JS object, reports what happens as
+//! [`TransportEvent`]s into a channel tagged with its `conn_id`, and sends what it is told. Every
+//! decision (timeouts, fallback, reconnection, heartbeat) belongs to the sans-IO core. Dropping an
+//! adapter detaches every listener, aborts pending fetches and cancels stream readers, so a replaced
+//! connection can neither leak closures nor call back.
+
+pub mod long_polling;
+pub mod sse;
+pub mod websocket;
+pub mod websocket_stream;
+pub mod webtransport;
+
+use crate::core::{Payload, TransportKind};
+use futures_channel::mpsc::UnboundedSender;
+
+/// What an adapter reports about its connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TransportEvent {
+    /// The connection is open. `protocol` and `extensions` are the negotiated WebSocket values
+    /// (empty elsewhere).
+    Opened {
+        protocol: String,
+        extensions: String,
+    },
+    /// One whole message from the server.
+    Message(Payload),
+    /// The connection could not be opened; the reason is for humans (it ends up in `fallback` events
+    /// and in the error `connect()` rejects with).
+    Failed(String),
+    /// The open connection ended (cleanly or not). Sent at most once, and never after `Failed`.
+    Closed {
+        code: u16,
+        reason: String,
+        was_clean: bool,
+    },
+}
+
+/// Where adapters send their events: `(conn_id, event)`.
+pub type EventSink = UnboundedSender<(u64, TransportEvent)>;
+
+/// Everything an adapter needs to open one connection.
+#[derive(Debug, Clone)]
+pub struct OpenRequest {
+    /// Identifies this connection in the events it sends; the core ignores stale ids.
+    pub conn_id: u64,
+    /// The endpoint URL for this transport (ws(s):// for WebSocket, https:// for WebTransport,
+    /// http(s):// for SSE and long polling).
+    pub url: String,
+    /// WebSocket subprotocols to offer.
+    pub protocols: Vec<String>,
+    /// SHA-256 hashes for WebTransport `serverCertificateHashes`.
+    pub certificate_hashes: Vec<Vec<u8>>,
+    /// Largest message accepted from the server; larger frames close the connection with 1009.
+    pub max_message_bytes: usize,
+    /// Receives this connection's events.
+    pub sink: EventSink,
+}
+
+/// An error from an adapter's `send`: the message was not handed to the transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError(pub String);
+
+impl std::fmt::Display for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// One open (or opening) connection. Dropping it releases every JS resource it holds.
+pub trait Transport {
+    /// Which transport this is.
+    fn kind(&self) -> TransportKind;
+    /// Sends one message, in order after every earlier `send`.
+    fn send(&self, payload: Payload) -> Result<(), SendError>;
+    /// Starts a close with a code and reason the server sees; a `Closed` event follows.
+    fn close(&self, code: u16, reason: &str);
+    /// Bytes accepted by `send` but not yet handed to the network.
+    fn buffered_amount(&self) -> u32;
+    /// Sends an unreliable datagram; only WebTransport has them (others answer an error, and
+    /// the socket documents that `sendDatagram` falls back to an ordinary message there).
+    fn send_datagram(&self, _bytes: &[u8]) -> Result<(), SendError> {
+        Err(SendError(format!("{} has no datagrams", self.kind())))
+    }
+}
+
+/// Opens a connection of `kind`; `use_stream` picks WebSocketStream over WebSocket where the
+/// browser has it. Errors are synchronous failures (bad URL); later ones arrive as `Failed`.
+pub fn open(
+    kind: TransportKind,
+    request: OpenRequest,
+    use_stream: bool,
+) -> Result<Box<dyn Transport>, String> {
+    match kind {
+        TransportKind::WebTransport => webtransport::WebTransportConnection::open(request)
+            .map(|t| Box::new(t) as Box<dyn Transport>),
+        TransportKind::WebSocket if use_stream => {
+            websocket_stream::WebSocketStreamConnection::open(request)
+                .map(|t| Box::new(t) as Box<dyn Transport>)
+        }
+        TransportKind::WebSocket => {
+            websocket::WebSocketConnection::open(request).map(|t| Box::new(t) as Box<dyn Transport>)
+        }
+        TransportKind::Sse => {
+            sse::SseConnection::open(request).map(|t| Box::new(t) as Box<dyn Transport>)
+        }
+        TransportKind::LongPolling => long_polling::LongPollingConnection::open(request)
+            .map(|t| Box::new(t) as Box<dyn Transport>),
+    }
+}

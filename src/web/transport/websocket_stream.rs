@@ -1,0 +1,257 @@
+//! The `WebSocketStream` adapter (Chromium; Firefox has no `WebSocketStream`, and the transport
+//! layer then uses the classic [`super::websocket`] adapter).
+//!
+//! Same wire as WebSocket, but messages flow through streams: the readable gives one chunk per
+//! message (a string for text, bytes for binary), and the writable's write promises tell us when
+//! each message has been handed to the network, which is what `buffered_amount` reports.
+//!
+//! No DOM listeners: the tasks spawned here await promises and hold a [`Weak`] to the
+//! connection's state. Dropping the connection cancels the reader and closes the socket, which
+//! settles every promise they await.
+
+use super::websocket::describe;
+use super::webtransport::{
+    byte_length_of, bytes_of, read_chunk, settle_quietly, Phase, Reporter, TrackedWriter,
+};
+use super::{OpenRequest, SendError, Transport};
+use crate::core::close_code;
+use crate::core::{Payload, TransportKind};
+use crate::web::bindings::websocket_stream::{
+    WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStream,
+};
+use js_sys::{Array, Object, Reflect, Uint8Array};
+use std::cell::{Cell, RefCell};
+use std::rc::{Rc, Weak};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::ReadableStreamDefaultReader;
+
+/// What a `CloseEvent` reports when the close frame carried no code.
+const NO_STATUS: u16 = 1005;
+
+/// One `WebSocketStream`. Dropping it cancels its reader and closes the socket.
+pub struct WebSocketStreamConnection {
+    shared: Rc<Shared>,
+}
+
+/// State the spawned tasks reach through a [`Weak`].
+struct Shared {
+    socket: WebSocketStream,
+    report: Reporter,
+    /// The open socket's stream ends; present from `Opened` until the connection is dropped.
+    streams: RefCell<Option<(ReadableStreamDefaultReader, TrackedWriter)>>,
+    /// Bytes of messages written whose write promise has not settled yet.
+    buffered: Rc<Cell<usize>>,
+}
+
+impl WebSocketStreamConnection {
+    /// Starts the handshake; `Opened` or `Failed` follows on the sink. Fails synchronously for a
+    /// bad URL or where the browser has no `WebSocketStream`.
+    pub fn open(request: OpenRequest) -> Result<Self, String> {
+        let options = Object::new();
+        if !request.protocols.is_empty() {
+            let protocols = request
+                .protocols
+                .iter()
+                .map(|p| JsValue::from_str(p))
+                .collect::<Array>();
+            let _ = Reflect::set(&options, &"protocols".into(), &protocols);
+        }
+        let socket = WebSocketStream::new_with_options(&request.url, &options)
+            .map_err(|e| format!("WebSocketStream({}) failed: {}", request.url, describe(&e)))?;
+        let shared = Rc::new(Shared {
+            socket: socket.clone(),
+            report: Reporter::new(request.conn_id, request.sink),
+            streams: RefCell::new(None),
+            buffered: Rc::new(Cell::new(0)),
+        });
+        spawn_local(run(
+            Rc::downgrade(&shared),
+            socket,
+            request.max_message_bytes,
+            request.url,
+        ));
+        Ok(WebSocketStreamConnection { shared })
+    }
+}
+
+/// Waits for the handshake, starts the reader, then reports how the socket closed.
+async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: String) {
+    let opened = JsFuture::from(socket.opened()).await;
+    let Some(shared) = weak.upgrade() else {
+        settle_quietly(socket.closed());
+        return;
+    };
+    let info: WebSocketOpenInfo = match opened {
+        Ok(info) => info.unchecked_into(),
+        Err(error) => {
+            // `closed` rejects too; observe it so the browser logs no unhandled rejection.
+            settle_quietly(socket.closed());
+            shared.report.failed(format!(
+                "WebSocketStream to {url} failed before opening: {}",
+                describe(&error)
+            ));
+            return;
+        }
+    };
+    if shared.report.phase() != Phase::Opening {
+        // Closed by the client while the handshake finished; `close` already closed the socket.
+        settle_quietly(socket.closed());
+        return;
+    }
+    let streams = ReadableStreamDefaultReader::new(&info.readable())
+        .and_then(|reader| Ok((reader, info.writable().get_writer()?)));
+    let (reader, writer) = match streams {
+        Ok(streams) => streams,
+        Err(error) => {
+            shared.report.failed(format!(
+                "WebSocketStream to {url}: its streams are unusable: {}",
+                describe(&error)
+            ));
+            close_socket(&socket, None);
+            settle_quietly(socket.closed());
+            return;
+        }
+    };
+    let writer = TrackedWriter::new(writer, shared.buffered.clone());
+    *shared.streams.borrow_mut() = Some((reader.clone(), writer));
+    shared.report.opened(info.protocol(), info.extensions());
+    drop(shared);
+    spawn_local(read_messages(weak.clone(), reader, max));
+
+    // The one place `Closed` comes from, whoever closed: `closed` settles after the closing
+    // handshake, or rejects when the connection was lost.
+    let outcome = JsFuture::from(socket.closed()).await;
+    let Some(shared) = weak.upgrade() else { return };
+    let (code, reason, clean) = match outcome {
+        Ok(info) if info.is_object() => {
+            let info: WebSocketCloseInfo = info.unchecked_into();
+            // No code in the close frame: 1005, as a `CloseEvent` reports it.
+            let code = info.close_code().unwrap_or(NO_STATUS);
+            (code, info.reason().unwrap_or_default(), true)
+        }
+        Ok(_) => (NO_STATUS, String::new(), true),
+        Err(error) => (close_code::ABNORMAL, describe(&error), false),
+    };
+    shared.report.closed(code, reason, clean);
+}
+
+/// Reports each message; a message over `max` closes the socket with 1009.
+async fn read_messages(weak: Weak<Shared>, reader: ReadableStreamDefaultReader, max: usize) {
+    // Ends when the socket closes (done) or fails (error), or when `Drop` cancels the reader.
+    while let Ok(Some(chunk)) = read_chunk(&reader).await {
+        let Some(shared) = weak.upgrade() else { return };
+        // Sizes are checked before copying: UTF-16 length never exceeds UTF-8 length, so a
+        // string whose UTF-16 length is already over the limit is too big.
+        let too_big = match chunk.as_string() {
+            Some(_) => chunk
+                .dyn_ref::<js_sys::JsString>()
+                .is_some_and(|s| s.length() as usize > max),
+            None => byte_length_of(&chunk).is_some_and(|len| len > max),
+        };
+        let payload = if too_big {
+            None
+        } else if let Some(text) = chunk.as_string() {
+            Some(Payload::Text(text)).filter(|p| p.len() <= max)
+        } else if let Some(bytes) = bytes_of(&chunk) {
+            Some(Payload::Binary(bytes))
+        } else {
+            // Not a message type WebSocket has; nothing to report.
+            continue;
+        };
+        let Some(payload) = payload else {
+            if shared
+                .report
+                .begin_close(close_code::MESSAGE_TOO_BIG, "message too big")
+            {
+                close_socket(
+                    &shared.socket,
+                    Some((close_code::MESSAGE_TOO_BIG, "message too big")),
+                );
+            }
+            return;
+        };
+        shared.report.message(payload);
+    }
+}
+
+/// `socket.close({closeCode, reason})`, or `close()` without details (also aborts a handshake).
+fn close_socket(socket: &WebSocketStream, info: Option<(u16, &str)>) {
+    let options = Object::new();
+    if let Some((code, reason)) = info {
+        let _ = Reflect::set(&options, &"closeCode".into(), &JsValue::from(code));
+        let _ = Reflect::set(&options, &"reason".into(), &JsValue::from_str(reason));
+    }
+    if socket.close(&options).is_err() && info.is_some() {
+        // An invalid code or reason throws; close anyway rather than stay open.
+        let _ = socket.close(&Object::new());
+    }
+}
+
+impl Transport for WebSocketStreamConnection {
+    fn kind(&self) -> TransportKind {
+        TransportKind::WebSocket
+    }
+
+    fn send(&self, payload: Payload) -> Result<(), SendError> {
+        if self.shared.report.phase() != Phase::Open {
+            return Err(SendError("WebSocketStream is not open".into()));
+        }
+        let writer = self
+            .shared
+            .streams
+            .borrow()
+            .as_ref()
+            .map(|(_, writer)| writer.clone())
+            .ok_or_else(|| SendError("WebSocketStream is not open".into()))?;
+        // A string is sent as a text message, bytes as a binary one. Writes on one writer are
+        // queued in call order; a failed write means the socket is gone, which `closed` reports.
+        let len = payload.len();
+        let chunk = match payload {
+            Payload::Text(text) => JsValue::from_str(&text),
+            Payload::Binary(bytes) => Uint8Array::from(bytes.as_slice()).into(),
+        };
+        let _ = writer.write(&chunk, len);
+        Ok(())
+    }
+
+    fn close(&self, code: u16, reason: &str) {
+        match self.shared.report.phase() {
+            Phase::Opening => {
+                // Closing during the handshake aborts it; report it as a failed open, as the
+                // WebSocket adapter does.
+                self.shared
+                    .report
+                    .failed("closed by the client before opening".into());
+                close_socket(&self.shared.socket, Some((code, reason)));
+            }
+            Phase::Open => {
+                if self.shared.report.begin_close(code, reason) {
+                    close_socket(&self.shared.socket, Some((code, reason)));
+                }
+            }
+            Phase::Closing | Phase::Ended => {}
+        }
+    }
+
+    fn buffered_amount(&self) -> u32 {
+        u32::try_from(self.shared.buffered.get()).unwrap_or(u32::MAX)
+    }
+}
+
+impl Drop for WebSocketStreamConnection {
+    fn drop(&mut self) {
+        let live = self.shared.report.phase() != Phase::Ended;
+        self.shared.report.end();
+        if let Some((reader, writer)) = self.shared.streams.borrow_mut().take() {
+            // Cancelling settles the pending read, which ends the reader task.
+            settle_quietly(reader.cancel());
+            writer.release();
+        }
+        // A dropped connection must not linger open on the server; closing also settles the
+        // promises the tasks await. Closing an already closed socket does nothing.
+        if live {
+            close_socket(&self.shared.socket, None);
+        }
+    }
+}

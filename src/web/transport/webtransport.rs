@@ -1,0 +1,623 @@
+//! The WebTransport adapter: one bidirectional stream carrying PROTOCOL.md §2 frames, plus the
+//! session's datagrams.
+//!
+//! A QUIC stream is a byte stream, so message boundaries come from the core's [`FrameDecoder`]
+//! (which checks every announced length against `max_message_bytes` before buffering) and
+//! outgoing messages go through [`encode_frame`]. Closing mirrors the WebSocket handshake: the
+//! closing side sends a close frame, the other answers with one, and only then is the session
+//! closed, because closing a WebTransport session resets its streams and a reset may discard a
+//! close frame the peer has not read yet.
+//!
+//! Nothing here registers DOM listeners: every callback is a promise awaited by a task spawned
+//! with `spawn_local`. Those tasks hold a [`Weak`] to the connection's state (never the
+//! connection), and dropping the connection cancels the readers and closes the session, which
+//! settles every promise they await, so every task ends.
+//!
+//! The stream helpers at the bottom ([`Reporter`], [`TrackedWriter`], …) are shared with the
+//! WebSocketStream adapter, the other streams-based transport.
+
+use super::websocket::describe;
+use super::{EventSink, OpenRequest, SendError, Transport, TransportEvent};
+use crate::core::close_code;
+use crate::core::{encode_frame, Frame, FrameDecoder, FrameError, Payload, TransportKind};
+use crate::web::bindings::webtransport::{
+    WebTransport, WebTransportBidirectionalStream, WebTransportCloseInfo,
+};
+use js_sys::{Array, ArrayBuffer, Object, Promise, Reflect, Uint8Array};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::{Rc, Weak};
+use std::task::Poll;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
+
+/// How long a client close waits for the server's answering close frame before closing the
+/// session anyway (the reference server waits 1 s for us in the other direction).
+const CLOSE_HANDSHAKE_MS: u32 = 3_000;
+/// After the stream ends without a close frame, how long to wait for the session's `closed`
+/// promise to say why before reporting an abnormal (1006) close.
+const CLOSED_GRACE_MS: u32 = 2_000;
+/// How long a protocol-error close waits for its close frame to be handed to QUIC.
+const ERROR_CLOSE_FLUSH_MS: u32 = 1_000;
+
+/// One WebTransport session with one bidirectional stream. Dropping it cancels its readers and
+/// closes the session.
+pub struct WebTransportConnection {
+    shared: Rc<Shared>,
+}
+
+/// State the spawned tasks reach through a [`Weak`].
+struct Shared {
+    transport: WebTransport,
+    report: Reporter,
+    streams: RefCell<Option<Streams>>,
+    /// Bytes of frames written whose write promise has not settled yet.
+    buffered: Rc<Cell<usize>>,
+}
+
+/// The open session's stream ends; present from `Opened` until the connection is dropped.
+struct Streams {
+    writer: TrackedWriter,
+    reader: ReadableStreamDefaultReader,
+    /// `None` where the browser does not expose datagrams (the stream still works).
+    datagram_writer: Option<WritableStreamDefaultWriter>,
+    datagram_reader: Option<ReadableStreamDefaultReader>,
+}
+
+impl WebTransportConnection {
+    /// Starts opening the session; `Opened` or `Failed` follows on the sink.
+    pub fn open(request: OpenRequest) -> Result<Self, String> {
+        let options = Object::new();
+        if !request.certificate_hashes.is_empty() {
+            // Lets a self-signed certificate (at most 14 days valid) through, as the spec allows.
+            let hashes = request
+                .certificate_hashes
+                .iter()
+                .map(|hash| {
+                    let entry = Object::new();
+                    let _ = Reflect::set(&entry, &"algorithm".into(), &"sha-256".into());
+                    let _ =
+                        Reflect::set(&entry, &"value".into(), &Uint8Array::from(hash.as_slice()));
+                    JsValue::from(entry)
+                })
+                .collect::<Array>();
+            let _ = Reflect::set(&options, &"serverCertificateHashes".into(), &hashes);
+        }
+        let transport = WebTransport::new_with_options(&request.url, &options)
+            .map_err(|e| format!("WebTransport({}) failed: {}", request.url, describe(&e)))?;
+        let shared = Rc::new(Shared {
+            transport: transport.clone(),
+            report: Reporter::new(request.conn_id, request.sink),
+            streams: RefCell::new(None),
+            buffered: Rc::new(Cell::new(0)),
+        });
+        spawn_local(run(
+            Rc::downgrade(&shared),
+            transport,
+            request.max_message_bytes,
+            request.url,
+        ));
+        Ok(WebTransportConnection { shared })
+    }
+}
+
+impl Shared {
+    fn writer(&self) -> Option<TrackedWriter> {
+        self.streams.borrow().as_ref().map(|s| s.writer.clone())
+    }
+}
+
+/// Why the stream reader stopped.
+enum End {
+    /// The server sent a close frame.
+    CloseFrame(u16, String),
+    /// The server sent something the decoder rejects; the stream is out of sync.
+    Violation(FrameError),
+    /// The stream ended or failed without a close frame.
+    Finished(String),
+    /// The connection was dropped.
+    Gone,
+}
+
+/// Opens the stream, then reads it until the session ends.
+async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: String) {
+    if let Err(error) = JsFuture::from(transport.ready()).await {
+        // `closed` rejects too; observe it so the browser logs no unhandled rejection.
+        settle_quietly(transport.closed());
+        if let Some(shared) = weak.upgrade() {
+            shared.report.failed(format!(
+                "WebTransport to {url} failed: {}",
+                describe(&error)
+            ));
+        }
+        return;
+    }
+    if !still_opening(&weak) {
+        // Closed or dropped while connecting; that already closed the session.
+        return;
+    }
+    let stream = JsFuture::from(transport.create_bidirectional_stream()).await;
+    let Some(shared) = weak.upgrade() else { return };
+    if shared.report.phase() != Phase::Opening {
+        return;
+    }
+    let opened = stream
+        .map_err(|e| describe(&e))
+        .and_then(|stream| open_streams(&transport, stream.unchecked_into(), &shared.buffered));
+    let streams = match opened {
+        Ok(streams) => streams,
+        Err(error) => {
+            shared.report.failed(format!(
+                "WebTransport to {url}: no bidirectional stream: {error}"
+            ));
+            close_session(&transport, None);
+            return;
+        }
+    };
+    let reader = streams.reader.clone();
+    let datagram_reader = streams.datagram_reader.clone();
+    *shared.streams.borrow_mut() = Some(streams);
+    shared.report.opened(String::new(), String::new());
+    if let Some(datagrams) = datagram_reader {
+        spawn_local(read_datagrams(weak.clone(), datagrams, max));
+    }
+    drop(shared);
+
+    let end = read_frames(&weak, &reader, max).await;
+    let Some(shared) = weak.upgrade() else { return };
+    if let Some((code, reason)) = shared.report.client_close() {
+        // Our own close is in progress: whatever ended the stream (ideally the server's
+        // answering close frame) completes it.
+        let clean = matches!(end, End::CloseFrame(..));
+        close_session(&transport, Some((code, &reason)));
+        shared.report.closed(code, reason, clean);
+        return;
+    }
+    match end {
+        End::Gone => {}
+        End::CloseFrame(code, reason) => {
+            // The server closed; answer by closing the session with the same code, as a
+            // WebSocket answers a close frame.
+            shared.report.closed(code, reason.clone(), true);
+            close_session(&transport, Some((code, &reason)));
+        }
+        End::Violation(error) => {
+            let code = error.close_code();
+            let reason = truncate_reason(&error.to_string());
+            if !shared.report.begin_close(code, &reason) {
+                return;
+            }
+            let writer = shared.writer();
+            drop(shared);
+            // The stream is out of sync, so no answer can be parsed: send our close frame, give it
+            // a moment to leave, and close the session.
+            if let Some(writer) = writer {
+                if let Some(promise) = write_close_frame(&writer, code, &reason) {
+                    let _ = with_timeout(JsFuture::from(promise), ERROR_CLOSE_FLUSH_MS).await;
+                }
+            }
+            close_session(&transport, Some((code, &reason)));
+            if let Some(shared) = weak.upgrade() {
+                shared.report.closed(code, reason, true);
+            }
+        }
+        End::Finished(detail) => {
+            drop(shared);
+            // The session's `closed` promise says whether this was an orderly session close.
+            let outcome = with_timeout(JsFuture::from(transport.closed()), CLOSED_GRACE_MS).await;
+            let (code, reason, clean) = match outcome {
+                Some(Ok(info)) => match transport_close_info(&info) {
+                    Some((code, reason)) => (code, reason, true),
+                    None => (close_code::ABNORMAL, detail, false),
+                },
+                Some(Err(error)) => (close_code::ABNORMAL, describe(&error), false),
+                None => {
+                    // The stream ended but the session lingers: nothing more can arrive on it.
+                    close_session(&transport, None);
+                    (close_code::ABNORMAL, detail, false)
+                }
+            };
+            if let Some(shared) = weak.upgrade() {
+                shared.report.closed(code, reason, clean);
+            }
+        }
+    }
+}
+
+fn still_opening(weak: &Weak<Shared>) -> bool {
+    weak.upgrade()
+        .is_some_and(|shared| shared.report.phase() == Phase::Opening)
+}
+
+/// Locks the bidirectional stream's ends and the datagram ends.
+fn open_streams(
+    transport: &WebTransport,
+    stream: WebTransportBidirectionalStream,
+    buffered: &Rc<Cell<usize>>,
+) -> Result<Streams, String> {
+    let reader = ReadableStreamDefaultReader::new(&stream.readable()).map_err(|e| describe(&e))?;
+    let writer = stream.writable().get_writer().map_err(|e| describe(&e))?;
+    let datagrams = transport.datagrams();
+    Ok(Streams {
+        writer: TrackedWriter::new(writer, buffered.clone()),
+        reader,
+        datagram_writer: datagrams.writable().get_writer().ok(),
+        datagram_reader: ReadableStreamDefaultReader::new(&datagrams.readable()).ok(),
+    })
+}
+
+/// Feeds the stream into the frame decoder and reports each message.
+async fn read_frames(weak: &Weak<Shared>, reader: &ReadableStreamDefaultReader, max: usize) -> End {
+    let mut decoder = FrameDecoder::new(max);
+    loop {
+        let chunk = match read_chunk(reader).await {
+            Ok(Some(chunk)) => chunk,
+            Ok(None) => return End::Finished("the stream ended without a close frame".into()),
+            Err(error) => return End::Finished(format!("the stream failed: {}", describe(&error))),
+        };
+        let Some(shared) = weak.upgrade() else {
+            return End::Gone;
+        };
+        let Some(bytes) = bytes_of(&chunk) else {
+            continue;
+        };
+        decoder.push(&bytes);
+        while let Some(frame) = decoder.next_frame() {
+            match frame {
+                Ok(Frame::Text(text)) => shared.report.message(Payload::Text(text)),
+                Ok(Frame::Binary(bytes)) => shared.report.message(Payload::Binary(bytes)),
+                Ok(Frame::Close { code, reason }) => return End::CloseFrame(code, reason),
+                Err(error) => return End::Violation(error),
+            }
+        }
+    }
+}
+
+/// Reports every incoming datagram as a binary message.
+///
+/// Datagrams are a separate, unreliable channel, unordered with respect to the stream; until
+/// the event type grows a dedicated variant they arrive as `Message(Binary)`, so an application
+/// mixing binary stream messages and datagrams cannot tell them apart. Datagrams over
+/// `max_message_bytes` are dropped (datagrams may be lost anyway).
+async fn read_datagrams(weak: Weak<Shared>, reader: ReadableStreamDefaultReader, max: usize) {
+    while let Ok(Some(chunk)) = read_chunk(&reader).await {
+        let Some(shared) = weak.upgrade() else { return };
+        if let Some(bytes) = bytes_of(&chunk).filter(|b| b.len() <= max) {
+            shared.report.message(Payload::Binary(bytes));
+        }
+    }
+}
+
+/// Writes a close frame; `None` when the reason cannot be framed (never for validated reasons).
+fn write_close_frame(writer: &TrackedWriter, code: u16, reason: &str) -> Option<Promise> {
+    let frame = encode_frame(&Frame::Close {
+        code,
+        reason: reason.to_owned(),
+    })
+    .ok()?;
+    Some(writer.write(&Uint8Array::from(frame.as_slice()), frame.len()))
+}
+
+/// `transport.close({closeCode, reason})`, or `close()` without details. Closing a session that
+/// is already closed (or failed) does nothing.
+fn close_session(transport: &WebTransport, info: Option<(u16, &str)>) {
+    let options = Object::new();
+    if let Some((code, reason)) = info {
+        let _ = Reflect::set(&options, &"closeCode".into(), &JsValue::from(code));
+        let _ = Reflect::set(&options, &"reason".into(), &JsValue::from_str(reason));
+    }
+    let _ = transport.close(&options);
+}
+
+/// `{closeCode, reason}` from what `closed` resolved with; `None` without a usable code.
+fn transport_close_info(value: &JsValue) -> Option<(u16, String)> {
+    if !value.is_object() {
+        return None;
+    }
+    let info: &WebTransportCloseInfo = value.unchecked_ref();
+    let code = u16::try_from(info.close_code()?).ok()?;
+    Some((code, info.reason().unwrap_or_default()))
+}
+
+/// Cuts a reason to the 123 bytes a close frame allows, on a character boundary.
+fn truncate_reason(reason: &str) -> String {
+    let mut end = reason.len().min(close_code::MAX_REASON_BYTES);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason.get(..end).unwrap_or_default().to_owned()
+}
+
+impl Transport for WebTransportConnection {
+    fn kind(&self) -> TransportKind {
+        TransportKind::WebTransport
+    }
+
+    fn send(&self, payload: Payload) -> Result<(), SendError> {
+        if self.shared.report.phase() != Phase::Open {
+            return Err(SendError("WebTransport is not open".into()));
+        }
+        let writer = self
+            .shared
+            .writer()
+            .ok_or_else(|| SendError("WebTransport is not open".into()))?;
+        let frame = match payload {
+            Payload::Text(text) => Frame::Text(text),
+            Payload::Binary(bytes) => Frame::Binary(bytes),
+        };
+        let bytes = encode_frame(&frame).map_err(|e| SendError(e.to_string()))?;
+        // Writes on one writer are queued in call order, so messages stay ordered; a failed
+        // write also errors the stream, which the reader reports as the close.
+        let _ = writer.write(&Uint8Array::from(bytes.as_slice()), bytes.len());
+        Ok(())
+    }
+
+    fn close(&self, code: u16, reason: &str) {
+        match self.shared.report.phase() {
+            Phase::Opening => {
+                self.shared
+                    .report
+                    .failed("closed by the client before opening".into());
+                close_session(&self.shared.transport, Some((code, reason)));
+            }
+            Phase::Open => {
+                if !self.shared.report.begin_close(code, reason) {
+                    return;
+                }
+                // Queued behind every earlier send; the reader completes the close when the
+                // server answers, the timer below if it does not.
+                if let Some(writer) = self.shared.writer() {
+                    let _ = write_close_frame(&writer, code, reason);
+                }
+                let weak = Rc::downgrade(&self.shared);
+                spawn_local(async move {
+                    gloo_timers::future::TimeoutFuture::new(CLOSE_HANDSHAKE_MS).await;
+                    let Some(shared) = weak.upgrade() else { return };
+                    if let Some((code, reason)) = shared.report.client_close() {
+                        close_session(&shared.transport, Some((code, &reason)));
+                        shared.report.closed(code, reason, false);
+                    }
+                });
+            }
+            Phase::Closing | Phase::Ended => {}
+        }
+    }
+
+    fn buffered_amount(&self) -> u32 {
+        u32::try_from(self.shared.buffered.get()).unwrap_or(u32::MAX)
+    }
+
+    /// Writes one datagram. Datagrams have their own writer, so they never wait behind stream
+    /// messages (nor count in `buffered_amount`); among themselves they keep send order, and the
+    /// browser drops them when its datagram queue is full or they are too big — they are
+    /// unreliable by definition.
+    fn send_datagram(&self, bytes: &[u8]) -> Result<(), SendError> {
+        if self.shared.report.phase() != Phase::Open {
+            return Err(SendError("WebTransport is not open".into()));
+        }
+        let writer = self
+            .shared
+            .streams
+            .borrow()
+            .as_ref()
+            .and_then(|s| s.datagram_writer.clone())
+            .ok_or_else(|| SendError("this browser exposes no WebTransport datagrams".into()))?;
+        settle_quietly(writer.write_with_chunk(&Uint8Array::from(bytes)));
+        Ok(())
+    }
+}
+
+impl Drop for WebTransportConnection {
+    fn drop(&mut self) {
+        self.shared.report.end();
+        if let Some(streams) = self.shared.streams.borrow_mut().take() {
+            // Cancelling settles pending reads, which ends the reader tasks.
+            settle_quietly(streams.reader.cancel());
+            if let Some(reader) = streams.datagram_reader {
+                settle_quietly(reader.cancel());
+            }
+            streams.writer.release();
+            if let Some(writer) = streams.datagram_writer {
+                writer.release_lock();
+            }
+        }
+        // Settles `ready`/`closed` and errors every stream, so no task waits forever.
+        close_session(&self.shared.transport, None);
+    }
+}
+
+// ---- Helpers shared with the WebSocketStream adapter ----
+
+/// Where a connection is in its life, as far as events go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    Opening,
+    Open,
+    /// The client started a close; messages are no longer reported.
+    Closing,
+    /// `Failed` or `Closed` was sent, or the connection was dropped.
+    Ended,
+}
+
+/// Sends a connection's events and enforces the [`TransportEvent`] rules in one place: `Opened`
+/// once, messages only while open, then exactly one of `Failed` (before open) or `Closed`
+/// (after), and nothing once the connection is dropped.
+pub(super) struct Reporter {
+    id: u64,
+    sink: EventSink,
+    phase: Cell<Phase>,
+    /// Code and reason of a client close in progress.
+    client_close: RefCell<Option<(u16, String)>>,
+}
+
+impl Reporter {
+    pub(super) fn new(id: u64, sink: EventSink) -> Self {
+        Reporter {
+            id,
+            sink,
+            phase: Cell::new(Phase::Opening),
+            client_close: RefCell::new(None),
+        }
+    }
+
+    pub(super) fn phase(&self) -> Phase {
+        self.phase.get()
+    }
+
+    fn send(&self, event: TransportEvent) {
+        let _ = self.sink.unbounded_send((self.id, event));
+    }
+
+    pub(super) fn opened(&self, protocol: String, extensions: String) {
+        if self.phase.get() == Phase::Opening {
+            self.phase.set(Phase::Open);
+            self.send(TransportEvent::Opened {
+                protocol,
+                extensions,
+            });
+        }
+    }
+
+    pub(super) fn message(&self, payload: Payload) {
+        if self.phase.get() == Phase::Open {
+            self.send(TransportEvent::Message(payload));
+        }
+    }
+
+    pub(super) fn failed(&self, reason: String) {
+        if self.phase.get() == Phase::Opening {
+            self.phase.set(Phase::Ended);
+            self.send(TransportEvent::Failed(reason));
+        }
+    }
+
+    /// Open → Closing, remembering the client's code and reason; false if not open.
+    pub(super) fn begin_close(&self, code: u16, reason: &str) -> bool {
+        if self.phase.get() != Phase::Open {
+            return false;
+        }
+        self.phase.set(Phase::Closing);
+        *self.client_close.borrow_mut() = Some((code, reason.to_owned()));
+        true
+    }
+
+    /// The client close in progress, if the connection is still closing.
+    pub(super) fn client_close(&self) -> Option<(u16, String)> {
+        if self.phase.get() == Phase::Closing {
+            self.client_close.borrow().clone()
+        } else {
+            None
+        }
+    }
+
+    pub(super) fn closed(&self, code: u16, reason: String, was_clean: bool) {
+        if matches!(self.phase.get(), Phase::Open | Phase::Closing) {
+            self.phase.set(Phase::Ended);
+            self.send(TransportEvent::Closed {
+                code,
+                reason,
+                was_clean,
+            });
+        }
+    }
+
+    /// Silences the reporter (the connection was dropped).
+    pub(super) fn end(&self) {
+        self.phase.set(Phase::Ended);
+    }
+}
+
+/// A stream writer that counts the bytes of writes whose promise has not settled: the streams
+/// API's own notion of "accepted but not yet handed to the network", i.e. `bufferedAmount`.
+#[derive(Clone)]
+pub(super) struct TrackedWriter {
+    writer: WritableStreamDefaultWriter,
+    buffered: Rc<Cell<usize>>,
+}
+
+impl TrackedWriter {
+    pub(super) fn new(writer: WritableStreamDefaultWriter, buffered: Rc<Cell<usize>>) -> Self {
+        TrackedWriter { writer, buffered }
+    }
+
+    /// Queues `chunk` (`len` bytes) behind earlier writes; the promise settles when it is sent.
+    pub(super) fn write(&self, chunk: &JsValue, len: usize) -> Promise {
+        let promise = self.writer.write_with_chunk(chunk);
+        self.buffered.set(self.buffered.get().saturating_add(len));
+        let buffered = self.buffered.clone();
+        let settled = promise.clone();
+        // Only a counter is captured; the promise settles when the write completes or the stream
+        // errors (dropping the connection errors it), so this task always ends.
+        spawn_local(async move {
+            let _ = JsFuture::from(settled).await;
+            buffered.set(buffered.get().saturating_sub(len));
+        });
+        promise
+    }
+
+    /// Releases the lock; pending writes settle when the stream is closed or errored.
+    pub(super) fn release(&self) {
+        self.writer.release_lock();
+    }
+}
+
+/// Awaits `promise` in a task and ignores the outcome, so a rejection is handled (no console
+/// noise) and nothing is leaked once it settles.
+pub(super) fn settle_quietly(promise: Promise) {
+    spawn_local(async move {
+        let _ = JsFuture::from(promise).await;
+    });
+}
+
+/// `future`'s output, or `None` after `ms` milliseconds.
+pub(super) async fn with_timeout<F: Future + Unpin>(mut future: F, ms: u32) -> Option<F::Output> {
+    let mut timer = gloo_timers::future::TimeoutFuture::new(ms);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(output) = Pin::new(&mut future).poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        if Pin::new(&mut timer).poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
+    })
+    .await
+}
+
+/// The next chunk of `reader`: `Ok(None)` once the stream is done (or cancelled).
+pub(super) async fn read_chunk(
+    reader: &ReadableStreamDefaultReader,
+) -> Result<Option<JsValue>, JsValue> {
+    let result = JsFuture::from(reader.read()).await?;
+    let done = Reflect::get(&result, &"done".into()).map_or(true, |d| d.is_truthy());
+    if done {
+        return Ok(None);
+    }
+    Ok(Some(
+        Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED),
+    ))
+}
+
+/// The bytes of a `Uint8Array` or `ArrayBuffer` chunk; `None` for anything else.
+pub(super) fn bytes_of(chunk: &JsValue) -> Option<Vec<u8>> {
+    if let Some(array) = chunk.dyn_ref::<Uint8Array>() {
+        Some(array.to_vec())
+    } else {
+        chunk
+            .dyn_ref::<ArrayBuffer>()
+            .map(|buffer| Uint8Array::new(buffer).to_vec())
+    }
+}
+
+/// Byte length of a `Uint8Array` or `ArrayBuffer` chunk, read without copying it.
+pub(super) fn byte_length_of(chunk: &JsValue) -> Option<usize> {
+    if let Some(array) = chunk.dyn_ref::<Uint8Array>() {
+        Some(array.byte_length() as usize)
+    } else {
+        chunk
+            .dyn_ref::<ArrayBuffer>()
+            .map(|buffer| buffer.byte_length() as usize)
+    }
+}

@@ -1,0 +1,173 @@
+//! The WebSocketStream adapter against the reference server.
+//!
+//! Chromium has `WebSocketStream`; Firefox does not. Every test first checks
+//! `features().web_socket_stream`: in Firefox it asserts the feature is really absent (and that
+//! opening fails synchronously instead of hanging) and returns early; in Chromium the tests run
+//! in full.
+
+use crate::support::{get_str, is_firefox, server_config};
+use crate::transport_webtransport::{
+    live_on_server, pattern, recorded_closes, request, wait_live_on_server, TestSink, MIB,
+};
+use universal_socket::core::{Payload, TransportKind};
+use universal_socket::web::features::features;
+use universal_socket::web::listener::live_listeners;
+use universal_socket::web::transport::websocket_stream::WebSocketStreamConnection;
+use universal_socket::web::transport::{Transport, TransportEvent};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// True where `WebSocketStream` exists. In Firefox it must not, and the adapter must refuse to
+/// open synchronously; the caller then returns early.
+fn supported() -> bool {
+    let present = features().web_socket_stream;
+    if is_firefox() {
+        assert!(
+            !present,
+            "Firefox unexpectedly has WebSocketStream: enable these tests there"
+        );
+    }
+    if !present {
+        let (request, _sink) = request("ws://127.0.0.1:9/".into(), Vec::new(), MIB);
+        assert!(WebSocketStreamConnection::open(request).is_err());
+    }
+    present
+}
+
+async fn open_echo_with_max(max: usize) -> (WebSocketStreamConnection, TestSink) {
+    let config = server_config().await;
+    let (request, mut sink) = request(get_str(&config, "ws.echo"), Vec::new(), max);
+    let connection = WebSocketStreamConnection::open(request).expect("valid URL");
+    sink.opened().await;
+    (connection, sink)
+}
+
+async fn open_echo() -> (WebSocketStreamConnection, TestSink) {
+    open_echo_with_max(16 * MIB).await
+}
+
+#[wasm_bindgen_test]
+async fn transport_websocket_stream_echoes_text_and_binary_in_order() {
+    if !supported() {
+        return;
+    }
+    let (connection, mut sink) = open_echo().await;
+    assert_eq!(connection.kind(), TransportKind::WebSocket);
+    let sent = vec![
+        Payload::Text("héllo wörld — 日本語 🎉".into()),
+        Payload::Text(String::new()),
+        Payload::Binary(Vec::new()),
+        Payload::Binary(vec![0, 1, 2, 255]),
+        Payload::Binary(pattern(MIB)),
+        Payload::Text("after the big one".into()),
+    ];
+    for payload in &sent {
+        connection.send(payload.clone()).expect("send");
+    }
+    assert!(
+        connection.buffered_amount() as usize >= MIB,
+        "buffered_amount() = {} right after sending 1 MiB",
+        connection.buffered_amount()
+    );
+    for i in 0..20 {
+        connection
+            .send(Payload::Text(format!("#{i}")))
+            .expect("send");
+    }
+    for (i, expected) in sent.iter().enumerate() {
+        let got = sink.message(&format!("echo #{i}")).await;
+        assert!(
+            got == *expected,
+            "echo #{i} differs (len {} vs {})",
+            got.len(),
+            expected.len()
+        );
+    }
+    for i in 0..20 {
+        assert_eq!(
+            sink.message("ordered echo").await,
+            Payload::Text(format!("#{i}"))
+        );
+    }
+    assert_eq!(connection.buffered_amount(), 0, "every write has completed");
+}
+
+#[wasm_bindgen_test]
+async fn transport_websocket_stream_close_is_recorded_by_the_server() {
+    if !supported() {
+        return;
+    }
+    let before = recorded_closes("websocket", 4001, "bye").await;
+    let (connection, mut sink) = open_echo().await;
+    connection.close(4001, "bye");
+    assert_eq!(
+        sink.closed("Closed after close(4001)").await,
+        (4001, "bye".into(), true)
+    );
+    assert!(
+        connection.send(Payload::Text("late".into())).is_err(),
+        "send after close"
+    );
+    assert_eq!(recorded_closes("websocket", 4001, "bye").await, before + 1);
+}
+
+#[wasm_bindgen_test]
+async fn transport_websocket_stream_server_drop_reports_closed() {
+    if !supported() {
+        return;
+    }
+    let (_connection, mut sink) = open_echo().await;
+    crate::transport_webtransport::post_control("drop").await;
+    let (code, reason, clean) = sink.closed("Closed after /control/drop").await;
+    assert_eq!((code, clean), (1006, false), "reason: {reason}");
+}
+
+#[wasm_bindgen_test]
+async fn transport_websocket_stream_oversized_message_closes_with_1009() {
+    if !supported() {
+        return;
+    }
+    let (connection, mut sink) = open_echo_with_max(1000).await;
+    connection
+        .send(Payload::Text("small".into()))
+        .expect("send");
+    connection
+        .send(Payload::Text("x".repeat(2000)))
+        .expect("send");
+    assert_eq!(
+        sink.message("the small echo").await,
+        Payload::Text("small".into())
+    );
+    let (code, _, _) = sink.closed("Closed after an oversized message").await;
+    assert_eq!(code, 1009);
+}
+
+#[wasm_bindgen_test]
+async fn transport_websocket_stream_unreachable_fails() {
+    if !supported() {
+        return;
+    }
+    let (request, mut sink) = request("ws://127.0.0.1:9/".into(), Vec::new(), MIB);
+    let _connection = WebSocketStreamConnection::open(request).expect("valid URL");
+    match sink.next("Failed", 10_000).await {
+        TransportEvent::Failed(reason) => assert!(!reason.is_empty()),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn transport_websocket_stream_drop_releases_everything() {
+    if !supported() {
+        return;
+    }
+    let listeners = live_listeners();
+    let live = live_on_server("websocket").await;
+    let (connection, mut sink) = open_echo().await;
+    wait_live_on_server("websocket", live + 1.0).await;
+    connection
+        .send(Payload::Binary(pattern(64 * 1024)))
+        .expect("send");
+    drop(connection);
+    assert_eq!(sink.try_next(1_000).await, Some(None), "nothing after drop");
+    assert_eq!(live_listeners(), listeners);
+    wait_live_on_server("websocket", live).await;
+}

@@ -1,0 +1,369 @@
+//! The WebTransport adapter against the reference server, in every browser: open, echo (text,
+//! binary, order, 1 MiB across many stream chunks), datagrams, close handshake recorded by the
+//! server, server drop, oversized frames, and a drop that leaves nothing behind.
+//!
+//! The small harness at the top (`TestSink`, `stats`, `post_control`, …) is shared with
+//! `transport_websocket_stream.rs`.
+
+use crate::support::{get_str, server_config};
+use futures::channel::mpsc;
+use futures::{FutureExt, StreamExt};
+use js_sys::{Array, Reflect};
+use universal_socket::core::{Payload, TransportKind};
+use universal_socket::web::listener::live_listeners;
+use universal_socket::web::transport::webtransport::WebTransportConnection;
+use universal_socket::web::transport::{OpenRequest, Transport, TransportEvent};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+pub const MIB: usize = 1024 * 1024;
+
+/// The receiving end of an adapter's sink, with bounded waits.
+pub struct TestSink {
+    id: u64,
+    receiver: mpsc::UnboundedReceiver<(u64, TransportEvent)>,
+}
+
+impl TestSink {
+    /// The next event, or a panic naming `what` after `ms` milliseconds.
+    pub async fn next(&mut self, what: &str, ms: u32) -> TransportEvent {
+        match self.try_next(ms).await {
+            Some(Some(event)) => event,
+            Some(None) => panic!("the sink closed while waiting for {what}"),
+            None => panic!("timed out after {ms} ms waiting for {what}"),
+        }
+    }
+
+    /// `None` on timeout, `Some(None)` once every sender is gone.
+    pub async fn try_next(&mut self, ms: u32) -> Option<Option<TransportEvent>> {
+        let timeout = gloo_timers::future::TimeoutFuture::new(ms).fuse();
+        let next = self.receiver.next().fuse();
+        futures::pin_mut!(timeout, next);
+        let item = futures::select! {
+            item = next => item,
+            _ = timeout => return None,
+        };
+        Some(item.map(|(id, event)| {
+            assert_eq!(id, self.id, "event tagged with the wrong conn_id");
+            event
+        }))
+    }
+
+    /// Waits for `Opened` and returns its protocol and extensions.
+    pub async fn opened(&mut self) -> (String, String) {
+        match self.next("Opened", 10_000).await {
+            TransportEvent::Opened {
+                protocol,
+                extensions,
+            } => (protocol, extensions),
+            other => panic!("expected Opened, got {other:?}"),
+        }
+    }
+
+    /// Waits for the next message.
+    pub async fn message(&mut self, what: &str) -> Payload {
+        match self.next(what, 10_000).await {
+            TransportEvent::Message(payload) => payload,
+            other => panic!("expected a message ({what}), got {other:?}"),
+        }
+    }
+
+    /// Waits for `Closed` (skipping messages still in flight) and returns it.
+    pub async fn closed(&mut self, what: &str) -> (u16, String, bool) {
+        loop {
+            match self.next(what, 10_000).await {
+                TransportEvent::Closed {
+                    code,
+                    reason,
+                    was_clean,
+                } => return (code, reason, was_clean),
+                TransportEvent::Message(_) => continue,
+                other => panic!("expected Closed ({what}), got {other:?}"),
+            }
+        }
+    }
+}
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// An `OpenRequest` for `url` and the sink it reports into.
+pub fn request(
+    url: String,
+    certificate_hashes: Vec<Vec<u8>>,
+    max: usize,
+) -> (OpenRequest, TestSink) {
+    let (sender, receiver) = mpsc::unbounded();
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let request = OpenRequest {
+        conn_id: id,
+        url,
+        protocols: Vec::new(),
+        certificate_hashes,
+        max_message_bytes: max,
+        sink: sender,
+    };
+    (request, TestSink { id, receiver })
+}
+
+pub fn hex_to_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// A recognisable binary payload.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+async fn fetch_json(url: &str, method: &str) -> JsValue {
+    let window = web_sys::window().expect("a window");
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let response: web_sys::Response =
+        crate::support::await_promise(window.fetch_with_str_and_init(url, &init), url, 5_000)
+            .await
+            .expect("fetch")
+            .dyn_into()
+            .expect("a Response");
+    assert!(
+        response.ok(),
+        "{method} {url} answered {}",
+        response.status()
+    );
+    crate::support::await_promise(response.json().expect("json()"), url, 5_000)
+        .await
+        .expect("JSON body")
+}
+
+/// `POST {control}/{action}`.
+pub async fn post_control(action: &str) {
+    let config = server_config().await;
+    fetch_json(&format!("{}/{action}", get_str(&config, "control")), "POST").await;
+}
+
+/// `GET {control}/stats`.
+pub async fn stats() -> JsValue {
+    let config = server_config().await;
+    fetch_json(&format!("{}/stats", get_str(&config, "control")), "GET").await
+}
+
+/// How many closes the server recorded for `transport` with this code and reason.
+pub async fn recorded_closes(transport: &str, code: u16, reason: &str) -> usize {
+    let closes: Array = Reflect::get(&stats().await, &"closes".into())
+        .expect("closes")
+        .dyn_into()
+        .expect("closes is an array");
+    closes
+        .iter()
+        .filter(|c| {
+            let field = |k: &str| Reflect::get(c, &k.into()).unwrap_or(JsValue::UNDEFINED);
+            field("transport").as_string().as_deref() == Some(transport)
+                && field("code").as_f64() == Some(f64::from(code))
+                && field("reason").as_string().as_deref() == Some(reason)
+        })
+        .count()
+}
+
+/// Live connections of `transport` on the server.
+pub async fn live_on_server(transport: &str) -> f64 {
+    let stats = stats().await;
+    let connections = Reflect::get(&stats, &"connections".into()).expect("connections");
+    Reflect::get(&connections, &transport.into())
+        .expect("count")
+        .as_f64()
+        .expect("a number")
+}
+
+/// Polls until the server counts `expected` live connections of `transport` (bounded).
+pub async fn wait_live_on_server(transport: &str, expected: f64) {
+    for _ in 0..50 {
+        if live_on_server(transport).await == expected {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(100).await;
+    }
+    panic!(
+        "the server still counts {} live {transport} connections, expected {expected}",
+        live_on_server(transport).await
+    );
+}
+
+async fn echo_request(max: usize) -> (OpenRequest, TestSink) {
+    let config = server_config().await;
+    let url = get_str(&config, "webtransport.echo");
+    let hash = hex_to_bytes(&get_str(&config, "certificateSha256"));
+    request(url, vec![hash], max)
+}
+
+async fn open_echo() -> (WebTransportConnection, TestSink) {
+    let (request, mut sink) = echo_request(16 * MIB).await;
+    let connection = WebTransportConnection::open(request).expect("valid URL");
+    assert_eq!(sink.opened().await, (String::new(), String::new()));
+    (connection, sink)
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_echoes_text_and_binary_in_order() {
+    let (connection, mut sink) = open_echo().await;
+    assert_eq!(connection.kind(), TransportKind::WebTransport);
+    let big = pattern(MIB);
+    let sent = vec![
+        Payload::Text("héllo wörld — 日本語 🎉".into()),
+        Payload::Text(String::new()),
+        Payload::Binary(Vec::new()),
+        Payload::Binary(vec![0, 1, 2, 255]),
+        Payload::Binary(big.clone()),
+        Payload::Text("after the big one".into()),
+    ];
+    for payload in &sent {
+        connection.send(payload.clone()).expect("send");
+    }
+    // Nothing can have been written yet: every byte just sent is still buffered.
+    assert!(
+        connection.buffered_amount() as usize >= MIB,
+        "buffered_amount() = {} right after sending 1 MiB",
+        connection.buffered_amount()
+    );
+    for i in 0..20 {
+        connection
+            .send(Payload::Text(format!("#{i}")))
+            .expect("send");
+    }
+    for (i, expected) in sent.iter().enumerate() {
+        let got = sink.message(&format!("echo #{i}")).await;
+        // The 1 MiB message arrives whole although QUIC delivers it in many chunks.
+        assert!(
+            got == *expected,
+            "echo #{i} differs (len {} vs {})",
+            got.len(),
+            expected.len()
+        );
+    }
+    for i in 0..20 {
+        assert_eq!(
+            sink.message("ordered echo").await,
+            Payload::Text(format!("#{i}"))
+        );
+    }
+    assert_eq!(connection.buffered_amount(), 0, "every write has completed");
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_close_is_recorded_by_the_server() {
+    let before = recorded_closes("webtransport", 4001, "bye").await;
+    let (connection, mut sink) = open_echo().await;
+    connection.close(4001, "bye");
+    assert_eq!(
+        sink.closed("Closed after close(4001)").await,
+        (4001, "bye".into(), true)
+    );
+    assert!(
+        connection.send(Payload::Text("late".into())).is_err(),
+        "send after close"
+    );
+    assert_eq!(
+        recorded_closes("webtransport", 4001, "bye").await,
+        before + 1
+    );
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_server_drop_reports_closed() {
+    let (_connection, mut sink) = open_echo().await;
+    post_control("drop").await;
+    let (code, reason, _) = sink.closed("Closed after /control/drop").await;
+    assert!(code >= 1000, "close code {code} ({reason})");
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_datagram_round_trip() {
+    let (connection, mut sink) = open_echo().await;
+    let payload = b"a datagram".to_vec();
+    // Datagrams are unreliable even on loopback: retry a few times.
+    let mut echoed = false;
+    for _ in 0..5 {
+        connection.send_datagram(&payload).expect("send_datagram");
+        if let Some(Some(event)) = sink.try_next(2_000).await {
+            assert_eq!(
+                event,
+                TransportEvent::Message(Payload::Binary(payload.clone()))
+            );
+            echoed = true;
+            break;
+        }
+    }
+    assert!(echoed, "no datagram came back");
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_oversized_frame_closes_with_1009() {
+    let (request, mut sink) = echo_request(1000).await;
+    let connection = WebTransportConnection::open(request).expect("valid URL");
+    sink.opened().await;
+    connection
+        .send(Payload::Text("small".into()))
+        .expect("send");
+    connection
+        .send(Payload::Binary(pattern(2000)))
+        .expect("send");
+    assert_eq!(
+        sink.message("the small echo").await,
+        Payload::Text("small".into())
+    );
+    let (code, _, _) = sink.closed("Closed after an oversized frame").await;
+    assert_eq!(code, 1009);
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_without_certificate_hash_fails() {
+    let config = server_config().await;
+    // A self-signed certificate is only accepted through serverCertificateHashes.
+    let (request, mut sink) = request(get_str(&config, "webtransport.echo"), Vec::new(), MIB);
+    let _connection = WebTransportConnection::open(request).expect("valid URL");
+    match sink.next("Failed", 15_000).await {
+        TransportEvent::Failed(reason) => assert!(!reason.is_empty()),
+        other => panic!("expected Failed, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_close_before_open_fails() {
+    let (request, mut sink) = echo_request(MIB).await;
+    let connection = WebTransportConnection::open(request).expect("valid URL");
+    connection.close(4001, "never mind");
+    match sink.next("Failed", 5_000).await {
+        TransportEvent::Failed(_) => {}
+        other => panic!("expected Failed, got {other:?}"),
+    }
+    drop(connection);
+    assert_eq!(
+        sink.try_next(1_000).await,
+        Some(None),
+        "nothing after Failed"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_drop_releases_everything() {
+    let listeners = live_listeners();
+    let live = live_on_server("webtransport").await;
+    let (connection, mut sink) = open_echo().await;
+    connection
+        .send(Payload::Binary(pattern(64 * 1024)))
+        .expect("send");
+    wait_live_on_server("webtransport", live + 1.0).await;
+    drop(connection);
+    // The state holding the sink went with the connection: no event follows a drop.
+    assert_eq!(sink.try_next(1_000).await, Some(None), "nothing after drop");
+    assert_eq!(live_listeners(), listeners);
+    // The session was closed, so the server forgets it.
+    wait_live_on_server("webtransport", live).await;
+}
+
+#[wasm_bindgen_test]
+fn transport_webtransport_rejects_a_bad_url_synchronously() {
+    let (request, _sink) = request("not a url".into(), Vec::new(), MIB);
+    assert!(WebTransportConnection::open(request).is_err());
+}
