@@ -6,7 +6,7 @@
 SERVER_LOG=$(mktemp -t reference-server.XXXXXX)
 SERVER_OUT=$(mktemp -t reference-server-config.XXXXXX)
 cargo build -q -p reference-server --release >&2
-./target/release/reference-server "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" &
+"${CARGO_TARGET_DIR:-target}/release/reference-server" "$@" >"$SERVER_OUT" 2>"$SERVER_LOG" &
 SERVER_PID=$!
 stop_server() {
   if [ -n "${SERVER_PID:-}" ] && kill -0 "$SERVER_PID" 2>/dev/null; then

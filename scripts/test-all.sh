@@ -29,11 +29,15 @@ export UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP"
 
 for browser in firefox chrome; do
   step "browser tests in headless $browser"
-  wasm-pack --quiet test --headless "--$browser" -- --test browser
+  WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack --quiet test --headless "--$browser" -- --test browser
 done
 
-step "demo page tests (puppeteer, Firefox and Chromium)"
+step "building the npm package; type-checking its TypeScript declarations"
 bash scripts/build-pkg.sh
+npx tsc -p tests/types/tsconfig.json
+echo "TypeScript usage compiles against pkg/universal_socket.d.ts"
+
+step "demo page tests (puppeteer, Firefox and Chromium)"
 UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP" node --test tests/page/*.test.mjs
 
 stop_server

@@ -1,8 +1,10 @@
 // The demo page: loads the wasm package built by `wasm-pack build --target web` into www/pkg.
-import init, { detectFeatures } from "./pkg/universal_socket.js";
+import init, { detectFeatures, UniversalSocket } from "./pkg/universal_socket.js";
+
+const $ = (id) => document.getElementById(id);
 
 function showFeatures(features) {
-  const table = document.getElementById("features");
+  const table = $("features");
   const body = document.createElement("tbody");
   for (const [name, supported] of Object.entries(features)) {
     const row = body.insertRow();
@@ -10,24 +12,102 @@ function showFeatures(features) {
     const cell = row.insertCell();
     cell.textContent = supported ? "yes" : "no";
     cell.className = supported ? "yes" : "no";
-    row.dataset.feature = name;
-    row.dataset.supported = String(supported);
   }
   table.replaceChildren(body);
   table.dataset.state = "ready";
   table.dataset.json = JSON.stringify(features);
 }
 
-async function showConfig() {
-  const config = document.getElementById("config");
+function log(text, kind = "message") {
+  const item = document.createElement("li");
+  item.className = kind;
+  item.textContent = text;
+  $("log").append(item);
+  item.scrollIntoView({ block: "nearest" });
+}
+
+/** Options for a service of this page's reference server (endpoints from GET /config). */
+function optionsFor(config, service, transports) {
+  return {
+    transports,
+    endpoints: {
+      webtransport: config.webtransport[service],
+      websocket: config.ws[service],
+      sse: config.sse[service],
+      "long-polling": config.poll[service],
+    },
+    webtransport: { serverCertificateHashes: [config.certificateSha256] },
+    parseJson: true,
+    reconnect: { maxAttempts: 10, jitter: 0.3 },
+  };
+}
+
+let chat = null;
+
+function setConnected(connected) {
+  $("connect").disabled = connected;
+  for (const id of ["disconnect", "join", "send"]) $(id).disabled = !connected;
+}
+
+function refreshState() {
+  $("state").textContent = chat ? chat.state : "closed";
+  $("transport").textContent = chat?.transport ?? "—";
+}
+
+async function connectChat(config) {
+  const transports = [...document.querySelectorAll("#transports input:checked")].map((box) => box.value);
+  if (transports.length === 0) return log("tick at least one transport", "error");
+  chat?.free();
+  chat = new UniversalSocket(`${config.http}/chat`, optionsFor(config, "chat", transports));
+  chat.on("open", (e) => { log(`open on ${e.transport}`, "event"); refreshState(); });
+  chat.on("fallback", (e) => log(`fallback ${e.from} → ${e.to}: ${e.reason}`, "event"));
+  chat.on("disconnect", (e) => { log(`disconnected (${e.code})`, "event"); refreshState(); });
+  chat.on("reconnecting", (e) => { log(`reconnect #${e.attempt} in ${e.delayMs} ms`, "event"); refreshState(); });
+  chat.on("reconnected", (e) => log(`reconnected on ${e.transport}`, "event"));
+  chat.on("error", (e) => log(e.message, "error"));
+  chat.on("close", (e) => { log(`closed (${e.code}${e.reason ? " " + e.reason : ""})`, "event"); setConnected(false); refreshState(); });
+  chat.on("message", ({ data }) => {
+    if (typeof data !== "object" || data === null) return log(String(data));
+    switch (data.type) {
+      case "welcome": return log(`welcome, ${data.clientId} (${data.onlineCount} online)`);
+      case "chat": return log(`${data.from}${data.room ? " in " + data.room : ""}: ${data.text}`);
+      case "room_joined": return log(`joined ${data.room}: ${data.members.length} member(s)`);
+      case "user_joined": return log(`${data.userId} joined ${data.room}`, "event");
+      case "user_left": return log(`${data.userId} left ${data.room}`, "event");
+      default: return log(JSON.stringify(data));
+    }
+  });
+  refreshState();
   try {
-    const response = await fetch("/config");
-    config.textContent = JSON.stringify(await response.json(), null, 2);
+    await chat.connect();
+    setConnected(true);
   } catch (error) {
-    config.textContent = `could not load /config: ${error}`;
+    log(error.message, "error");
   }
+  refreshState();
+}
+
+async function startMetrics(config) {
+  const metrics = new UniversalSocket(`${config.http}/metrics`, optionsFor(config, "metrics", ["websocket", "sse", "long-polling"]));
+  metrics.on("message", ({ data }) => {
+    const cell = document.querySelector(`[data-metric="${data?.metric}"]`);
+    if (cell) cell.textContent = Number(data.value).toFixed(data.metric === "connections" ? 0 : 1);
+  });
+  await metrics.connect();
+  for (const metric of ["cpu_usage", "memory_usage", "connections"]) metrics.send({ type: "subscribe", metric });
 }
 
 await init();
 showFeatures(detectFeatures());
-await showConfig();
+const config = await (await fetch("/config")).json();
+$("connect").onclick = () => connectChat(config);
+$("disconnect").onclick = () => chat?.close(1000, "bye");
+$("join").onclick = () => chat?.send({ type: "join_room", room: $("room").value });
+$("send-form").onsubmit = (event) => {
+  event.preventDefault();
+  const text = $("text").value.trim();
+  if (text && chat) chat.send({ type: "chat", text });
+  $("text").value = "";
+};
+startMetrics(config).catch((error) => log(`metrics: ${error.message}`, "error"));
+document.body.dataset.ready = "true";

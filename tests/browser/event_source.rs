@@ -8,6 +8,7 @@ use web_sys::{EventSource, MessageEvent, RequestInit, Response};
 
 #[wasm_bindgen_test]
 async fn event_source_receives_session_and_echo() {
+    let _server = crate::support::exclusive().await;
     let config = server_config().await;
     let url = get_str(&config, "sse.echo");
     let source = EventSource::new(&url).expect("valid URL");

@@ -8,6 +8,12 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod event_source;
 mod features;
+mod socket_cycles;
+mod socket_errors;
+mod socket_fallback;
+mod socket_reconnect;
+mod socket_support;
+mod socket_transports;
 mod support;
 mod transport_long_polling;
 mod transport_sse;

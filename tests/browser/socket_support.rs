@@ -14,16 +14,19 @@ use wasm_bindgen_futures::JsFuture;
 /// WebTransport certificate hash, short timeouts for tests, and the given transports.
 pub async fn options_for(service: &str, transports: &[TransportKind]) -> (String, SocketOptions) {
     let config = server_config().await;
-    let mut options = SocketOptions::default();
-    options.endpoints = [
-        Some(get_str(&config, &format!("webtransport.{service}"))),
-        Some(get_str(&config, &format!("ws.{service}"))),
-        Some(get_str(&config, &format!("sse.{service}"))),
-        Some(get_str(&config, &format!("poll.{service}"))),
-    ];
     let hex = get_str(&config, "certificateSha256");
-    options.certificate_hashes =
-        vec![(0..32).map(|i| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).unwrap()).collect()];
+    let mut options = SocketOptions {
+        endpoints: [
+            Some(get_str(&config, &format!("webtransport.{service}"))),
+            Some(get_str(&config, &format!("ws.{service}"))),
+            Some(get_str(&config, &format!("sse.{service}"))),
+            Some(get_str(&config, &format!("poll.{service}"))),
+        ],
+        certificate_hashes: vec![(0..32)
+            .map(|i| u8::from_str_radix(&hex[i * 2..i * 2 + 2], 16).unwrap())
+            .collect()],
+        ..SocketOptions::default()
+    };
     options.connection.transports = transports.to_vec();
     options.connection.connect_timeout_ms = 3000;
     options.connection.backoff.initial_ms = 100;
@@ -38,8 +41,11 @@ pub async fn control(path: &str) -> JsValue {
     let init = web_sys::RequestInit::new();
     init.set_method(if path == "stats" { "GET" } else { "POST" });
     let window = web_sys::window().unwrap();
-    let response: web_sys::Response =
-        JsFuture::from(window.fetch_with_str_and_init(&url, &init)).await.unwrap().dyn_into().unwrap();
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
+        .await
+        .unwrap()
+        .dyn_into()
+        .unwrap();
     assert!(response.ok(), "{url} answered {}", response.status());
     JsFuture::from(response.json().unwrap()).await.unwrap()
 }
@@ -89,7 +95,11 @@ pub async fn server_closes() -> Vec<(String, u16, String)> {
         .iter()
         .map(|c| {
             let get = |k: &str| js_sys::Reflect::get(&c, &k.into()).unwrap();
-            (get("transport").as_string().unwrap_or_default(), get("code").as_f64().unwrap_or(0.0) as u16, get("reason").as_string().unwrap_or_default())
+            (
+                get("transport").as_string().unwrap_or_default(),
+                get("code").as_f64().unwrap_or(0.0) as u16,
+                get("reason").as_string().unwrap_or_default(),
+            )
         })
         .collect()
 }

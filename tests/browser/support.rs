@@ -10,9 +10,10 @@ use web_sys::{Event, EventTarget};
 
 /// Base URL of the reference server, baked in by `scripts/test-all.sh`.
 pub fn server_base() -> &'static str {
-    option_env!("UNIVERSAL_SOCKET_TEST_SERVER").expect(
-        "UNIVERSAL_SOCKET_TEST_SERVER was not set at compile time: run the tests with `npm test`",
-    )
+    match option_env!("UNIVERSAL_SOCKET_TEST_SERVER") {
+        Some(url) => url,
+        None => panic!("UNIVERSAL_SOCKET_TEST_SERVER was not set at compile time: run the tests with `npm test`"),
+    }
 }
 
 /// `GET /config` of the reference server, as a JS object.
@@ -99,4 +100,29 @@ pub fn is_firefox() -> bool {
         .and_then(|w| w.navigator().user_agent().ok())
         .map(|ua| ua.contains("Firefox"))
         .unwrap_or(false)
+}
+
+thread_local! {
+    static SERVER_IN_USE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Held by every test that talks to the reference server. wasm-bindgen-test runs async tests
+/// concurrently, and fault injection (drop, refuse, black hole) is server-wide, so tests take
+/// turns instead of disturbing each other's connections.
+pub struct Exclusive(());
+
+impl Drop for Exclusive {
+    fn drop(&mut self) {
+        SERVER_IN_USE.with(|busy| busy.set(false));
+    }
+}
+
+/// Waits for the server to be free and takes it.
+pub async fn exclusive() -> Exclusive {
+    loop {
+        if !SERVER_IN_USE.with(|busy| busy.replace(true)) {
+            return Exclusive(());
+        }
+        gloo_timers::future::TimeoutFuture::new(5).await;
+    }
 }

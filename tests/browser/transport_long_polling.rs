@@ -15,30 +15,36 @@ const POLL: Kind = Kind {
 
 #[wasm_bindgen_test]
 async fn transport_long_polling_echoes_in_order() {
+    let _server = crate::support::exclusive().await;
     echoes_in_order(POLL).await;
 }
 
 #[wasm_bindgen_test]
 async fn transport_long_polling_client_close_is_recorded() {
+    let _server = crate::support::exclusive().await;
     client_close_is_recorded(POLL).await;
 }
 
 #[wasm_bindgen_test]
 async fn transport_long_polling_server_drop_is_closed() {
+    let _server = crate::support::exclusive().await;
     server_drop_is_closed(POLL).await;
 }
 
 #[wasm_bindgen_test]
 async fn transport_long_polling_disabled_fails() {
+    let _server = crate::support::exclusive().await;
     disabled_transport_fails(POLL).await;
 }
 
 #[wasm_bindgen_test]
 async fn transport_long_polling_too_big_closes_1009() {
+    let _server = crate::support::exclusive().await;
     too_big_closes_1009(POLL).await;
 }
 
 #[wasm_bindgen_test]
 async fn transport_long_polling_drop_releases_everything() {
+    let _server = crate::support::exclusive().await;
     drop_releases_everything(POLL).await;
 }

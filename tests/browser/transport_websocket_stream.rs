@@ -7,7 +7,7 @@
 
 use crate::support::{get_str, is_firefox, server_config};
 use crate::transport_webtransport::{
-    live_on_server, pattern, recorded_closes, request, wait_live_on_server, TestSink, MIB,
+    live_on_server, pattern, recorded_closes, request, short, wait_live_on_server, TestSink, MIB,
 };
 use universal_socket::core::{Payload, TransportKind};
 use universal_socket::web::features::features;
@@ -50,6 +50,7 @@ async fn transport_websocket_stream_echoes_text_and_binary_in_order() {
     if !supported() {
         return;
     }
+    let _server = crate::support::exclusive().await;
     let (connection, mut sink) = open_echo().await;
     assert_eq!(connection.kind(), TransportKind::WebSocket);
     let sent = vec![
@@ -96,6 +97,7 @@ async fn transport_websocket_stream_close_is_recorded_by_the_server() {
     if !supported() {
         return;
     }
+    let _server = crate::support::exclusive().await;
     let before = recorded_closes("websocket", 4001, "bye").await;
     let (connection, mut sink) = open_echo().await;
     connection.close(4001, "bye");
@@ -115,6 +117,7 @@ async fn transport_websocket_stream_server_drop_reports_closed() {
     if !supported() {
         return;
     }
+    let _server = crate::support::exclusive().await;
     let (_connection, mut sink) = open_echo().await;
     crate::transport_webtransport::post_control("drop").await;
     let (code, reason, clean) = sink.closed("Closed after /control/drop").await;
@@ -126,6 +129,7 @@ async fn transport_websocket_stream_oversized_message_closes_with_1009() {
     if !supported() {
         return;
     }
+    let _server = crate::support::exclusive().await;
     let (connection, mut sink) = open_echo_with_max(1000).await;
     connection
         .send(Payload::Text("small".into()))
@@ -146,11 +150,12 @@ async fn transport_websocket_stream_unreachable_fails() {
     if !supported() {
         return;
     }
+    let _server = crate::support::exclusive().await;
     let (request, mut sink) = request("ws://127.0.0.1:9/".into(), Vec::new(), MIB);
     let _connection = WebSocketStreamConnection::open(request).expect("valid URL");
     match sink.next("Failed", 10_000).await {
         TransportEvent::Failed(reason) => assert!(!reason.is_empty()),
-        other => panic!("expected Failed, got {other:?}"),
+        other => panic!("expected Failed, got {}", short(&other)),
     }
 }
 
@@ -159,15 +164,27 @@ async fn transport_websocket_stream_drop_releases_everything() {
     if !supported() {
         return;
     }
+    let _server = crate::support::exclusive().await;
     let listeners = live_listeners();
     let live = live_on_server("websocket").await;
     let (connection, mut sink) = open_echo().await;
+    connection
+        .send(Payload::Text("first".into()))
+        .expect("send");
+    assert_eq!(
+        sink.message("the first echo").await,
+        Payload::Text("first".into())
+    );
     wait_live_on_server("websocket", live + 1.0).await;
+    // Dropped with a write in flight and a read pending.
     connection
         .send(Payload::Binary(pattern(64 * 1024)))
         .expect("send");
     drop(connection);
-    assert_eq!(sink.try_next(1_000).await, Some(None), "nothing after drop");
+    // The state holding the sink went with the connection, and no task kept a clone of it:
+    // nothing is reported after a drop.
+    sink.assert_ended("after drop").await;
     assert_eq!(live_listeners(), listeners);
+    // The connection was closed, so the server forgets it.
     wait_live_on_server("websocket", live).await;
 }

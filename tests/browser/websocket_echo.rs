@@ -8,6 +8,7 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 #[wasm_bindgen_test]
 async fn websocket_echoes_text_and_binary() {
+    let _server = crate::support::exclusive().await;
     let config = server_config().await;
     let socket = WebSocket::new(&get_str(&config, "ws.echo")).expect("valid URL");
     socket.set_binary_type(BinaryType::Arraybuffer);
@@ -36,6 +37,7 @@ async fn websocket_echoes_text_and_binary() {
 
 #[wasm_bindgen_test]
 async fn websocket_heartbeat_ping_gets_pong() {
+    let _server = crate::support::exclusive().await;
     let config = server_config().await;
     let socket = WebSocket::new(&get_str(&config, "ws.chat")).expect("valid URL");
     let mut events = Events::new(&socket, &["open", "message"]);

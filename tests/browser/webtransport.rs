@@ -52,6 +52,7 @@ async fn read_chunk(reader: &ReadableStreamDefaultReader, what: &str) -> Vec<u8>
 
 #[wasm_bindgen_test]
 async fn webtransport_echoes_a_datagram() {
+    let _server = crate::support::exclusive().await;
     let transport = open("echo").await;
     let datagrams = transport.datagrams();
     let writer: WritableStreamDefaultWriter = datagrams.writable().get_writer().unwrap();
@@ -76,6 +77,7 @@ async fn webtransport_echoes_a_datagram() {
 
 #[wasm_bindgen_test]
 async fn webtransport_echoes_a_stream_message() {
+    let _server = crate::support::exclusive().await;
     let transport = open("echo").await;
     let stream: WebTransportBidirectionalStream =
         JsFuture::from(transport.create_bidirectional_stream())

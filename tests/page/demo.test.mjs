@@ -1,4 +1,4 @@
-// Page test of the demo (what `npm start` serves), in headless Firefox and Chromium via
+// Page tests of the demo (what `npm start` serves), in headless Firefox and Chromium via
 // puppeteer-core, against the reference server started by scripts/test-all.sh.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -7,8 +7,15 @@ import { launchBrowsers } from "./browsers.mjs";
 const base = process.env.UNIVERSAL_SOCKET_TEST_SERVER;
 assert.ok(base, "UNIVERSAL_SOCKET_TEST_SERVER is not set: run `npm test`");
 
+const logText = (page) => page.$eval("#log", (log) => log.textContent);
+
+async function waitForLog(page, needle, timeout = 15_000) {
+  await page.waitForFunction((n) => document.getElementById("log").textContent.includes(n), { timeout }, needle)
+    .catch(async () => assert.fail(`log never showed ${JSON.stringify(needle)}; it shows: ${await logText(page)}`));
+}
+
 for (const { name, launch } of launchBrowsers()) {
-  test(`${name}: the demo page loads the wasm and shows detectFeatures()`, { timeout: 60_000 }, async () => {
+  test(`${name}: the demo loads the wasm, shows detectFeatures() and chats over UniversalSocket`, { timeout: 90_000 }, async () => {
     const browser = await launch();
     try {
       const page = await browser.newPage();
@@ -21,8 +28,33 @@ for (const { name, launch } of launchBrowsers()) {
       assert.equal(features.eventSource, true);
       assert.equal(features.webTransport, true);
       assert.equal(features.webSocketStream, name === "chromium", `WebSocketStream in ${name}`);
-      const rows = await page.$$eval("#features tr", (rows) => rows.length);
-      assert.equal(rows, 7, "one row per feature");
+      assert.equal(await page.$$eval("#features tr", (rows) => rows.length), 7, "one row per feature");
+
+      // Chat over the best transport: WebTransport in both browsers.
+      await page.click("#connect");
+      await page.waitForFunction(() => document.getElementById("state").textContent === "open", { timeout: 15_000 });
+      assert.equal(await page.$eval("#transport", (el) => el.textContent), "webtransport");
+      await waitForLog(page, "welcome, client_");
+      await page.click("#join");
+      await waitForLog(page, "joined lobby");
+      await page.type("#text", `hello from ${name}`);
+      await page.click("#send");
+      await waitForLog(page, `in lobby: hello from ${name}`);
+
+      // Server metrics arrive on the second socket.
+      await page.waitForFunction(() => document.querySelector('[data-metric="connections"]').textContent !== "—", { timeout: 10_000 });
+
+      // Force a fallback: only SSE and long polling ticked, SSE it is.
+      await page.click("#disconnect");
+      await waitForLog(page, "closed (1000 bye)");
+      for (const transport of ["webtransport", "websocket"]) await page.click(`#transports input[value="${transport}"]`);
+      await page.click("#connect");
+      await page.waitForFunction(() => document.getElementById("state").textContent === "open", { timeout: 15_000 });
+      assert.equal(await page.$eval("#transport", (el) => el.textContent), "sse");
+      await page.click("#join");
+      await page.type("#text", "over sse");
+      await page.click("#send");
+      await waitForLog(page, "in lobby: over sse");
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

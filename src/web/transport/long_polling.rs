@@ -251,7 +251,7 @@ impl Drop for LongPollingConnection {
         // Without a stream the server cannot notice the client left; say so rather than leave the
         // session to expire on its own 30 s later.
         if matches!(self.shared.phase.get(), Phase::Open | Phase::Closing) {
-            self.shared.abandon_server_session();
+            self.shared.abandon_server_session(None);
         }
         self.shared.phase.set(Phase::Done);
         self.shared.teardown();

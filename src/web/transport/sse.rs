@@ -72,10 +72,17 @@ impl SseConnection {
                 return;
             };
             let (code, reason) = parse_close(&JSON::parse(&data).unwrap_or(JsValue::NULL));
-            shared.finish(TransportEvent::Closed {
-                code,
-                reason,
-                was_clean: true,
+            // `Closed` is only ever reported for a connection that was reported open.
+            shared.finish(if shared.phase.get() == Phase::Connecting {
+                TransportEvent::Failed(format!(
+                    "the SSE server closed before naming the session ({code} {reason})"
+                ))
+            } else {
+                TransportEvent::Closed {
+                    code,
+                    reason,
+                    was_clean: true,
+                }
             });
         });
 
@@ -296,18 +303,32 @@ impl HttpShared {
         self.buffered.set(0);
     }
 
-    /// Tells the server the session is abandoned (best effort, not awaited by anyone): used where
-    /// nothing else would end the server side, i.e. long polling dropped or closed with 1009.
-    pub(super) fn abandon_server_session(&self) {
+    /// Tells a long-polling server the session is abandoned (best effort; nobody awaits the
+    /// answer), since nothing else would end it before it expires. `close` is the code and
+    /// reason to record (`POST …/close`, as a WebSocket's close frame would); without one it is
+    /// `DELETE` (recorded as 1000). SSE needs nothing: closing the EventSource ends the session
+    /// on the server, and it cannot wait for a close POST first because the stream must stop now.
+    pub(super) fn abandon_server_session(&self, close: Option<(u16, &str)>) {
         if self.event_source.is_some() {
-            // Closing the EventSource already ends the session on the server.
             return;
         }
         let Some(url) = self.session_url() else {
             return;
         };
         // Deliberately not tied to `abort`: it must outlive the teardown that aborts everything else.
-        let Ok(request) = build_request(&url, "DELETE", None, None) else {
+        let request = match close {
+            Some((code, reason)) => build_request(
+                &format!("{url}/close"),
+                "POST",
+                Some((
+                    &JsValue::from_str(&close_body(code, reason)),
+                    "application/json",
+                )),
+                None,
+            ),
+            None => build_request(&url, "DELETE", None, None),
+        };
+        let Ok(request) = request else {
             return;
         };
         spawn_local(async move {
@@ -348,7 +369,7 @@ impl HttpShared {
     }
 
     fn too_big(&self) {
-        self.abandon_server_session();
+        self.abandon_server_session(Some((1009, "message too big")));
         self.finish(TransportEvent::Closed {
             code: 1009,
             reason: "message too big".into(),

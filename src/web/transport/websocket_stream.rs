@@ -26,6 +26,9 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::ReadableStreamDefaultReader;
 
+/// Reason of the close that follows an oversized message.
+const TOO_BIG: &str = "message too big";
+
 /// What a `CloseEvent` reports when the close frame carried no code.
 const NO_STATUS: u16 = 1005;
 
@@ -133,6 +136,9 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
         Ok(_) => (NO_STATUS, String::new(), true),
         Err(error) => (close_code::ABNORMAL, describe(&error), false),
     };
+    // A close we started reports our code and reason (for 1009 that is not what went on the
+    // wire, see `read_messages`); whether it was clean still comes from the socket.
+    let (code, reason) = shared.report.client_close().unwrap_or((code, reason));
     shared.report.closed(code, reason, clean);
 }
 
@@ -160,14 +166,13 @@ async fn read_messages(weak: Weak<Shared>, reader: ReadableStreamDefaultReader, 
             continue;
         };
         let Some(payload) = payload else {
+            // Scripts may only send 1000 or 3000–4999 (`close()` throws for 1009), so the
+            // server sees 1000 with the reason, while the application gets 1009.
             if shared
                 .report
-                .begin_close(close_code::MESSAGE_TOO_BIG, "message too big")
+                .begin_close(close_code::MESSAGE_TOO_BIG, TOO_BIG)
             {
-                close_socket(
-                    &shared.socket,
-                    Some((close_code::MESSAGE_TOO_BIG, "message too big")),
-                );
+                close_socket(&shared.socket, Some((close_code::NORMAL, TOO_BIG)));
             }
             return;
         };

@@ -87,6 +87,9 @@ impl WebTransportConnection {
         }
         let transport = WebTransport::new_with_options(&request.url, &options)
             .map_err(|e| format!("WebTransport({}) failed: {}", request.url, describe(&e)))?;
+        // Rejects whenever the session ends abruptly; observed once here so the browser logs no
+        // unhandled rejection (the task ends with the session, which `Drop` closes).
+        settle_quietly(transport.closed());
         let shared = Rc::new(Shared {
             transport: transport.clone(),
             report: Reporter::new(request.conn_id, request.sink),
@@ -124,8 +127,6 @@ enum End {
 /// Opens the stream, then reads it until the session ends.
 async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: String) {
     if let Err(error) = JsFuture::from(transport.ready()).await {
-        // `closed` rejects too; observe it so the browser logs no unhandled rejection.
-        settle_quietly(transport.closed());
         if let Some(shared) = weak.upgrade() {
             shared.report.failed(format!(
                 "WebTransport to {url} failed: {}",
@@ -168,8 +169,10 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
     let end = read_frames(&weak, &reader, max).await;
     let Some(shared) = weak.upgrade() else { return };
     if let Some((code, reason)) = shared.report.client_close() {
-        // Our own close is in progress: whatever ended the stream (ideally the server's
-        // answering close frame) completes it.
+        // Our own close is in progress: whatever ended the stream completes it. Only the
+        // server's answering close frame makes it clean; Firefox errors a pending read when the
+        // server stops reading our side (STOP_SENDING) right after our close frame, which the
+        // reference server does, so there the close is recorded but reported unclean.
         let clean = matches!(end, End::CloseFrame(..));
         close_session(&transport, Some((code, &reason)));
         shared.report.closed(code, reason, clean);
@@ -297,7 +300,10 @@ fn write_close_frame(writer: &TrackedWriter, code: u16, reason: &str) -> Option<
         reason: reason.to_owned(),
     })
     .ok()?;
-    Some(writer.write(&Uint8Array::from(frame.as_slice()), frame.len()))
+    let written = writer.write(&Uint8Array::from(frame.as_slice()), frame.len());
+    // Nothing follows a close frame: finish our side of the stream (FIN), queued after it.
+    settle_quietly(writer.finish());
+    Some(written)
 }
 
 /// `transport.close({closeCode, reason})`, or `close()` without details. Closing a session that
@@ -311,14 +317,19 @@ fn close_session(transport: &WebTransport, info: Option<(u16, &str)>) {
     let _ = transport.close(&options);
 }
 
-/// `{closeCode, reason}` from what `closed` resolved with; `None` without a usable code.
+/// `{closeCode, reason}` from what `closed` resolved with, when the code is a close code
+/// (1000–4999). A session closed with anything else (the reference server's `/control/drop`
+/// closes with code 0, browsers default to 0) carried no close frame, which PROTOCOL.md §4.4
+/// calls an abnormal close.
 fn transport_close_info(value: &JsValue) -> Option<(u16, String)> {
     if !value.is_object() {
         return None;
     }
     let info: &WebTransportCloseInfo = value.unchecked_ref();
     let code = u16::try_from(info.close_code()?).ok()?;
-    Some((code, info.reason().unwrap_or_default()))
+    (1000..=4999)
+        .contains(&code)
+        .then(|| (code, info.reason().unwrap_or_default()))
 }
 
 /// Cuts a reason to the 123 bytes a close frame allows, on a character boundary.
@@ -555,6 +566,11 @@ impl TrackedWriter {
             buffered.set(buffered.get().saturating_sub(len));
         });
         promise
+    }
+
+    /// Closes the stream after the queued writes (FIN for a QUIC stream).
+    pub(super) fn finish(&self) -> Promise {
+        self.writer.close()
     }
 
     /// Releases the lock; pending writes settle when the stream is closed or errored.

@@ -1,0 +1,183 @@
+//! Bad input throws a JS Error that says what was wrong; a bad frame from the server is an
+//! `error` event and the socket stays usable.
+
+use universal_socket::web::js_socket::{decode_message_js, UniversalSocket};
+use wasm_bindgen::{JsCast, JsError, JsValue};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn message(error: JsError) -> String {
+    let value: JsValue = error.into();
+    value
+        .dyn_into::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .unwrap_or_default()
+}
+
+fn options(json: &str) -> JsValue {
+    js_sys::JSON::parse(json).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn invalid_urls_are_explained() {
+    for (url, needle) in [
+        ("not a url", "absolute URL"),
+        ("ftp://example.com/x", "scheme"),
+        ("http:///x", "no host"),
+    ] {
+        let Err(error) = UniversalSocket::new(url, JsValue::UNDEFINED) else {
+            panic!("{url} accepted")
+        };
+        let text = message(error);
+        assert!(text.contains(needle), "{url}: {text}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn invalid_options_are_explained() {
+    for (json, needle) in [
+        (r#"{"reconect": {}}"#, "unknown option \"reconect\""),
+        (
+            r#"{"connectTimeoutMs": "5"}"#,
+            "connectTimeoutMs must be a number",
+        ),
+        (r#"{"connectTimeoutMs": 1.5}"#, "whole number"),
+        (
+            r#"{"transports": ["carrier-pigeon"]}"#,
+            "unknown transport \"carrier-pigeon\"",
+        ),
+        (r#"{"transports": []}"#, "at least one transport"),
+        (r#"{"queue": {"overflow": "maybe"}}"#, "queue.overflow"),
+        (r#"{"binaryType": "text"}"#, "binaryType"),
+        (r#"{"reconnect": {"factor": 0.5}}"#, "reconnect.factor"),
+        (
+            r#"{"heartbeat": 5}"#,
+            "heartbeat must be an object or false",
+        ),
+        (
+            r#"{"webtransport": {"serverCertificateHashes": ["abc"]}}"#,
+            "64 hexadecimal digits",
+        ),
+        (r#"[]"#, "options must be an object"),
+    ] {
+        let Err(error) = UniversalSocket::new("http://127.0.0.1:1/echo", options(json)) else {
+            panic!("{json} accepted")
+        };
+        let text = message(error);
+        assert!(
+            text.contains(needle),
+            "{json}: {text:?} should mention {needle:?}"
+        );
+    }
+    // And a valid set is accepted.
+    UniversalSocket::new(
+        "http://127.0.0.1:1/echo",
+        options(r#"{"transports":["websocket","sse"],"reconnect":false,"heartbeat":{"intervalMs":1000},"batch":true,"queue":{"overflow":"drop-oldest"}}"#),
+    )
+    .map_err(message)
+    .unwrap();
+}
+
+#[wasm_bindgen_test]
+fn invalid_close_codes_and_reasons_throw() {
+    let socket = UniversalSocket::new("http://127.0.0.1:1/echo", JsValue::UNDEFINED).unwrap();
+    for code in [999.0, 1001.0, 2999.0, 5000.0, 1000.5, -1.0, 70000.0] {
+        let Err(error) = socket.close(JsValue::from(code), JsValue::UNDEFINED) else {
+            panic!("code {code} accepted")
+        };
+        let text = message(error);
+        assert!(text.contains("close code"), "{code}: {text}");
+    }
+    let long = "é".repeat(62); // 124 UTF-8 bytes
+    let Err(error) = socket.close(JsValue::from(1000), JsValue::from_str(&long)) else {
+        panic!("long reason accepted")
+    };
+    assert!(message(error).contains("123"));
+    let Err(error) = socket.send(JsValue::UNDEFINED) else {
+        panic!("send(undefined) accepted")
+    };
+    assert!(message(error).contains("send()"));
+}
+
+#[wasm_bindgen_test]
+fn malformed_frames_throw_in_decode_message() {
+    for bytes in [
+        vec![],
+        vec![0, 0],
+        vec![0, 0, 0, 9, b'a'],
+        vec![0, 0, 0, 1, b'a', b'{'],
+    ] {
+        let array = js_sys::Uint8Array::from(bytes.as_slice());
+        let Err(error) = decode_message_js(array.into()) else {
+            panic!("{bytes:?} decoded")
+        };
+        assert!(message(error).contains("malformed binary frame"));
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_malformed_frame_from_the_server_is_an_error_event_and_the_socket_stays_usable() {
+    let _server = crate::support::exclusive().await;
+    use futures::StreamExt;
+    let config = crate::support::server_config().await;
+    let ws = crate::support::get_str(&config, "ws.echo");
+    let socket_options = options(&format!(
+        r#"{{"transports":["websocket"],"endpoints":{{"websocket":"{ws}"}},"decodeBinary":true,"heartbeat":false}}"#
+    ));
+    let socket = UniversalSocket::new("http://127.0.0.1/echo", socket_options)
+        .map_err(message)
+        .unwrap();
+    let (sender, mut received) = futures::channel::mpsc::unbounded::<JsValue>();
+    let listener =
+        wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let _ = sender.unbounded_send(event);
+        });
+    let function: js_sys::Function = listener
+        .as_ref()
+        .unchecked_ref::<js_sys::Function>()
+        .clone();
+    socket.on("error", function.clone()).unwrap();
+    socket.on("message", function.clone()).unwrap();
+    wasm_bindgen_futures::JsFuture::from(socket.connect())
+        .await
+        .unwrap();
+    let get = |event: &JsValue, key: &str| js_sys::Reflect::get(event, &key.into()).unwrap();
+
+    // The echo service sends our bad frame straight back: an `error` event that says why.
+    let bad = js_sys::Uint8Array::from(&[0u8, 0, 0, 200, 1, 2][..]);
+    socket.send(bad.into()).unwrap();
+    let event = received.next().await.unwrap();
+    assert_eq!(get(&event, "type").as_string().as_deref(), Some("error"));
+    let why = get(&event, "message").as_string().unwrap();
+    assert!(why.contains("malformed binary frame"), "{why}");
+
+    // A good frame decodes to { type, data }, and text still flows.
+    socket
+        .send_binary("chat", options(r#"{"text":"hi"}"#))
+        .unwrap();
+    let event = received.next().await.unwrap();
+    assert_eq!(get(&event, "type").as_string().as_deref(), Some("message"));
+    let data = get(&event, "data");
+    assert_eq!(get(&data, "type").as_string().as_deref(), Some("chat"));
+    assert_eq!(
+        get(&get(&data, "data"), "text").as_string().as_deref(),
+        Some("hi")
+    );
+    socket.send(JsValue::from_str("still here")).unwrap();
+    let event = received.next().await.unwrap();
+    assert_eq!(
+        get(&event, "data").as_string().as_deref(),
+        Some("still here")
+    );
+
+    socket.off("error", function.clone()).unwrap();
+    socket.off("message", function).unwrap();
+    assert_eq!(socket.listener_count(), 0);
+    wasm_bindgen_futures::JsFuture::from(
+        socket
+            .close(JsValue::from(1000), JsValue::UNDEFINED)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    drop(listener);
+}

@@ -1,0 +1,56 @@
+// Compiled with `tsc --noEmit --strict` against the generated pkg/universal_socket.d.ts: the
+// declarations must be precise enough for this typed usage, and must reject the misuses below.
+import init, {
+  UniversalSocket,
+  detectFeatures,
+  encodeMessage,
+  decodeMessage,
+  type Features,
+  type UniversalSocketOptions,
+  type CloseResult,
+  type SocketStats,
+} from "../../pkg/universal_socket.js";
+
+export async function usage(): Promise<void> {
+  await init();
+  const features: Features = detectFeatures();
+  const webTransport: boolean = features.webTransport;
+
+  const options: UniversalSocketOptions = {
+    transports: ["webtransport", "websocket", "sse", "long-polling"],
+    reconnect: { initialDelayMs: 1000, factor: 1.5, maxDelayMs: 30000, maxAttempts: 5, jitter: 0 },
+    heartbeat: false,
+    batch: { maxMessages: 10, flushIntervalMs: 100 },
+    queue: { overflow: "drop-oldest" },
+    auth: { getToken: async () => "token" },
+    webtransport: { serverCertificateHashes: ["00".repeat(32)] },
+  };
+  const socket = new UniversalSocket("https://example.com/chat", options);
+  socket.on("fallback", (event) => {
+    const from: "webtransport" | "websocket" | "sse" | "long-polling" = event.from;
+    const reason: string = event.reason;
+    void from, reason;
+  });
+  socket.on("reconnecting", ({ attempt, delayMs }) => void (attempt + delayMs));
+  socket.onclose = (event) => void (event.code + (event.wasClean ? 1 : 0));
+  await socket.connect();
+  socket.send({ type: "chat", text: "hi" });
+  socket.send(new Uint8Array([1, 2]));
+  socket.sendBinary("chat", { text: "hi" });
+  const state: "connecting" | "open" | "reconnecting" | "closing" | "closed" = socket.state;
+  const ready: number = socket.readyState;
+  const stats: SocketStats = socket.stats();
+  const rtt: number | null = stats.rttMs;
+  const frame: Uint8Array = encodeMessage("chat", { text: "hi" });
+  const decoded = decodeMessage(frame);
+  const type: string = decoded.type;
+  const result: CloseResult = await socket.close(1000, "bye");
+  void webTransport, state, ready, rtt, type, result;
+
+  // @ts-expect-error: not an event
+  socket.on("opened", () => {});
+  // @ts-expect-error: not a transport
+  new UniversalSocket("https://example.com/chat", { transports: ["carrier-pigeon"] });
+  // @ts-expect-error: the payload of `fallback` has no `attempt`
+  socket.on("fallback", (event) => event.attempt);
+}
