@@ -2,5 +2,7 @@
 # Builds the npm package (pkg/) with wasm-pack, and copies it under www/ for the demo page.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A current wasm-opt from the npm package `binaryen` (see Cargo.toml), ahead of Debian's old one.
+export PATH="$PWD/node_modules/.bin:$PATH"
 wasm-pack --quiet build --release --target web --out-dir pkg --out-name universal_socket >&2
 rm -rf www/pkg && cp -r pkg www/pkg

@@ -29,7 +29,7 @@ export UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP"
 
 for browser in firefox chrome; do
   step "browser tests in headless $browser"
-  WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack --quiet test --headless "--$browser" -- --test browser
+  WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack test --headless "--$browser" -- --test browser
 done
 
 step "building the npm package; type-checking its TypeScript declarations"

@@ -181,3 +181,26 @@ async fn a_malformed_frame_from_the_server_is_an_error_event_and_the_socket_stay
     .unwrap();
     drop(listener);
 }
+
+#[wasm_bindgen_test]
+async fn an_oversized_message_from_the_server_closes_with_1009() {
+    use crate::socket_support::{options_for, wait_for};
+    use universal_socket::core::TransportKind;
+    use universal_socket::web::socket::{Socket, SocketEvent};
+    let _server = crate::support::exclusive().await;
+    // The chat service greets with a `welcome` of about 100 bytes: over a 40-byte limit.
+    let (url, mut options) = options_for("chat", &[TransportKind::WebSocket]).await;
+    options.connection.max_message_size = 40;
+    options.connection.backoff.max_attempts = Some(0);
+    options.connection.heartbeat = None;
+    let socket = Socket::new(&url, options).unwrap();
+    let mut events = socket.events();
+    socket.connect().await.unwrap();
+    let code = wait_for(&mut events, "the 1009 disconnect", 5000, |e| match e {
+        SocketEvent::Disconnect { code, .. } => Some(*code),
+        SocketEvent::Close(info) => Some(info.code),
+        _ => None,
+    })
+    .await;
+    assert_eq!(code, 1009);
+}

@@ -27,7 +27,7 @@ use web_sys::{
 /// its own), detaches its listeners and aborts the upstream POST in flight.
 pub struct SseConnection {
     shared: Rc<HttpShared>,
-    _listeners: [EventListener; 6],
+    _listeners: [EventListener; 5],
 }
 
 impl SseConnection {
@@ -44,11 +44,8 @@ impl SseConnection {
 
         // The session event is what makes the connection open: before it the server has not
         // registered a session, so there is nowhere to POST to.
+        // (PROTOCOL.md names it `session` because EventSource fires its own `open` already.)
         let on_session = EventListener::new(&source, "session", session_handler(&shared));
-        // The reference server has also been seen naming that first event `open`, which collides
-        // with EventSource's own `open` (a plain Event when the response arrives); only a
-        // MessageEvent carrying data is the server's, so both spellings are accepted.
-        let on_open = EventListener::new(&source, "open", session_handler(&shared));
 
         let weak = Rc::downgrade(&shared);
         let on_message = EventListener::new(&source, "message", move |event| {
@@ -112,9 +109,7 @@ impl SseConnection {
 
         Ok(SseConnection {
             shared,
-            _listeners: [
-                on_session, on_open, on_message, on_binary, on_close, on_error,
-            ],
+            _listeners: [on_session, on_message, on_binary, on_close, on_error],
         })
     }
 }

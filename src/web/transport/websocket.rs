@@ -31,6 +31,9 @@ impl WebSocketConnection {
         // Whether `open` fired: an error before it is a connect failure, after it a close.
         let opened = Rc::new(Cell::new(false));
         let max = request.max_message_bytes;
+        // Set when we close because the server sent more than `max`: browsers only let a page
+        // close with 1000 or 3000-4999, so the wire says 1000 and the event says 1009.
+        let too_big = Rc::new(Cell::new(false));
 
         let sink = request.sink.clone();
         let was_opened = opened.clone();
@@ -48,6 +51,7 @@ impl WebSocketConnection {
 
         let sink = request.sink.clone();
         let target = socket.clone();
+        let too_big_flag = too_big.clone();
         let on_message = EventListener::new(&socket, "message", move |event| {
             let Ok(event) = event.dyn_into::<MessageEvent>() else {
                 return;
@@ -61,7 +65,8 @@ impl WebSocketConnection {
                 return;
             };
             if payload.len() > max {
-                let _ = target.close_with_code_and_reason(1009, "message too big");
+                too_big_flag.set(true);
+                let _ = target.close_with_code_and_reason(1000, "message too big");
                 return;
             }
             let _ = sink.unbounded_send((id, TransportEvent::Message(payload)));
@@ -77,7 +82,13 @@ impl WebSocketConnection {
             let Ok(event) = event.dyn_into::<CloseEvent>() else {
                 return;
             };
-            let message = if opened.get() {
+            let message = if too_big.get() {
+                TransportEvent::Closed {
+                    code: 1009,
+                    reason: "message too big".into(),
+                    was_clean: false,
+                }
+            } else if opened.get() {
                 TransportEvent::Closed {
                     code: event.code(),
                     reason: event.reason(),

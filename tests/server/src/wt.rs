@@ -144,8 +144,17 @@ async fn read_frames(mut recv: RecvStream, max: usize, tx: mpsc::Sender<Frame>) 
                 }
             }
         };
+        let is_close = matches!(frame, Frame::Close(..));
         let stop = !matches!(frame, Frame::Msg(_));
         if tx.send(frame).await.is_err() || stop {
+            if is_close {
+                // Keep the receive side open until the client's FIN: dropping it now would send
+                // STOP_SENDING, and a browser then fails its pending read before our answering
+                // close frame arrives (the close would look unclean).
+                let mut sink = [0u8; 1024];
+                let drain = async { while let Ok(Some(_)) = recv.read(&mut sink).await {} };
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(5), drain).await;
+            }
             return;
         }
     }
