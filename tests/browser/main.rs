@@ -8,6 +8,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod event_source;
 mod features;
+mod socket_api;
 mod socket_cycles;
 mod socket_errors;
 mod socket_fallback;

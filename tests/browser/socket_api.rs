@@ -1,0 +1,150 @@
+//! The JS class end to end: Blob sends keep their place in the order, `binaryType = "blob"`,
+//! `stats()`, batching on the wire, and the `queueOverflow` event.
+
+use crate::support::{get_str, server_config};
+use futures::channel::mpsc::{unbounded, UnboundedReceiver};
+use futures::StreamExt;
+use js_sys::{Array, Reflect, Uint8Array};
+use universal_socket::web::js_socket::UniversalSocket;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap()
+}
+
+/// A WebSocket-only socket to the echo service, with `extra` merged into its options.
+async fn echo_socket(extra: &str) -> UniversalSocket {
+    let ws = get_str(&server_config().await, "ws.echo");
+    let json = format!(
+        r#"{{"transports":["websocket"],"endpoints":{{"websocket":"{ws}"}},"heartbeat":false{extra}}}"#
+    );
+    UniversalSocket::new("http://127.0.0.1/echo", js_sys::JSON::parse(&json).unwrap())
+        .map_err(JsValue::from)
+        .unwrap()
+}
+
+/// Collects the events named `names` into a channel; keep the closure alive while listening.
+fn listen(
+    socket: &UniversalSocket,
+    names: &[&str],
+) -> (UnboundedReceiver<JsValue>, Closure<dyn FnMut(JsValue)>) {
+    let (sender, receiver) = unbounded();
+    let closure = Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+        let _ = sender.unbounded_send(event);
+    });
+    for name in names {
+        socket
+            .on(
+                name,
+                closure.as_ref().unchecked_ref::<js_sys::Function>().clone(),
+            )
+            .unwrap();
+    }
+    (receiver, closure)
+}
+
+async fn close(socket: &UniversalSocket) {
+    JsFuture::from(
+        socket
+            .close(JsValue::from(1000), JsValue::UNDEFINED)
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn blobs_keep_their_place_and_binary_type_blob_delivers_blobs() {
+    let _server = crate::support::exclusive().await;
+    let socket = echo_socket("").await;
+    let (mut events, _closure) = listen(&socket, &["message"]);
+    JsFuture::from(socket.connect()).await.unwrap();
+    socket.set_binary_type("blob").unwrap();
+    assert_eq!(socket.binary_type(), "blob");
+    let blob =
+        web_sys::Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(&[7u8, 8, 9][..])))
+            .unwrap();
+    socket.send(blob.into()).unwrap();
+    socket.send(JsValue::from_str("after the blob")).unwrap();
+    let first = get(&events.next().await.unwrap(), "data");
+    let blob: web_sys::Blob = first.dyn_into().expect("binaryType blob delivers a Blob");
+    let bytes = Uint8Array::new(&JsFuture::from(blob.array_buffer()).await.unwrap()).to_vec();
+    assert_eq!(bytes, [7, 8, 9]);
+    let second = get(&events.next().await.unwrap(), "data");
+    assert_eq!(second.as_string().as_deref(), Some("after the blob"));
+    assert!(socket.set_binary_type("text").is_err());
+
+    let stats = socket.stats();
+    assert_eq!(get(&stats, "messagesSent").as_f64(), Some(2.0));
+    assert_eq!(get(&stats, "messagesReceived").as_f64(), Some(2.0));
+    assert_eq!(get(&stats, "bytesSent").as_f64(), Some(3.0 + 14.0));
+    assert!(get(&get(&stats, "timeOnTransportMs"), "websocket")
+        .as_f64()
+        .is_some());
+    close(&socket).await;
+}
+
+#[wasm_bindgen_test]
+async fn objects_are_batched_on_the_wire_when_asked() {
+    let _server = crate::support::exclusive().await;
+    let socket =
+        echo_socket(r#","batch":{"maxMessages":3,"flushIntervalMs":50},"parseJson":true"#).await;
+    let (mut events, _closure) = listen(&socket, &["message"]);
+    JsFuture::from(socket.connect()).await.unwrap();
+    for n in 0..3 {
+        socket
+            .send(js_sys::JSON::parse(&format!(r#"{{"n":{n}}}"#)).unwrap())
+            .unwrap();
+    }
+    // The echo service sends the batch back as it received it: one message.
+    let batch = get(&events.next().await.unwrap(), "data");
+    assert_eq!(get(&batch, "type").as_string().as_deref(), Some("batch"));
+    let messages = Array::from(&get(&batch, "messages"));
+    assert_eq!(messages.length(), 3);
+    assert_eq!(get(&messages.get(2), "n").as_f64(), Some(2.0));
+    assert!(
+        get(&batch, "timestamp").as_f64().unwrap() > 1.7e12,
+        "epoch milliseconds"
+    );
+    close(&socket).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_full_queue_drops_the_oldest_and_says_so() {
+    let _server = crate::support::exclusive().await;
+    let socket = echo_socket(r#","queue":{"maxMessages":2,"overflow":"drop-oldest"}"#).await;
+    let (mut events, _closure) = listen(&socket, &["queueOverflow", "message"]);
+    // Not connected yet: everything is queued.
+    for text in ["one", "two", "three"] {
+        socket.send(JsValue::from_str(text)).unwrap();
+    }
+    let overflow = events.next().await.unwrap();
+    assert_eq!(
+        get(&overflow, "type").as_string().as_deref(),
+        Some("queueOverflow")
+    );
+    assert_eq!(get(&overflow, "dropped").as_f64(), Some(1.0));
+    JsFuture::from(socket.connect()).await.unwrap();
+    let a = get(&events.next().await.unwrap(), "data").as_string();
+    let b = get(&events.next().await.unwrap(), "data").as_string();
+    assert_eq!((a.as_deref(), b.as_deref()), (Some("two"), Some("three")));
+
+    // With "reject", the overflowing send throws and the queue keeps what it had.
+    let strict = echo_socket(r#","queue":{"maxMessages":1,"overflow":"reject"}"#).await;
+    strict.send(JsValue::from_str("kept")).unwrap();
+    let error = strict
+        .send(JsValue::from_str("refused"))
+        .expect_err("the queue is full");
+    let message = JsValue::from(error)
+        .dyn_into::<js_sys::Error>()
+        .unwrap()
+        .message();
+    assert!(
+        String::from(message).contains("full"),
+        "error says the queue is full"
+    );
+    close(&socket).await;
+}
