@@ -91,10 +91,12 @@ async function startMetrics(config) {
   const metrics = new UniversalSocket(`${config.http}/metrics`, optionsFor(config, "metrics", ["websocket", "sse", "long-polling"]));
   metrics.on("message", ({ data }) => {
     const cell = document.querySelector(`[data-metric="${data?.metric}"]`);
-    if (cell) cell.textContent = Number(data.value).toFixed(data.metric === "connections" ? 0 : 1);
+    if (!cell) return;
+    const value = data.metric === "memory_rss" ? data.value / 1048576 : Number(data.value);
+    cell.textContent = value.toFixed(data.metric === "connections" ? 0 : 1);
   });
   await metrics.connect();
-  for (const metric of ["cpu_usage", "memory_usage", "connections"]) metrics.send({ type: "subscribe", metric });
+  for (const metric of ["cpu_usage", "memory_rss", "connections"]) metrics.send({ type: "subscribe", metric });
 }
 
 await init();

@@ -167,7 +167,7 @@ impl Driver {
             conn: RefCell::new(Connection::new(config, seed)),
             url: url.to_owned(),
             endpoints,
-            use_stream: features.web_socket_stream,
+            use_stream: features.web_socket_stream && options.web_socket_stream,
             options,
             transports: RefCell::new(Vec::new()),
             sink,

@@ -6,12 +6,10 @@
 //! `WebSocket.prototype`, so nothing is opened.
 
 use js_sys::{Object, Reflect};
-use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
 /// What the running browser offers, for choosing transports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
     pub web_socket: bool,
     pub web_socket_stream: bool,
@@ -68,5 +66,18 @@ pub fn features() -> Features {
 /// `detectFeatures()` for JS: a plain object, see the `Features` interface.
 #[wasm_bindgen(js_name = detectFeatures, unchecked_return_type = "Features")]
 pub fn detect_features() -> JsValue {
-    serde_wasm_bindgen::to_value(&features()).unwrap_or_else(|_| Object::new().into())
+    let found = features();
+    let object = Object::new();
+    for (key, value) in [
+        ("webSocket", found.web_socket),
+        ("webSocketStream", found.web_socket_stream),
+        ("webTransport", found.web_transport),
+        ("eventSource", found.event_source),
+        ("fetch", found.fetch),
+        ("binaryType", found.binary_type),
+        ("extensions", found.extensions),
+    ] {
+        let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_bool(value));
+    }
+    object.into()
 }

@@ -72,6 +72,9 @@ pub struct SocketOptions {
     pub parse_json: bool,
     /// Deliver binary messages that decode with the binary codec as `{ type, data }`.
     pub decode_binary: bool,
+    /// Use WebSocketStream (streams backpressure) where the browser has it; `false` always uses
+    /// the classic `WebSocket`.
+    pub web_socket_stream: bool,
     /// Log state changes to the console.
     pub debug: bool,
 }
@@ -91,6 +94,7 @@ impl Default for SocketOptions {
             token: TokenSource::None,
             parse_json: false,
             decode_binary: false,
+            web_socket_stream: true,
             debug: false,
         }
     }
@@ -261,6 +265,7 @@ impl SocketOptions {
                 "parseJson",
                 "decodeBinary",
                 "maxMessageBytes",
+                "webSocketStream",
                 "debug",
             ],
         )?;
@@ -457,6 +462,9 @@ impl SocketOptions {
         }
         if let Some(v) = r.whole("maxMessageBytes", 1)? {
             c.max_message_size = v as usize;
+        }
+        if let Some(v) = r.bool("webSocketStream")? {
+            options.web_socket_stream = v;
         }
         if let Some(v) = r.bool("debug")? {
             options.debug = v;

@@ -36,6 +36,8 @@ export interface UniversalSocketOptions {
   decodeBinary?: boolean;
   /** Largest message sent or accepted, bytes. Default 16 MiB. */
   maxMessageBytes?: number;
+  /** Use WebSocketStream where the browser has it (default true); false forces the classic WebSocket. */
+  webSocketStream?: boolean;
   /** Log state changes with console.debug. */
   debug?: boolean;
 }

@@ -3,12 +3,18 @@
 
 use crate::socket_support::{options_for, server_closes, wait_for};
 use universal_socket::core::{decode_message, encode_message, CodecLimits, Payload, TransportKind};
+use universal_socket::web::options::SocketOptions;
 use universal_socket::web::socket::{Socket, SocketEvent};
 use wasm_bindgen_test::wasm_bindgen_test;
 
 async fn echo_everything(kind: TransportKind) {
+    echo_everything_with(kind, |_| {}).await;
+}
+
+async fn echo_everything_with(kind: TransportKind, configure: impl FnOnce(&mut SocketOptions)) {
     let (url, mut options) = options_for("echo", &[kind]).await;
     options.connection.heartbeat = None;
+    configure(&mut options);
     let socket = Socket::new(&url, options).expect("valid options");
     let mut events = socket.events();
     socket
@@ -101,4 +107,12 @@ async fn socket_over_sse_echoes_and_closes() {
 async fn socket_over_long_polling_echoes_and_closes() {
     let _server = crate::support::exclusive().await;
     echo_everything(TransportKind::LongPolling).await;
+}
+
+/// In Chromium `websocket` means WebSocketStream by default; `webSocketStream: false` forces the
+/// classic WebSocket adapter, so it is exercised in both browsers.
+#[wasm_bindgen_test]
+async fn socket_over_classic_websocket_echoes_and_closes() {
+    let _server = crate::support::exclusive().await;
+    echo_everything_with(TransportKind::WebSocket, |o| o.web_socket_stream = false).await;
 }

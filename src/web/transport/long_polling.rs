@@ -6,7 +6,7 @@
 //! gone. Upstream messages and the client close are the same POSTs as SSE's, so the queueing is
 //! shared with the SSE adapter ([`super::sse::HttpShared`]).
 
-use super::sse::{build_request, fetch, get_string, parse_close, HttpShared, Phase};
+use super::http_shared::{build_request, fetch, get_string, parse_close, HttpShared, Phase};
 use super::{OpenRequest, SendError, Transport, TransportEvent};
 use crate::core::{Payload, TransportKind};
 use js_sys::{Array, Reflect, JSON};

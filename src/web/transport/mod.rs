@@ -6,8 +6,10 @@
 //! adapter detaches every listener, aborts pending fetches and cancels stream readers, so a replaced
 //! connection can neither leak closures nor call back.
 
+mod http_shared;
 pub mod long_polling;
 pub mod sse;
+mod stream_support;
 pub mod websocket;
 pub mod websocket_stream;
 pub mod webtransport;
@@ -76,7 +78,7 @@ pub trait Transport {
     fn send(&self, payload: Payload) -> Result<(), SendError>;
     /// Starts a close with a code and reason the server sees; a `Closed` event follows.
     fn close(&self, code: u16, reason: &str);
-    /// Bytes accepted by `send` but not yet handed to the network.
+    /// Bytes accepted by `send` whose delivery is not yet confirmed (queued or in flight).
     fn buffered_amount(&self) -> u32;
     /// Sends an unreliable datagram; only WebTransport has them (others answer an error, and
     /// the socket documents that `sendDatagram` falls back to an ordinary message there).

@@ -9,10 +9,10 @@
 //! connection's state. Dropping the connection cancels the reader and closes the socket, which
 //! settles every promise they await.
 
-use super::websocket::describe;
-use super::webtransport::{
+use super::stream_support::{
     byte_length_of, bytes_of, read_chunk, settle_quietly, Phase, Reporter, TrackedWriter,
 };
+use super::websocket::describe;
 use super::{OpenRequest, SendError, Transport};
 use crate::core::close_code;
 use crate::core::{Payload, TransportKind};
