@@ -148,3 +148,87 @@ async fn a_full_queue_drops_the_oldest_and_says_so() {
     );
     close(&socket).await;
 }
+
+#[wasm_bindgen_test]
+async fn websocket_style_handlers_and_getters() {
+    let _server = crate::support::exclusive().await;
+    let ws = get_str(&server_config().await, "ws.chat");
+    let json = format!(
+        r#"{{"transports":["websocket"],"endpoints":{{"websocket":"{ws}"}},"protocols":["chat","json"],"heartbeat":false,"parseJson":true}}"#
+    );
+    let socket =
+        UniversalSocket::new("http://127.0.0.1/chat", js_sys::JSON::parse(&json).unwrap()).unwrap();
+    assert_eq!(socket.url(), "http://127.0.0.1/chat");
+    assert_eq!(socket.ready_state(), 0);
+    assert_eq!(socket.state(), "connecting");
+    assert!(socket.transport().is_null());
+
+    let (sender, mut received) = unbounded::<(String, JsValue)>();
+    let make = |name: &'static str| {
+        let sender = sender.clone();
+        Closure::<dyn FnMut(JsValue)>::new(move |event: JsValue| {
+            let _ = sender.unbounded_send((name.to_owned(), event));
+        })
+    };
+    let (on_open, on_message, on_close) = (make("onopen"), make("onmessage"), make("onclose"));
+    socket.set_onopen(on_open.as_ref().clone()).unwrap();
+    socket.set_onmessage(on_message.as_ref().clone()).unwrap();
+    socket.set_onclose(on_close.as_ref().clone()).unwrap();
+    assert!(
+        socket.set_onerror(JsValue::from(5)).is_err(),
+        "a handler must be a function or null"
+    );
+    assert_eq!(socket.listener_count(), 3);
+
+    JsFuture::from(socket.connect()).await.unwrap();
+    let (name, event) = received.next().await.unwrap();
+    assert_eq!(
+        (
+            name.as_str(),
+            get(&event, "transport").as_string().as_deref()
+        ),
+        ("onopen", Some("websocket"))
+    );
+    let (name, event) = received.next().await.unwrap();
+    assert_eq!(name, "onmessage");
+    assert_eq!(
+        get(&get(&event, "data"), "type").as_string().as_deref(),
+        Some("welcome")
+    );
+    assert_eq!(socket.ready_state(), 1);
+    assert_eq!(socket.state(), "open");
+    assert_eq!(socket.transport().as_string().as_deref(), Some("websocket"));
+    assert_eq!(
+        socket.protocol(),
+        "chat",
+        "the server picked the first offered subprotocol"
+    );
+
+    close(&socket).await;
+    let (name, event) = received.next().await.unwrap();
+    assert_eq!(
+        (name.as_str(), get(&event, "code").as_f64()),
+        ("onclose", Some(1000.0))
+    );
+    assert_eq!(socket.ready_state(), 3);
+    socket.set_onopen(JsValue::NULL).unwrap();
+    assert!(socket.onopen().is_null());
+}
+
+#[wasm_bindgen_test]
+fn encode_message_matches_the_guides_byte_layout() {
+    use universal_socket::web::js_socket::{decode_message_js, encode_message_js};
+    let data = js_sys::JSON::parse(r#"{"text":"Hello Binary!"}"#).unwrap();
+    let bytes = encode_message_js("chat", data).unwrap().to_vec();
+    let json = br#"{"text":"Hello Binary!"}"#;
+    let mut expected = vec![0, 0, 0, 4];
+    expected.extend_from_slice(b"chat");
+    expected.extend_from_slice(json);
+    assert_eq!(bytes, expected);
+    let decoded = decode_message_js(Uint8Array::from(bytes.as_slice()).into()).unwrap();
+    assert_eq!(get(&decoded, "type").as_string().as_deref(), Some("chat"));
+    assert_eq!(
+        get(&get(&decoded, "data"), "text").as_string().as_deref(),
+        Some("Hello Binary!")
+    );
+}

@@ -69,6 +69,7 @@ async fn echo_everything_with(kind: TransportKind, configure: impl FnOnce(&mut S
     let reason = format!("bye from {kind}");
     let info = socket.close(4001, &reason).await.unwrap();
     assert_eq!((info.code, info.reason.as_str()), (4001, reason.as_str()));
+    assert!(info.was_clean, "{kind}: the close handshake completed");
     assert_eq!(socket.ready_state(), 3);
     // The server saw the code and the reason.
     let mut seen = Vec::new();
