@@ -24,8 +24,9 @@ fn js_error(error: impl std::fmt::Display) -> JsError {
 enum Outgoing {
     Ready(Payload),
     Json(String),
-    /// A Blob being read; `None` until its bytes arrive.
-    Blob(Option<Vec<u8>>),
+    /// A Blob being read (reads may finish in any order, hence the id); `None` until its bytes
+    /// arrive.
+    Blob(u64, Option<Vec<u8>>),
 }
 
 /// A real-time connection over WebTransport, WebSocket, SSE or long polling, with fallback,
@@ -36,6 +37,7 @@ pub struct UniversalSocket {
     js: Rc<JsSide>,
     /// Messages held so that a Blob (read asynchronously) keeps its place in the order.
     held: Rc<RefCell<VecDeque<Outgoing>>>,
+    next_blob: std::cell::Cell<u64>,
 }
 
 #[wasm_bindgen]
@@ -62,6 +64,7 @@ impl UniversalSocket {
             socket,
             js,
             held: Rc::new(RefCell::new(VecDeque::new())),
+            next_blob: std::cell::Cell::new(0),
         })
     }
 
@@ -366,30 +369,41 @@ impl UniversalSocket {
     }
 
     fn read_blob(&self, blob: web_sys::Blob) {
-        self.held.borrow_mut().push_back(Outgoing::Blob(None));
+        let id = self.next_blob.get();
+        self.next_blob.set(id + 1);
+        self.held.borrow_mut().push_back(Outgoing::Blob(id, None));
         let held: Weak<RefCell<VecDeque<Outgoing>>> = Rc::downgrade(&self.held);
         let socket = Rc::downgrade(&self.socket.driver);
         spawn_local(async move {
-            let bytes = match JsFuture::from(blob.array_buffer()).await {
-                Ok(buffer) => Uint8Array::new(&buffer).to_vec(),
-                Err(_) => Vec::new(),
-            };
+            let read = JsFuture::from(blob.array_buffer()).await;
             let (Some(held), Some(driver)) = (held.upgrade(), socket.upgrade()) else {
                 return;
             };
-            if let Some(slot) = held
-                .borrow_mut()
-                .iter_mut()
-                .find(|o| matches!(o, Outgoing::Blob(None)))
-            {
-                *slot = Outgoing::Blob(Some(bytes));
+            let slot = held
+                .borrow()
+                .iter()
+                .position(|o| matches!(o, Outgoing::Blob(b, None) if *b == id));
+            match (read, slot) {
+                (Ok(buffer), Some(i)) => {
+                    held.borrow_mut()[i] =
+                        Outgoing::Blob(id, Some(Uint8Array::new(&buffer).to_vec()))
+                }
+                (Err(error), Some(i)) => {
+                    // Only this Blob is lost, and loudly; what was sent after it still goes out.
+                    held.borrow_mut().remove(i);
+                    driver.report_error(format!(
+                        "send(): reading the Blob failed, it was not sent: {}",
+                        super::transport::websocket::describe(&error)
+                    ));
+                }
+                (_, None) => {}
             }
             let socket = Socket { driver };
             loop {
                 let next = {
                     let mut queue = held.borrow_mut();
                     match queue.front() {
-                        Some(Outgoing::Blob(None)) | None => None,
+                        Some(Outgoing::Blob(_, None)) | None => None,
                         Some(_) => queue.pop_front(),
                     }
                 };
@@ -406,8 +420,8 @@ fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {
     match item {
         Outgoing::Ready(payload) => socket.send_now(payload),
         Outgoing::Json(json) => socket.driver.send_json(json),
-        Outgoing::Blob(Some(bytes)) => socket.send_now(Payload::Binary(bytes)),
-        Outgoing::Blob(None) => Ok(()),
+        Outgoing::Blob(_, Some(bytes)) => socket.send_now(Payload::Binary(bytes)),
+        Outgoing::Blob(_, None) => Ok(()),
     }
 }
 

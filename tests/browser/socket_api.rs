@@ -64,23 +64,36 @@ async fn blobs_keep_their_place_and_binary_type_blob_delivers_blobs() {
     JsFuture::from(socket.connect()).await.unwrap();
     socket.set_binary_type("blob").unwrap();
     assert_eq!(socket.binary_type(), "blob");
-    let blob =
-        web_sys::Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(&[7u8, 8, 9][..])))
-            .unwrap();
-    socket.send(blob.into()).unwrap();
-    socket.send(JsValue::from_str("after the blob")).unwrap();
-    let first = get(&events.next().await.unwrap(), "data");
-    let blob: web_sys::Blob = first.dyn_into().expect("binaryType blob delivers a Blob");
-    let bytes = Uint8Array::new(&JsFuture::from(blob.array_buffer()).await.unwrap()).to_vec();
-    assert_eq!(bytes, [7, 8, 9]);
-    let second = get(&events.next().await.unwrap(), "data");
-    assert_eq!(second.as_string().as_deref(), Some("after the blob"));
+    // A large Blob first: the small one after it finishes reading sooner, yet must not overtake.
+    let make_blob = |bytes: &[u8]| {
+        web_sys::Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(bytes))).unwrap()
+    };
+    let large = vec![1u8; 2 << 20];
+    socket.send(make_blob(&large).into()).unwrap();
+    socket.send(make_blob(&[7, 8, 9]).into()).unwrap();
+    socket.send(JsValue::from_str("after the blobs")).unwrap();
+    for expected in [large.as_slice(), &[7, 8, 9]] {
+        let data = get(&events.next().await.unwrap(), "data");
+        let blob: web_sys::Blob = data.dyn_into().expect("binaryType blob delivers a Blob");
+        let bytes = Uint8Array::new(&JsFuture::from(blob.array_buffer()).await.unwrap()).to_vec();
+        assert_eq!(
+            bytes.len(),
+            expected.len(),
+            "blobs arrive in the order they were sent"
+        );
+        assert_eq!(bytes, expected);
+    }
+    let third = get(&events.next().await.unwrap(), "data");
+    assert_eq!(third.as_string().as_deref(), Some("after the blobs"));
     assert!(socket.set_binary_type("text").is_err());
 
     let stats = socket.stats();
-    assert_eq!(get(&stats, "messagesSent").as_f64(), Some(2.0));
-    assert_eq!(get(&stats, "messagesReceived").as_f64(), Some(2.0));
-    assert_eq!(get(&stats, "bytesSent").as_f64(), Some(3.0 + 14.0));
+    assert_eq!(get(&stats, "messagesSent").as_f64(), Some(3.0));
+    assert_eq!(get(&stats, "messagesReceived").as_f64(), Some(3.0));
+    assert_eq!(
+        get(&stats, "bytesSent").as_f64(),
+        Some((2 << 20) as f64 + 3.0 + 15.0)
+    );
     assert!(get(&get(&stats, "timeOnTransportMs"), "websocket")
         .as_f64()
         .is_some());
