@@ -1,7 +1,7 @@
 //! An event listener that is removed when dropped (the gloo-events pattern).
 //!
 //! Every JS closure the SDK creates is owned by one of these, so replacing or closing a connection
-//! drops its listeners and their closures together: nothing is leaked with `Closure::forget`, and a
+//! drops its listeners and their closures together: no closure is ever leaked on purpose, and a
 //! stale transport can no longer call back into Rust.
 
 use wasm_bindgen::prelude::*;

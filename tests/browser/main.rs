@@ -18,6 +18,7 @@ mod socket_transports;
 mod support;
 mod transport_long_polling;
 mod transport_sse;
+mod transport_support;
 mod transport_websocket_stream;
 mod transport_webtransport;
 mod websocket_echo;

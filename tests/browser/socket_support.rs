@@ -7,8 +7,6 @@ use futures::{FutureExt, StreamExt};
 use universal_socket::core::TransportKind;
 use universal_socket::web::options::SocketOptions;
 use universal_socket::web::socket::SocketEvent;
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 /// Options whose endpoints are the reference server's `service` on every transport, with the
 /// WebTransport certificate hash, short timeouts for tests, and the given transports.
@@ -35,19 +33,8 @@ pub async fn options_for(service: &str, transports: &[TransportKind]) -> (String
 }
 
 /// POSTs to the server's control endpoint, e.g. `control("transport/websocket/disable")`.
-pub async fn control(path: &str) -> JsValue {
-    let config = server_config().await;
-    let url = format!("{}/{path}", get_str(&config, "control"));
-    let init = web_sys::RequestInit::new();
-    init.set_method(if path == "stats" { "GET" } else { "POST" });
-    let window = web_sys::window().unwrap();
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(&url, &init))
-        .await
-        .unwrap()
-        .dyn_into()
-        .unwrap();
-    assert!(response.ok(), "{url} answered {}", response.status());
-    JsFuture::from(response.json().unwrap()).await.unwrap()
+pub async fn control(path: &str) {
+    crate::transport_support::post_control(path).await;
 }
 
 /// Clears every fault when dropped, so a failing test does not break the next one.
@@ -89,7 +76,7 @@ pub async fn wait_for<T>(
 
 /// The closes the server saw, as `(transport, code, reason)`.
 pub async fn server_closes() -> Vec<(String, u16, String)> {
-    let stats = control("stats").await;
+    let stats = crate::transport_support::stats().await;
     let closes = js_sys::Reflect::get(&stats, &"closes".into()).unwrap();
     js_sys::Array::from(&closes)
         .iter()

@@ -6,7 +6,7 @@
 //! in full.
 
 use crate::support::{get_str, is_firefox, server_config};
-use crate::transport_webtransport::{
+use crate::transport_support::{
     live_on_server, pattern, recorded_closes, request, short, wait_live_on_server, TestSink, MIB,
 };
 use universal_socket::core::{Payload, TransportKind};
@@ -53,43 +53,7 @@ async fn transport_websocket_stream_echoes_text_and_binary_in_order() {
     let _server = crate::support::exclusive().await;
     let (connection, mut sink) = open_echo().await;
     assert_eq!(connection.kind(), TransportKind::WebSocket);
-    let sent = vec![
-        Payload::Text("héllo wörld — 日本語 🎉".into()),
-        Payload::Text(String::new()),
-        Payload::Binary(Vec::new()),
-        Payload::Binary(vec![0, 1, 2, 255]),
-        Payload::Binary(pattern(MIB)),
-        Payload::Text("after the big one".into()),
-    ];
-    for payload in &sent {
-        connection.send(payload.clone()).expect("send");
-    }
-    assert!(
-        connection.buffered_amount() as usize >= MIB,
-        "buffered_amount() = {} right after sending 1 MiB",
-        connection.buffered_amount()
-    );
-    for i in 0..20 {
-        connection
-            .send(Payload::Text(format!("#{i}")))
-            .expect("send");
-    }
-    for (i, expected) in sent.iter().enumerate() {
-        let got = sink.message(&format!("echo #{i}")).await;
-        assert!(
-            got == *expected,
-            "echo #{i} differs (len {} vs {})",
-            got.len(),
-            expected.len()
-        );
-    }
-    for i in 0..20 {
-        assert_eq!(
-            sink.message("ordered echo").await,
-            Payload::Text(format!("#{i}"))
-        );
-    }
-    assert_eq!(connection.buffered_amount(), 0, "every write has completed");
+    crate::transport_support::echo_in_order(&connection, &mut sink).await;
 }
 
 #[wasm_bindgen_test]
@@ -119,7 +83,7 @@ async fn transport_websocket_stream_server_drop_reports_closed() {
     }
     let _server = crate::support::exclusive().await;
     let (_connection, mut sink) = open_echo().await;
-    crate::transport_webtransport::post_control("drop").await;
+    crate::transport_support::post_control("drop").await;
     let (code, reason, clean) = sink.closed("Closed after /control/drop").await;
     assert_eq!((code, clean), (1006, false), "reason: {reason}");
 }

@@ -1,0 +1,250 @@
+//! The harness of the adapter tests (`transport_*.rs`): an event sink with deadlines, an
+//! `OpenRequest` builder, the server's control endpoint and stats, and the echo-in-order scenario
+//! that every streams-based adapter must pass.
+
+use crate::support::{get_str, server_config};
+use futures::channel::mpsc;
+use futures::{FutureExt, StreamExt};
+use js_sys::{Array, Reflect};
+use universal_socket::core::Payload;
+use universal_socket::web::transport::{OpenRequest, Transport, TransportEvent};
+use wasm_bindgen::{JsCast, JsValue};
+
+pub const MIB: usize = 1024 * 1024;
+
+/// The receiving end of an adapter's sink, with bounded waits.
+pub struct TestSink {
+    id: u64,
+    receiver: mpsc::UnboundedReceiver<(u64, TransportEvent)>,
+}
+
+impl TestSink {
+    /// The next event, or a panic naming `what` after `ms` milliseconds.
+    pub async fn next(&mut self, what: &str, ms: u32) -> TransportEvent {
+        match self.try_next(ms).await {
+            Some(Some(event)) => event,
+            Some(None) => panic!("the sink closed while waiting for {what}"),
+            None => panic!("timed out after {ms} ms waiting for {what}"),
+        }
+    }
+
+    /// `None` on timeout, `Some(None)` once every sender is gone.
+    pub async fn try_next(&mut self, ms: u32) -> Option<Option<TransportEvent>> {
+        let timeout = gloo_timers::future::TimeoutFuture::new(ms).fuse();
+        let next = self.receiver.next().fuse();
+        futures::pin_mut!(timeout, next);
+        let item = futures::select! {
+            item = next => item,
+            _ = timeout => return None,
+        };
+        Some(item.map(|(id, event)| {
+            assert_eq!(id, self.id, "event tagged with the wrong conn_id");
+            event
+        }))
+    }
+
+    /// Waits for `Opened` and returns its protocol and extensions.
+    pub async fn opened(&mut self) -> (String, String) {
+        match self.next("Opened", 10_000).await {
+            TransportEvent::Opened {
+                protocol,
+                extensions,
+            } => (protocol, extensions),
+            other => panic!("expected Opened, got {}", short(&other)),
+        }
+    }
+
+    /// Waits for the next message.
+    pub async fn message(&mut self, what: &str) -> Payload {
+        match self.next(what, 10_000).await {
+            TransportEvent::Message(payload) => payload,
+            other => panic!("expected a message ({what}), got {}", short(&other)),
+        }
+    }
+
+    /// Waits for `Closed` (skipping messages still in flight) and returns it.
+    pub async fn closed(&mut self, what: &str) -> (u16, String, bool) {
+        loop {
+            match self.next(what, 10_000).await {
+                TransportEvent::Closed {
+                    code,
+                    reason,
+                    was_clean,
+                } => return (code, reason, was_clean),
+                TransportEvent::Message(_) => continue,
+                other => panic!("expected Closed ({what}), got {}", short(&other)),
+            }
+        }
+    }
+}
+
+/// An event for assertion messages, without dumping megabytes of payload.
+pub fn short(event: &TransportEvent) -> String {
+    match event {
+        TransportEvent::Message(p) => format!("Message({} bytes, text: {})", p.len(), p.is_text()),
+        other => format!("{other:?}"),
+    }
+}
+
+impl TestSink {
+    /// Asserts that every sender is gone and nothing else is queued: the adapter was dropped
+    /// (or ended) and none of its tasks still holds the sink.
+    pub async fn assert_ended(&mut self, what: &str) {
+        match self.try_next(1_000).await {
+            Some(None) => {}
+            Some(Some(event)) => panic!("{what}: unexpected {}", short(&event)),
+            None => panic!("{what}: the sink is still open after 1 s"),
+        }
+    }
+}
+
+static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+
+/// An `OpenRequest` for `url` and the sink it reports into.
+pub fn request(
+    url: String,
+    certificate_hashes: Vec<Vec<u8>>,
+    max: usize,
+) -> (OpenRequest, TestSink) {
+    let (sender, receiver) = mpsc::unbounded();
+    let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let request = OpenRequest {
+        conn_id: id,
+        url,
+        protocols: Vec::new(),
+        certificate_hashes,
+        max_message_bytes: max,
+        sink: sender,
+    };
+    (request, TestSink { id, receiver })
+}
+
+pub fn hex_to_bytes(hex: &str) -> Vec<u8> {
+    (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// A recognisable binary payload.
+pub fn pattern(len: usize) -> Vec<u8> {
+    (0..len).map(|i| (i * 7 + i / 251) as u8).collect()
+}
+
+async fn fetch_json(url: &str, method: &str) -> JsValue {
+    let window = web_sys::window().expect("a window");
+    let init = web_sys::RequestInit::new();
+    init.set_method(method);
+    let response: web_sys::Response =
+        crate::support::await_promise(window.fetch_with_str_and_init(url, &init), url, 5_000)
+            .await
+            .expect("fetch")
+            .dyn_into()
+            .expect("a Response");
+    assert!(
+        response.ok(),
+        "{method} {url} answered {}",
+        response.status()
+    );
+    crate::support::await_promise(response.json().expect("json()"), url, 5_000)
+        .await
+        .expect("JSON body")
+}
+
+/// `POST {control}/{action}`.
+pub async fn post_control(action: &str) {
+    let config = server_config().await;
+    fetch_json(&format!("{}/{action}", get_str(&config, "control")), "POST").await;
+}
+
+/// `GET {control}/stats`.
+pub async fn stats() -> JsValue {
+    let config = server_config().await;
+    fetch_json(&format!("{}/stats", get_str(&config, "control")), "GET").await
+}
+
+/// How many closes the server recorded for `transport` with this code and reason.
+pub async fn recorded_closes(transport: &str, code: u16, reason: &str) -> usize {
+    let closes: Array = Reflect::get(&stats().await, &"closes".into())
+        .expect("closes")
+        .dyn_into()
+        .expect("closes is an array");
+    closes
+        .iter()
+        .filter(|c| {
+            let field = |k: &str| Reflect::get(c, &k.into()).unwrap_or(JsValue::UNDEFINED);
+            field("transport").as_string().as_deref() == Some(transport)
+                && field("code").as_f64() == Some(f64::from(code))
+                && field("reason").as_string().as_deref() == Some(reason)
+        })
+        .count()
+}
+
+/// Live connections of `transport` on the server.
+pub async fn live_on_server(transport: &str) -> f64 {
+    let stats = stats().await;
+    let connections = Reflect::get(&stats, &"connections".into()).expect("connections");
+    Reflect::get(&connections, &transport.into())
+        .expect("count")
+        .as_f64()
+        .expect("a number")
+}
+
+/// Polls until the server counts `expected` live connections of `transport` (bounded).
+pub async fn wait_live_on_server(transport: &str, expected: f64) {
+    for _ in 0..50 {
+        if live_on_server(transport).await == expected {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(100).await;
+    }
+    panic!(
+        "the server still counts {} live {transport} connections, expected {expected}",
+        live_on_server(transport).await
+    );
+}
+
+/// Sends text (unicode, empty), binary (empty, small, 1 MiB) and 20 more messages back to back to
+/// an echo service, and checks every echo arrives whole and in order, and that
+/// `buffered_amount()` counts the megabyte until it is written.
+pub async fn echo_in_order(connection: &dyn Transport, sink: &mut TestSink) {
+    let sent = vec![
+        Payload::Text("héllo wörld — 日本語 🎉".into()),
+        Payload::Text(String::new()),
+        Payload::Binary(Vec::new()),
+        Payload::Binary(vec![0, 1, 2, 255]),
+        Payload::Binary(pattern(MIB)),
+        Payload::Text("after the big one".into()),
+    ];
+    for payload in &sent {
+        connection.send(payload.clone()).expect("send");
+    }
+    // Nothing can have been written yet: every byte just sent is still buffered.
+    assert!(
+        connection.buffered_amount() as usize >= MIB,
+        "buffered_amount() = {} right after sending 1 MiB",
+        connection.buffered_amount()
+    );
+    for i in 0..20 {
+        connection
+            .send(Payload::Text(format!("#{i}")))
+            .expect("send");
+    }
+    for (i, expected) in sent.iter().enumerate() {
+        let got = sink.message(&format!("echo #{i}")).await;
+        // A 1 MiB message arrives whole although a stream delivers it in many chunks.
+        assert!(
+            got == *expected,
+            "echo #{i} differs (len {} vs {})",
+            got.len(),
+            expected.len()
+        );
+    }
+    for i in 0..20 {
+        assert_eq!(
+            sink.message("ordered echo").await,
+            Payload::Text(format!("#{i}"))
+        );
+    }
+    assert_eq!(connection.buffered_amount(), 0, "every write has completed");
+}
