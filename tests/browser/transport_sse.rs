@@ -1,15 +1,14 @@
 //! The SSE adapter against the reference server. The scenarios are written once, generic over the
 //! HTTP transports, and `transport_long_polling` runs them for long polling.
 
-use crate::support::{await_promise, get_str, server_config};
+use crate::support::{get_str, server_config};
+use crate::transport_support::{pattern, post_control, recorded_closes};
 use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt};
 use universal_socket::core::{Payload, TransportKind};
 use universal_socket::web::listener::live_listeners;
 use universal_socket::web::transport::{self, OpenRequest, Transport, TransportEvent};
-use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::wasm_bindgen_test;
-use web_sys::{RequestInit, Response};
 
 pub type Receiver = mpsc::UnboundedReceiver<(u64, TransportEvent)>;
 
@@ -81,44 +80,9 @@ pub async fn expect_opened(events: &mut Receiver) {
     );
 }
 
-/// `method {control}{path}`, asserting a 2xx; answers the parsed JSON body (or null).
-pub async fn control(method: &str, path: &str) -> JsValue {
-    let config = server_config().await;
-    let url = format!("{}{path}", get_str(&config, "control"));
-    let init = RequestInit::new();
-    init.set_method(method);
-    let window = web_sys::window().expect("a window");
-    let response: Response = await_promise(window.fetch_with_str_and_init(&url, &init), &url, 5000)
-        .await
-        .expect("control request")
-        .dyn_into()
-        .expect("a Response");
-    assert!(
-        response.ok(),
-        "{method} {url} answered {}",
-        response.status()
-    );
-    let text = await_promise(response.text().unwrap(), "control body", 5000)
-        .await
-        .unwrap()
-        .as_string()
-        .unwrap();
-    js_sys::JSON::parse(&text).unwrap_or(JsValue::NULL)
-}
-
 /// Whether `/control/stats` lists a client close of this transport with `code` and `reason`.
 pub async fn recorded(kind: Kind, code: u16, reason: &str) -> bool {
-    let stats = control("GET", "/stats").await;
-    let closes = js_sys::Array::from(&js_sys::Reflect::get(&stats, &"closes".into()).unwrap());
-    closes.iter().any(|c| {
-        get_str(&c, "transport") == kind.server_name
-            && get_str(&c, "reason") == reason
-            && js_sys::Reflect::get(&c, &"code".into()).unwrap().as_f64() == Some(f64::from(code))
-    })
-}
-
-fn pattern(len: usize) -> Vec<u8> {
-    (0..len).map(|i| (i * 31 % 251) as u8).collect()
+    recorded_closes(kind.server_name, code, reason).await > 0
 }
 
 /// Text (multi-line, unicode, empty) and binary (empty, every byte, 1 MiB) echo back in order.
@@ -214,7 +178,7 @@ pub async fn client_close_is_recorded(kind: Kind) {
 pub async fn server_drop_is_closed(kind: Kind) {
     let (adapter, mut events) = open(kind, "echo", 16 * MIB).await;
     expect_opened(&mut events).await;
-    control("POST", "/drop").await;
+    post_control("drop").await;
     match next(&mut events, "Closed after /control/drop", 5000).await {
         TransportEvent::Closed {
             code: 1006,
@@ -229,12 +193,12 @@ pub async fn server_drop_is_closed(kind: Kind) {
 /// A disabled transport fails to open (Failed, not Closed).
 pub async fn disabled_transport_fails(kind: Kind) {
     let name = kind.server_name;
-    control("POST", &format!("/transport/{name}/disable")).await;
+    post_control(&format!("transport/{name}/disable")).await;
     let (adapter, mut events) = open(kind, "echo", 16 * MIB).await;
     let event = try_next(&mut events, 5000).await;
     // Undo before asserting, so a failure here cannot leave the transport disabled for other
     // tests; re-enabling only this transport leaves faults set by concurrent tests alone.
-    control("POST", &format!("/transport/{name}/enable")).await;
+    post_control(&format!("transport/{name}/enable")).await;
     match event {
         Some(Some(TransportEvent::Failed(reason))) => {
             // fetch sees the status; EventSource does not expose it.
