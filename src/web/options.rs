@@ -112,6 +112,16 @@ impl fmt::Display for OptionsError {
 
 impl std::error::Error for OptionsError {}
 
+/// A number as JS prints it. Formatting floats in Rust would pull about 15 KB of float-printing
+/// code into the wasm for the sake of error messages.
+fn js_number(n: f64) -> String {
+    js_sys::Number::from(n)
+        .to_string_with_radix(10)
+        .ok()
+        .and_then(|s| s.as_string())
+        .unwrap_or_default()
+}
+
 fn err<T>(message: String) -> Result<T, OptionsError> {
     Err(OptionsError(message))
 }
@@ -188,8 +198,11 @@ impl<'a> Reader<'a> {
             Some(v) => match v.as_f64() {
                 Some(n) if n.is_finite() && n >= min && n <= max => Ok(Some(n)),
                 Some(n) => err(format!(
-                    "{} must be between {min} and {max}, not {n}",
-                    self.name(key)
+                    "{} must be between {} and {}, not {}",
+                    self.name(key),
+                    js_number(min),
+                    js_number(max),
+                    js_number(n)
                 )),
                 None => err(format!("{} must be a number", self.name(key))),
             },
@@ -200,8 +213,9 @@ impl<'a> Reader<'a> {
     fn whole(&self, key: &str, min: u64) -> Result<Option<u64>, OptionsError> {
         match self.number(key, min as f64, 9_007_199_254_740_991.0)? {
             Some(n) if n.fract() != 0.0 => err(format!(
-                "{} must be a whole number, not {n}",
-                self.name(key)
+                "{} must be a whole number, not {}",
+                self.name(key),
+                js_number(n)
             )),
             other => Ok(other.map(|n| n as u64)),
         }

@@ -40,7 +40,10 @@ fn invalid_options_are_explained() {
             r#"{"connectTimeoutMs": "5"}"#,
             "connectTimeoutMs must be a number",
         ),
-        (r#"{"connectTimeoutMs": 1.5}"#, "whole number"),
+        (
+            r#"{"connectTimeoutMs": 1.5}"#,
+            "must be a whole number, not 1.5",
+        ),
         (
             r#"{"transports": ["carrier-pigeon"]}"#,
             "unknown transport \"carrier-pigeon\"",
@@ -48,7 +51,10 @@ fn invalid_options_are_explained() {
         (r#"{"transports": []}"#, "at least one transport"),
         (r#"{"queue": {"overflow": "maybe"}}"#, "queue.overflow"),
         (r#"{"binaryType": "text"}"#, "binaryType"),
-        (r#"{"reconnect": {"factor": 0.5}}"#, "reconnect.factor"),
+        (
+            r#"{"reconnect": {"factor": 0.5}}"#,
+            "reconnect.factor must be between 1 and 100, not 0.5",
+        ),
         (
             r#"{"heartbeat": 5}"#,
             "heartbeat must be an object or false",

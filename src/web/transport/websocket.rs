@@ -147,5 +147,11 @@ pub(crate) fn describe(error: &JsValue) -> String {
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
+        // JSON.stringify rather than Rust's Debug for JsValue, which pulls float formatting in.
+        .or_else(|| {
+            js_sys::JSON::stringify(error)
+                .ok()
+                .and_then(|s| s.as_string())
+        })
+        .unwrap_or_else(|| "an unknown error".to_owned())
 }
