@@ -105,6 +105,31 @@ fn invalid_close_codes_and_reasons_throw() {
 }
 
 #[wasm_bindgen_test]
+fn oversized_messages_throw_and_nothing_is_queued() {
+    let socket = UniversalSocket::new(
+        "http://127.0.0.1:1/echo",
+        options(r#"{"maxMessageBytes": 10}"#),
+    )
+    .unwrap();
+    socket.send(JsValue::from_str("0123456789")).unwrap();
+    let before = socket.buffered_amount();
+    assert_eq!(before, 10.0, "the 10-byte message is queued");
+    let Err(error) = socket.send(JsValue::from_str("0123456789A")) else {
+        panic!("11 bytes accepted")
+    };
+    let text = message(error);
+    assert!(
+        text.contains("11 bytes exceeds the maximum message size of 10"),
+        "{text}"
+    );
+    let Err(error) = socket.send_binary("t", JsValue::from_str("0123456789")) else {
+        panic!("big frame accepted")
+    };
+    assert!(message(error).contains("maximum message size"));
+    assert_eq!(socket.buffered_amount(), before, "nothing more was queued");
+}
+
+#[wasm_bindgen_test]
 fn malformed_frames_throw_in_decode_message() {
     for bytes in [
         vec![],
