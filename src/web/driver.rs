@@ -384,7 +384,8 @@ impl Driver {
         if matches!(&*self.timer.borrow(), Some((armed, _)) if *armed == deadline) {
             return;
         }
-        let delay = deadline.saturating_sub(now()).min(u64::from(u32::MAX)) as u32;
+        // setTimeout treats delays over 2^31-1 ms as 0; a farther deadline is re-armed when it fires.
+        let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
         let weak = Rc::downgrade(self);
         let timeout = Timeout::new(delay, move || {
             if let Some(driver) = weak.upgrade() {
