@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# `npm run bench`: builds the npm package (pkg/), starts the reference server on ephemeral
+# loopback ports, and runs bench/run.mjs (latency, throughput and size, in headless Firefox and
+# Chromium). Measurements, not assertions: exits non-zero only when something breaks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+cleanup() {
+  if declare -F stop_server >/dev/null; then stop_server; fi
+}
+trap cleanup EXIT
+
+echo "==> building the package (scripts/build-pkg.sh)" >&2
+bash scripts/build-pkg.sh
+
+echo "==> starting the reference server" >&2
+# The page itself is served by bench/run.mjs (with COOP/COEP headers, for a fine
+# performance.now()); this server only provides the echo service.
+# shellcheck source=scripts/start-server.sh
+source scripts/start-server.sh
+echo "server: $SERVER_HTTP" >&2
+
+BENCH_SERVER="$SERVER_HTTP" node bench/run.mjs
