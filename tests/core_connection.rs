@@ -35,6 +35,15 @@ impl Sim {
         })
     }
 
+    /// Like [`Sim::with`], with batching left at its defaults (10 items / 100 ms).
+    fn batching(kinds: &[TransportKind]) -> Self {
+        Self::new(ConnectionConfig {
+            supported: kinds.iter().copied().collect(),
+            heartbeat: None,
+            ..ConnectionConfig::default()
+        })
+    }
+
     fn pump(&mut self) {
         while let Some(a) = self.c.poll_action() {
             self.actions.push(a);
@@ -335,11 +344,7 @@ fn unlimited_attempts_keep_going_capped() {
 
 #[test]
 fn server_drop_mid_batch_loses_nothing() {
-    let mut s = Sim::new(ConnectionConfig {
-        supported: [WebSocket].into_iter().collect(),
-        heartbeat: None,
-        ..ConnectionConfig::default()
-    });
+    let mut s = Sim::batching(&[WebSocket]);
     s.connect();
     s.opened();
     s.advance_to(1000);
@@ -372,11 +377,7 @@ fn server_drop_mid_batch_loses_nothing() {
 
 #[test]
 fn batching_while_open() {
-    let mut s = Sim::new(ConnectionConfig {
-        supported: [WebSocket].into_iter().collect(),
-        heartbeat: None,
-        ..ConnectionConfig::default()
-    });
+    let mut s = Sim::batching(&[WebSocket]);
     s.connect();
     s.opened();
     for i in 0..10 {
@@ -550,11 +551,7 @@ fn close_while_attempt_in_flight_abandons_it() {
 
 #[test]
 fn close_when_open_flushes_batch_and_waits_for_transport() {
-    let mut s = Sim::new(ConnectionConfig {
-        supported: [WebSocket].into_iter().collect(),
-        heartbeat: None,
-        ..ConnectionConfig::default()
-    });
+    let mut s = Sim::batching(&[WebSocket]);
     s.connect();
     s.opened();
     s.send_batchable("1").unwrap();

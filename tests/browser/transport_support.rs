@@ -248,3 +248,56 @@ pub async fn echo_in_order(connection: &dyn Transport, sink: &mut TestSink) {
     }
     assert_eq!(connection.buffered_amount(), 0, "every write has completed");
 }
+
+/// The client closes with 4001 "bye": the adapter reports a clean `Closed` with that code and
+/// reason, refuses later sends, and the server records exactly that close for `transport`.
+pub async fn close_is_recorded(transport: &str, connection: &dyn Transport, sink: &mut TestSink) {
+    let before = recorded_closes(transport, 4001, "bye").await;
+    connection.close(4001, "bye");
+    assert_eq!(
+        sink.closed("Closed after close(4001)").await,
+        (4001, "bye".into(), true)
+    );
+    assert!(
+        connection.send(Payload::Text("late".into())).is_err(),
+        "send after close"
+    );
+    assert_eq!(recorded_closes(transport, 4001, "bye").await, before + 1);
+}
+
+/// `/control/drop` ends the connection without a close: an abnormal (1006) `Closed`, not `Failed`
+/// (PROTOCOL.md §4.4).
+pub async fn server_drop_reports_closed(sink: &mut TestSink) {
+    post_control("drop").await;
+    let (code, reason, clean) = sink.closed("Closed after /control/drop").await;
+    assert_eq!((code, clean), (1006, false), "reason: {reason}");
+}
+
+/// Dropping an open connection with a write in flight and a read pending reports nothing more,
+/// leaves no listener behind, and closes it on the server.
+pub async fn drop_releases_everything<C, F>(transport: &str, open: impl FnOnce() -> F)
+where
+    C: Transport,
+    F: std::future::Future<Output = (C, TestSink)>,
+{
+    let listeners = universal_socket::web::listener::live_listeners();
+    let live = live_on_server(transport).await;
+    let (connection, mut sink) = open().await;
+    connection
+        .send(Payload::Text("first".into()))
+        .expect("send");
+    assert_eq!(
+        sink.message("the first echo").await,
+        Payload::Text("first".into())
+    );
+    wait_live_on_server(transport, live + 1.0).await;
+    connection
+        .send(Payload::Binary(pattern(64 * 1024)))
+        .expect("send");
+    drop(connection);
+    // The state holding the sink went with the connection, and no task kept a clone of it.
+    sink.assert_ended("after drop").await;
+    assert_eq!(universal_socket::web::listener::live_listeners(), listeners);
+    // The connection was closed, so the server forgets it.
+    wait_live_on_server(transport, live).await;
+}

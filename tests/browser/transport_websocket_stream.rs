@@ -6,12 +6,9 @@
 //! in full.
 
 use crate::support::{get_str, is_firefox, server_config};
-use crate::transport_support::{
-    live_on_server, pattern, recorded_closes, request, short, wait_live_on_server, TestSink, MIB,
-};
+use crate::transport_support::{request, short, TestSink, MIB};
 use universal_socket::core::{Payload, TransportKind};
 use universal_socket::web::features::features;
-use universal_socket::web::listener::live_listeners;
 use universal_socket::web::transport::websocket_stream::WebSocketStreamConnection;
 use universal_socket::web::transport::{Transport, TransportEvent};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -62,18 +59,8 @@ async fn transport_websocket_stream_close_is_recorded_by_the_server() {
         return;
     }
     let _server = crate::support::exclusive().await;
-    let before = recorded_closes("websocket", 4001, "bye").await;
     let (connection, mut sink) = open_echo().await;
-    connection.close(4001, "bye");
-    assert_eq!(
-        sink.closed("Closed after close(4001)").await,
-        (4001, "bye".into(), true)
-    );
-    assert!(
-        connection.send(Payload::Text("late".into())).is_err(),
-        "send after close"
-    );
-    assert_eq!(recorded_closes("websocket", 4001, "bye").await, before + 1);
+    crate::transport_support::close_is_recorded("websocket", &connection, &mut sink).await;
 }
 
 #[wasm_bindgen_test]
@@ -83,9 +70,7 @@ async fn transport_websocket_stream_server_drop_reports_closed() {
     }
     let _server = crate::support::exclusive().await;
     let (_connection, mut sink) = open_echo().await;
-    crate::transport_support::post_control("drop").await;
-    let (code, reason, clean) = sink.closed("Closed after /control/drop").await;
-    assert_eq!((code, clean), (1006, false), "reason: {reason}");
+    crate::transport_support::server_drop_reports_closed(&mut sink).await;
 }
 
 #[wasm_bindgen_test]
@@ -129,26 +114,5 @@ async fn transport_websocket_stream_drop_releases_everything() {
         return;
     }
     let _server = crate::support::exclusive().await;
-    let listeners = live_listeners();
-    let live = live_on_server("websocket").await;
-    let (connection, mut sink) = open_echo().await;
-    connection
-        .send(Payload::Text("first".into()))
-        .expect("send");
-    assert_eq!(
-        sink.message("the first echo").await,
-        Payload::Text("first".into())
-    );
-    wait_live_on_server("websocket", live + 1.0).await;
-    // Dropped with a write in flight and a read pending.
-    connection
-        .send(Payload::Binary(pattern(64 * 1024)))
-        .expect("send");
-    drop(connection);
-    // The state holding the sink went with the connection, and no task kept a clone of it:
-    // nothing is reported after a drop.
-    sink.assert_ended("after drop").await;
-    assert_eq!(live_listeners(), listeners);
-    // The connection was closed, so the server forgets it.
-    wait_live_on_server("websocket", live).await;
+    crate::transport_support::drop_releases_everything("websocket", open_echo).await;
 }

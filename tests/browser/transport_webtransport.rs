@@ -8,7 +8,6 @@
 use crate::support::{get_str, server_config};
 use crate::transport_support::*;
 use universal_socket::core::{Payload, TransportKind};
-use universal_socket::web::listener::live_listeners;
 use universal_socket::web::transport::webtransport::WebTransportConnection;
 use universal_socket::web::transport::{OpenRequest, Transport, TransportEvent};
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -38,32 +37,15 @@ async fn transport_webtransport_echoes_text_and_binary_in_order() {
 #[wasm_bindgen_test]
 async fn transport_webtransport_close_is_recorded_by_the_server() {
     let _server = crate::support::exclusive().await;
-    let before = recorded_closes("webtransport", 4001, "bye").await;
     let (connection, mut sink) = open_echo().await;
-    connection.close(4001, "bye");
-    let (code, reason, clean) = sink.closed("Closed after close(4001)").await;
-    assert_eq!((code, reason.as_str()), (4001, "bye"));
-    // The server keeps reading until our FIN, so its answering close frame arrives in every
-    // browser and the handshake completes cleanly.
-    assert!(clean, "the close handshake completed");
-    assert!(
-        connection.send(Payload::Text("late".into())).is_err(),
-        "send after close"
-    );
-    assert_eq!(
-        recorded_closes("webtransport", 4001, "bye").await,
-        before + 1
-    );
+    close_is_recorded("webtransport", &connection, &mut sink).await;
 }
 
 #[wasm_bindgen_test]
 async fn transport_webtransport_server_drop_reports_closed() {
     let _server = crate::support::exclusive().await;
     let (_connection, mut sink) = open_echo().await;
-    post_control("drop").await;
-    // PROTOCOL.md §4.4: a session ending without a close frame is an abnormal close.
-    let (code, reason, clean) = sink.closed("Closed after /control/drop").await;
-    assert_eq!((code, clean), (1006, false), "reason: {reason}");
+    server_drop_reports_closed(&mut sink).await;
 }
 
 #[wasm_bindgen_test]
@@ -137,28 +119,7 @@ async fn transport_webtransport_close_before_open_fails() {
 #[wasm_bindgen_test]
 async fn transport_webtransport_drop_releases_everything() {
     let _server = crate::support::exclusive().await;
-    let listeners = live_listeners();
-    let live = live_on_server("webtransport").await;
-    let (connection, mut sink) = open_echo().await;
-    connection
-        .send(Payload::Text("first".into()))
-        .expect("send");
-    assert_eq!(
-        sink.message("the first echo").await,
-        Payload::Text("first".into())
-    );
-    wait_live_on_server("webtransport", live + 1.0).await;
-    // Dropped with a write in flight and a read pending.
-    connection
-        .send(Payload::Binary(pattern(64 * 1024)))
-        .expect("send");
-    drop(connection);
-    // The state holding the sink went with the connection, and no task kept a clone of it:
-    // nothing is reported after a drop.
-    sink.assert_ended("after drop").await;
-    assert_eq!(live_listeners(), listeners);
-    // The connection was closed, so the server forgets it.
-    wait_live_on_server("webtransport", live).await;
+    drop_releases_everything("webtransport", open_echo).await;
 }
 
 #[wasm_bindgen_test]
