@@ -73,7 +73,18 @@ impl Endpoints {
 pub fn with_token(url: &str, token: &str) -> String {
     let (base, fragment) = url.split_once('#').map_or((url, ""), |(b, f)| (b, f));
     let separator = if base.contains('?') { '&' } else { '?' };
-    let encoded: String = token
+    let encoded = percent_encode(token);
+    let fragment = if fragment.is_empty() {
+        String::new()
+    } else {
+        format!("#{fragment}")
+    };
+    format!("{base}{separator}token={encoded}{fragment}")
+}
+
+/// `value` percent-encoded for a query (every byte but RFC 3986's unreserved ones).
+pub fn percent_encode(value: &str) -> String {
+    value
         .bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -81,13 +92,7 @@ pub fn with_token(url: &str, token: &str) -> String {
             }
             _ => format!("%{b:02X}"),
         })
-        .collect();
-    let fragment = if fragment.is_empty() {
-        String::new()
-    } else {
-        format!("#{fragment}")
-    };
-    format!("{base}{separator}token={encoded}{fragment}")
+        .collect()
 }
 
 struct UrlParts<'a> {

@@ -93,6 +93,8 @@ pub struct Batcher {
     items_bytes: usize,
     deadline: Option<u64>,
     ready: VecDeque<String>,
+    /// Added to the (monotonic) `now` to give the batch's epoch-millisecond `timestamp`.
+    timestamp_offset: i64,
 }
 
 impl Batcher {
@@ -104,7 +106,14 @@ impl Batcher {
             items_bytes: 0,
             deadline: None,
             ready: VecDeque::new(),
+            timestamp_offset: 0,
         }
+    }
+
+    /// Times passed in are from a monotonic clock (deadlines must not jump with the wall clock);
+    /// batch timestamps are wall-clock epoch ms, `now + offset`.
+    pub fn set_timestamp_offset(&mut self, offset: i64) {
+        self.timestamp_offset = offset;
     }
 
     /// The configuration in use.
@@ -198,7 +207,8 @@ impl Batcher {
             out.push_str(&item);
         }
         out.push_str(MIDDLE);
-        out.push_str(&now.to_string());
+        let timestamp = (now as i64).saturating_add(self.timestamp_offset).max(0);
+        out.push_str(&timestamp.to_string());
         out.push_str(SUFFIX);
         self.items_bytes = 0;
         self.ready.push_back(out);

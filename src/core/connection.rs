@@ -98,6 +98,10 @@ pub struct ConnectionConfig {
     pub max_message_size: usize,
     /// Upgrade window of the fallback policy (see [`FallbackPlan`]); `None` never upgrades.
     pub upgrade_after_ms: Option<u64>,
+    /// While a transport that reports its upstream buffer ([`Connection::handle_transport_buffered`]:
+    /// SSE and long polling) holds more than this many bytes, new messages wait in the send
+    /// queue, whose bounds and overflow policy then apply (default 1 MiB).
+    pub upstream_high_water_bytes: u64,
 }
 
 impl Default for ConnectionConfig {
@@ -113,6 +117,7 @@ impl Default for ConnectionConfig {
             supported: TransportSet::all(),
             max_message_size: 16 * 1024 * 1024,
             upgrade_after_ms: Some(DEFAULT_UPGRADE_AFTER_MS),
+            upstream_high_water_bytes: 1 << 20,
         }
     }
 }
@@ -296,6 +301,9 @@ pub struct Connection {
     reconnecting: bool,
     round_failures: Vec<(TransportKind, String)>,
     opened_at: Option<u64>,
+    /// Upstream bytes the open transport holds, for transports that report it; `None` for
+    /// transports that buffer on their own (they are never held back).
+    backlog: Option<u64>,
     hb: Heartbeat,
     batcher: Option<Batcher>,
     queue: SendQueue,
@@ -338,6 +346,7 @@ impl Connection {
             reconnecting: false,
             round_failures: Vec::new(),
             opened_at: None,
+            backlog: None,
             hb: Heartbeat::default(),
             rng: SplitMix64::new(seed),
             actions: VecDeque::new(),
@@ -487,9 +496,8 @@ impl Connection {
         self.reconnecting = false;
         self.attempt = 0;
         self.round_failures.clear();
-        while let Some(p) = self.queue.pop() {
-            self.send_now(p);
-        }
+        self.backlog = None;
+        self.flush_queue();
         if let Some(hb) = &self.config.heartbeat {
             self.hb.next_ping_at = Some(now.saturating_add(hb.interval_ms));
             self.hb.pong_deadline = None;
@@ -542,8 +550,16 @@ impl Connection {
         if conn_id != self.conn_id || !self.transport_open {
             return;
         }
-        if let (Some(hb), Payload::Text(t)) = (&self.config.heartbeat, &payload) {
-            if *t == hb.pong {
+        if let Some(hb) = &self.config.heartbeat {
+            // Any message proves the link alive (PROTOCOL.md §6.1): a pong queued behind a
+            // busy downstream must not get the link closed.
+            if self.hb.pong_deadline.is_some() {
+                self.hb.pong_deadline = Some(now.saturating_add(hb.timeout_ms));
+            }
+            // Only a pong answering our ping is consumed; the same text at any other time is
+            // an application message.
+            let is_pong = matches!(&payload, Payload::Text(t) if *t == hb.pong);
+            if is_pong {
                 if let Some(sent) = self.hb.ping_sent_at.take() {
                     self.hb.rtt = Some(now.saturating_sub(sent));
                     self.hb.pong_deadline = None;
@@ -551,8 +567,8 @@ impl Connection {
                         let next = sent.saturating_add(hb.interval_ms).max(now);
                         self.hb.next_ping_at = Some(next);
                     }
+                    return;
                 }
-                return;
             }
         }
         self.stats.messages_received = self.stats.messages_received.saturating_add(1);
@@ -561,6 +577,67 @@ impl Connection {
             .bytes_received
             .saturating_add(payload.len() as u64);
         self.events.push_back(Event::Message(payload));
+    }
+
+    /// Transport `conn_id` handed back messages that never reached the server. They go out
+    /// again, in order, before anything sent later: while that transport is still current and
+    /// open they queue behind nothing (the queue is empty while open unless held) and hold every
+    /// later send; once it is gone they go to the front of the queue. After the final close they
+    /// are reported in [`Event::Undelivered`].
+    pub fn handle_unsent(&mut self, _now: u64, conn_id: u64, payloads: Vec<Payload>) {
+        if payloads.is_empty() {
+            return;
+        }
+        for p in &payloads {
+            self.stats.messages_sent = self.stats.messages_sent.saturating_sub(1);
+            self.stats.bytes_sent = self.stats.bytes_sent.saturating_sub(p.len() as u64);
+        }
+        match self.state {
+            State::Closed => self.events.push_back(Event::Undelivered(payloads)),
+            State::Open if conn_id == self.conn_id => {
+                for p in payloads {
+                    self.queue.push_unbounded(p);
+                }
+            }
+            _ => self.queue.push_front_unbounded(payloads),
+        }
+    }
+
+    /// Transport `conn_id` cannot say whether these messages reached the server: resending
+    /// could duplicate them, so the application gets them ([`Event::Undelivered`]).
+    pub fn handle_unconfirmed(&mut self, _now: u64, _conn_id: u64, payloads: Vec<Payload>) {
+        if !payloads.is_empty() {
+            self.events.push_back(Event::Undelivered(payloads));
+        }
+    }
+
+    /// Transport `conn_id` now holds `bytes` of upstream data. Messages held in the queue
+    /// because it was over [`ConnectionConfig::upstream_high_water_bytes`] go out while it is
+    /// below.
+    pub fn handle_transport_buffered(&mut self, _now: u64, conn_id: u64, bytes: u64) {
+        if conn_id != self.conn_id || !self.transport_open || self.state != State::Open {
+            return;
+        }
+        self.backlog = Some(bytes);
+        self.flush_queue();
+    }
+
+    /// Times passed to this machine are from a monotonic clock (`performance.now()` in the
+    /// browser), so a wall-clock step cannot stall or fire deadlines. Batch timestamps are
+    /// wall-clock epoch ms: `now + offset` (the adapter passes `Date.now() - performance.now()`).
+    pub fn set_wall_clock_offset(&mut self, offset_ms: i64) {
+        if let Some(b) = self.batcher.as_mut() {
+            b.set_timestamp_offset(offset_ms);
+        }
+    }
+
+    /// Whether `conn_id` is the transport currently being opened (a token lookup that resolves
+    /// later must not open a transport for an attempt that was given up).
+    pub fn is_pending_attempt(&self, conn_id: u64) -> bool {
+        conn_id == self.conn_id
+            && self.kind.is_some()
+            && !self.transport_open
+            && matches!(self.state, State::Connecting | State::Reconnecting)
     }
 
     /// Runs every deadline that is due at `now`. Handling one deadline can arm another that is
@@ -642,11 +719,12 @@ impl Connection {
         self.check_can_send(payload.len())?;
         if self.state == State::Open {
             self.flush_batch(now);
-            self.send_now(payload);
-            Ok(())
-        } else {
-            self.enqueue(payload)
+            if !self.holding() {
+                self.send_now(payload);
+                return Ok(());
+            }
         }
+        self.enqueue(payload)
     }
 
     /// Sends one JSON item through the batcher (guide §7.2). While open, items are collected
@@ -712,13 +790,6 @@ impl Connection {
 
     // ----- internals -----------------------------------------------------------------------
 
-    fn is_pending_attempt(&self, conn_id: u64) -> bool {
-        conn_id == self.conn_id
-            && self.kind.is_some()
-            && !self.transport_open
-            && matches!(self.state, State::Connecting | State::Reconnecting)
-    }
-
     fn check_can_send(&self, size: usize) -> Result<(), CoreError> {
         if matches!(self.state, State::Closing | State::Closed) {
             return Err(CoreError::Closed);
@@ -740,7 +811,31 @@ impl Connection {
         Ok(())
     }
 
+    /// While open, whether new messages must wait in the queue: earlier ones are still queued
+    /// (handed back unsent, or held), or the transport's upstream buffer is over the mark.
+    fn holding(&self) -> bool {
+        !self.queue.is_empty()
+            || self
+                .backlog
+                .is_some_and(|b| b > self.config.upstream_high_water_bytes)
+    }
+
+    /// Sends queued messages, oldest first, while open and the transport has room.
+    fn flush_queue(&mut self) {
+        while self.state == State::Open
+            && self
+                .backlog
+                .is_none_or(|b| b <= self.config.upstream_high_water_bytes)
+        {
+            let Some(p) = self.queue.pop() else { break };
+            self.send_now(p);
+        }
+    }
+
     fn send_now(&mut self, payload: Payload) {
+        if let Some(b) = self.backlog.as_mut() {
+            *b = b.saturating_add(payload.len() as u64);
+        }
         self.stats.messages_sent = self.stats.messages_sent.saturating_add(1);
         self.stats.bytes_sent = self.stats.bytes_sent.saturating_add(payload.len() as u64);
         self.actions.push_back(Action::Send {
@@ -760,7 +855,7 @@ impl Connection {
     /// push ignores the bounds: these items were already accepted and must not be lost.
     fn drain_batches(&mut self) {
         while let Some(text) = self.batcher.as_mut().and_then(Batcher::poll_batch) {
-            if self.state == State::Open {
+            if self.state == State::Open && !self.holding() {
                 self.send_now(Payload::Text(text));
             } else {
                 self.queue.push_unbounded(Payload::Text(text));
@@ -832,6 +927,7 @@ impl Connection {
             }
         }
         self.opened_at = None;
+        self.backlog = None;
         self.transport_open = false;
         self.kind = None;
         self.hb = Heartbeat {
@@ -841,6 +937,15 @@ impl Connection {
     }
 
     fn link_lost(&mut self, now: u64, code: u16, reason: String, was_clean: bool) {
+        // The server ending the session with a clean 1000 said goodbye on purpose: retrying
+        // would reopen what it closed. With reconnection off there is nothing to retry. Either
+        // way the final close carries what the server sent. (1001 "going away", a server
+        // restart, and every other code are retried.)
+        let goodbye = was_clean && code == close_code::NORMAL;
+        if goodbye || self.config.backoff.max_attempts == Some(0) {
+            self.finish_closed(now, code, reason, was_clean);
+            return;
+        }
         self.end_session(now);
         // Items still in the batcher were accepted; they go out first after the reconnect.
         self.state = State::Reconnecting;

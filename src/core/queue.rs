@@ -141,6 +141,16 @@ impl SendQueue {
         self.items.push_back(payload);
     }
 
+    /// Puts messages back at the front, in their order, ignoring the bounds: they were sent
+    /// before everything queued now (a transport handed them back unsent), and were already
+    /// accepted, so they must not be lost.
+    pub fn push_front_unbounded(&mut self, payloads: Vec<Payload>) {
+        for payload in payloads.into_iter().rev() {
+            self.bytes = self.bytes.saturating_add(payload.len());
+            self.items.push_front(payload);
+        }
+    }
+
     /// Removes and returns the oldest message.
     pub fn pop(&mut self) -> Option<Payload> {
         let p = self.items.pop_front()?;

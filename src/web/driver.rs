@@ -1,7 +1,8 @@
 //! The driver: runs the sans-IO [`Connection`] in the browser.
 //!
 //! It feeds the core with transport events (from one channel every adapter writes into), the
-//! clock (`Date.now()`, because batch timestamps are epoch milliseconds) and timer expiries, and
+//! clock (`performance.now()`, monotonic, so a wall-clock step neither stalls nor fires every
+//! deadline; batch timestamps get `Date.now()` through an offset) and timer expiries, and
 //! carries out the core's actions by opening, writing to and closing adapters. Events go to Rust
 //! subscribers (the `Stream` of the Rust API) and to one JS dispatcher (the `UniversalSocket`
 //! class).
@@ -132,11 +133,59 @@ pub struct Driver {
     protocol: RefCell<String>,
     extensions: RefCell<String>,
     pumping: Cell<bool>,
+    /// The latest tokens presented (raw and as sent in the URL), for [`redact`].
+    secrets: RefCell<Vec<String>>,
 }
 
-/// Current time for the core: epoch milliseconds.
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// `performance.now()` of the global scope (window or worker alike).
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+/// Current time for the core: monotonic milliseconds (`performance.now()`).
 pub fn now() -> u64 {
-    js_sys::Date::now() as u64
+    performance_now() as u64
+}
+
+/// `Date.now() - performance.now()`: what turns the core's monotonic times into the epoch
+/// milliseconds of batch timestamps. Read again before every input, so a wall-clock step shows
+/// in timestamps (as in the guide) but never in deadlines.
+fn wall_clock_offset() -> i64 {
+    (js_sys::Date::now() - performance_now()) as i64
+}
+
+/// How many of the latest tokens are remembered for redaction (a `getToken` may return a new
+/// one on every connect; messages about older attempts may still be on their way).
+const SECRETS_KEPT: usize = 4;
+
+/// `text` with every remembered token, raw or percent-encoded, and any `token=` query value
+/// replaced by `[redacted]`: no string the SDK produces may carry a secret.
+fn redact(secrets: &[String], text: String) -> String {
+    let mut text = text;
+    for secret in secrets.iter().filter(|s| !s.is_empty()) {
+        if text.contains(secret.as_str()) {
+            text = text.replace(secret.as_str(), "[redacted]");
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find("token=") {
+        let (head, tail) = rest.split_at(i + "token=".len());
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| matches!(c, '&' | '#' | '"' | '\'' | ')' | ' ') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        if end > 0 && tail.get(..end) != Some("[redacted]") {
+            out.push_str("[redacted]");
+        } else {
+            out.push_str(tail.get(..end).unwrap_or_default());
+        }
+        rest = tail.get(end..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 impl Driver {
@@ -180,7 +229,11 @@ impl Driver {
             protocol: RefCell::new(String::new()),
             extensions: RefCell::new(String::new()),
             pumping: Cell::new(false),
+            secrets: RefCell::new(Vec::new()),
         });
+        if let TokenSource::Fixed(token) = &driver.options.token {
+            driver.remember_secret(token);
+        }
         let weak = Rc::downgrade(&driver);
         spawn_local(async move {
             use futures_util_lite::next;
@@ -233,7 +286,7 @@ impl Driver {
     pub fn connect(
         self: &Rc<Self>,
     ) -> Result<oneshot::Receiver<Result<(), SocketError>>, SocketError> {
-        self.conn.borrow_mut().handle_connect(now())?;
+        self.conn.borrow_mut().handle_connect(self.tick())?;
         let (sender, receiver) = oneshot::channel();
         self.connect_waiters.borrow_mut().push(sender);
         self.log("connecting");
@@ -243,7 +296,7 @@ impl Driver {
 
     /// Sends (or queues) one message.
     pub fn send(self: &Rc<Self>, payload: Payload) -> Result<(), SocketError> {
-        self.conn.borrow_mut().send(now(), payload)?;
+        self.conn.borrow_mut().send(self.tick(), payload)?;
         self.pump();
         Ok(())
     }
@@ -252,9 +305,11 @@ impl Driver {
     pub fn send_json(self: &Rc<Self>, json: String) -> Result<(), SocketError> {
         let batching = self.conn.borrow().config().batch.is_some();
         if batching {
-            self.conn.borrow_mut().send_batchable(now(), json)?;
+            self.conn.borrow_mut().send_batchable(self.tick(), json)?;
         } else {
-            self.conn.borrow_mut().send(now(), Payload::Text(json))?;
+            self.conn
+                .borrow_mut()
+                .send(self.tick(), Payload::Text(json))?;
         }
         self.pump();
         Ok(())
@@ -296,7 +351,7 @@ impl Driver {
             let _ = sender.send(info);
             return Ok(receiver);
         }
-        self.conn.borrow_mut().close(now(), code, reason)?;
+        self.conn.borrow_mut().close(self.tick(), code, reason)?;
         self.close_waiters.borrow_mut().push(sender);
         self.log(&format!("closing with {code} {reason:?}"));
         self.pump();
@@ -304,7 +359,7 @@ impl Driver {
     }
 
     fn on_transport_event(self: &Rc<Self>, conn_id: u64, event: TransportEvent) {
-        let at = now();
+        let at = self.tick();
         match event {
             TransportEvent::Opened {
                 protocol,
@@ -335,8 +390,45 @@ impl Driver {
                     .borrow_mut()
                     .handle_transport_closed(at, conn_id, code, reason, was_clean);
             }
+            TransportEvent::Unsent(payloads) => {
+                self.conn.borrow_mut().handle_unsent(at, conn_id, payloads);
+            }
+            TransportEvent::Unconfirmed(payloads) => {
+                self.conn
+                    .borrow_mut()
+                    .handle_unconfirmed(at, conn_id, payloads);
+            }
+            TransportEvent::Buffered(bytes) => {
+                self.conn
+                    .borrow_mut()
+                    .handle_transport_buffered(at, conn_id, bytes as u64);
+            }
         }
         self.pump();
+    }
+
+    /// The monotonic time for the core, after refreshing its wall-clock offset.
+    fn tick(&self) -> u64 {
+        self.conn
+            .borrow_mut()
+            .set_wall_clock_offset(wall_clock_offset());
+        now()
+    }
+
+    fn remember_secret(&self, token: &str) {
+        let mut secrets = self.secrets.borrow_mut();
+        for form in [token.to_owned(), crate::endpoints::percent_encode(token)] {
+            if !form.is_empty() && !secrets.contains(&form) {
+                secrets.push(form);
+            }
+        }
+        let excess = secrets.len().saturating_sub(SECRETS_KEPT * 2);
+        secrets.drain(..excess);
+    }
+
+    /// `text` without any token this socket presented (see [`redact`]).
+    pub(crate) fn redact(&self, text: String) -> String {
+        redact(&self.secrets.borrow(), text)
     }
 
     fn drop_transport(&self, conn_id: u64) {
@@ -390,7 +482,8 @@ impl Driver {
         let timeout = Timeout::new(delay, move || {
             if let Some(driver) = weak.upgrade() {
                 driver.timer.borrow_mut().take();
-                driver.conn.borrow_mut().handle_timeout(now());
+                let at = driver.tick();
+                driver.conn.borrow_mut().handle_timeout(at);
                 driver.pump();
             }
         });
@@ -403,15 +496,20 @@ impl Driver {
         match action {
             Action::OpenTransport { conn_id, kind } => self.open_transport(conn_id, kind),
             Action::Send { conn_id, payload } => {
-                let failure = {
+                let refused = {
                     let transports = self.transports.borrow();
                     match transports.iter().find(|t| t.conn_id == conn_id) {
-                        Some(live) => live.transport.send(payload).err().map(|e| e.to_string()),
-                        None => None,
+                        Some(live) => live.transport.send(payload).err(),
+                        None => Some(transport::SendError::new("the transport is gone", payload)),
                     }
                 };
-                if let Some(error) = failure {
-                    self.emit(SocketEvent::Error(error));
+                // Not taken: it goes back to the queue (or to `undelivered`), never lost.
+                if let Some(refused) = refused {
+                    self.log(&format!("send handed back: {}", refused.reason));
+                    let at = self.tick();
+                    self.conn
+                        .borrow_mut()
+                        .handle_unsent(at, conn_id, vec![refused.payload]);
                 }
             }
             Action::CloseTransport {
@@ -454,8 +552,14 @@ impl Driver {
                         Err(e) => Err(e),
                     };
                     let Some(driver) = weak.upgrade() else { return };
+                    // The attempt may have timed out, or the socket closed, while the token was
+                    // on its way: opening now would leave a connection nobody closes.
+                    if !driver.conn.borrow().is_pending_attempt(conn_id) {
+                        return;
+                    }
                     match token.map(|t| t.as_string()) {
                         Ok(Some(token)) => {
+                            driver.remember_secret(&token);
                             driver.open_with_url(conn_id, kind, with_token(&url, &token))
                         }
                         Ok(None) => driver.open_with_url(conn_id, kind, url),
@@ -464,11 +568,11 @@ impl Driver {
                                 "getToken() failed: {}",
                                 super::transport::websocket::describe(&e)
                             );
-                            driver.conn.borrow_mut().handle_transport_failed(
-                                now(),
-                                conn_id,
-                                reason,
-                            );
+                            let at = driver.tick();
+                            driver
+                                .conn
+                                .borrow_mut()
+                                .handle_transport_failed(at, conn_id, reason);
                         }
                     }
                     driver.pump();
@@ -492,14 +596,17 @@ impl Driver {
                 transport,
                 grace: None,
             }),
-            Err(reason) => self
-                .conn
-                .borrow_mut()
-                .handle_transport_failed(now(), conn_id, reason),
+            Err(reason) => {
+                let at = self.tick();
+                self.conn
+                    .borrow_mut()
+                    .handle_transport_failed(at, conn_id, reason)
+            }
         }
     }
 
     fn dispatch(self: &Rc<Self>, event: Event) {
+        let event = self.redact_event(event);
         let event = match event {
             Event::Open { kind } => {
                 self.log(&format!("open on {kind}"));
@@ -571,8 +678,45 @@ impl Driver {
         self.emit(event);
     }
 
+    /// The core's event with every human-readable string passed through [`Self::redact`].
+    fn redact_event(&self, event: Event) -> Event {
+        match event {
+            Event::Disconnected {
+                code,
+                reason,
+                was_clean,
+            } => Event::Disconnected {
+                code,
+                reason: self.redact(reason),
+                was_clean,
+            },
+            Event::Fallback { from, to, reason } => Event::Fallback {
+                from,
+                to,
+                reason: self.redact(reason),
+            },
+            Event::ConnectFailed { tried } => Event::ConnectFailed {
+                tried: tried
+                    .into_iter()
+                    .map(|(kind, why)| (kind, self.redact(why)))
+                    .collect(),
+            },
+            Event::Close {
+                code,
+                reason,
+                was_clean,
+            } => Event::Close {
+                code,
+                reason: self.redact(reason),
+                was_clean,
+            },
+            other => other,
+        }
+    }
+
     /// Reports a problem to listeners as an `error` event.
     pub fn report_error(&self, message: String) {
+        let message = self.redact(message);
         self.emit(SocketEvent::Error(message));
     }
 
@@ -588,7 +732,8 @@ impl Driver {
 
     fn log(&self, message: &str) {
         if self.options.debug {
-            web_sys::console::debug_1(&JsValue::from_str(&format!("[universal-socket] {message}")));
+            let message = self.redact(format!("[universal-socket] {message}"));
+            web_sys::console::debug_1(&JsValue::from_str(&message));
         }
     }
 }

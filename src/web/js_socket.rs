@@ -72,10 +72,10 @@ impl UniversalSocket {
     /// and why each failed.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
-        let socket = self.socket.clone();
+        // Started now, not in the promise's microtask: `connect(); close();` must not connect.
+        let connecting = self.socket.connect();
         future_to_promise(async move {
-            socket
-                .connect()
+            connecting
                 .await
                 .map(|_| JsValue::UNDEFINED)
                 .map_err(|e| JsError::new(&e.to_string()).into())

@@ -46,9 +46,13 @@ impl Socket {
     }
 
     /// Connects; resolves on the first open, or fails listing every transport tried.
-    pub async fn connect(&self) -> Result<(), SocketError> {
-        let waiter = self.driver.connect()?;
-        waiter.await.unwrap_or(Err(SocketError::Closed))
+    ///
+    /// Connecting starts when this is called, not when the future is first polled, so
+    /// `connect()` followed by `close()` in the same turn (React StrictMode's mount, unmount)
+    /// closes the attempt instead of connecting after the close.
+    pub fn connect(&self) -> impl std::future::Future<Output = Result<(), SocketError>> {
+        let waiter = self.driver.connect();
+        async move { waiter?.await.unwrap_or(Err(SocketError::Closed)) }
     }
 
     /// Sends a message (queued while not open). Waits while more than 1 MiB is buffered, so a

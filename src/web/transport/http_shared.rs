@@ -229,8 +229,8 @@ impl HttpShared {
                 self.kick();
                 Ok(())
             }
-            Phase::Closing => Err(SendError("the connection is closing".into())),
-            Phase::Done => Err(SendError("the connection is closed".into())),
+            Phase::Closing => Err(SendError::new("the connection is closing", payload)),
+            Phase::Done => Err(SendError::new("the connection is closed", payload)),
         }
     }
 

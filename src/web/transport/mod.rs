@@ -37,6 +37,19 @@ pub enum TransportEvent {
         reason: String,
         was_clean: bool,
     },
+    /// Messages accepted by `send` that certainly never reached the server (still queued in the
+    /// adapter or the browser when the connection died). The core queues them again, in order,
+    /// for the next connection. Sent before the terminal `Closed`/`Failed`.
+    Unsent(Vec<Payload>),
+    /// Messages accepted by `send` that may or may not have reached the server (an upstream POST
+    /// whose answer never came, a write whose promise rejected). Resending could duplicate them,
+    /// so the application gets them in an `undelivered` event. Sent before the terminal event.
+    Unconfirmed(Vec<Payload>),
+    /// The adapter's upstream buffer now holds this many bytes. Adapters that buffer by themselves
+    /// (SSE, long polling) report it at open and whenever it falls, so the core can hold messages
+    /// in its bounded queue (with its overflow policy) instead of growing the adapter's buffer.
+    /// Adapters that never send it are never held back.
+    Buffered(usize),
 }
 
 /// Where adapters send their events: `(conn_id, event)`.
@@ -60,13 +73,28 @@ pub struct OpenRequest {
     pub sink: EventSink,
 }
 
-/// An error from an adapter's `send`: the message was not handed to the transport.
+/// An error from an adapter's `send`: the message was not handed to the transport, and comes
+/// back with the reason so that the core can queue it again (nothing is dropped).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SendError(pub String);
+pub struct SendError {
+    /// Why, for humans (debug log).
+    pub reason: String,
+    /// The message that was not taken.
+    pub payload: Payload,
+}
+
+impl SendError {
+    pub fn new(reason: impl Into<String>, payload: Payload) -> Self {
+        SendError {
+            reason: reason.into(),
+            payload,
+        }
+    }
+}
 
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.reason)
     }
 }
 
@@ -74,7 +102,8 @@ impl std::fmt::Display for SendError {
 pub trait Transport {
     /// Which transport this is.
     fn kind(&self) -> TransportKind;
-    /// Sends one message, in order after every earlier `send`.
+    /// Sends one message, in order after every earlier `send`. A message the adapter cannot take
+    /// (not open, closing, gone) comes back in the error; it must never be dropped silently.
     fn send(&self, payload: Payload) -> Result<(), SendError>;
     /// Starts a close with a code and reason the server sees; a `Closed` event follows.
     fn close(&self, code: u16, reason: &str);
@@ -82,8 +111,11 @@ pub trait Transport {
     fn buffered_amount(&self) -> u32;
     /// Sends an unreliable datagram; only WebTransport has them (others answer an error, and
     /// the socket documents that `sendDatagram` falls back to an ordinary message there).
-    fn send_datagram(&self, _bytes: &[u8]) -> Result<(), SendError> {
-        Err(SendError(format!("{} has no datagrams", self.kind())))
+    fn send_datagram(&self, bytes: &[u8]) -> Result<(), SendError> {
+        Err(SendError::new(
+            format!("{} has no datagrams", self.kind()),
+            Payload::Binary(bytes.to_vec()),
+        ))
     }
 }
 

@@ -120,7 +120,9 @@ impl Transport for WebSocketConnection {
             Payload::Text(text) => self.socket.send_with_str(text),
             Payload::Binary(bytes) => self.socket.send_with_u8_array(bytes),
         };
-        result.map_err(|e| SendError(format!("WebSocket send failed: {}", describe(&e))))
+        result.map_err(|e| {
+            SendError::new(format!("WebSocket send failed: {}", describe(&e)), payload)
+        })
     }
 
     fn close(&self, code: u16, reason: &str) {

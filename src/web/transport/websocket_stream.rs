@@ -199,16 +199,16 @@ impl Transport for WebSocketStreamConnection {
     }
 
     fn send(&self, payload: Payload) -> Result<(), SendError> {
-        if self.shared.report.phase() != Phase::Open {
-            return Err(SendError("WebSocketStream is not open".into()));
-        }
         let writer = self
             .shared
             .streams
             .borrow()
             .as_ref()
-            .map(|(_, writer)| writer.clone())
-            .ok_or_else(|| SendError("WebSocketStream is not open".into()))?;
+            .map(|(_, writer)| writer.clone());
+        let writer = match writer {
+            Some(writer) if self.shared.report.phase() == Phase::Open => writer,
+            _ => return Err(SendError::new("WebSocketStream is not open", payload)),
+        };
         // A string is sent as a text message, bytes as a binary one. Writes on one writer are
         // queued in call order; a failed write means the socket is gone, which `closed` reports.
         let len = payload.len();

@@ -346,18 +346,25 @@ impl Transport for WebTransportConnection {
     }
 
     fn send(&self, payload: Payload) -> Result<(), SendError> {
-        if self.shared.report.phase() != Phase::Open {
-            return Err(SendError("WebTransport is not open".into()));
-        }
-        let writer = self
-            .shared
-            .writer()
-            .ok_or_else(|| SendError("WebTransport is not open".into()))?;
+        let writer = match self.shared.writer() {
+            Some(writer) if self.shared.report.phase() == Phase::Open => writer,
+            _ => return Err(SendError::new("WebTransport is not open", payload)),
+        };
         let frame = match payload {
             Payload::Text(text) => Frame::Text(text),
             Payload::Binary(bytes) => Frame::Binary(bytes),
         };
-        let bytes = encode_frame(&frame).map_err(|e| SendError(e.to_string()))?;
+        let bytes = match encode_frame(&frame) {
+            Ok(bytes) => bytes,
+            Err(e) => {
+                let payload = match frame {
+                    Frame::Text(text) => Payload::Text(text),
+                    Frame::Binary(bytes) => Payload::Binary(bytes),
+                    _ => Payload::Binary(Vec::new()),
+                };
+                return Err(SendError::new(e.to_string(), payload));
+            }
+        };
         // Writes on one writer are queued in call order, so messages stay ordered; a failed
         // write also errors the stream, which the reader reports as the close.
         let _ = writer.write(&Uint8Array::from(bytes.as_slice()), bytes.len());
@@ -405,7 +412,10 @@ impl Transport for WebTransportConnection {
     /// unreliable by definition.
     fn send_datagram(&self, bytes: &[u8]) -> Result<(), SendError> {
         if self.shared.report.phase() != Phase::Open {
-            return Err(SendError("WebTransport is not open".into()));
+            return Err(SendError::new(
+                "WebTransport is not open",
+                Payload::Binary(bytes.to_vec()),
+            ));
         }
         let writer = self
             .shared
@@ -413,7 +423,12 @@ impl Transport for WebTransportConnection {
             .borrow()
             .as_ref()
             .and_then(|s| s.datagram_writer.clone())
-            .ok_or_else(|| SendError("this browser exposes no WebTransport datagrams".into()))?;
+            .ok_or_else(|| {
+                SendError::new(
+                    "this browser exposes no WebTransport datagrams",
+                    Payload::Binary(bytes.to_vec()),
+                )
+            })?;
         settle_quietly(writer.write_with_chunk(&Uint8Array::from(bytes)));
         Ok(())
     }

@@ -138,7 +138,20 @@ struct Stats {
     live: HashMap<Transport, usize>,
     opened: HashMap<Transport, u64>,
     closes: VecDeque<CloseRecord>,
+    tokens: VecDeque<TokenRecord>,
 }
+
+/// The `token` query parameter one connection presented (tests check that auth reaches the
+/// server on every transport); `None` when it had none.
+#[derive(Debug, Clone, Serialize)]
+pub struct TokenRecord {
+    pub transport: Transport,
+    pub token: Option<String>,
+    pub timestamp: u64,
+}
+
+/// How many close and token records `/control/stats` keeps (oldest dropped first).
+const RECORDS_KEPT: usize = 100;
 
 /// One logical connection of one service over one transport.
 pub struct Conn {
@@ -372,7 +385,7 @@ impl Hub {
                     reason: reason.clone(),
                     timestamp: now_ms(),
                 });
-                while s.closes.len() > 100 {
+                while s.closes.len() > RECORDS_KEPT {
                     s.closes.pop_front();
                 }
             }
@@ -405,6 +418,27 @@ impl Hub {
         all.len()
     }
 
+    /// Records the token a new connection of `transport` presented (its `token` query parameter).
+    pub fn record_token(&self, transport: Transport, token: Option<&str>) {
+        let mut s = lock(&self.stats);
+        s.tokens.push_back(TokenRecord {
+            transport,
+            token: token.map(str::to_owned),
+            timestamp: now_ms(),
+        });
+        while s.tokens.len() > RECORDS_KEPT {
+            s.tokens.pop_front();
+        }
+    }
+
+    /// `/control/reset`: forgets recorded closes and tokens, so that a test never passes on an
+    /// earlier test's record. Live counts stay (they describe connections that still exist).
+    pub fn clear_records(&self) {
+        let mut s = lock(&self.stats);
+        s.closes.clear();
+        s.tokens.clear();
+    }
+
     pub fn live_count(&self) -> usize {
         lock(&self.conns).len()
     }
@@ -424,6 +458,7 @@ impl Hub {
             "connections": connections,
             "opened": opened,
             "closes": s.closes.iter().collect::<Vec<_>>(),
+            "tokens": s.tokens.iter().collect::<Vec<_>>(),
         })
     }
 }

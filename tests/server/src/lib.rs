@@ -302,6 +302,7 @@ async fn control_latency(State(app): State<App>, Query(q): Query<MsQuery>) -> Js
 
 async fn control_reset(State(app): State<App>) -> Json<Value> {
     *app.hub.faults.lock() = Default::default();
+    app.hub.clear_records();
     eprintln!("[control] reset");
     Json(json!({"ok": true}))
 }
