@@ -5,5 +5,6 @@
 
 pub mod core;
 pub mod endpoints;
+pub mod redact;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

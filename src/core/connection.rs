@@ -46,6 +46,7 @@ use super::payload::Payload;
 use super::queue::{QueueConfig, SendQueue};
 use super::rng::SplitMix64;
 use super::transport_kind::{TransportKind, TransportSet};
+use super::upgrade::UpgradeProbe;
 
 /// Application-level heartbeat (guide §8.1), needed because browsers expose no WebSocket ping
 /// and SSE / long polling have none at all.
@@ -210,6 +211,15 @@ pub enum Event {
         /// The transport in use.
         kind: TransportKind,
     },
+    /// While open on a worse transport, a better one opened in the background and the
+    /// connection switched to it (the old one is closed gracefully). [`Event::Open`] follows:
+    /// the server sees a new connection.
+    Upgraded {
+        /// The transport left.
+        from: TransportKind,
+        /// The transport now in use.
+        to: TransportKind,
+    },
     /// A transport failed to open; the next one is being tried.
     Fallback {
         /// The transport that failed.
@@ -289,6 +299,14 @@ pub struct Connection {
     state: State,
     started: bool,
     conn_id: u64,
+    /// The last conn id handed out (the current transport, a probe and a retiring one each
+    /// have their own).
+    last_id: u64,
+    /// Background attempts at a better transport while open on a worse one.
+    probe: UpgradeProbe,
+    /// The transport an upgrade replaced, still closing: messages it delivers meanwhile were
+    /// sent by the server before it saw the close, and still reach the application.
+    retiring: Option<u64>,
     /// Transport of `conn_id` while it is being opened or is open; `None` once abandoned.
     kind: Option<TransportKind>,
     transport_open: bool,
@@ -323,6 +341,7 @@ impl Connection {
             b.max_bytes = b.max_bytes.min(config.max_message_size);
             Batcher::new(b)
         });
+        let probe = UpgradeProbe::new(config.upgrade_after_ms);
         let plan = FallbackPlan::new(
             &config.transports,
             config.supported,
@@ -336,6 +355,9 @@ impl Connection {
             state: State::Connecting,
             started: false,
             conn_id: 0,
+            last_id: 0,
+            probe,
+            retiring: None,
             kind: None,
             transport_open: false,
             connect_deadline: None,
@@ -445,6 +467,7 @@ impl Connection {
                 self.hb.next_ping_at,
                 self.hb.pong_deadline,
                 self.batcher.as_ref().and_then(Batcher::poll_timeout),
+                self.probe.poll_timeout(),
             ];
             for d in more.into_iter().flatten() {
                 t = Some(t.map_or(d, |x| x.min(d)));
@@ -479,6 +502,10 @@ impl Connection {
 
     /// Transport `conn_id` opened.
     pub fn handle_transport_opened(&mut self, now: u64, conn_id: u64) {
+        if self.probe.is_probe(conn_id) {
+            self.probe_opened(now);
+            return;
+        }
         if !self.is_pending_attempt(conn_id) {
             return;
         }
@@ -498,6 +525,11 @@ impl Connection {
         self.round_failures.clear();
         self.backlog = None;
         self.flush_queue();
+        self.restart_heartbeat(now);
+        self.probe.schedule(now, kind, self.plan.order());
+    }
+
+    fn restart_heartbeat(&mut self, now: u64) {
         if let Some(hb) = &self.config.heartbeat {
             self.hb.next_ping_at = Some(now.saturating_add(hb.interval_ms));
             self.hb.pong_deadline = None;
@@ -505,9 +537,69 @@ impl Connection {
         }
     }
 
+    /// The background probe opened a better transport: switch to it, and close the old one
+    /// gracefully (what it still delivers meanwhile reaches the application).
+    fn probe_opened(&mut self, now: u64) {
+        let Some((id, to)) = self.probe.succeeded() else {
+            return;
+        };
+        let Some(from) = self.kind.filter(|_| self.state == State::Open) else {
+            self.close_transport(id, close_code::NORMAL, "upgrade abandoned");
+            return;
+        };
+        self.account_open_time(now);
+        let old = self.conn_id;
+        self.close_transport(old, close_code::NORMAL, &format!("upgrading to {to}"));
+        // An older retiring transport still closing after a whole probe window is forgotten:
+        // the driver's close grace drops it.
+        self.retiring = Some(old);
+        self.conn_id = id;
+        self.kind = Some(to);
+        self.opened_at = Some(now);
+        self.backlog = None;
+        self.plan.mark_working(to);
+        self.events.push_back(Event::Upgraded { from, to });
+        self.events.push_back(Event::Open { kind: to });
+        self.restart_heartbeat(now);
+        self.probe.schedule(now, to, self.plan.order());
+        self.flush_queue();
+    }
+
+    fn close_transport(&mut self, conn_id: u64, code: u16, reason: &str) {
+        self.actions.push_back(Action::CloseTransport {
+            conn_id,
+            code,
+            reason: reason.to_owned(),
+        });
+    }
+
+    /// Starts the due probe, or fails the one whose connect deadline passed.
+    fn run_probe(&mut self, now: u64) {
+        if let Some(id) = self.probe.timed_out(now) {
+            self.close_transport(id, close_code::CONNECT_TIMEOUT, "connect timeout");
+            self.probe.failed(now);
+        }
+        let Some(current) = self.kind else { return };
+        if let Some(kind) = self.probe.take_due(now, current, self.plan.order()) {
+            let id = self.fresh_id();
+            let deadline = now.saturating_add(self.config.connect_timeout_ms);
+            self.probe.started(id, kind, deadline);
+            self.actions
+                .push_back(Action::OpenTransport { conn_id: id, kind });
+        }
+    }
+
+    fn fresh_id(&mut self) -> u64 {
+        self.last_id = self.last_id.saturating_add(1);
+        self.last_id
+    }
+
     /// Transport `conn_id` reported an error. Before open this is a failed attempt (fall back to
     /// the next transport); after open it is treated as an abnormal close (1006).
     pub fn handle_transport_failed(&mut self, now: u64, conn_id: u64, reason: String) {
+        if self.forget_side_transport(now, conn_id) {
+            return;
+        }
         if conn_id != self.conn_id || self.kind.is_none() {
             return;
         }
@@ -527,6 +619,9 @@ impl Connection {
         reason: String,
         was_clean: bool,
     ) {
+        if self.forget_side_transport(now, conn_id) {
+            return;
+        }
         if conn_id != self.conn_id || self.kind.is_none() {
             return;
         }
@@ -545,9 +640,24 @@ impl Connection {
         }
     }
 
+    /// A probe or a retiring transport ended (failed or closed): true if `conn_id` was one.
+    fn forget_side_transport(&mut self, now: u64, conn_id: u64) -> bool {
+        if self.probe.is_probe(conn_id) {
+            self.probe.failed(now);
+            self.run_probe(now);
+            return true;
+        }
+        if self.retiring == Some(conn_id) {
+            self.retiring = None;
+            return true;
+        }
+        false
+    }
+
     /// A message arrived on transport `conn_id`. Heartbeat pongs are consumed here.
     pub fn handle_incoming(&mut self, now: u64, conn_id: u64, payload: Payload) {
-        if conn_id != self.conn_id || !self.transport_open {
+        let current = conn_id == self.conn_id && self.transport_open;
+        if !current && self.retiring != Some(conn_id) {
             return;
         }
         if let Some(hb) = &self.config.heartbeat {
@@ -599,7 +709,12 @@ impl Connection {
                     self.queue.push_unbounded(p);
                 }
             }
-            _ => self.queue.push_front_unbounded(payloads),
+            // From a transport already gone (or replaced by an upgrade): they were sent before
+            // everything queued now, and go out first.
+            _ => {
+                self.queue.push_front_unbounded(payloads);
+                self.flush_queue();
+            }
         }
     }
 
@@ -696,6 +811,7 @@ impl Connection {
             self.link_lost(now, close_code::HEARTBEAT_TIMEOUT, reason, false);
             return;
         }
+        self.run_probe(now);
         if self.hb.next_ping_at.is_some_and(|d| d <= now) {
             if let Some(hb) = &self.config.heartbeat {
                 self.actions.push_back(Action::Send {
@@ -760,6 +876,7 @@ impl Connection {
             State::Closing | State::Closed => Ok(()),
             State::Open => {
                 self.flush_batch(now);
+                self.cancel_probe();
                 self.actions.push_back(Action::CloseTransport {
                     conn_id: self.conn_id,
                     code,
@@ -881,7 +998,7 @@ impl Connection {
     }
 
     fn open_transport(&mut self, now: u64, kind: TransportKind) {
-        self.conn_id = self.conn_id.saturating_add(1);
+        self.conn_id = self.fresh_id();
         self.kind = Some(kind);
         self.transport_open = false;
         self.connect_deadline = Some(now.saturating_add(self.config.connect_timeout_ms));
@@ -920,12 +1037,25 @@ impl Connection {
         }
     }
 
-    fn end_session(&mut self, now: u64) {
+    /// Adds the time spent open on the current transport to the stats.
+    fn account_open_time(&mut self, now: u64) {
         if let (Some(at), Some(kind), true) = (self.opened_at, self.kind, self.transport_open) {
             if let Some(t) = self.stats.time_on_transport_ms.get_mut(kind.index()) {
                 *t = t.saturating_add(now.saturating_sub(at));
             }
         }
+    }
+
+    fn cancel_probe(&mut self) {
+        if let Some(id) = self.probe.cancel() {
+            self.close_transport(id, close_code::NORMAL, "upgrade abandoned");
+        }
+    }
+
+    fn end_session(&mut self, now: u64) {
+        self.account_open_time(now);
+        self.cancel_probe();
+        self.retiring = None;
         self.opened_at = None;
         self.backlog = None;
         self.transport_open = false;

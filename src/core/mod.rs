@@ -33,6 +33,7 @@ pub mod payload;
 pub mod queue;
 pub mod rng;
 pub mod transport_kind;
+pub mod upgrade;
 
 pub use backoff::BackoffConfig;
 pub use batch::{BatchConfig, BatchError, Batcher};

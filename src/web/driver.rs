@@ -16,6 +16,7 @@ use super::options::{SocketOptions, TokenSource};
 use super::transport::{self, EventSink, OpenRequest, Transport, TransportEvent};
 use crate::core::{Action, Connection, CoreError, Event, Payload, TransportKind, TransportSet};
 use crate::endpoints::{with_token, Endpoints};
+use crate::redact::redact;
 use futures_channel::mpsc::{self, UnboundedSender};
 use futures_channel::oneshot;
 use gloo_timers::callback::Timeout;
@@ -44,6 +45,11 @@ pub enum SocketEvent {
     Reconnecting { attempt: u32, delay_ms: u64 },
     /// A reconnect succeeded.
     Reconnected { transport: TransportKind },
+    /// A better transport opened in the background and replaced `from`; `Open` follows.
+    Upgrade {
+        from: TransportKind,
+        to: TransportKind,
+    },
     /// `from` failed to open; `to` is tried next.
     Fallback {
         from: TransportKind,
@@ -159,34 +165,6 @@ fn wall_clock_offset() -> i64 {
 /// How many of the latest tokens are remembered for redaction (a `getToken` may return a new
 /// one on every connect; messages about older attempts may still be on their way).
 const SECRETS_KEPT: usize = 4;
-
-/// `text` with every remembered token, raw or percent-encoded, and any `token=` query value
-/// replaced by `[redacted]`: no string the SDK produces may carry a secret.
-fn redact(secrets: &[String], text: String) -> String {
-    let mut text = text;
-    for secret in secrets.iter().filter(|s| !s.is_empty()) {
-        if text.contains(secret.as_str()) {
-            text = text.replace(secret.as_str(), "[redacted]");
-        }
-    }
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text.as_str();
-    while let Some(i) = rest.find("token=") {
-        let (head, tail) = rest.split_at(i + "token=".len());
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| matches!(c, '&' | '#' | '"' | '\'' | ')' | ' ') || c.is_whitespace())
-            .unwrap_or(tail.len());
-        if end > 0 && tail.get(..end) != Some("[redacted]") {
-            out.push_str("[redacted]");
-        } else {
-            out.push_str(tail.get(..end).unwrap_or_default());
-        }
-        rest = tail.get(end..).unwrap_or_default();
-    }
-    out.push_str(rest);
-    out
-}
 
 impl Driver {
     /// Validates `url` and options and creates an idle socket (`connect` starts it).
@@ -365,11 +343,12 @@ impl Driver {
                 protocol,
                 extensions,
             } => {
+                self.conn.borrow_mut().handle_transport_opened(at, conn_id);
+                // After the core decided: an upgrade probe becomes current only now.
                 if conn_id == self.conn.borrow().conn_id() {
                     *self.protocol.borrow_mut() = protocol;
                     *self.extensions.borrow_mut() = extensions;
                 }
-                self.conn.borrow_mut().handle_transport_opened(at, conn_id);
             }
             TransportEvent::Message(payload) => {
                 self.conn.borrow_mut().handle_incoming(at, conn_id, payload);
@@ -630,6 +609,10 @@ impl Driver {
                 SocketEvent::Reconnecting { attempt, delay_ms }
             }
             Event::Reconnected { kind } => SocketEvent::Reconnected { transport: kind },
+            Event::Upgraded { from, to } => {
+                self.log(&format!("upgraded from {from} to {to}"));
+                SocketEvent::Upgrade { from, to }
+            }
             Event::Fallback { from, to, reason } => {
                 self.log(&format!("fallback from {from} to {to}: {reason}"));
                 SocketEvent::Fallback { from, to, reason }

@@ -90,3 +90,14 @@ pub async fn server_closes() -> Vec<(String, u16, String)> {
         })
         .collect()
 }
+
+/// `future`'s output, or `None` if it takes longer than `ms`.
+pub async fn with_timeout<T>(ms: u32, future: impl std::future::Future<Output = T>) -> Option<T> {
+    let deadline = gloo_timers::future::TimeoutFuture::new(ms).fuse();
+    let future = future.fuse();
+    futures::pin_mut!(deadline, future);
+    futures::select! {
+        value = future => Some(value),
+        _ = deadline => None,
+    }
+}

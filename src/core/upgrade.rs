@@ -1,0 +1,181 @@
+//! Climbing back to a better transport while a worse one works.
+//!
+//! After a fallback (say to SSE because WebSocket was blocked for a while), a reconnect would
+//! start from the top again only after the upgrade window; a socket that never drops would stay
+//! on the worse transport for good. So while open on a transport that is not the best, the
+//! connection **probes** in the background: every `window_ms` it opens the best transport above
+//! the current one *next to* the working one. If the probe opens, the connection switches to it
+//! and closes the old one gracefully; if it fails, the next better transport is probed at once,
+//! and when every better one has failed the round waits another window. The working connection
+//! is never torn down for a probe.
+//!
+//! This type only keeps the probe's timing and bookkeeping; [`super::Connection`] opens, switches
+//! and closes transports.
+
+use super::transport_kind::{TransportKind, TransportSet};
+
+/// The background probe of one connection.
+#[derive(Debug, Clone)]
+pub struct UpgradeProbe {
+    /// Time between probe rounds; `None` never probes.
+    window_ms: Option<u64>,
+    /// When the next probe starts.
+    due_at: Option<u64>,
+    /// The probe being opened: conn id, transport, connect deadline.
+    in_flight: Option<(u64, TransportKind, u64)>,
+    /// Better transports that already failed in this round.
+    tried: TransportSet,
+}
+
+/// The transports ranked above `current` in `order`, best first.
+fn better_than(order: &[TransportKind], current: TransportKind) -> &[TransportKind] {
+    let rank = order
+        .iter()
+        .position(|&k| k == current)
+        .unwrap_or(order.len());
+    order.get(..rank).unwrap_or_default()
+}
+
+impl UpgradeProbe {
+    /// A probe that runs every `window_ms` (`None`: never).
+    pub fn new(window_ms: Option<u64>) -> Self {
+        Self {
+            window_ms,
+            due_at: None,
+            in_flight: None,
+            tried: TransportSet::empty(),
+        }
+    }
+
+    /// A transport opened at `now` (first open, reconnect or upgrade): plan the first probe one
+    /// window later, if anything in `order` is better than `current`.
+    pub fn schedule(&mut self, now: u64, current: TransportKind, order: &[TransportKind]) {
+        self.tried = TransportSet::empty();
+        self.due_at = match self.window_ms {
+            Some(w) if !better_than(order, current).is_empty() => Some(now.saturating_add(w)),
+            _ => None,
+        };
+    }
+
+    /// The earliest time [`Self::take_due`] or [`Self::timed_out`] has work.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        match (self.due_at, self.in_flight) {
+            (Some(a), Some((_, _, b))) => Some(a.min(b)),
+            (a, b) => a.or(b.map(|(_, _, d)| d)),
+        }
+    }
+
+    /// Whether `conn_id` is the probe being opened.
+    pub fn is_probe(&self, conn_id: u64) -> bool {
+        self.in_flight.is_some_and(|(id, _, _)| id == conn_id)
+    }
+
+    /// If a probe is due at `now` and none is in flight, the transport to probe (the best
+    /// untried one above `current`). When every better one was tried, the round ends and the
+    /// next starts a window later.
+    pub fn take_due(
+        &mut self,
+        now: u64,
+        current: TransportKind,
+        order: &[TransportKind],
+    ) -> Option<TransportKind> {
+        if self.in_flight.is_some() || self.due_at.is_none_or(|d| d > now) {
+            return None;
+        }
+        self.due_at = None;
+        let next = better_than(order, current)
+            .iter()
+            .copied()
+            .find(|&k| !self.tried.contains(k));
+        if next.is_none() {
+            self.tried = TransportSet::empty();
+            self.due_at = self.window_ms.map(|w| now.saturating_add(w));
+        }
+        next
+    }
+
+    /// The probe `conn_id` of `kind` was asked to open; it must open by `deadline`.
+    pub fn started(&mut self, conn_id: u64, kind: TransportKind, deadline: u64) {
+        self.in_flight = Some((conn_id, kind, deadline));
+    }
+
+    /// The probe in flight whose connect deadline has passed at `now`, if any.
+    pub fn timed_out(&self, now: u64) -> Option<u64> {
+        self.in_flight
+            .filter(|&(_, _, d)| d <= now)
+            .map(|(id, _, _)| id)
+    }
+
+    /// The probe failed at `now`: the next better transport is tried at once.
+    pub fn failed(&mut self, now: u64) {
+        if let Some((_, kind, _)) = self.in_flight.take() {
+            self.tried.insert(kind);
+        }
+        self.due_at = Some(now);
+    }
+
+    /// The probe opened: its conn id and transport (the caller switches to it).
+    pub fn succeeded(&mut self) -> Option<(u64, TransportKind)> {
+        self.in_flight.take().map(|(id, kind, _)| (id, kind))
+    }
+
+    /// Stops probing (the connection is closing or lost); returns the probe in flight, which
+    /// the caller must close.
+    pub fn cancel(&mut self) -> Option<u64> {
+        self.due_at = None;
+        self.tried = TransportSet::empty();
+        self.in_flight.take().map(|(id, _, _)| id)
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use TransportKind::*;
+
+    #[test]
+    fn probes_each_better_transport_then_waits_a_window() {
+        let order = TransportKind::ALL;
+        let mut p = UpgradeProbe::new(Some(1000));
+        p.schedule(0, Sse, &order);
+        assert_eq!(p.poll_timeout(), Some(1000));
+        assert_eq!(p.take_due(999, Sse, &order), None);
+        assert_eq!(p.take_due(1000, Sse, &order), Some(WebTransport));
+        p.started(7, WebTransport, 3000);
+        assert!(p.is_probe(7));
+        assert_eq!(p.timed_out(2999), None);
+        assert_eq!(p.timed_out(3000), Some(7));
+        p.failed(3000);
+        assert_eq!(p.take_due(3000, Sse, &order), Some(WebSocket));
+        p.started(8, WebSocket, 5000);
+        p.failed(4000);
+        // Every better transport failed: the next round starts a window later.
+        assert_eq!(p.take_due(4000, Sse, &order), None);
+        assert_eq!(p.poll_timeout(), Some(5000));
+        assert_eq!(p.take_due(5000, Sse, &order), Some(WebTransport));
+        p.started(9, WebTransport, 7000);
+        assert_eq!(p.succeeded(), Some((9, WebTransport)));
+    }
+
+    #[test]
+    fn nothing_to_probe_on_the_best_transport_or_when_disabled() {
+        let order = TransportKind::ALL;
+        let mut p = UpgradeProbe::new(Some(1000));
+        p.schedule(0, WebTransport, &order);
+        assert_eq!(p.poll_timeout(), None);
+        let mut off = UpgradeProbe::new(None);
+        off.schedule(0, LongPolling, &order);
+        assert_eq!(off.poll_timeout(), None);
+    }
+
+    #[test]
+    fn cancel_returns_the_probe_in_flight() {
+        let order = TransportKind::ALL;
+        let mut p = UpgradeProbe::new(Some(10));
+        p.schedule(0, LongPolling, &order);
+        assert_eq!(p.take_due(10, LongPolling, &order), Some(WebTransport));
+        p.started(3, WebTransport, 100);
+        assert_eq!(p.cancel(), Some(3));
+        assert_eq!(p.poll_timeout(), None);
+    }
+}

@@ -1,0 +1,302 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Scenario tests of what the core does with messages a transport could not deliver, with
+//! upstream backpressure, with the heartbeat on a busy link, and with the server's close code
+//! (issue "Correct on every transport", defects 4, 6, 7, 9 and 12).
+
+mod common;
+
+use common::{text, Sim};
+use universal_socket::core::{
+    Action, BackoffConfig, ConnectionConfig, Event, HeartbeatConfig, OverflowPolicy, Payload,
+    QueueConfig, State, TransportKind,
+};
+use TransportKind::*;
+
+fn open_on(kinds: &[TransportKind]) -> Sim {
+    let mut s = Sim::with(kinds);
+    s.connect();
+    s.opened();
+    s.take_actions();
+    s.take_events();
+    s
+}
+
+fn undelivered(events: &[Event]) -> Vec<Payload> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Undelivered(p) => Some(p.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+#[test]
+fn unsent_messages_go_out_first_after_the_reconnect() {
+    let mut s = open_on(&[WebSocket]);
+    let id = s.c.conn_id();
+    for m in ["a", "b", "c"] {
+        s.send(text(m)).unwrap();
+    }
+    // The transport dies with b and c still in its buffer; d is sent before the close arrives.
+    s.c.handle_unsent(s.now, id, vec![text("b"), text("c")]);
+    s.pump();
+    s.take_actions();
+    s.send(text("d")).unwrap();
+    assert!(s.sent().is_empty(), "d must wait behind b and c");
+    s.drop_link(1006, "gone");
+    s.send(text("e")).unwrap();
+    s.advance(1000);
+    s.opened();
+    assert_eq!(
+        s.sent(),
+        vec![text("b"), text("c"), text("d"), text("e")],
+        "handed-back messages first, then later ones, each once"
+    );
+    assert!(undelivered(&s.events).is_empty());
+}
+
+#[test]
+fn unsent_reported_after_the_drop_still_go_first() {
+    let mut s = open_on(&[WebSocket]);
+    let id = s.c.conn_id();
+    s.drop_link(1006, "gone");
+    s.send(text("later")).unwrap();
+    s.c.handle_unsent(s.now, id, vec![text("earlier")]);
+    s.pump();
+    s.take_actions();
+    s.advance(1000);
+    s.opened();
+    assert_eq!(s.sent(), vec![text("earlier"), text("later")]);
+}
+
+#[test]
+fn unsent_after_the_final_close_is_undelivered() {
+    let mut s = open_on(&[WebSocket]);
+    let id = s.c.conn_id();
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.c.handle_transport_closed(s.now, id, 1000, "bye".into(), true);
+    s.pump();
+    s.c.handle_unsent(s.now, id, vec![text("late")]);
+    s.pump();
+    assert_eq!(undelivered(&s.events), vec![text("late")]);
+}
+
+#[test]
+fn unconfirmed_messages_are_reported_not_resent() {
+    let mut s = open_on(&[Sse]);
+    let id = s.c.conn_id();
+    s.send(text("maybe")).unwrap();
+    s.take_actions();
+    s.c.handle_unconfirmed(s.now, id, vec![text("maybe")]);
+    s.pump();
+    s.drop_link(1006, "post failed");
+    s.advance(1000);
+    s.opened();
+    assert_eq!(undelivered(&s.events), vec![text("maybe")]);
+    assert!(
+        s.sent().is_empty(),
+        "an unconfirmed message is not sent twice"
+    );
+}
+
+#[test]
+fn a_full_upstream_holds_messages_in_the_bounded_queue() {
+    let mut s = Sim::new(ConnectionConfig {
+        supported: [LongPolling].into_iter().collect(),
+        heartbeat: None,
+        batch: None,
+        upstream_high_water_bytes: 10,
+        queue: QueueConfig {
+            max_messages: 2,
+            max_bytes: 1 << 20,
+            overflow: OverflowPolicy::Reject,
+        },
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    s.c.handle_transport_buffered(s.now, id, 0);
+    s.take_actions();
+    s.send(text("0123456789AB")).unwrap(); // 12 bytes: over the mark once sent
+    s.send(text("x")).unwrap();
+    s.send(text("y")).unwrap();
+    assert!(s.send(text("z")).is_err(), "the queue's bounds apply");
+    assert_eq!(s.sent(), vec![text("0123456789AB")]);
+    assert_eq!(s.c.queued_messages(), 2);
+    s.take_actions();
+    s.c.handle_transport_buffered(s.now, id, 0);
+    s.pump();
+    assert_eq!(s.sent(), vec![text("x"), text("y")]);
+}
+
+#[test]
+fn a_full_upstream_with_drop_oldest_reports_the_overflow() {
+    let mut s = Sim::new(ConnectionConfig {
+        supported: [Sse].into_iter().collect(),
+        heartbeat: None,
+        batch: None,
+        upstream_high_water_bytes: 0,
+        queue: QueueConfig {
+            max_messages: 1,
+            max_bytes: 1 << 20,
+            overflow: OverflowPolicy::DropOldest,
+        },
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    s.c.handle_transport_buffered(s.now, id, 1);
+    s.send(text("a")).unwrap();
+    s.send(text("b")).unwrap();
+    assert!(s
+        .events
+        .iter()
+        .any(|e| *e == Event::QueueOverflow { dropped: 1 }));
+}
+
+fn heartbeat_sim() -> Sim {
+    let mut s = Sim::new(ConnectionConfig {
+        supported: [WebSocket].into_iter().collect(),
+        heartbeat: Some(HeartbeatConfig {
+            interval_ms: 1000,
+            timeout_ms: 500,
+            ..HeartbeatConfig::default()
+        }),
+        batch: None,
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.opened();
+    s.take_actions();
+    s.take_events();
+    s
+}
+
+#[test]
+fn any_message_proves_a_busy_link_alive() {
+    let mut s = heartbeat_sim();
+    s.advance(1000); // ping sent, pong due by 1500
+    assert_eq!(s.sent(), vec![text("ping")]);
+    for _ in 0..10 {
+        s.advance(400);
+        s.incoming(text("data"));
+    }
+    assert_eq!(s.c.state(), State::Open, "data kept arriving: not dead");
+    s.advance(600);
+    assert!(s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Disconnected { code: 4000, .. })));
+}
+
+#[test]
+fn pong_text_without_a_ping_is_an_application_message() {
+    let mut s = heartbeat_sim();
+    s.incoming(text("pong"));
+    assert_eq!(s.events, vec![Event::Message(text("pong"))]);
+    s.take_events();
+    s.advance(1000);
+    s.incoming(text("pong"));
+    assert!(
+        s.events.is_empty(),
+        "the pong answering our ping is consumed"
+    );
+    assert!(s.c.rtt_ms().is_some());
+}
+
+fn close_events(events: &[Event]) -> Vec<(u16, String, bool)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Close {
+                code,
+                reason,
+                was_clean,
+            } => Some((*code, reason.clone(), *was_clean)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn without_reconnect_the_final_close_carries_the_server_code() {
+    let mut s = Sim::new(ConnectionConfig {
+        supported: [WebSocket].into_iter().collect(),
+        heartbeat: None,
+        batch: None,
+        backoff: BackoffConfig {
+            max_attempts: Some(0),
+            ..BackoffConfig::default()
+        },
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    s.c.handle_transport_closed(s.now, id, 4321, "server bye".into(), true);
+    s.pump();
+    assert_eq!(
+        close_events(&s.events),
+        vec![(4321, "server bye".to_owned(), true)]
+    );
+    assert_eq!(s.c.state(), State::Closed);
+}
+
+#[test]
+fn a_clean_1000_from_the_server_is_final_but_1001_is_retried() {
+    let mut s = open_on(&[WebSocket]);
+    let id = s.c.conn_id();
+    s.c.handle_transport_closed(s.now, id, 1000, "done".into(), true);
+    s.pump();
+    assert_eq!(
+        close_events(&s.events),
+        vec![(1000, "done".to_owned(), true)]
+    );
+
+    let mut s = open_on(&[WebSocket]);
+    let id = s.c.conn_id();
+    s.c.handle_transport_closed(s.now, id, 1001, "restart".into(), true);
+    s.pump();
+    assert!(close_events(&s.events).is_empty());
+    assert_eq!(s.c.state(), State::Reconnecting);
+}
+
+#[test]
+fn a_token_lookup_after_the_connect_timeout_is_no_longer_pending() {
+    let mut s = Sim::with(&[WebSocket, Sse]);
+    s.connect();
+    let (first, _) = s.last_open();
+    assert!(s.c.is_pending_attempt(first));
+    s.advance(2000); // connect timeout: falls back to SSE
+    assert!(!s.c.is_pending_attempt(first));
+    let (second, kind) = s.last_open();
+    assert_eq!(kind, Sse);
+    s.c.close(s.now, 1000, "").unwrap();
+    assert!(!s.c.is_pending_attempt(second), "closed: nothing may open");
+}
+
+#[test]
+fn batch_timestamps_use_the_wall_clock_offset() {
+    let mut s = Sim::batching(&[WebSocket]);
+    s.c.set_wall_clock_offset(1_700_000_000_000);
+    s.connect();
+    s.opened();
+    s.take_actions();
+    s.send_batchable("1").unwrap();
+    s.advance(100);
+    let sent = s.sent();
+    assert_eq!(
+        sent,
+        vec![text(
+            "{\"type\":\"batch\",\"messages\":[1],\"timestamp\":1700000000100}"
+        )]
+    );
+    assert!(s
+        .actions
+        .iter()
+        .all(|a| !matches!(a, Action::CloseTransport { .. })));
+}

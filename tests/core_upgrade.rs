@@ -1,0 +1,167 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! Scenario tests of the climb back to a better transport while a worse one works (issue
+//! "Correct on every transport", defect 13).
+
+mod common;
+
+use common::{text, Sim};
+use universal_socket::core::{Action, ConnectionConfig, Event, Payload, TransportKind};
+use TransportKind::*;
+
+/// Open on SSE after WebTransport and WebSocket failed, probing every second.
+fn on_sse_after_fallback() -> Sim {
+    let mut s = Sim::new(ConnectionConfig {
+        heartbeat: None,
+        batch: None,
+        upgrade_after_ms: Some(1000),
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.fail("no udp");
+    s.fail("blocked");
+    s.opened();
+    assert_eq!(s.c.transport(), Some(Sse));
+    s.take_actions();
+    s.take_events();
+    s
+}
+
+fn closes(actions: &[Action]) -> Vec<(u64, u16)> {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::CloseTransport { conn_id, code, .. } => Some((*conn_id, *code)),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn climbs_back_without_dropping_the_working_transport() {
+    let mut s = on_sse_after_fallback();
+    let sse = s.c.conn_id();
+    s.advance(999);
+    assert!(s.opens().is_empty(), "no probe before the window");
+    s.advance(1);
+    assert_eq!(
+        s.opens(),
+        vec![WebTransport],
+        "the best transport is probed first"
+    );
+    assert!(closes(&s.actions).is_empty(), "SSE keeps working meanwhile");
+    // Messages still go out on SSE while the probe opens.
+    s.send(text("during probe")).unwrap();
+    assert!(s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::Send { conn_id, .. } if *conn_id == sse)));
+    s.fail("still no udp");
+    assert_eq!(
+        s.opens(),
+        vec![WebTransport, WebSocket],
+        "next better one at once"
+    );
+    s.take_events();
+    s.opened();
+    let ws = s.c.conn_id();
+    assert_ne!(ws, sse);
+    assert_eq!(s.c.transport(), Some(WebSocket));
+    assert_eq!(
+        s.events,
+        vec![
+            Event::Upgraded {
+                from: Sse,
+                to: WebSocket
+            },
+            Event::Open { kind: WebSocket }
+        ]
+    );
+    assert_eq!(
+        closes(&s.actions),
+        vec![(sse, 1000)],
+        "old transport closed gracefully"
+    );
+    // What the old transport still delivers reaches the application; its close is quiet.
+    s.take_events();
+    s.c.handle_incoming(s.now, sse, text("late echo"));
+    s.c.handle_transport_closed(s.now, sse, 1000, "upgrading".into(), true);
+    s.pump();
+    assert_eq!(s.events, vec![Event::Message(text("late echo"))]);
+    // New messages use the new transport.
+    s.take_actions();
+    s.send(text("after")).unwrap();
+    assert_eq!(
+        s.actions,
+        vec![Action::Send {
+            conn_id: ws,
+            payload: Payload::Text("after".into())
+        }]
+    );
+}
+
+#[test]
+fn a_failed_round_waits_a_window_and_a_drop_cancels_the_probe() {
+    let mut s = on_sse_after_fallback();
+    s.advance(1000);
+    s.fail("no");
+    s.fail("no");
+    assert_eq!(s.opens(), vec![WebTransport, WebSocket]);
+    s.take_actions();
+    s.advance(999);
+    assert!(s.opens().is_empty());
+    s.advance(1);
+    assert_eq!(s.opens(), vec![WebTransport]);
+    let (probe, _) = s.last_open();
+    // The working transport drops while the probe is in flight: the probe is abandoned.
+    s.drop_link(1006, "gone");
+    assert!(closes(&s.actions).contains(&(probe, 1000)));
+    s.take_events();
+    s.c.handle_transport_opened(s.now, probe);
+    s.pump();
+    assert!(
+        !s.events
+            .iter()
+            .any(|e| matches!(e, Event::Open { .. } | Event::Upgraded { .. })),
+        "an abandoned probe never becomes the connection"
+    );
+}
+
+#[test]
+fn a_probe_that_never_opens_times_out() {
+    let mut s = on_sse_after_fallback();
+    s.advance(1000);
+    let (probe, kind) = s.last_open();
+    assert_eq!(kind, WebTransport);
+    s.advance(2000); // connect timeout
+    assert!(closes(&s.actions).contains(&(probe, 4001)));
+    assert_eq!(s.opens(), vec![WebTransport, WebSocket]);
+    assert_eq!(s.c.transport(), Some(Sse));
+}
+
+#[test]
+fn no_probe_when_disabled_or_on_the_best_transport() {
+    let mut s = Sim::new(ConnectionConfig {
+        heartbeat: None,
+        batch: None,
+        upgrade_after_ms: None,
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.fail("no");
+    s.opened();
+    s.take_actions();
+    s.advance(10_000_000);
+    assert!(s.opens().is_empty());
+
+    let mut best = Sim::new(ConnectionConfig {
+        heartbeat: None,
+        batch: None,
+        upgrade_after_ms: Some(10),
+        ..ConnectionConfig::default()
+    });
+    best.connect();
+    best.opened();
+    best.take_actions();
+    best.advance(1000);
+    assert!(best.opens().is_empty());
+}
