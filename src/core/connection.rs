@@ -755,6 +755,13 @@ impl Connection {
             && matches!(self.state, State::Connecting | State::Reconnecting)
     }
 
+    /// Whether the adapter should (still) open transport `conn_id`: the attempt being made, or
+    /// the background upgrade probe. Opening is asynchronous (a token lookup, a microtask), and
+    /// by then the attempt may have been given up.
+    pub fn wants_transport(&self, conn_id: u64) -> bool {
+        self.is_pending_attempt(conn_id) || self.probe.is_probe(conn_id)
+    }
+
     /// Runs every deadline that is due at `now`. Handling one deadline can arm another that is
     /// also due (a zero connect timeout, say); those run too, up to a fixed bound so that
     /// degenerate zero-length settings cannot spin forever. If [`poll_timeout`](Self::poll_timeout)

@@ -264,7 +264,8 @@ impl Driver {
     pub fn connect(
         self: &Rc<Self>,
     ) -> Result<oneshot::Receiver<Result<(), SocketError>>, SocketError> {
-        self.conn.borrow_mut().handle_connect(self.tick())?;
+        let at = self.tick();
+        self.conn.borrow_mut().handle_connect(at)?;
         let (sender, receiver) = oneshot::channel();
         self.connect_waiters.borrow_mut().push(sender);
         self.log("connecting");
@@ -274,7 +275,8 @@ impl Driver {
 
     /// Sends (or queues) one message.
     pub fn send(self: &Rc<Self>, payload: Payload) -> Result<(), SocketError> {
-        self.conn.borrow_mut().send(self.tick(), payload)?;
+        let at = self.tick();
+        self.conn.borrow_mut().send(at, payload)?;
         self.pump();
         Ok(())
     }
@@ -283,7 +285,8 @@ impl Driver {
     pub fn send_json(self: &Rc<Self>, json: String) -> Result<(), SocketError> {
         let batching = self.conn.borrow().config().batch.is_some();
         if batching {
-            self.conn.borrow_mut().send_batchable(self.tick(), json)?;
+            let at = self.tick();
+            self.conn.borrow_mut().send_batchable(at, json)?;
         } else {
             self.conn
                 .borrow_mut()
@@ -329,7 +332,8 @@ impl Driver {
             let _ = sender.send(info);
             return Ok(receiver);
         }
-        self.conn.borrow_mut().close(self.tick(), code, reason)?;
+        let at = self.tick();
+        self.conn.borrow_mut().close(at, code, reason)?;
         self.close_waiters.borrow_mut().push(sender);
         self.log(&format!("closing with {code} {reason:?}"));
         self.pump();
@@ -510,54 +514,59 @@ impl Driver {
         }
     }
 
+    /// Opens transport `conn_id` one microtask later, and only if the core still wants it then:
+    /// `connect(); close();` in one turn (React StrictMode) opens nothing, and a token that
+    /// arrives after the attempt timed out or the socket closed opens nothing either.
     fn open_transport(self: &Rc<Self>, conn_id: u64, kind: TransportKind) {
-        let url = self.endpoints.get(kind).to_owned();
-        self.log(&format!("opening {kind} to {url}"));
-        match &self.options.token {
-            TokenSource::None => self.open_with_url(conn_id, kind, url),
-            TokenSource::Fixed(token) => {
-                let url = with_token(&url, token);
-                self.open_with_url(conn_id, kind, url)
+        let weak = Rc::downgrade(self);
+        spawn_local(async move {
+            let Some(driver) = weak.upgrade() else { return };
+            if !driver.conn.borrow().wants_transport(conn_id) {
+                return;
             }
-            TokenSource::Js(get_token) => {
-                let result = get_token.call0(&JsValue::UNDEFINED);
-                let weak = Rc::downgrade(self);
-                spawn_local(async move {
-                    let token = match result {
-                        Ok(value) => match value.clone().dyn_into_promise() {
-                            Some(promise) => JsFuture::from(promise).await,
-                            None => Ok(value),
-                        },
-                        Err(e) => Err(e),
-                    };
-                    let Some(driver) = weak.upgrade() else { return };
-                    // The attempt may have timed out, or the socket closed, while the token was
-                    // on its way: opening now would leave a connection nobody closes.
-                    if !driver.conn.borrow().is_pending_attempt(conn_id) {
+            let url = driver.endpoints.get(kind).to_owned();
+            driver.log(&format!("opening {kind} to {url}"));
+            let token = match &driver.options.token {
+                TokenSource::None => Ok(None),
+                TokenSource::Fixed(token) => Ok(Some(token.clone())),
+                TokenSource::Js(get_token) => {
+                    let get_token = get_token.clone();
+                    drop(driver);
+                    let token = call_get_token(&get_token).await;
+                    let Some(again) = weak.upgrade() else { return };
+                    // The attempt may have timed out, or the socket closed, while the token
+                    // was on its way: opening now would leave a connection nobody closes.
+                    if !again.conn.borrow().wants_transport(conn_id) {
                         return;
                     }
-                    match token.map(|t| t.as_string()) {
-                        Ok(Some(token)) => {
-                            driver.remember_secret(&token);
-                            driver.open_with_url(conn_id, kind, with_token(&url, &token))
-                        }
-                        Ok(None) => driver.open_with_url(conn_id, kind, url),
-                        Err(e) => {
-                            let reason = format!(
-                                "getToken() failed: {}",
-                                super::transport::websocket::describe(&e)
-                            );
-                            let at = driver.tick();
-                            driver
-                                .conn
-                                .borrow_mut()
-                                .handle_transport_failed(at, conn_id, reason);
-                        }
-                    }
-                    driver.pump();
-                });
+                    return again.open_with_token(conn_id, kind, url, token);
+                }
+            };
+            driver.open_with_token(conn_id, kind, url, token);
+        });
+    }
+
+    fn open_with_token(
+        self: &Rc<Self>,
+        conn_id: u64,
+        kind: TransportKind,
+        url: String,
+        token: Result<Option<String>, String>,
+    ) {
+        match token {
+            Ok(Some(token)) => {
+                self.remember_secret(&token);
+                self.open_with_url(conn_id, kind, with_token(&url, &token))
+            }
+            Ok(None) => self.open_with_url(conn_id, kind, url),
+            Err(reason) => {
+                let at = self.tick();
+                self.conn
+                    .borrow_mut()
+                    .handle_transport_failed(at, conn_id, reason);
             }
         }
+        self.pump();
     }
 
     fn open_with_url(self: &Rc<Self>, conn_id: u64, kind: TransportKind, url: String) {
@@ -719,6 +728,22 @@ impl Driver {
             web_sys::console::debug_1(&JsValue::from_str(&message));
         }
     }
+}
+
+/// Calls `auth.getToken()` and awaits it if it returned a thenable: the token, `None` for no
+/// token (`null`/`undefined`/not a string), or why it failed.
+async fn call_get_token(get_token: &js_sys::Function) -> Result<Option<String>, String> {
+    let describe = super::transport::websocket::describe;
+    let value = get_token
+        .call0(&JsValue::UNDEFINED)
+        .map_err(|e| format!("getToken() failed: {}", describe(&e)))?;
+    let value = match value.clone().dyn_into_promise() {
+        Some(promise) => JsFuture::from(promise)
+            .await
+            .map_err(|e| format!("getToken() failed: {}", describe(&e)))?,
+        None => value,
+    };
+    Ok(value.as_string())
 }
 
 trait DynIntoPromise {
