@@ -1,6 +1,7 @@
 //! Deadlines run on the monotonic clock (issue "Correct on every transport", defect 8): a wall
 //! clock stepped back (NTP, a laptop waking up) must not stall the reconnect timer.
 
+use crate::socket_support::close_js;
 use crate::support::{exclusive, get_str, server_config};
 use futures::channel::mpsc::unbounded;
 use futures::StreamExt;
@@ -62,11 +63,5 @@ async fn a_wall_clock_step_back_does_not_stall_the_reconnect() {
         Some("reconnected"),
         "the reconnect waited for the wall clock instead of 500 ms"
     );
-    JsFuture::from(
-        socket
-            .close(JsValue::from(1000), JsValue::UNDEFINED)
-            .unwrap(),
-    )
-    .await
-    .unwrap();
+    close_js(&socket).await;
 }

@@ -2,6 +2,7 @@
 //! JS options object as a user writes it: afterwards the server counts no live connection, no
 //! adapter listener is left, and wasm memory has not grown.
 
+use crate::socket_support::close_js;
 use crate::support::{get_str, server_config};
 use crate::transport_support::wait_live_on_server;
 use universal_socket::web::js_socket::UniversalSocket;
@@ -40,13 +41,7 @@ async fn cycle(options: &str) {
         .map_err(JsValue::from)
         .unwrap();
     JsFuture::from(socket.connect()).await.unwrap();
-    JsFuture::from(
-        socket
-            .close(JsValue::from(1000), JsValue::UNDEFINED)
-            .unwrap(),
-    )
-    .await
-    .unwrap();
+    close_js(&socket).await;
 }
 
 #[wasm_bindgen_test]
