@@ -1,8 +1,11 @@
 //! The long-polling adapter against the reference server (scenarios shared with `transport_sse`).
 
 use crate::transport_sse::{
-    client_close_is_recorded, disabled_transport_fails, drop_releases_everything, echoes_in_order,
-    server_drop_is_closed, too_big_closes_1009, Kind,
+    buffered_is_reported, client_close_is_recorded, disabled_transport_fails,
+    drop_releases_everything, echoes_in_order, hostile_big_message_closes_1009,
+    hostile_close_reason_is_capped, hostile_session_id_fails, keeps_up_with_websocket,
+    nothing_vanishes_when_cut, reasons_carry_no_token, server_drop_is_closed, token_query_is_kept,
+    too_big_closes_1009, Kind,
 };
 use universal_socket::core::TransportKind;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -47,4 +50,49 @@ async fn transport_long_polling_too_big_closes_1009() {
 async fn transport_long_polling_drop_releases_everything() {
     let _server = crate::support::exclusive().await;
     drop_releases_everything(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_token_query_is_kept() {
+    let _server = crate::support::exclusive().await;
+    token_query_is_kept(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_buffered_is_reported() {
+    let _server = crate::support::exclusive().await;
+    buffered_is_reported(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_nothing_vanishes_when_cut() {
+    let _server = crate::support::exclusive().await;
+    nothing_vanishes_when_cut(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_hostile_session_id_fails() {
+    hostile_session_id_fails(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_hostile_big_message_closes_1009() {
+    hostile_big_message_closes_1009(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_hostile_close_reason_is_capped() {
+    hostile_close_reason_is_capped(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_keeps_up_with_websocket() {
+    let _server = crate::support::exclusive().await;
+    keeps_up_with_websocket(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_reasons_carry_no_token() {
+    let _server = crate::support::exclusive().await;
+    reasons_carry_no_token(POLL).await;
 }

@@ -1,11 +1,18 @@
 //! The HTTP plumbing the SSE and long-polling adapters share: the ordered upstream queue (one
-//! POST in flight, so the server sees messages in order), the global `fetch` with an
-//! AbortController, the close request, and a small base64 decoder (no crate, for wasm size).
+//! POST in flight, so the server sees messages in order, each POST packing everything queued
+//! meanwhile), the global `fetch` with an AbortController, the close request, size-checked reads
+//! of what the server sends, and a small base64 decoder (no crate, for wasm size).
+//!
+//! Nothing a send accepted is lost silently: when the connection ends, the messages of a POST
+//! whose answer never came are reported as [`TransportEvent::Unconfirmed`] and those never
+//! posted as [`TransportEvent::Unsent`], before the terminal event.
 
 use super::websocket::describe;
 use super::{EventSink, OpenRequest, SendError, TransportEvent};
+use crate::core::frame::{HEADER_LEN, KIND_BINARY, KIND_TEXT};
 use crate::core::Payload;
-use js_sys::{Promise, Reflect, Uint8Array, JSON};
+use crate::endpoints::{cap_reason, is_session_id, request_url, without_query};
+use js_sys::{JsString, Promise, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
@@ -20,7 +27,20 @@ extern "C" {
     /// global scope, so binding the global works in both.
     #[wasm_bindgen(js_name = fetch)]
     fn fetch_with_request(input: &Request) -> Promise;
+
+    /// `JSON.parse` on a JS string as it is: `js_sys::JSON::parse` takes a `&str`, which would
+    /// copy a server's (possibly huge) text into wasm memory and back first.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
 }
+
+/// Content type of an upstream POST packing several messages (PROTOCOL.md §4.2): a sequence of
+/// §2 stream frames, `0x00` text or `0x01` binary.
+pub(super) const BATCH_CONTENT_TYPE: &str = "application/vnd.universal-socket.batch";
+
+/// How many body bytes one upstream POST packs (a single larger message goes alone). The
+/// server accepts batch bodies up to `max(maxPayload + 5, 1 MiB)`.
+const POST_BUDGET_BYTES: usize = 1 << 20;
 
 /// Where an HTTP-transport connection is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,16 +49,26 @@ pub(super) enum Phase {
     Connecting,
     /// Session known; messages flow both ways.
     Open,
-    /// `close()` was called; the close POST is queued behind the messages sent before it.
+    /// `close()` was called; the close POST goes out after the messages sent before it.
     Closing,
     /// A terminal event was sent (or the adapter was dropped); nothing more is reported.
     Done,
 }
 
-/// One upstream request, in the order `send`/`close` were called.
-enum Outgoing {
-    Message(Payload),
-    Close(u16, String),
+/// What the drain task POSTs next.
+enum Step {
+    /// A batch of the queued messages (now in `in_flight`).
+    Messages,
+    /// The client close, after every message.
+    Close,
+}
+
+/// How an upstream POST failed.
+enum PostError {
+    /// `404`: the session is gone, so the server did not take the body.
+    Gone(String),
+    /// Any other failure (network, abort, other status): the server may have taken it.
+    Other(String),
 }
 
 /// The state of one SSE or long-polling connection, shared (by `Weak`) with its listeners and
@@ -46,18 +76,22 @@ enum Outgoing {
 pub(super) struct HttpShared {
     id: u64,
     sink: EventSink,
-    max_message_bytes: usize,
-    /// The transport endpoint, e.g. `http://host/sse/echo`.
+    pub(super) max_message_bytes: usize,
+    /// The transport endpoint as given, e.g. `http://host/sse/echo?token=…`; every request URL
+    /// is derived from it with [`request_url`], so its query (the token) is kept.
     pub(super) url: String,
-    /// `{url}/{session}` once the server has named the session.
-    session_url: RefCell<Option<String>>,
+    /// The session id, once the server has named a valid one.
+    session: RefCell<Option<String>>,
     pub(super) phase: Cell<Phase>,
-    /// Upstream requests not yet handed to `fetch`.
-    queue: RefCell<VecDeque<Outgoing>>,
+    /// Messages accepted by `send` and not yet handed to `fetch`.
+    queue: RefCell<VecDeque<Payload>>,
+    /// The messages of the POST in flight: confirmed by its `2xx`, unconfirmed if it fails.
+    in_flight: RefCell<Vec<Payload>>,
     /// Whether a drain task is running: upstream requests must stay strictly ordered, so only one
     /// is ever in flight.
     draining: Cell<bool>,
-    /// Message bytes queued or in flight (what `buffered_amount` reports).
+    /// Message bytes queued or in flight (what `buffered_amount` reports). It falls only when
+    /// the server confirmed a POST or when the messages are handed back to the core.
     buffered: Cell<usize>,
     /// Aborts every fetch of this connection at teardown.
     abort: AbortController,
@@ -65,6 +99,8 @@ pub(super) struct HttpShared {
     event_source: Option<EventSource>,
     /// The code and reason of `close()`, once called.
     close_request: RefCell<Option<(u16, String)>>,
+    /// Whether the close POST was started (it goes once, after every queued message).
+    close_sent: Cell<bool>,
     /// Whether the server answered the close POST: from then on the end of the downstream (SSE
     /// `close` event, stream end, poll 404) is the clean end of this close.
     close_acked: Cell<bool>,
@@ -81,15 +117,17 @@ impl HttpShared {
             id: request.conn_id,
             sink: request.sink.clone(),
             max_message_bytes: request.max_message_bytes,
-            url: request.url.trim_end_matches('/').to_owned(),
-            session_url: RefCell::new(None),
+            url: request.url.clone(),
+            session: RefCell::new(None),
             phase: Cell::new(Phase::Connecting),
             queue: RefCell::new(VecDeque::new()),
+            in_flight: RefCell::new(Vec::new()),
             draining: Cell::new(false),
             buffered: Cell::new(0),
             abort,
             event_source,
             close_request: RefCell::new(None),
+            close_sent: Cell::new(false),
             close_acked: Cell::new(false),
         }))
     }
@@ -107,42 +145,94 @@ impl HttpShared {
         self.abort.signal()
     }
 
-    pub(super) fn session_url(&self) -> Option<String> {
-        self.session_url.borrow().clone()
+    /// The endpoint without its query, for human-readable reasons (the query holds the token).
+    pub(super) fn endpoint_for_humans(&self) -> &str {
+        without_query(&self.url)
     }
 
-    /// The server named the session: the connection is open, and anything sent meanwhile goes out.
-    pub(super) fn opened(self: &Rc<Self>, session: &str) {
+    /// `{endpoint}/{session}/{more…}?{endpoint's query}&{params}`, once the session is known.
+    pub(super) fn session_request_url(
+        &self,
+        more: &[&str],
+        params: &[(&str, &str)],
+    ) -> Option<String> {
+        let session = self.session.borrow();
+        let session = session.as_deref()?;
+        let mut segments = vec![session];
+        segments.extend_from_slice(more);
+        Some(request_url(&self.url, &segments, params))
+    }
+
+    /// The server named the session: the connection is open, and anything sent meanwhile goes
+    /// out. An id that is not 32 lowercase hex characters would be spliced into request URLs,
+    /// so it fails the connection instead.
+    pub(super) fn opened(self: &Rc<Self>, session: String) {
         if self.phase.get() != Phase::Connecting {
             return;
         }
-        *self.session_url.borrow_mut() = Some(format!("{}/{}", self.url, session));
+        if !is_session_id(&session) {
+            self.finish(TransportEvent::Failed(format!(
+                "{} named an invalid session id ({} bytes); expected 32 lowercase hex characters",
+                self.endpoint_for_humans(),
+                session.len()
+            )));
+            return;
+        }
+        *self.session.borrow_mut() = Some(session);
         self.phase.set(Phase::Open);
         self.emit(TransportEvent::Opened {
             protocol: String::new(),
             extensions: String::new(),
         });
+        // The core holds messages back while this is over its mark, so report it from the start.
+        self.emit(TransportEvent::Buffered(self.buffered.get()));
         self.kick();
     }
 
-    /// Reports the terminal event (once) and releases the JS side: the EventSource is closed and
-    /// every fetch aborted, so nothing calls back afterwards.
+    /// Reports the terminal event (once), after handing back every message not confirmed, and
+    /// releases the JS side: the EventSource is closed and every fetch aborted, so nothing calls
+    /// back afterwards.
     pub(super) fn finish(&self, event: TransportEvent) {
         if self.is_done() {
             return;
         }
         self.phase.set(Phase::Done);
+        self.hand_back();
         self.teardown();
         self.emit(event);
     }
 
-    pub(super) fn teardown(&self) {
+    /// The adapter is being dropped: whatever it still holds goes back to the core (the driver
+    /// drops an adapter after its terminal event, when nothing is left, or after a close grace
+    /// period, when something may be), then everything is released.
+    pub(super) fn release(&self) {
+        if !self.is_done() {
+            self.phase.set(Phase::Done);
+            self.hand_back();
+        }
+        self.teardown();
+    }
+
+    /// The POST in flight → `Unconfirmed` (the server may have taken it), everything queued →
+    /// `Unsent` (it certainly never left). Only then does `buffered_amount` fall: the bytes are
+    /// the core's again.
+    fn hand_back(&self) {
+        let unconfirmed = std::mem::take(&mut *self.in_flight.borrow_mut());
+        let unsent: Vec<Payload> = self.queue.borrow_mut().drain(..).collect();
+        self.buffered.set(0);
+        if !unconfirmed.is_empty() {
+            self.emit(TransportEvent::Unconfirmed(unconfirmed));
+        }
+        if !unsent.is_empty() {
+            self.emit(TransportEvent::Unsent(unsent));
+        }
+    }
+
+    fn teardown(&self) {
         if let Some(source) = &self.event_source {
             source.close();
         }
         self.abort.abort();
-        self.queue.borrow_mut().clear();
-        self.buffered.set(0);
     }
 
     /// Tells a long-polling server the session is abandoned (best effort; nobody awaits the
@@ -154,21 +244,21 @@ impl HttpShared {
         if self.event_source.is_some() {
             return;
         }
-        let Some(url) = self.session_url() else {
-            return;
-        };
         // Deliberately not tied to `abort`: it must outlive the teardown that aborts everything else.
         let request = match close {
-            Some((code, reason)) => build_request(
-                &format!("{url}/close"),
-                "POST",
-                Some((
-                    &JsValue::from_str(&close_body(code, reason)),
-                    "application/json",
-                )),
-                None,
-            ),
-            None => build_request(&url, "DELETE", None, None),
+            Some((code, reason)) => {
+                let Some(url) = self.session_request_url(&["close"], &[]) else {
+                    return;
+                };
+                let body = JsValue::from_str(&close_body(code, reason));
+                build_request(&url, "POST", Some((&body, "application/json")), None)
+            }
+            None => {
+                let Some(url) = self.session_request_url(&[], &[]) else {
+                    return;
+                };
+                build_request(&url, "DELETE", None, None)
+            }
         };
         let Ok(request) = request else {
             return;
@@ -190,24 +280,46 @@ impl HttpShared {
         self.emit(TransportEvent::Message(payload));
     }
 
-    /// A base64 binary message; its size is checked before decoding so a huge one is never
-    /// allocated twice.
-    pub(super) fn deliver_base64(&self, data: &str) {
+    /// A text message still in JS. Its length is checked before it is copied into wasm memory:
+    /// UTF-8 never has fewer bytes than UTF-16 code units, so more units than the maximum is
+    /// certainly too big (the exact byte count is checked after the copy).
+    pub(super) fn deliver_text(&self, value: &JsValue) {
         if self.is_done() {
             return;
         }
-        if data.len() / 4 * 3 > self.max_message_bytes.saturating_add(2) {
+        match bounded_string(value, self.max_message_bytes) {
+            Ok(Some(text)) => self.deliver(Payload::Text(text)),
+            Ok(None) => self.protocol_error("a text message is not a string"),
+            Err(TooLong) => self.too_big(),
+        }
+    }
+
+    /// A base64 binary message still in JS; its size is checked before it is copied or decoded,
+    /// so a huge one is never allocated at all.
+    pub(super) fn deliver_base64(&self, value: &JsValue) {
+        if self.is_done() {
+            return;
+        }
+        let Some(units) = value.dyn_ref::<JsString>().map(|s| s.length() as usize) else {
+            self.protocol_error("a binary message is not a base64 string");
+            return;
+        };
+        if units / 4 * 3 > self.max_message_bytes.saturating_add(2) {
             self.too_big();
             return;
         }
-        match decode_base64(data) {
+        match value.as_string().as_deref().and_then(decode_base64) {
             Some(bytes) => self.deliver(Payload::Binary(bytes)),
-            None => self.finish(TransportEvent::Closed {
-                code: 1002,
-                reason: "binary message is not valid base64".into(),
-                was_clean: false,
-            }),
+            None => self.protocol_error("a binary message is not valid base64"),
         }
+    }
+
+    fn protocol_error(&self, reason: &str) {
+        self.finish(TransportEvent::Closed {
+            code: 1002,
+            reason: reason.into(),
+            was_clean: false,
+        });
     }
 
     fn too_big(&self) {
@@ -223,9 +335,7 @@ impl HttpShared {
         match self.phase.get() {
             Phase::Connecting | Phase::Open => {
                 self.buffered.set(self.buffered.get() + payload.len());
-                self.queue
-                    .borrow_mut()
-                    .push_back(Outgoing::Message(payload));
+                self.queue.borrow_mut().push_back(payload);
                 self.kick();
                 Ok(())
             }
@@ -244,9 +354,6 @@ impl HttpShared {
             Phase::Open => {
                 self.phase.set(Phase::Closing);
                 *self.close_request.borrow_mut() = Some((code, reason.to_owned()));
-                self.queue
-                    .borrow_mut()
-                    .push_back(Outgoing::Close(code, reason.to_owned()));
                 self.kick();
             }
             Phase::Closing | Phase::Done => {}
@@ -274,93 +381,177 @@ impl HttpShared {
     /// Starts the drain task unless one is already running or there is no session to POST to.
     fn kick(self: &Rc<Self>) {
         let ready = matches!(self.phase.get(), Phase::Open | Phase::Closing);
-        if ready && !self.draining.get() && !self.queue.borrow().is_empty() {
+        let work = !self.queue.borrow().is_empty()
+            || (self.phase.get() == Phase::Closing && !self.close_sent.get());
+        if ready && work && !self.draining.get() {
             self.draining.set(true);
             spawn_local(drain(Rc::downgrade(self)));
         }
     }
+
+    /// Moves the oldest queued messages into `in_flight` and encodes them as one batch body:
+    /// up to [`POST_BUDGET_BYTES`] of frames, and always at least one message.
+    fn take_batch(&self) -> Vec<u8> {
+        let mut queue = self.queue.borrow_mut();
+        let mut in_flight = self.in_flight.borrow_mut();
+        let mut body = Vec::new();
+        while let Some(next) = queue.front() {
+            let framed = HEADER_LEN + next.len();
+            if !body.is_empty() && body.len() + framed > POST_BUDGET_BYTES {
+                break;
+            }
+            let Some(payload) = queue.pop_front() else {
+                break;
+            };
+            append_frame(&mut body, &payload);
+            in_flight.push(payload);
+        }
+        body
+    }
+
+    /// The next upstream request: a batch of queued messages, else the close once everything
+    /// before it went out, else nothing — and then the drain task ends, so the next `send` or
+    /// `close` starts another.
+    fn next_request(&self) -> Option<(Result<Request, String>, Step)> {
+        let next = self.build_next_request();
+        if next.is_none() {
+            self.draining.set(false);
+        }
+        next
+    }
+
+    fn build_next_request(&self) -> Option<(Result<Request, String>, Step)> {
+        if self.is_done() {
+            return None;
+        }
+        let signal = self.abort_signal();
+        if !self.queue.borrow().is_empty() {
+            let url = self.session_request_url(&[], &[])?;
+            let body = Uint8Array::from(self.take_batch().as_slice());
+            let request = build_request(
+                &url,
+                "POST",
+                Some((&body.into(), BATCH_CONTENT_TYPE)),
+                Some(&signal),
+            );
+            return Some((request, Step::Messages));
+        }
+        if self.phase.get() == Phase::Closing && !self.close_sent.get() {
+            let url = self.session_request_url(&["close"], &[])?;
+            let (code, reason) = self.close_request.borrow().clone()?;
+            self.close_sent.set(true);
+            let body = JsValue::from_str(&close_body(code, &reason));
+            let request = build_request(
+                &url,
+                "POST",
+                Some((&body, "application/json")),
+                Some(&signal),
+            );
+            return Some((request, Step::Close));
+        }
+        None
+    }
+
+    /// The server confirmed the POST in flight: its bytes leave the buffer, and the core hears
+    /// that there is room again.
+    fn confirmed(&self) {
+        let sent: usize = self.in_flight.borrow_mut().drain(..).map(|p| p.len()).sum();
+        self.buffered.set(self.buffered.get().saturating_sub(sent));
+        self.emit(TransportEvent::Buffered(self.buffered.get()));
+    }
+
+    /// A batch POST failed. After a `404` the server took nothing, so its messages go back in
+    /// front of the queue (and are reported `Unsent`); otherwise they are `Unconfirmed`.
+    fn post_failed(&self, error: PostError) {
+        let why = match error {
+            PostError::Gone(why) => {
+                let mut queue = self.queue.borrow_mut();
+                for payload in self.in_flight.borrow_mut().drain(..).rev() {
+                    queue.push_front(payload);
+                }
+                why
+            }
+            PostError::Other(why) => why,
+        };
+        self.finish(TransportEvent::Closed {
+            code: 1006,
+            reason: format!("upstream request failed: {why}"),
+            was_clean: false,
+        });
+    }
 }
 
-/// POSTs queued requests one at a time, in order. Holds only a `Weak` (never across an await as a
-/// strong reference), so it ends as soon as the adapter is dropped.
+/// Appends one §2 frame (`0x00` text / `0x01` binary, u32 BE length, payload) to `body`.
+fn append_frame(body: &mut Vec<u8>, payload: &Payload) {
+    let (kind, bytes) = match payload {
+        Payload::Text(text) => (KIND_TEXT, text.as_bytes()),
+        Payload::Binary(bytes) => (KIND_BINARY, bytes.as_slice()),
+    };
+    // A message over 4 GiB cannot exist here: the core refuses messages over its maximum.
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    body.push(kind);
+    body.extend_from_slice(&len.to_be_bytes());
+    body.extend_from_slice(bytes);
+}
+
+/// POSTs queued requests one at a time, in order, each packing every message queued meanwhile.
+/// Holds only a `Weak` (never across an await as a strong reference), so it ends as soon as the
+/// adapter is dropped.
 async fn drain(weak: Weak<HttpShared>) {
     loop {
-        let (request, size, close) = {
+        let next = {
             let Some(shared) = weak.upgrade() else { return };
-            if shared.is_done() {
-                return;
-            }
-            let Some(item) = shared.queue.borrow_mut().pop_front() else {
-                shared.draining.set(false);
-                return;
-            };
-            let Some(base) = shared.session_url() else {
-                return;
-            };
-            let signal = shared.abort_signal();
-            match item {
-                Outgoing::Message(payload) => {
-                    let size = payload.len();
-                    let request = match &payload {
-                        Payload::Text(text) => build_request(
-                            &base,
-                            "POST",
-                            Some((&JsValue::from_str(text), "text/plain;charset=utf-8")),
-                            Some(&signal),
-                        ),
-                        Payload::Binary(bytes) => build_request(
-                            &base,
-                            "POST",
-                            Some((
-                                &Uint8Array::from(bytes.as_slice()).into(),
-                                "application/octet-stream",
-                            )),
-                            Some(&signal),
-                        ),
-                    };
-                    (request, size, None)
-                }
-                Outgoing::Close(code, reason) => {
-                    let body = close_body(code, &reason);
-                    let request = build_request(
-                        &format!("{base}/close"),
-                        "POST",
-                        Some((&JsValue::from_str(&body), "application/json")),
-                        Some(&signal),
-                    );
-                    (request, 0, Some((code, reason)))
-                }
-            }
+            shared.next_request()
         };
+        let Some((request, step)) = next else { return };
         let result = match request {
-            Ok(request) => fetch_ok(&request).await.map(|_| ()),
-            Err(e) => Err(e),
+            Ok(request) => post(&request).await,
+            Err(e) => Err(PostError::Other(e)),
         };
         let Some(shared) = weak.upgrade() else { return };
         if shared.is_done() {
             return;
         }
-        shared
-            .buffered
-            .set(shared.buffered.get().saturating_sub(size));
-        match (result, close) {
-            (Ok(()), None) => {}
-            (Ok(()), Some(_)) => {
+        match (step, result) {
+            (Step::Messages, Ok(())) => shared.confirmed(),
+            (Step::Messages, Err(error)) => {
+                shared.post_failed(error);
+                return;
+            }
+            (Step::Close, Ok(())) => {
                 shared.close_acked.set(true);
                 drop(shared);
                 close_grace(weak).await;
                 return;
             }
-            (Err(why), _) => {
+            (Step::Close, Err(PostError::Gone(why) | PostError::Other(why))) => {
                 shared.finish(TransportEvent::Closed {
                     code: 1006,
-                    reason: format!("upstream request failed: {why}"),
+                    reason: format!("the close request failed: {why}"),
                     was_clean: false,
                 });
                 return;
             }
         }
     }
+}
+
+/// One upstream POST; `2xx` is success.
+async fn post(request: &Request) -> Result<(), PostError> {
+    let response = fetch(request).await.map_err(PostError::Other)?;
+    if response.ok() {
+        return Ok(());
+    }
+    let why = format!(
+        "POST {} answered HTTP {}",
+        without_query(&request.url()),
+        response.status()
+    );
+    Err(if response.status() == 404 {
+        PostError::Gone(why)
+    } else {
+        PostError::Other(why)
+    })
 }
 
 /// How long after the server acknowledged a client close the adapter waits for the downstream to
@@ -384,12 +575,13 @@ fn close_body(code: u16, reason: &str) -> String {
     let body = js_sys::Object::new();
     let _ = Reflect::set(&body, &"code".into(), &JsValue::from(code));
     let _ = Reflect::set(&body, &"reason".into(), &JsValue::from_str(reason));
-    JSON::stringify(&body)
+    js_sys::JSON::stringify(&body)
         .map(String::from)
         .unwrap_or_else(|_| format!("{{\"code\":{code}}}"))
 }
 
-/// Builds a request; `body` is the value and its Content-Type.
+/// Builds a request; `body` is the value and its Content-Type. Errors name the path, never the
+/// query (it may hold the token).
 pub(super) fn build_request(
     url: &str,
     method: &str,
@@ -408,61 +600,71 @@ pub(super) fn build_request(
     }
     init.set_signal(signal);
     Request::new_with_str_and_init(url, &init)
-        .map_err(|e| format!("{method} {url}: {}", describe(&e)))
-}
-
-/// Fetches `request`; a network error or a non-2xx status is an error naming the request.
-pub(super) async fn fetch_ok(request: &Request) -> Result<Response, String> {
-    let response = fetch(request).await?;
-    if response.ok() {
-        Ok(response)
-    } else {
-        Err(format!(
-            "{} {} answered HTTP {}",
-            request.method(),
-            request.url(),
-            response.status()
-        ))
-    }
+        .map_err(|e| format!("{method} {}: {}", without_query(url), describe(&e)))
 }
 
 /// Fetches `request` with the global `fetch`; only network errors (and aborts) are errors.
 pub(super) async fn fetch(request: &Request) -> Result<Response, String> {
+    let what = format!("{} {}", request.method(), without_query(&request.url()));
     JsFuture::from(fetch_with_request(request))
         .await
-        .map_err(|e| {
-            format!(
-                "{} {} failed: {}",
-                request.method(),
-                request.url(),
-                describe(&e)
-            )
-        })?
+        .map_err(|e| format!("{what} failed: {}", describe(&e)))?
         .dyn_into::<Response>()
-        .map_err(|_| {
-            format!(
-                "{} {}: fetch did not return a Response",
-                request.method(),
-                request.url()
-            )
-        })
+        .map_err(|_| format!("{what}: fetch did not return a Response"))
 }
 
-/// A string property of a parsed JSON value.
-pub(super) fn get_string(value: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(value, &JsValue::from_str(key))
-        .ok()?
-        .as_string()
+/// A string longer than allowed.
+pub(super) struct TooLong;
+
+/// The string in `value`, copied into wasm memory only if it has at most `max_units` UTF-16
+/// code units; `Ok(None)` if it is not a string.
+pub(super) fn bounded_string(value: &JsValue, max_units: usize) -> Result<Option<String>, TooLong> {
+    let Some(text) = value.dyn_ref::<JsString>() else {
+        return Ok(None);
+    };
+    if text.length() as usize > max_units {
+        return Err(TooLong);
+    }
+    Ok(value.as_string())
+}
+
+/// A property of a JS object (undefined when absent).
+pub(super) fn property(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Parses JSON text that is still a JS string (see [`json_parse`]).
+pub(super) fn parse_json(text: &JsValue) -> Option<JsValue> {
+    json_parse(text).ok()
+}
+
+/// The session id in a parsed `{"session":"<id>"}`, or why it is unusable (a reason without
+/// the server's text, which may be huge).
+pub(super) fn session_from(value: &JsValue) -> Result<String, String> {
+    match bounded_string(&property(value, "session"), 32) {
+        Ok(Some(id)) if is_session_id(&id) => Ok(id),
+        Ok(None) => Err("the server named no session".into()),
+        _ => Err("the server's session id is not 32 lowercase hex characters".into()),
+    }
 }
 
 /// `{"code":N,"reason":"..."}` → (code, reason); a missing code is 1005 (no status received).
+/// The reason is capped at 123 bytes (on a character boundary), and only its first 123 UTF-16
+/// units are ever copied out of JS.
 pub(super) fn parse_close(value: &JsValue) -> (u16, String) {
-    let code = Reflect::get(value, &"code".into())
-        .ok()
-        .and_then(|c| c.as_f64())
+    let code = property(value, "code")
+        .as_f64()
         .filter(|c| (0.0..=65535.0).contains(c))
         .map_or(1005, |c| c as u16);
-    (code, get_string(value, "reason").unwrap_or_default())
+    let reason = property(value, "reason")
+        .dyn_ref::<JsString>()
+        .and_then(|r| {
+            let max = crate::core::close_code::MAX_REASON_BYTES as u32;
+            r.slice(0, max.min(r.length())).as_string()
+        })
+        .map(|r| cap_reason(&r).to_owned())
+        .unwrap_or_default();
+    (code, reason)
 }
 
 /// Decodes standard base64 (padding optional). A dozen lines here instead of a base64 crate or a

@@ -1,17 +1,24 @@
 //! The long-polling adapter: plain `fetch` requests, for networks where nothing else gets through.
 //!
-//! Wire format (see the reference server's `http.rs`): `POST {url}` answers `{"session":"<id>"}`;
-//! then `GET {url}/{session}?wait=25000` answers a JSON array of `{"text"}`, `{"binary"}` (base64)
-//! and `{"close":{"code","reason"}}` entries (empty when the wait ran out), 404 once the session is
-//! gone. Upstream messages and the client close are the same POSTs as SSE's, so the queueing is
-//! shared with the SSE adapter ([`super::sse::HttpShared`]).
+//! Wire format (PROTOCOL.md §4.3, the reference server's `http.rs`): `POST {url}` answers
+//! `{"session":"<id>"}`; then `GET {url}/{session}?wait=25000` answers a JSON array of `{"text"}`,
+//! `{"binary"}` (base64) and `{"close":{"code","reason"}}` entries (empty when the wait ran out),
+//! 404 once the session is gone. Every request keeps `{url}`'s query (the token). Upstream
+//! messages and the client close are the same batched POSTs as SSE's, so the queueing is shared
+//! with the SSE adapter ([`HttpShared`]).
+//!
+//! A poll answer is bounded before it is read: the server may send everything it has queued at
+//! once, but a body over [`max_poll_body`] ends the connection (1009) instead of being copied.
 
-use super::http_shared::{build_request, fetch, get_string, parse_close, HttpShared, Phase};
+use super::http_shared::{
+    build_request, fetch, parse_close, parse_json, property, session_from, HttpShared, Phase,
+};
 use super::{OpenRequest, SendError, Transport, TransportEvent};
 use crate::core::{Payload, TransportKind};
-use js_sys::{Array, Reflect, JSON};
+use crate::endpoints::without_query;
+use js_sys::Array;
 use std::rc::{Rc, Weak};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
 /// How long the server may hold a poll open, in ms (below common proxy idle timeouts).
@@ -30,6 +37,16 @@ impl LongPollingConnection {
         Ok(LongPollingConnection { shared })
     }
 }
+
+/// The largest poll answer read, in bytes: every item is at most one message, JSON-escaped
+/// (control characters take 6 bytes each) or base64-encoded, and a server adds items to an
+/// answer only while it is under 1 MiB (PROTOCOL.md §4.3), so a conforming answer fits.
+fn max_poll_body(max_message_bytes: usize) -> usize {
+    max_message_bytes.saturating_mul(6).saturating_add(2 << 20)
+}
+
+/// The largest open answer read (`{"session":"<32 hex>"}` is 45 bytes).
+const MAX_OPEN_BODY: usize = 4096;
 
 /// Why a poll ends the loop.
 enum Poll {
@@ -56,25 +73,25 @@ async fn run(weak: Weak<HttpShared>) {
     };
     {
         let Some(shared) = weak.upgrade() else { return };
-        shared.opened(&session);
+        shared.opened(session);
     }
     loop {
-        let (request, url) = {
+        let (request, limit) = {
             let Some(shared) = weak.upgrade() else { return };
             if shared.is_done() {
                 return;
             }
-            let Some(base) = shared.session_url() else {
+            let wait = POLL_WAIT_MS.to_string();
+            let Some(url) = shared.session_request_url(&[], &[("wait", &wait)]) else {
                 return;
             };
-            let url = format!("{base}?wait={POLL_WAIT_MS}");
             (
                 build_request(&url, "GET", None, Some(&shared.abort_signal())),
-                url,
+                max_poll_body(shared.max_message_bytes),
             )
         };
         let outcome = match request {
-            Ok(request) => poll_once(&request, &url).await,
+            Ok(request) => poll_once(&request, limit).await,
             Err(e) => Err(Poll::End(closed_1006(e))),
         };
         let Some(shared) = weak.upgrade() else { return };
@@ -108,15 +125,15 @@ async fn run(weak: Weak<HttpShared>) {
 
 /// `POST {url}` → the session id; on failure reports `Failed` and answers `None`.
 async fn open_session(weak: &Weak<HttpShared>) -> Option<String> {
-    let (request, url) = {
+    let (request, path) = {
         let shared = weak.upgrade()?;
         (
             build_request(&shared.url, "POST", None, Some(&shared.abort_signal())),
-            shared.url.clone(),
+            shared.endpoint_for_humans().to_owned(),
         )
     };
     let result = match request {
-        Ok(request) => open_request(&request, &url).await,
+        Ok(request) => open_request(&request, &path).await,
         Err(e) => Err(e),
     };
     let shared = weak.upgrade()?;
@@ -132,34 +149,36 @@ async fn open_session(weak: &Weak<HttpShared>) -> Option<String> {
     }
 }
 
-async fn open_request(request: &web_sys::Request, url: &str) -> Result<String, String> {
+/// The open request; errors name `path` (the URL without its query, which holds the token).
+async fn open_request(request: &web_sys::Request, path: &str) -> Result<String, String> {
     let response = fetch(request)
         .await
         .map_err(|e| format!("long-polling open: {e}"))?;
     if !response.ok() {
-        // The body says why (e.g. "transport disabled"); it is short, and only read to explain.
-        let why = match response.text() {
-            Ok(promise) => JsFuture::from(promise)
-                .await
-                .ok()
+        // The body says why (e.g. "transport disabled"); only its start is read, to explain.
+        let why = match body_text(&response, MAX_OPEN_BODY).await {
+            Ok(text) => text
+                .dyn_ref::<js_sys::JsString>()
+                .map(|t| t.slice(0, 200.min(t.length())))
                 .and_then(|t| t.as_string()),
             Err(_) => None,
         };
         return Err(format!(
-            "long-polling open: POST {url} answered HTTP {}{}",
+            "long-polling open: POST {path} answered HTTP {}{}",
             response.status(),
             why.map(|w| format!(" ({w})")).unwrap_or_default()
         ));
     }
-    let body = json_body(&response)
+    let text = body_text(&response, MAX_OPEN_BODY)
         .await
         .map_err(|e| format!("long-polling open: {e}"))?;
-    get_string(&body, "session")
-        .ok_or_else(|| format!("long-polling open: POST {url} answered no session id"))
+    let body = parse_json(&text)
+        .ok_or_else(|| format!("long-polling open: POST {path} answered something not JSON"))?;
+    session_from(&body).map_err(|why| format!("long-polling open: POST {path}: {why}"))
 }
 
 /// One poll: the array of entries, or the event that ends the connection.
-async fn poll_once(request: &web_sys::Request, url: &str) -> Result<Array, Poll> {
+async fn poll_once(request: &web_sys::Request, limit: usize) -> Result<Array, Poll> {
     let end = |reason| Poll::End(closed_1006(reason));
     let response = fetch(request).await.map_err(end)?;
     if response.status() == 404 {
@@ -167,49 +186,101 @@ async fn poll_once(request: &web_sys::Request, url: &str) -> Result<Array, Poll>
     }
     if !response.ok() {
         return Err(end(format!(
-            "GET {url} answered HTTP {}",
+            "GET {} answered HTTP {}",
+            without_query(&request.url()),
             response.status()
         )));
     }
-    let body = json_body(&response).await.map_err(end)?;
-    if !Array::is_array(&body) {
-        return Err(Poll::End(TransportEvent::Closed {
+    let text = match body_text(&response, limit).await {
+        Ok(text) => text,
+        Err(BodyError::TooLong) => {
+            return Err(Poll::End(TransportEvent::Closed {
+                code: 1009,
+                reason: format!("a poll answer was larger than {limit} bytes"),
+                was_clean: false,
+            }))
+        }
+        Err(BodyError::Read(why)) => return Err(end(why)),
+    };
+    match parse_json(&text) {
+        Some(body) if Array::is_array(&body) => Ok(Array::from(&body)),
+        _ => Err(Poll::End(TransportEvent::Closed {
             code: 1002,
             reason: "a poll answered something other than a JSON array".into(),
             was_clean: false,
-        }));
+        })),
     }
-    Ok(Array::from(&body))
 }
 
-/// Reads the body and parses it with the browser's `JSON.parse` (no serde_json in the wasm).
-async fn json_body(response: &web_sys::Response) -> Result<JsValue, String> {
+/// Why a response body was not read.
+enum BodyError {
+    /// Larger than allowed (by its Content-Length or its text).
+    TooLong,
+    /// The read failed.
+    Read(String),
+}
+
+impl std::fmt::Display for BodyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyError::TooLong => f.write_str("the response is too large"),
+            BodyError::Read(why) => f.write_str(why),
+        }
+    }
+}
+
+impl From<BodyError> for String {
+    fn from(e: BodyError) -> String {
+        e.to_string()
+    }
+}
+
+/// The body as a JS string of at most `limit` UTF-16 units, refused by its Content-Length
+/// before it is read when that already says too much. It stays in JS: `JSON.parse` reads it
+/// there, so only the items' own strings are ever copied (each size-checked) into wasm.
+async fn body_text(response: &web_sys::Response, limit: usize) -> Result<JsValue, BodyError> {
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limit as u64) {
+        return Err(BodyError::TooLong);
+    }
     let promise = response
         .text()
-        .map_err(|e| super::websocket::describe(&e))?;
-    let text = JsFuture::from(promise)
-        .await
-        .map_err(|e| {
-            format!(
-                "reading the response failed: {}",
-                super::websocket::describe(&e)
-            )
-        })?
-        .as_string()
-        .unwrap_or_default();
-    JSON::parse(&text).map_err(|_| format!("the response is not JSON: {text:.80}"))
+        .map_err(|e| BodyError::Read(super::websocket::describe(&e)))?;
+    let text = JsFuture::from(promise).await.map_err(|e| {
+        BodyError::Read(format!(
+            "reading the response failed: {}",
+            super::websocket::describe(&e)
+        ))
+    })?;
+    let units = text
+        .dyn_ref::<js_sys::JsString>()
+        .map_or(0, |t| t.length() as usize);
+    if units > limit {
+        return Err(BodyError::TooLong);
+    }
+    Ok(text)
 }
 
-/// One `{"text"}`, `{"binary"}` or `{"close"}` entry of a poll answer.
+/// One `{"text"}`, `{"binary"}` or `{"close"}` entry of a poll answer; the strings stay in JS
+/// until their size is checked.
 fn handle_item(shared: &HttpShared, item: &JsValue) {
-    if let Some(text) = get_string(item, "text") {
-        shared.deliver(Payload::Text(text));
-    } else if let Some(data) = get_string(item, "binary") {
-        shared.deliver_base64(&data);
-    } else if let Some(close) = Reflect::get(item, &"close".into())
-        .ok()
-        .filter(|c| c.is_object())
-    {
+    let text = property(item, "text");
+    if text.is_string() {
+        shared.deliver_text(&text);
+        return;
+    }
+    let binary = property(item, "binary");
+    if binary.is_string() {
+        shared.deliver_base64(&binary);
+        return;
+    }
+    let close = property(item, "close");
+    if close.is_object() {
         let (code, reason) = parse_close(&close);
         shared.finish(TransportEvent::Closed {
             code,
@@ -253,7 +324,6 @@ impl Drop for LongPollingConnection {
         if matches!(self.shared.phase.get(), Phase::Open | Phase::Closing) {
             self.shared.abandon_server_session(None);
         }
-        self.shared.phase.set(Phase::Done);
-        self.shared.teardown();
+        self.shared.release();
     }
 }

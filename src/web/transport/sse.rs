@@ -1,19 +1,21 @@
-//! The Server-Sent Events adapter: an `EventSource` down, one `fetch` POST per message up.
+//! The Server-Sent Events adapter: an `EventSource` down, batched `fetch` POSTs up.
 //!
-//! Wire format (see the reference server's `http.rs`): `GET {url}` opens the event stream, whose
-//! first event, `session`, names the session; unnamed events are text messages, `binary` events
-//! carry base64, and `close` carries `{"code","reason"}`. Upstream, each message is a
-//! `POST {url}/{session}` and a client close is `POST {url}/{session}/close`.
+//! Wire format (PROTOCOL.md §4.2, the reference server's `http.rs`): `GET {url}` opens the event
+//! stream, whose first event, `session`, names the session; unnamed events are text messages,
+//! `binary` events carry base64, and `close` carries `{"code","reason"}`. Upstream, the messages
+//! queued while the previous POST was in flight go in one `POST {url}/{session}` (a batch of §2
+//! frames), and a client close is `POST {url}/{session}/close`; `{url}`'s query (the token) is
+//! kept on each.
 //!
-//! The HTTP plumbing both HTTP transports share (ordered upstream queue, global `fetch`, base64)
-//! is [`HttpShared`] in `http_shared.rs`.
+//! The HTTP plumbing both HTTP transports share (ordered upstream queue, global `fetch`, base64,
+//! size-checked reads) is [`HttpShared`] in `http_shared.rs`.
 
-use super::http_shared::{get_string, parse_close, HttpShared, Phase};
+use super::http_shared::{parse_close, parse_json, session_from, HttpShared, Phase};
 use super::websocket::describe;
 use super::{OpenRequest, SendError, Transport, TransportEvent};
 use crate::core::{Payload, TransportKind};
+use crate::endpoints::without_query;
 use crate::web::listener::EventListener;
-use js_sys::JSON;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::JsValue;
@@ -28,8 +30,13 @@ pub struct SseConnection {
 
 impl SseConnection {
     pub fn open(request: OpenRequest) -> Result<Self, String> {
-        let source = EventSource::new(&request.url)
-            .map_err(|e| format!("EventSource({}) failed: {}", request.url, describe(&e)))?;
+        let source = EventSource::new(&request.url).map_err(|e| {
+            format!(
+                "EventSource({}) failed: {}",
+                without_query(&request.url),
+                describe(&e)
+            )
+        })?;
         let shared = match HttpShared::new(&request, Some(source.clone())) {
             Ok(shared) => shared,
             Err(e) => {
@@ -45,10 +52,10 @@ impl SseConnection {
 
         let weak = Rc::downgrade(&shared);
         let on_message = EventListener::new(&source, "message", move |event| {
-            let (Some(shared), Some(text)) = (weak.upgrade(), event_data(&event)) else {
+            let (Some(shared), Some(data)) = (weak.upgrade(), event_data(&event)) else {
                 return;
             };
-            shared.deliver(Payload::Text(text));
+            shared.deliver_text(&data);
         });
 
         let weak = Rc::downgrade(&shared);
@@ -64,7 +71,7 @@ impl SseConnection {
             let (Some(shared), Some(data)) = (weak.upgrade(), event_data(&event)) else {
                 return;
             };
-            let (code, reason) = parse_close(&JSON::parse(&data).unwrap_or(JsValue::NULL));
+            let (code, reason) = parse_close(&parse_json(&data).unwrap_or(JsValue::NULL));
             // `Closed` is only ever reported for a connection that was reported open.
             shared.finish(if shared.phase.get() == Phase::Connecting {
                 TransportEvent::Failed(format!(
@@ -91,7 +98,7 @@ impl SseConnection {
                 TransportEvent::Failed(format!(
                     "SSE EventSource to {} failed before the session event (refused, non-200 \
                      answer or network error; EventSource does not expose the status)",
-                    shared.url
+                    shared.endpoint_for_humans()
                 ))
             } else {
                 TransportEvent::Closed {
@@ -117,21 +124,23 @@ fn session_handler(shared: &Rc<HttpShared>) -> impl FnMut(Event) + 'static {
         let (Some(shared), Some(data)) = (weak.upgrade(), event_data(&event)) else {
             return;
         };
-        match JSON::parse(&data)
-            .ok()
-            .and_then(|v| get_string(&v, "session"))
-        {
-            Some(session) => shared.opened(&session),
-            None => shared.finish(TransportEvent::Failed(format!(
-                "SSE session event without a session id: {data:?}"
+        let session = parse_json(&data)
+            .ok_or_else(|| "the SSE session event is not JSON".to_owned())
+            .and_then(|value| session_from(&value));
+        match session {
+            Ok(session) => shared.opened(session),
+            Err(why) => shared.finish(TransportEvent::Failed(format!(
+                "{}: {why}",
+                shared.endpoint_for_humans()
             ))),
         }
     }
 }
 
-/// The `data` of a server-sent event; `None` for EventSource's own (non-message) events.
-fn event_data(event: &Event) -> Option<String> {
-    event.dyn_ref::<MessageEvent>()?.data().as_string()
+/// The `data` of a server-sent event, still in JS (its size is checked before any copy);
+/// `None` for EventSource's own (non-message) events.
+fn event_data(event: &Event) -> Option<JsValue> {
+    Some(event.dyn_ref::<MessageEvent>()?.data())
 }
 
 impl Transport for SseConnection {
@@ -155,7 +164,6 @@ impl Transport for SseConnection {
 impl Drop for SseConnection {
     fn drop(&mut self) {
         // Closing the EventSource ends the stream, which the server sees as the client leaving.
-        self.shared.phase.set(Phase::Done);
-        self.shared.teardown();
+        self.shared.release();
     }
 }

@@ -25,6 +25,9 @@ pub const SESSION_IDLE: Duration = Duration::from_secs(30);
 /// Default and maximum `wait` of a poll.
 pub const DEFAULT_WAIT_MS: u64 = 25_000;
 pub const MAX_WAIT_MS: u64 = 120_000;
+/// A poll answer takes further queued items only while it is smaller than this (it always has
+/// the first one), so a client can bound what it reads (PROTOCOL.md §4.3).
+pub const POLL_ANSWER_SOFT_LIMIT: usize = 1 << 20;
 /// SSE comment sent when the stream has been quiet this long.
 pub const SSE_KEEPALIVE: Duration = Duration::from_secs(15);
 
@@ -95,35 +98,107 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "unknown session").into_response()
 }
 
-/// Read one upstream message: `application/octet-stream` = binary, anything else = UTF-8 text.
-async fn read_message(hub: &Hub, headers: &HeaderMap, body: Body) -> Result<Msg, Response> {
+/// Content type of an upstream body packing several messages (PROTOCOL.md §4.2): a sequence of
+/// §2 frames, each `0x00` text or `0x01` binary.
+pub const BATCH_CONTENT_TYPE: &str = "application/vnd.universal-socket.batch";
+
+/// The largest batch body a client may send: one message of `max_payload` with its frame
+/// header, or 1 MiB of smaller ones (the client's per-POST budget), whichever is larger.
+pub fn max_batch_body(max_payload: usize) -> usize {
+    max_payload.saturating_add(FRAME_HEADER).max(1 << 20)
+}
+
+/// Size of a §2 frame header: kind byte and u32 BE length.
+const FRAME_HEADER: usize = 5;
+
+/// Why a batch body is refused; nothing of a refused batch is delivered.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BatchError {
+    /// A frame announces more than `maxPayload` bytes (413).
+    TooBig,
+    /// Not a sequence of whole text/binary frames, or text that is not UTF-8 (400).
+    Malformed(&'static str),
+}
+
+/// Splits a batch body into its messages. The whole body is checked before any message is
+/// handed on, so a batch is delivered entirely or not at all and a client may resend it.
+pub fn parse_batch(body: &Bytes, max_payload: usize) -> Result<Vec<Msg>, BatchError> {
+    let mut messages = Vec::new();
+    let mut rest = body.clone();
+    while !rest.is_empty() {
+        if rest.len() < FRAME_HEADER {
+            return Err(BatchError::Malformed("truncated frame header"));
+        }
+        let kind = rest[0];
+        let len = u32::from_be_bytes([rest[1], rest[2], rest[3], rest[4]]) as usize;
+        if len > max_payload {
+            return Err(BatchError::TooBig);
+        }
+        if rest.len() - FRAME_HEADER < len {
+            return Err(BatchError::Malformed("truncated frame payload"));
+        }
+        let payload = rest.slice(FRAME_HEADER..FRAME_HEADER + len);
+        rest = rest.slice(FRAME_HEADER + len..);
+        messages.push(match kind {
+            0x00 => Msg::Text(
+                String::from_utf8(payload.to_vec())
+                    .map_err(|_| BatchError::Malformed("text frame is not UTF-8"))?,
+            ),
+            0x01 => Msg::Binary(payload),
+            _ => {
+                return Err(BatchError::Malformed(
+                    "frame kind is not text (0) or binary (1)",
+                ))
+            }
+        });
+    }
+    Ok(messages)
+}
+
+/// The media type of a Content-Type header, lower case, without parameters.
+fn media_type(headers: &HeaderMap) -> String {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+/// Reads an upstream body: a batch (several messages), `application/octet-stream` (one binary
+/// message) or anything else (one UTF-8 text message, the v1 single-message form).
+async fn read_messages(hub: &Hub, headers: &HeaderMap, body: Body) -> Result<Vec<Msg>, Response> {
     let too_big = || (StatusCode::PAYLOAD_TOO_LARGE, "message too big").into_response();
+    let media = media_type(headers);
+    let batch = media == BATCH_CONTENT_TYPE;
+    let limit = if batch {
+        max_batch_body(hub.max_payload)
+    } else {
+        hub.max_payload
+    };
     if let Some(len) = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
     {
-        if len > hub.max_payload as u64 {
+        if len > limit as u64 {
             return Err(too_big());
         }
     }
-    let bytes = axum::body::to_bytes(body, hub.max_payload)
+    let bytes = axum::body::to_bytes(body, limit)
         .await
         .map_err(|_| too_big())?;
-    let binary = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.trim()
-                .to_ascii_lowercase()
-                .starts_with("application/octet-stream")
-        })
-        .unwrap_or(false);
-    if binary {
-        Ok(Msg::Binary(bytes))
+    if batch {
+        return parse_batch(&bytes, hub.max_payload).map_err(|e| match e {
+            BatchError::TooBig => too_big(),
+            BatchError::Malformed(why) => (StatusCode::BAD_REQUEST, why).into_response(),
+        });
+    }
+    if media == "application/octet-stream" {
+        Ok(vec![Msg::Binary(bytes)])
     } else {
         String::from_utf8(bytes.to_vec())
-            .map(Msg::Text)
+            .map(|t| vec![Msg::Text(t)])
             .map_err(|_| (StatusCode::BAD_REQUEST, "text message is not UTF-8").into_response())
     }
 }
@@ -144,7 +219,7 @@ async fn upstream(
         return not_found();
     };
     *lock(&s.last_seen) = Instant::now();
-    let msg = match read_message(&app.hub, &headers, body).await {
+    let messages = match read_messages(&app.hub, &headers, body).await {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -152,7 +227,9 @@ async fn upstream(
     if s.conn.is_closed() {
         return not_found();
     }
-    app.hub.inbound(&s.conn, msg);
+    for msg in messages {
+        app.hub.inbound(&s.conn, msg);
+    }
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -226,7 +303,20 @@ struct SseState {
     done: bool,
 }
 
-pub async fn sse_open(State(app): State<App>, Path(service): Path<String>) -> Response {
+/// The query parameters of an SSE stream or long-polling open: only the auth token (§3.1).
+#[derive(Deserialize)]
+pub struct OpenQuery {
+    token: Option<String>,
+}
+
+pub async fn sse_open(
+    State(app): State<App>,
+    Path(service): Path<String>,
+    Query(q): Query<OpenQuery>,
+) -> Response {
+    if let Some(case) = service.strip_prefix(HOSTILE) {
+        return hostile_sse(case);
+    }
     let service = match parse_service(&service) {
         Ok(s) => s,
         Err(r) => return r,
@@ -234,6 +324,7 @@ pub async fn sse_open(State(app): State<App>, Path(service): Path<String>) -> Re
     if let Err(r) = app.hub.admit(Transport::Sse) {
         return crate::refused(r);
     }
+    app.hub.record_token(Transport::Sse, q.token.as_deref());
     let (conn, rx) = app.hub.open(Transport::Sse, service);
     let id = session_id();
     app.sessions.insert(
@@ -311,7 +402,14 @@ pub async fn sse_close(
 
 // ---------------------------------------------------------------- long polling
 
-pub async fn poll_open(State(app): State<App>, Path(service): Path<String>) -> Response {
+pub async fn poll_open(
+    State(app): State<App>,
+    Path(service): Path<String>,
+    Query(q): Query<OpenQuery>,
+) -> Response {
+    if let Some(case) = service.strip_prefix(HOSTILE) {
+        return hostile_poll_open(case);
+    }
     let service = match parse_service(&service) {
         Ok(s) => s,
         Err(r) => return r,
@@ -319,6 +417,8 @@ pub async fn poll_open(State(app): State<App>, Path(service): Path<String>) -> R
     if let Err(r) = app.hub.admit(Transport::LongPolling) {
         return crate::refused(r);
     }
+    app.hub
+        .record_token(Transport::LongPolling, q.token.as_deref());
     let (conn, rx) = app.hub.open(Transport::LongPolling, service);
     let id = session_id();
     app.sessions.insert(
@@ -373,6 +473,9 @@ pub async fn poll_get(
     Path((service, session)): Path<(String, String)>,
     Query(q): Query<PollQuery>,
 ) -> Response {
+    if let Some(case) = service.strip_prefix(HOSTILE) {
+        return hostile_poll(case);
+    }
     let service = match parse_service(&service) {
         Ok(s) => s,
         Err(r) => return r,
@@ -394,21 +497,27 @@ pub async fn poll_get(
     let Some(rx) = guard.as_mut() else {
         return not_found();
     };
-    let mut items = Vec::new();
+    // Items serialised one by one, so the answer's size is known as it grows.
+    let mut items: Vec<String> = Vec::new();
+    let mut size = 0;
     let mut ended = false;
     let mut killed = false;
+    // Appends one item; answers whether it was the close (always the last).
+    let take = |out: Out, items: &mut Vec<String>, size: &mut usize| {
+        let ended = matches!(out, Out::Close(..));
+        let item = out_json(out).to_string();
+        *size += item.len() + 1;
+        items.push(item);
+        ended
+    };
     match tokio::time::timeout_at(deadline, rx.next()).await {
         Err(_) => {}
         Ok(Next::Killed) => killed = true,
         Ok(Next::Out(out)) => {
-            ended = matches!(out, Out::Close(..));
-            items.push(out_json(out));
-            while !ended {
+            ended = take(out, &mut items, &mut size);
+            while !ended && size < POLL_ANSWER_SOFT_LIMIT {
                 match rx.try_next() {
-                    Some(Next::Out(out)) => {
-                        ended = matches!(out, Out::Close(..));
-                        items.push(out_json(out));
-                    }
+                    Some(Next::Out(out)) => ended = take(out, &mut items, &mut size),
                     Some(Next::Killed) => {
                         killed = true;
                         break;
@@ -425,7 +534,11 @@ pub async fn poll_get(
     if killed {
         return not_found();
     }
-    axum::Json(serde_json::Value::Array(items)).into_response()
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        format!("[{}]", items.join(",")),
+    )
+        .into_response()
 }
 
 pub async fn poll_send(
@@ -472,4 +585,62 @@ pub async fn sse_delete(
     Path((service, session)): Path<(String, String)>,
 ) -> Response {
     client_close(&app, Transport::Sse, &service, &session, Bytes::new()).await
+}
+
+// ---------------------------------------------------------------- hostile fixtures
+
+/// Service-name prefix of the hostile fixtures (PROTOCOL.md §8): misbehaving SSE and
+/// long-polling servers, so the client's defences can be tested against real HTTP.
+pub const HOSTILE: &str = "hostile-";
+
+/// A valid session id for fixtures that must get past the open.
+const FIXTURE_SESSION: &str = "0123456789abcdef0123456789abcdef";
+
+/// Bytes of the oversized payloads the fixtures send (over any test client's maximum).
+const FIXTURE_BIG: usize = 4 << 20;
+
+/// A close reason far over 123 bytes, multi-byte so that cutting it must respect characters.
+fn fixture_reason() -> String {
+    "é".repeat(300)
+}
+
+/// `/sse/hostile-{case}`: `session` names a session id that is a path, not 32 hex characters;
+/// `big` sends a 4 MiB text message; `reason` closes with a 600-byte reason. The stream ends
+/// after these events.
+fn hostile_sse(case: &str) -> Response {
+    let open = |id: &str| sse_event(Some("session"), &json!({ "session": id }).to_string());
+    let body = match case {
+        "session" => open("../../control/drop?0123456789abcdef"),
+        "big" => open(FIXTURE_SESSION) + &sse_event(None, &"x".repeat(FIXTURE_BIG)),
+        "reason" => {
+            let close = json!({"code": 4000, "reason": fixture_reason()}).to_string();
+            open(FIXTURE_SESSION) + &sse_event(Some("close"), &close)
+        }
+        _ => return (StatusCode::NOT_FOUND, "unknown hostile fixture").into_response(),
+    };
+    Response::builder()
+        .header(header::CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .body(Body::from(body))
+        .expect("response")
+}
+
+/// `POST /poll/hostile-{case}`: `session` names an id that is a path; the others a valid one.
+fn hostile_poll_open(case: &str) -> Response {
+    let id = if case == "session" {
+        "../../control/drop?0123456789abcdef"
+    } else {
+        FIXTURE_SESSION
+    };
+    axum::Json(json!({ "session": id })).into_response()
+}
+
+/// `GET /poll/hostile-{case}/...`: `big` answers a 4 MiB text item; `reason` a close item with
+/// a 600-byte reason.
+fn hostile_poll(case: &str) -> Response {
+    let items = match case {
+        "big" => json!([{ "text": "x".repeat(FIXTURE_BIG) }]),
+        "reason" => json!([{"close": {"code": 4000, "reason": fixture_reason()}}]),
+        _ => return not_found(),
+    };
+    axum::Json(items).into_response()
 }

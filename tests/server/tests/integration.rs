@@ -1219,3 +1219,211 @@ async fn polling_session_expires_and_sse_disconnect() {
     })
     .await
 }
+
+// ------------------------------------------------------------------ HTTP batches and tokens
+
+/// One §2 frame: kind, u32 BE length, payload.
+fn frame(kind: u8, payload: &[u8]) -> Vec<u8> {
+    let mut out = vec![kind];
+    out.extend_from_slice(&(payload.len() as u32).to_be_bytes());
+    out.extend_from_slice(payload);
+    out
+}
+
+const BATCH: &str = "application/vnd.universal-socket.batch";
+
+#[tokio::test]
+async fn http_upstream_batches_deliver_in_order() {
+    bounded(async {
+        let s = server().await;
+        // Long polling: one POST carrying text, binary, empty text, ping and more text.
+        let url = s.config["poll"]["echo"].as_str().unwrap().to_string();
+        let session = post(&url).await.json()["session"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let su = format!("{url}/{session}");
+        let mut body = Vec::new();
+        for (kind, payload) in [
+            (0u8, &b"one"[..]),
+            (1, &[0, 255, 7][..]),
+            (0, &b""[..]),
+            (0, &b"ping"[..]),
+            (0, "dré\nx".as_bytes()),
+        ] {
+            body.extend(frame(kind, payload));
+        }
+        assert_eq!(request("POST", &su, Some(BATCH), body).await.status, 204);
+        // The v1 single-message form still works, after the batch.
+        assert_eq!(post_text(&su, "single").await.status, 204);
+        let mut items = Vec::new();
+        while items.len() < 6 {
+            let got = get(&format!("{su}?wait=2000")).await.json();
+            items.extend(got.as_array().unwrap().iter().cloned());
+        }
+        assert_eq!(
+            Value::Array(items),
+            json!([{"text": "one"}, {"binary": "AP8H"}, {"text": ""}, {"text": "pong"},
+                   {"text": "dré\nx"}, {"text": "single"}])
+        );
+
+        // SSE: a thousand messages in one POST arrive in order.
+        let sse_url = s.config["sse"]["echo"].as_str().unwrap().to_string();
+        let (_, sse) = SseClient::open(&sse_url).await;
+        let mut sse = sse.unwrap();
+        let open = sse.next().await.unwrap();
+        let id = serde_json::from_str::<Value>(&open.data).unwrap()["session"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let body: Vec<u8> = (0..1000)
+            .flat_map(|i| frame(0, format!("m{i}").as_bytes()))
+            .collect();
+        let up = format!("{sse_url}/{id}");
+        // Content-Type parameters and case do not matter.
+        let ct = "Application/Vnd.Universal-Socket.Batch; v=1";
+        assert_eq!(request("POST", &up, Some(ct), body).await.status, 204);
+        for i in 0..1000 {
+            assert_eq!(sse.next().await.unwrap().data, format!("m{i}"));
+        }
+        s.shutdown();
+    })
+    .await
+}
+
+#[tokio::test]
+async fn http_upstream_batches_are_checked_whole() {
+    bounded(async {
+        let s = server_with(Options {
+            max_payload: 100,
+            ..Options::default()
+        })
+        .await;
+        let url = s.config["poll"]["echo"].as_str().unwrap().to_string();
+        let session = post(&url).await.json()["session"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let su = format!("{url}/{session}");
+        let good = frame(0, b"good");
+        let cases: Vec<(Vec<u8>, u16)> = vec![
+            ([good.clone(), frame(0, &[0xff, 0xfe])].concat(), 400), // not UTF-8
+            ([good.clone(), frame(2, &[3, 232])].concat(), 400),     // close kind
+            ([good.clone(), vec![0, 0, 0]].concat(), 400),           // truncated header
+            ([good.clone(), vec![0, 0, 0, 0, 9, b'x']].concat(), 400), // truncated payload
+            ([good.clone(), frame(1, &[0; 101])].concat(), 413),     // item over maxPayload
+            // A header announcing 4 GiB is refused without waiting for it.
+            ([good.clone(), vec![1, 255, 255, 255, 255]].concat(), 413),
+        ];
+        for (body, status) in cases {
+            assert_eq!(request("POST", &su, Some(BATCH), body).await.status, status);
+        }
+        // Many small items may exceed maxPayload in total (up to 1 MiB of body).
+        let many: Vec<u8> = (0..100).flat_map(|_| frame(0, b"0123456789")).collect();
+        assert_eq!(request("POST", &su, Some(BATCH), many).await.status, 204);
+        let mut items = Vec::new();
+        while items.len() < 100 {
+            let got = get(&format!("{su}?wait=2000")).await.json();
+            items.extend(got.as_array().unwrap().iter().cloned());
+        }
+        // Nothing of a refused batch was delivered: only the 100 items of the good one.
+        assert!(items.iter().all(|i| i["text"] == "0123456789"), "{items:?}");
+        assert!(get(&format!("{su}?wait=200")).await.json() == json!([]));
+        let too_big = vec![0u8; (1 << 20) + 1];
+        assert_eq!(request("POST", &su, Some(BATCH), too_big).await.status, 413);
+        s.shutdown();
+    })
+    .await
+}
+
+#[tokio::test]
+async fn http_transports_take_a_token_query_everywhere() {
+    bounded(async {
+        let s = server().await;
+        let b = base(&s);
+        // Long polling with the token on every request, as the client sends it.
+        let url = s.config["poll"]["echo"].as_str().unwrap().to_string();
+        let r = post(&format!("{url}?token=p%20t")).await;
+        assert_eq!(r.status, 200);
+        let session = r.json()["session"].as_str().unwrap().to_string();
+        let su = format!("{url}/{session}");
+        assert_eq!(
+            post_text(&format!("{su}?token=p%20t"), "hi").await.status,
+            204
+        );
+        let items = get(&format!("{su}?token=p%20t&wait=2000")).await.json();
+        assert_eq!(items, json!([{"text": "hi"}]));
+        let r = request(
+            "POST",
+            &format!("{su}/close?token=p%20t"),
+            Some("application/json"),
+            br#"{"code":4002,"reason":"tok"}"#.to_vec(),
+        )
+        .await;
+        assert_eq!(r.status, 204);
+        // SSE likewise, then one without a token.
+        let sse_url = s.config["sse"]["echo"].as_str().unwrap().to_string();
+        let (_, sse) = SseClient::open(&format!("{sse_url}?token=s")).await;
+        let mut sse = sse.unwrap();
+        let id = serde_json::from_str::<Value>(&sse.next().await.unwrap().data).unwrap()["session"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let up = format!("{sse_url}/{id}?token=s");
+        assert_eq!(post_text(&up, "x").await.status, 204);
+        assert_eq!(sse.next().await.unwrap().data, "x");
+        let (_, plain) = SseClient::open(&sse_url).await;
+        plain.unwrap().next().await.unwrap();
+        let stats = get(&format!("{b}/control/stats")).await.json();
+        let tokens: Vec<(String, Value)> = stats["tokens"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["transport"].as_str().unwrap().to_owned(),
+                    t["token"].clone(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            tokens,
+            vec![
+                ("long-polling".to_owned(), json!("p t")),
+                ("sse".to_owned(), json!("s")),
+                ("sse".to_owned(), Value::Null),
+            ]
+        );
+        s.shutdown();
+    })
+    .await
+}
+
+#[tokio::test]
+async fn http_poll_answers_are_bounded() {
+    bounded(async {
+        let s = server().await;
+        let url = s.config["poll"]["echo"].as_str().unwrap().to_string();
+        let session = post(&url).await.json()["session"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let su = format!("{url}/{session}");
+        // Three 600 KB echoes are queued; one answer takes items only while under 1 MiB.
+        let body: Vec<u8> = (0..3).flat_map(|_| frame(1, &[7; 600_000])).collect();
+        assert_eq!(request("POST", &su, Some(BATCH), body).await.status, 204);
+        let mut sizes = Vec::new();
+        let mut got = 0;
+        while got < 3 {
+            let r = get(&format!("{su}?wait=2000")).await;
+            sizes.push(r.body.len());
+            got += r.json().as_array().unwrap().len();
+        }
+        assert_eq!(got, 3);
+        assert!(sizes.len() >= 2, "split over several answers: {sizes:?}");
+        // Under 1 MiB plus one item (800 000 base64 bytes).
+        assert!(sizes.iter().all(|&n| n < (1 << 20) + 800_100), "{sizes:?}");
+        s.shutdown();
+    })
+    .await
+}
