@@ -7,6 +7,10 @@
 
 use crate::support::{get_str, server_config};
 use crate::transport_support::*;
+use crate::transport_websocket::{
+    buffered_sends_come_back_when_the_server_drops,
+    echoes_arriving_during_a_client_close_are_delivered,
+};
 use universal_socket::core::{Payload, TransportKind};
 use universal_socket::web::transport::webtransport::WebTransportConnection;
 use universal_socket::web::transport::{OpenRequest, Transport, TransportEvent};
@@ -126,4 +130,34 @@ async fn transport_webtransport_drop_releases_everything() {
 fn transport_webtransport_rejects_a_bad_url_synchronously() {
     let (request, _sink) = request("not a url".into(), Vec::new(), MIB);
     assert!(WebTransportConnection::open(request).is_err());
+}
+
+/// The frame in the sink when the session died may have reached the server (`Unconfirmed`);
+/// those queued behind it did not (`Unsent`).
+#[wasm_bindgen_test]
+async fn transport_webtransport_buffered_sends_come_back_when_the_server_drops() {
+    let _server = crate::support::exclusive().await;
+    let (connection, mut sink) = open_echo().await;
+    buffered_sends_come_back_when_the_server_drops(&connection, &mut sink, 1).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_echoes_during_a_client_close_are_delivered() {
+    let _server = crate::support::exclusive().await;
+    let (connection, mut sink) = open_echo().await;
+    echoes_arriving_during_a_client_close_are_delivered(&connection, &mut sink).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_webtransport_failure_reasons_carry_no_token() {
+    let _server = crate::support::exclusive().await;
+    let config = server_config().await;
+    // No certificate hash: the self-signed certificate is refused, and the reason says so.
+    let url = format!("{}?token=s3cret", get_str(&config, "webtransport.echo"));
+    let (request, mut sink) = request(url, Vec::new(), MIB);
+    let _connection = WebTransportConnection::open(request).expect("valid URL");
+    match sink.next("Failed", 15_000).await {
+        TransportEvent::Failed(reason) => assert!(!reason.contains("s3cret"), "{reason}"),
+        other => panic!("expected Failed, got {}", short(&other)),
+    }
 }

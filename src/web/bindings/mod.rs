@@ -1,5 +1,6 @@
 //! Hand-written bindings for browser APIs that `web-sys` lacks or only has behind
 //! `web_sys_unstable_apis` (which would force every user of the crate to set a cfg flag).
 
+pub mod text_encoder;
 pub mod websocket_stream;
 pub mod webtransport;

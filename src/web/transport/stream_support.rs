@@ -3,9 +3,11 @@
 //! promise utilities. They hold no DOM listeners; tasks await promises and hold only `Weak`s.
 
 use super::{EventSink, TransportEvent};
-use crate::core::Payload;
-use js_sys::{ArrayBuffer, Promise, Reflect, Uint8Array};
+use crate::core::{close_code, Payload};
+use crate::web::bindings::text_encoder::JsTextEncoder;
+use js_sys::{ArrayBuffer, JsString, Promise, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
@@ -19,15 +21,17 @@ use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
 pub(super) enum Phase {
     Opening,
     Open,
-    /// The client started a close; messages are no longer reported.
+    /// The client started a close; messages the server sent before its answer are still
+    /// reported (nothing received is dropped), sends are refused.
     Closing,
     /// `Failed` or `Closed` was sent, or the connection was dropped.
     Ended,
 }
 
 /// Sends a connection's events and enforces the [`TransportEvent`] rules in one place: `Opened`
-/// once, messages only while open, then exactly one of `Failed` (before open) or `Closed`
-/// (after), and nothing once the connection is dropped.
+/// once, messages while open or closing, then exactly one of `Failed` (before open) or `Closed`
+/// (after, preceded by whatever was sent but not delivered), and nothing once the connection is
+/// dropped.
 pub(super) struct Reporter {
     id: u64,
     sink: EventSink,
@@ -65,7 +69,7 @@ impl Reporter {
     }
 
     pub(super) fn message(&self, payload: Payload) {
-        if self.phase.get() == Phase::Open {
+        if matches!(self.phase.get(), Phase::Open | Phase::Closing) {
             self.send(TransportEvent::Message(payload));
         }
     }
@@ -96,12 +100,21 @@ impl Reporter {
         }
     }
 
-    pub(super) fn closed(&self, code: u16, reason: String, was_clean: bool) {
+    /// The terminal event of an open connection. `lost` (what was sent but not delivered) goes
+    /// out first, so the core has it before it learns the connection is gone. The reason is cut
+    /// to the 123 bytes a close frame allows: it may come from the server.
+    pub(super) fn closed(&self, code: u16, reason: String, was_clean: bool, lost: Lost) {
         if matches!(self.phase.get(), Phase::Open | Phase::Closing) {
             self.phase.set(Phase::Ended);
+            if !lost.unconfirmed.is_empty() {
+                self.send(TransportEvent::Unconfirmed(lost.unconfirmed));
+            }
+            if !lost.unsent.is_empty() {
+                self.send(TransportEvent::Unsent(lost.unsent));
+            }
             self.send(TransportEvent::Closed {
                 code,
-                reason,
+                reason: truncate_reason(&reason),
                 was_clean,
             });
         }
@@ -113,30 +126,102 @@ impl Reporter {
     }
 }
 
-/// A stream writer that counts the bytes of writes whose promise has not settled: the streams
-/// API's own notion of "accepted but not yet handed to the network", i.e. `bufferedAmount`.
+/// Messages accepted by `send` that did not (or may not) reach the server, in send order.
+#[derive(Debug, Default, PartialEq)]
+pub(super) struct Lost {
+    /// May or may not have reached the server: the application decides.
+    pub(super) unconfirmed: Vec<Payload>,
+    /// Certainly never reached the server: the core sends them again.
+    pub(super) unsent: Vec<Payload>,
+}
+
+/// One write whose promise has not resolved.
+struct PendingWrite {
+    seq: u64,
+    len: usize,
+    /// The message, kept until the write resolves so that it can be handed back; `None` for
+    /// control frames (a WebTransport close frame), which are not the application's.
+    payload: Option<Payload>,
+}
+
+/// The writes of one writer that have not resolved (pending, or rejected), oldest first.
+#[derive(Default)]
+struct WriteLog {
+    next_seq: u64,
+    unresolved: VecDeque<PendingWrite>,
+    /// Sum of `len` over `unresolved`: what `buffered_amount` reports. A rejected write stays
+    /// counted: its bytes were not sent, so the amount must not fall as if they were.
+    bytes: usize,
+}
+
+/// The write log shared by a connection and the tasks that watch its write promises.
+#[derive(Clone, Default)]
+pub(super) struct Writes(Rc<RefCell<WriteLog>>);
+
+impl Writes {
+    /// Bytes of writes that have not resolved.
+    pub(super) fn buffered(&self) -> usize {
+        self.0.borrow().bytes
+    }
+
+    fn begin(&self, len: usize, payload: Option<Payload>) -> u64 {
+        let mut log = self.0.borrow_mut();
+        let seq = log.next_seq;
+        log.next_seq += 1;
+        log.bytes = log.bytes.saturating_add(len);
+        log.unresolved.push_back(PendingWrite { seq, len, payload });
+        seq
+    }
+
+    /// The write resolved: its message was handed to the network.
+    fn resolved(&self, seq: u64) {
+        let mut log = self.0.borrow_mut();
+        if let Some(index) = log.unresolved.iter().position(|w| w.seq == seq) {
+            if let Some(write) = log.unresolved.remove(index) {
+                log.bytes = log.bytes.saturating_sub(write.len);
+            }
+        }
+    }
+
+    /// Takes every unresolved write's message, oldest first, leaving the log empty: called once,
+    /// when the connection has ended, to hand them back.
+    pub(super) fn take_unresolved(&self) -> Vec<Payload> {
+        let mut log = self.0.borrow_mut();
+        log.bytes = 0;
+        log.unresolved
+            .drain(..)
+            .filter_map(|write| write.payload)
+            .collect()
+    }
+}
+
+/// A stream writer that logs every write until its promise resolves: the streams API's own
+/// notion of "accepted but not yet handed to the network", i.e. `bufferedAmount`, and what is
+/// handed back when the connection ends first.
 #[derive(Clone)]
 pub(super) struct TrackedWriter {
     writer: WritableStreamDefaultWriter,
-    buffered: Rc<Cell<usize>>,
+    writes: Writes,
 }
 
 impl TrackedWriter {
-    pub(super) fn new(writer: WritableStreamDefaultWriter, buffered: Rc<Cell<usize>>) -> Self {
-        TrackedWriter { writer, buffered }
+    pub(super) fn new(writer: WritableStreamDefaultWriter, writes: Writes) -> Self {
+        TrackedWriter { writer, writes }
     }
 
-    /// Queues `chunk` (`len` bytes) behind earlier writes; the promise settles when it is sent.
-    pub(super) fn write(&self, chunk: &JsValue, len: usize) -> Promise {
+    /// Queues `chunk` (`len` bytes, carrying `payload`) behind earlier writes; the promise
+    /// settles when it is sent. A rejected write stays in the log (see [`WriteLog::bytes`]).
+    pub(super) fn write(&self, chunk: &JsValue, len: usize, payload: Option<Payload>) -> Promise {
         let promise = self.writer.write_with_chunk(chunk);
-        self.buffered.set(self.buffered.get().saturating_add(len));
-        let buffered = self.buffered.clone();
+        let seq = self.writes.begin(len, payload);
+        let writes = self.writes.clone();
         let settled = promise.clone();
-        // Only a counter is captured; the promise settles when the write completes or the stream
+        // Only the log is captured; the promise settles when the write completes or the stream
         // errors (dropping the connection errors it), so this task always ends.
         spawn_local(async move {
-            let _ = JsFuture::from(settled).await;
-            buffered.set(buffered.get().saturating_sub(len));
+            if JsFuture::from(settled).await.is_ok() {
+                writes.resolved(seq);
+            }
         });
         promise
     }
@@ -209,4 +294,50 @@ pub(super) fn byte_length_of(chunk: &JsValue) -> Option<usize> {
             .dyn_ref::<ArrayBuffer>()
             .map(|buffer| buffer.byte_length() as usize)
     }
+}
+
+/// Cuts a close reason to the 123 bytes a close frame allows, on a character boundary.
+pub(super) fn truncate_reason(reason: &str) -> String {
+    let mut end = reason.len().min(close_code::MAX_REASON_BYTES);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason.get(..end).unwrap_or_default().to_owned()
+}
+
+/// `text` with every occurrence of `url`'s query (which may hold the auth token) removed, for
+/// reasons and errors that browsers word with the full URL.
+pub(crate) fn scrub_query(text: &str, url: &str) -> String {
+    match url.split_once('?') {
+        Some((_, query)) if !query.is_empty() => {
+            text.replace(&format!("?{query}"), "").replace(query, "")
+        }
+        _ => text.to_owned(),
+    }
+}
+
+/// `url` without its query and fragment, for messages: the query may hold the auth token.
+pub(crate) fn without_query(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or_default()
+}
+
+/// The text of a JS string if its UTF-8 is at most `max` bytes; `None` (nothing copied into
+/// wasm) if it is longer. A UTF-16 length over `max` is too big outright (a code unit is at least
+/// one UTF-8 byte); one that cannot exceed `max` even at three bytes per unit is copied as is;
+/// anything in between is encoded in JS into a `max`-byte buffer first, so a hostile server never
+/// makes wasm hold more than `max` bytes of it.
+pub(crate) fn text_within(text: &JsString, max: usize) -> Option<String> {
+    let units = text.length() as usize;
+    if units > max {
+        return None;
+    }
+    if units.saturating_mul(3) <= max {
+        return text.as_string();
+    }
+    let buffer = Uint8Array::new_with_length(u32::try_from(max).unwrap_or(u32::MAX));
+    let result = JsTextEncoder::new().encode_into(text, &buffer);
+    if (result.read() as usize) < units {
+        return None;
+    }
+    String::from_utf8(buffer.subarray(0, result.written()).to_vec()).ok()
 }

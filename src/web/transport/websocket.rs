@@ -1,18 +1,78 @@
-//! The classic `WebSocket` adapter (every browser; the fallback when WebSocketStream is missing).
+//! The classic `WebSocket` adapter (every browser; the default for the WebSocket transport).
+//!
+//! **Nothing lost silently.** A browser silently discards what is sent on a socket that is
+//! closing or closed, so `send` hands a message back unless the socket is `OPEN`. What `send`
+//! accepted sits in the browser until it is written; `bufferedAmount` counts those bytes and does
+//! not fall once the connection has closed. The adapter keeps the shortest tail of recently sent
+//! messages that covers `bufferedAmount` (so its memory is bounded by what the browser buffers,
+//! plus one message), and when the connection closes it reports that tail as `Unsent` before
+//! `Closed`: those bytes were never written, and a partly written message was never delivered
+//! either, since a server never completes a partial frame.
+//!
+//! **Bounded input.** A message's size is read from the JS value (`byteLength`, or the string's
+//! UTF-8 length measured in JS) before it is copied into wasm, so a hostile server cannot make
+//! the adapter allocate more than its configured maximum.
 
+use super::stream_support::{scrub_query, text_within, truncate_reason, without_query};
 use super::{OpenRequest, SendError, Transport, TransportEvent};
 use crate::core::{Payload, TransportKind};
 use crate::web::listener::EventListener;
-use js_sys::{Array, ArrayBuffer, Uint8Array};
-use std::cell::Cell;
+use js_sys::{Array, ArrayBuffer, JsString, Uint8Array};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
+/// Reason of the close that follows an oversized message.
+const TOO_BIG: &str = "message too big";
+
 /// One WebSocket connection; its listeners are removed when it is dropped.
 pub struct WebSocketConnection {
     socket: WebSocket,
+    /// Recently sent messages that may still be in `bufferedAmount`.
+    tail: Rc<RefCell<SentTail>>,
     _listeners: [EventListener; 4],
+}
+
+/// The shortest suffix of the sent messages whose bytes cover `bufferedAmount`: what the browser
+/// may not have written yet.
+#[derive(Default)]
+struct SentTail {
+    messages: VecDeque<Payload>,
+    bytes: usize,
+}
+
+impl SentTail {
+    fn push(&mut self, payload: Payload) {
+        self.bytes = self.bytes.saturating_add(payload.len());
+        self.messages.push_back(payload);
+    }
+
+    /// Forgets the oldest messages that lie wholly before the last `buffered` bytes: the browser
+    /// has written them. While anything is buffered, an empty message at the front is kept, as
+    /// its frame may still be queued behind the buffered bytes' start.
+    fn trim(&mut self, buffered: usize) {
+        while let Some(front) = self.messages.front() {
+            let rest = self.bytes - front.len();
+            if rest < buffered || (front.is_empty() && buffered > 0 && rest == buffered) {
+                break;
+            }
+            self.bytes = rest;
+            self.messages.pop_front();
+        }
+    }
+
+    /// What was never (wholly) written when the socket closed with `buffered` bytes unsent.
+    fn take_unsent(&mut self, buffered: usize) -> Vec<Payload> {
+        self.trim(buffered);
+        self.bytes = 0;
+        if buffered == 0 {
+            self.messages.clear();
+            return Vec::new();
+        }
+        self.messages.drain(..).collect()
+    }
 }
 
 impl WebSocketConnection {
@@ -22,9 +82,14 @@ impl WebSocketConnection {
             .iter()
             .map(|p| JsValue::from_str(p))
             .collect::<Array>();
-        let socket = WebSocket::new_with_str_sequence(&request.url, &protocols)
-            .map_err(|e| format!("WebSocket({}) failed: {}", request.url, describe(&e)))?;
-        // Binary arrives as ArrayBuffer so it can be copied synchronously (no Blob reads).
+        let socket = WebSocket::new_with_str_sequence(&request.url, &protocols).map_err(|e| {
+            format!(
+                "WebSocket({}) failed: {}",
+                without_query(&request.url),
+                scrub_query(&describe(&e), &request.url)
+            )
+        })?;
+        // Binary arrives as ArrayBuffer so it can be measured and copied synchronously.
         socket.set_binary_type(BinaryType::Arraybuffer);
 
         let id = request.conn_id;
@@ -34,6 +99,7 @@ impl WebSocketConnection {
         // Set when we close because the server sent more than `max`: browsers only let a page
         // close with 1000 or 3000-4999, so the wire says 1000 and the event says 1009.
         let too_big = Rc::new(Cell::new(false));
+        let tail = Rc::new(RefCell::new(SentTail::default()));
 
         let sink = request.sink.clone();
         let was_opened = opened.clone();
@@ -56,20 +122,16 @@ impl WebSocketConnection {
             let Ok(event) = event.dyn_into::<MessageEvent>() else {
                 return;
             };
-            let data = event.data();
-            let payload = if let Some(text) = data.as_string() {
-                Payload::Text(text)
-            } else if let Ok(buffer) = data.dyn_into::<ArrayBuffer>() {
-                Payload::Binary(Uint8Array::new(&buffer).to_vec())
-            } else {
-                return;
-            };
-            if payload.len() > max {
-                too_big_flag.set(true);
-                let _ = target.close_with_code_and_reason(1000, "message too big");
-                return;
+            match bounded_payload(&event.data(), max) {
+                Incoming::Message(payload) => {
+                    let _ = sink.unbounded_send((id, TransportEvent::Message(payload)));
+                }
+                Incoming::TooBig => {
+                    too_big_flag.set(true);
+                    let _ = target.close_with_code_and_reason(1000, TOO_BIG);
+                }
+                Incoming::Other => {}
             }
-            let _ = sink.unbounded_send((id, TransportEvent::Message(payload)));
         });
 
         // Browsers fire `error` then `close`; the close carries the code, so errors are only
@@ -77,36 +139,74 @@ impl WebSocketConnection {
         let on_error = EventListener::new(&socket, "error", |_| {});
 
         let sink = request.sink.clone();
-        let url = request.url.clone();
+        let url = without_query(&request.url).to_owned();
+        let target = socket.clone();
+        let unsent = tail.clone();
         let on_close = EventListener::new(&socket, "close", move |event| {
             let Ok(event) = event.dyn_into::<CloseEvent>() else {
                 return;
             };
-            let message = if too_big.get() {
-                TransportEvent::Closed {
-                    code: 1009,
-                    reason: "message too big".into(),
-                    was_clean: false,
-                }
-            } else if opened.get() {
-                TransportEvent::Closed {
-                    code: event.code(),
-                    reason: event.reason(),
-                    was_clean: event.was_clean(),
-                }
-            } else {
-                TransportEvent::Failed(format!(
+            if !opened.get() {
+                let failed = TransportEvent::Failed(format!(
                     "WebSocket to {url} failed before opening (close code {})",
                     event.code()
-                ))
+                ));
+                let _ = sink.unbounded_send((id, failed));
+                return;
+            }
+            // `bufferedAmount` keeps counting what was never written once the socket is closed.
+            let buffered = target.buffered_amount() as usize;
+            let unsent = unsent.borrow_mut().take_unsent(buffered);
+            if !unsent.is_empty() {
+                let _ = sink.unbounded_send((id, TransportEvent::Unsent(unsent)));
+            }
+            let closed = if too_big.get() {
+                TransportEvent::Closed {
+                    code: 1009,
+                    reason: TOO_BIG.into(),
+                    was_clean: false,
+                }
+            } else {
+                TransportEvent::Closed {
+                    code: event.code(),
+                    reason: truncate_reason(&event.reason()),
+                    was_clean: event.was_clean(),
+                }
             };
-            let _ = sink.unbounded_send((id, message));
+            let _ = sink.unbounded_send((id, closed));
         });
 
         Ok(WebSocketConnection {
             socket,
+            tail,
             _listeners: [on_open, on_message, on_error, on_close],
         })
+    }
+}
+
+/// What a `message` event carried.
+enum Incoming {
+    Message(Payload),
+    /// Over the maximum; detected without copying more than the maximum into wasm.
+    TooBig,
+    /// Not a string or an ArrayBuffer (nothing a WebSocket with `binaryType` "arraybuffer"
+    /// delivers).
+    Other,
+}
+
+/// Copies a message into wasm only once its size is known to be within `max` (see
+/// [`text_within`] for strings).
+fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
+    if let Some(text) = data.dyn_ref::<JsString>() {
+        return match text_within(text, max) {
+            Some(text) => Incoming::Message(Payload::Text(text)),
+            None => Incoming::TooBig,
+        };
+    }
+    match data.dyn_ref::<ArrayBuffer>() {
+        Some(buffer) if buffer.byte_length() as usize > max => Incoming::TooBig,
+        Some(buffer) => Incoming::Message(Payload::Binary(Uint8Array::new(buffer).to_vec())),
+        None => Incoming::Other,
     }
 }
 
@@ -115,14 +215,24 @@ impl Transport for WebSocketConnection {
         TransportKind::WebSocket
     }
 
+    /// Refused unless `OPEN`: a closing or closed WebSocket takes the message without an error
+    /// and never sends it.
     fn send(&self, payload: Payload) -> Result<(), SendError> {
+        if self.socket.ready_state() != WebSocket::OPEN {
+            return Err(SendError::new("the WebSocket is not open", payload));
+        }
         let result = match &payload {
             Payload::Text(text) => self.socket.send_with_str(text),
             Payload::Binary(bytes) => self.socket.send_with_u8_array(bytes),
         };
-        result.map_err(|e| {
-            SendError::new(format!("WebSocket send failed: {}", describe(&e)), payload)
-        })
+        if let Err(e) = result {
+            let reason = format!("WebSocket send failed: {}", describe(&e));
+            return Err(SendError::new(reason, payload));
+        }
+        let mut tail = self.tail.borrow_mut();
+        tail.push(payload);
+        tail.trim(self.socket.buffered_amount() as usize);
+        Ok(())
     }
 
     fn close(&self, code: u16, reason: &str) {

@@ -5,12 +5,23 @@
 //! message (a string for text, bytes for binary), and the writable's write promises tell us when
 //! each message has been handed to the network, which is what `buffered_amount` reports.
 //!
+//! **Nothing lost silently.** Every write is logged until its promise resolves. When the
+//! connection ends, the messages of writes that never resolved (still pending, or rejected) are
+//! reported as `Unsent`, not `Unconfirmed`: a WebSocket message is one frame, the writable's sink
+//! takes one chunk at a time and resolves it once the whole frame has been handed to the network
+//! (Chromium resolves it exactly where the classic API's `bufferedAmount` falls), so an
+//! unresolved write was either still queued behind another or only partly handed off, and a
+//! server never delivers a partial frame. Messages that arrive are all reported: during a client
+//! close too, and `Closed` waits (bounded) until the reader has drained what came before the
+//! server's close.
+//!
 //! No DOM listeners: the tasks spawned here await promises and hold a [`Weak`] to the
 //! connection's state. Dropping the connection cancels the reader and closes the socket, which
 //! settles every promise they await.
 
 use super::stream_support::{
-    byte_length_of, bytes_of, read_chunk, settle_quietly, Phase, Reporter, TrackedWriter,
+    byte_length_of, bytes_of, read_chunk, scrub_query, settle_quietly, text_within, with_timeout,
+    without_query, Lost, Phase, Reporter, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{OpenRequest, SendError, Transport};
@@ -19,8 +30,9 @@ use crate::core::{Payload, TransportKind};
 use crate::web::bindings::websocket_stream::{
     WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStream,
 };
+use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -31,6 +43,11 @@ const TOO_BIG: &str = "message too big";
 
 /// What a `CloseEvent` reports when the close frame carried no code.
 const NO_STATUS: u16 = 1005;
+
+/// Once `closed` has settled, how long `Closed` waits for the reader to hand over the messages
+/// still queued in the readable: bounded, so that a reader that never ends cannot hold the
+/// close (the driver gives a closing transport 5 s).
+const READER_DRAIN_MS: u32 = 2_000;
 
 /// One `WebSocketStream`. Dropping it cancels its reader and closes the socket.
 pub struct WebSocketStreamConnection {
@@ -43,8 +60,9 @@ struct Shared {
     report: Reporter,
     /// The open socket's stream ends; present from `Opened` until the connection is dropped.
     streams: RefCell<Option<(ReadableStreamDefaultReader, TrackedWriter)>>,
-    /// Bytes of messages written whose write promise has not settled yet.
-    buffered: Rc<Cell<usize>>,
+    /// Every write whose promise has not resolved: `buffered_amount`, and what is handed back
+    /// when the connection ends.
+    writes: Writes,
 }
 
 impl WebSocketStreamConnection {
@@ -60,13 +78,18 @@ impl WebSocketStreamConnection {
                 .collect::<Array>();
             let _ = Reflect::set(&options, &"protocols".into(), &protocols);
         }
-        let socket = WebSocketStream::new_with_options(&request.url, &options)
-            .map_err(|e| format!("WebSocketStream({}) failed: {}", request.url, describe(&e)))?;
+        let socket = WebSocketStream::new_with_options(&request.url, &options).map_err(|e| {
+            format!(
+                "WebSocketStream({}) failed: {}",
+                without_query(&request.url),
+                scrub_query(&describe(&e), &request.url)
+            )
+        })?;
         let shared = Rc::new(Shared {
             socket: socket.clone(),
             report: Reporter::new(request.conn_id, request.sink),
             streams: RefCell::new(None),
-            buffered: Rc::new(Cell::new(0)),
+            writes: Writes::default(),
         });
         spawn_local(run(
             Rc::downgrade(&shared),
@@ -91,8 +114,9 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
             // `closed` rejects too; observe it so the browser logs no unhandled rejection.
             settle_quietly(socket.closed());
             shared.report.failed(format!(
-                "WebSocketStream to {url} failed before opening: {}",
-                describe(&error)
+                "WebSocketStream to {} failed before opening: {}",
+                without_query(&url),
+                scrub_query(&describe(&error), &url)
             ));
             return;
         }
@@ -108,19 +132,25 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
         Ok(streams) => streams,
         Err(error) => {
             shared.report.failed(format!(
-                "WebSocketStream to {url}: its streams are unusable: {}",
-                describe(&error)
+                "WebSocketStream to {}: its streams are unusable: {}",
+                without_query(&url),
+                scrub_query(&describe(&error), &url)
             ));
             close_socket(&socket, None);
             settle_quietly(socket.closed());
             return;
         }
     };
-    let writer = TrackedWriter::new(writer, shared.buffered.clone());
+    let writer = TrackedWriter::new(writer, shared.writes.clone());
     *shared.streams.borrow_mut() = Some((reader.clone(), writer));
     shared.report.opened(info.protocol(), info.extensions());
     drop(shared);
-    spawn_local(read_messages(weak.clone(), reader, max));
+    let (drained, reader_done) = oneshot::channel::<()>();
+    let weak_reader = weak.clone();
+    spawn_local(async move {
+        read_messages(weak_reader, reader, max).await;
+        let _ = drained.send(());
+    });
 
     // The one place `Closed` comes from, whoever closed: `closed` settles after the closing
     // handshake, or rejects when the connection was lost.
@@ -134,12 +164,26 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
             (code, info.reason().unwrap_or_default(), true)
         }
         Ok(_) => (NO_STATUS, String::new(), true),
-        Err(error) => (close_code::ABNORMAL, describe(&error), false),
+        Err(error) => (
+            close_code::ABNORMAL,
+            scrub_query(&describe(&error), &url),
+            false,
+        ),
     };
+    drop(shared);
+    // Messages the server sent before its close may still be queued in the readable: they
+    // reach the application before `Closed`. A dropped connection cancels the reader (which
+    // ends the wait); a stuck one is given up on after the bound.
+    let _ = with_timeout(reader_done, READER_DRAIN_MS).await;
+    let Some(shared) = weak.upgrade() else { return };
     // A close we started reports our code and reason (for 1009 that is not what went on the
     // wire, see `read_messages`); whether it was clean still comes from the socket.
     let (code, reason) = shared.report.client_close().unwrap_or((code, reason));
-    shared.report.closed(code, reason, clean);
+    let lost = Lost {
+        unconfirmed: Vec::new(),
+        unsent: shared.writes.take_unresolved(),
+    };
+    shared.report.closed(code, reason, clean, lost);
 }
 
 /// Reports each message; a message over `max` closes the socket with 1009.
@@ -147,18 +191,11 @@ async fn read_messages(weak: Weak<Shared>, reader: ReadableStreamDefaultReader, 
     // Ends when the socket closes (done) or fails (error), or when `Drop` cancels the reader.
     while let Ok(Some(chunk)) = read_chunk(&reader).await {
         let Some(shared) = weak.upgrade() else { return };
-        // Sizes are checked before copying: UTF-16 length never exceeds UTF-8 length, so a
-        // string whose UTF-16 length is already over the limit is too big.
-        let too_big = match chunk.as_string() {
-            Some(_) => chunk
-                .dyn_ref::<js_sys::JsString>()
-                .is_some_and(|s| s.length() as usize > max),
-            None => byte_length_of(&chunk).is_some_and(|len| len > max),
-        };
-        let payload = if too_big {
+        // Sizes are checked before copying into wasm (see `text_within` for strings).
+        let payload = if let Some(text) = chunk.dyn_ref::<js_sys::JsString>() {
+            text_within(text, max).map(Payload::Text)
+        } else if byte_length_of(&chunk).is_some_and(|len| len > max) {
             None
-        } else if let Some(text) = chunk.as_string() {
-            Some(Payload::Text(text)).filter(|p| p.len() <= max)
         } else if let Some(bytes) = bytes_of(&chunk) {
             Some(Payload::Binary(bytes))
         } else {
@@ -210,13 +247,14 @@ impl Transport for WebSocketStreamConnection {
             _ => return Err(SendError::new("WebSocketStream is not open", payload)),
         };
         // A string is sent as a text message, bytes as a binary one. Writes on one writer are
-        // queued in call order; a failed write means the socket is gone, which `closed` reports.
+        // queued in call order; a failed write means the socket is gone, which `closed` reports,
+        // handing back every write that did not resolve (see the module documentation).
         let len = payload.len();
-        let chunk = match payload {
-            Payload::Text(text) => JsValue::from_str(&text),
+        let chunk = match &payload {
+            Payload::Text(text) => JsValue::from_str(text),
             Payload::Binary(bytes) => Uint8Array::from(bytes.as_slice()).into(),
         };
-        let _ = writer.write(&chunk, len);
+        let _ = writer.write(&chunk, len, Some(payload));
         Ok(())
     }
 
@@ -240,7 +278,7 @@ impl Transport for WebSocketStreamConnection {
     }
 
     fn buffered_amount(&self) -> u32 {
-        u32::try_from(self.shared.buffered.get()).unwrap_or(u32::MAX)
+        u32::try_from(self.shared.writes.buffered()).unwrap_or(u32::MAX)
     }
 }
 

@@ -14,9 +14,21 @@
 //! settles every promise they await, so every task ends.
 //!
 //! The helpers it shares with the WebSocketStream adapter are in [`super::stream_support`].
+//!
+//! **Nothing lost silently.** Every frame written is logged until its write promise resolves.
+//! A clean close handshake proves the server read every frame before its answering close frame,
+//! so nothing is handed back then. Otherwise the messages of unresolved (pending or rejected)
+//! writes are handed back, split by what the streams API guarantees: its sink takes one chunk at
+//! a time, so the writes queued behind the oldest unresolved one never reached the network
+//! (`Unsent`, sent again on the next connection); the oldest one was in the sink, which may have
+//! committed some or all of its bytes to QUIC before the stream or session failed, and a peer
+//! may keep or discard stream data received before a reset, so whether the server got that
+//! frame is unknown (`Unconfirmed`, for the application to decide). Messages that arrive during
+//! a client close are reported too, up to the server's answering close frame.
 
 use super::stream_support::{
-    bytes_of, read_chunk, settle_quietly, with_timeout, Phase, Reporter, TrackedWriter,
+    bytes_of, read_chunk, scrub_query, settle_quietly, truncate_reason, with_timeout,
+    without_query, Lost, Phase, Reporter, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{OpenRequest, SendError, Transport};
@@ -26,7 +38,7 @@ use crate::web::bindings::webtransport::{
     WebTransport, WebTransportBidirectionalStream, WebTransportCloseInfo,
 };
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -52,8 +64,9 @@ struct Shared {
     transport: WebTransport,
     report: Reporter,
     streams: RefCell<Option<Streams>>,
-    /// Bytes of frames written whose write promise has not settled yet.
-    buffered: Rc<Cell<usize>>,
+    /// Every frame written whose promise has not resolved: `buffered_amount`, and what is
+    /// handed back when the connection ends.
+    writes: Writes,
 }
 
 /// The open session's stream ends; present from `Opened` until the connection is dropped.
@@ -84,8 +97,13 @@ impl WebTransportConnection {
                 .collect::<Array>();
             let _ = Reflect::set(&options, &"serverCertificateHashes".into(), &hashes);
         }
-        let transport = WebTransport::new_with_options(&request.url, &options)
-            .map_err(|e| format!("WebTransport({}) failed: {}", request.url, describe(&e)))?;
+        let transport = WebTransport::new_with_options(&request.url, &options).map_err(|e| {
+            format!(
+                "WebTransport({}) failed: {}",
+                without_query(&request.url),
+                scrub_query(&describe(&e), &request.url)
+            )
+        })?;
         // Rejects whenever the session ends abruptly; observed once here so the browser logs no
         // unhandled rejection (the task ends with the session, which `Drop` closes).
         settle_quietly(transport.closed());
@@ -93,7 +111,7 @@ impl WebTransportConnection {
             transport: transport.clone(),
             report: Reporter::new(request.conn_id, request.sink),
             streams: RefCell::new(None),
-            buffered: Rc::new(Cell::new(0)),
+            writes: Writes::default(),
         });
         spawn_local(run(
             Rc::downgrade(&shared),
@@ -108,6 +126,21 @@ impl WebTransportConnection {
 impl Shared {
     fn writer(&self) -> Option<TrackedWriter> {
         self.streams.borrow().as_ref().map(|s| s.writer.clone())
+    }
+
+    /// The messages of every unresolved write, split as the module documentation explains: the
+    /// oldest may have reached the server, those queued behind it did not.
+    fn lost(&self) -> Lost {
+        let mut unsent = self.writes.take_unresolved();
+        let unconfirmed = if unsent.is_empty() {
+            Vec::new()
+        } else {
+            vec![unsent.remove(0)]
+        };
+        Lost {
+            unconfirmed,
+            unsent,
+        }
     }
 }
 
@@ -128,8 +161,9 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
     if let Err(error) = JsFuture::from(transport.ready()).await {
         if let Some(shared) = weak.upgrade() {
             shared.report.failed(format!(
-                "WebTransport to {url} failed: {}",
-                describe(&error)
+                "WebTransport to {} failed: {}",
+                without_query(&url),
+                scrub_query(&describe(&error), &url)
             ));
         }
         return;
@@ -145,12 +179,14 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
     }
     let opened = stream
         .map_err(|e| describe(&e))
-        .and_then(|stream| open_streams(&transport, stream.unchecked_into(), &shared.buffered));
+        .and_then(|stream| open_streams(&transport, stream.unchecked_into(), &shared.writes));
     let streams = match opened {
         Ok(streams) => streams,
         Err(error) => {
             shared.report.failed(format!(
-                "WebTransport to {url}: no bidirectional stream: {error}"
+                "WebTransport to {}: no bidirectional stream: {}",
+                without_query(&url),
+                scrub_query(&error, &url)
             ));
             close_session(&transport, None);
             return;
@@ -165,7 +201,7 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
     }
     drop(shared);
 
-    let end = read_frames(&weak, &reader, max).await;
+    let end = read_frames(&weak, &reader, max, &url).await;
     let Some(shared) = weak.upgrade() else { return };
     if let Some((code, reason)) = shared.report.client_close() {
         // Our own close is in progress: whatever ended the stream completes it. Only the
@@ -174,7 +210,13 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
         // reference server does, so there the close is recorded but reported unclean.
         let clean = matches!(end, End::CloseFrame(..));
         close_session(&transport, Some((code, &reason)));
-        shared.report.closed(code, reason, clean);
+        // The answering close frame means the server read every frame we wrote before ours.
+        let lost = if clean {
+            Lost::default()
+        } else {
+            shared.lost()
+        };
+        shared.report.closed(code, reason, clean, lost);
         return;
     }
     match end {
@@ -182,8 +224,10 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
         End::CloseFrame(code, reason) => {
             // The server closed; answer by closing the session with the same code, as a
             // WebSocket answers a close frame.
-            shared.report.closed(code, reason.clone(), true);
-            close_session(&transport, Some((code, &reason)));
+            shared
+                .report
+                .closed(code, reason.clone(), true, shared.lost());
+            close_session(&transport, Some((code, &truncate_reason(&reason))));
         }
         End::Violation(error) => {
             let code = error.close_code();
@@ -202,7 +246,7 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
             }
             close_session(&transport, Some((code, &reason)));
             if let Some(shared) = weak.upgrade() {
-                shared.report.closed(code, reason, true);
+                shared.report.closed(code, reason, true, shared.lost());
             }
         }
         End::Finished(detail) => {
@@ -214,7 +258,11 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
                     Some((code, reason)) => (code, reason, true),
                     None => (close_code::ABNORMAL, detail, false),
                 },
-                Some(Err(error)) => (close_code::ABNORMAL, describe(&error), false),
+                Some(Err(error)) => (
+                    close_code::ABNORMAL,
+                    scrub_query(&describe(&error), &url),
+                    false,
+                ),
                 None => {
                     // The stream ended but the session lingers: nothing more can arrive on it.
                     close_session(&transport, None);
@@ -222,7 +270,7 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
                 }
             };
             if let Some(shared) = weak.upgrade() {
-                shared.report.closed(code, reason, clean);
+                shared.report.closed(code, reason, clean, shared.lost());
             }
         }
     }
@@ -237,27 +285,36 @@ fn still_opening(weak: &Weak<Shared>) -> bool {
 fn open_streams(
     transport: &WebTransport,
     stream: WebTransportBidirectionalStream,
-    buffered: &Rc<Cell<usize>>,
+    writes: &Writes,
 ) -> Result<Streams, String> {
     let reader = ReadableStreamDefaultReader::new(&stream.readable()).map_err(|e| describe(&e))?;
     let writer = stream.writable().get_writer().map_err(|e| describe(&e))?;
     let datagrams = transport.datagrams();
     Ok(Streams {
-        writer: TrackedWriter::new(writer, buffered.clone()),
+        writer: TrackedWriter::new(writer, writes.clone()),
         reader,
         datagram_writer: datagrams.writable().get_writer().ok(),
         datagram_reader: ReadableStreamDefaultReader::new(&datagrams.readable()).ok(),
     })
 }
 
-/// Feeds the stream into the frame decoder and reports each message.
-async fn read_frames(weak: &Weak<Shared>, reader: &ReadableStreamDefaultReader, max: usize) -> End {
+/// Feeds the stream into the frame decoder and reports each message (during a client close
+/// too: what the server sent before its answering close frame is the application's).
+async fn read_frames(
+    weak: &Weak<Shared>,
+    reader: &ReadableStreamDefaultReader,
+    max: usize,
+    url: &str,
+) -> End {
     let mut decoder = FrameDecoder::new(max);
     loop {
         let chunk = match read_chunk(reader).await {
             Ok(Some(chunk)) => chunk,
             Ok(None) => return End::Finished("the stream ended without a close frame".into()),
-            Err(error) => return End::Finished(format!("the stream failed: {}", describe(&error))),
+            Err(error) => {
+                let error = scrub_query(&describe(&error), url);
+                return End::Finished(format!("the stream failed: {error}"));
+            }
         };
         let Some(shared) = weak.upgrade() else {
             return End::Gone;
@@ -299,7 +356,7 @@ fn write_close_frame(writer: &TrackedWriter, code: u16, reason: &str) -> Option<
         reason: reason.to_owned(),
     })
     .ok()?;
-    let written = writer.write(&Uint8Array::from(frame.as_slice()), frame.len());
+    let written = writer.write(&Uint8Array::from(frame.as_slice()), frame.len(), None);
     // Nothing follows a close frame: finish our side of the stream (FIN), queued after it.
     settle_quietly(writer.finish());
     Some(written)
@@ -331,15 +388,6 @@ fn transport_close_info(value: &JsValue) -> Option<(u16, String)> {
         .then(|| (code, info.reason().unwrap_or_default()))
 }
 
-/// Cuts a reason to the 123 bytes a close frame allows, on a character boundary.
-fn truncate_reason(reason: &str) -> String {
-    let mut end = reason.len().min(close_code::MAX_REASON_BYTES);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason.get(..end).unwrap_or_default().to_owned()
-}
-
 impl Transport for WebTransportConnection {
     fn kind(&self) -> TransportKind {
         TransportKind::WebTransport
@@ -354,20 +402,25 @@ impl Transport for WebTransportConnection {
             Payload::Text(text) => Frame::Text(text),
             Payload::Binary(bytes) => Frame::Binary(bytes),
         };
-        let bytes = match encode_frame(&frame) {
+        let encoded = encode_frame(&frame);
+        let payload = match frame {
+            Frame::Text(text) => Payload::Text(text),
+            Frame::Binary(bytes) => Payload::Binary(bytes),
+            // Built from a payload just above: never a control frame.
+            _ => Payload::Binary(Vec::new()),
+        };
+        let bytes = match encoded {
             Ok(bytes) => bytes,
-            Err(e) => {
-                let payload = match frame {
-                    Frame::Text(text) => Payload::Text(text),
-                    Frame::Binary(bytes) => Payload::Binary(bytes),
-                    _ => Payload::Binary(Vec::new()),
-                };
-                return Err(SendError::new(e.to_string(), payload));
-            }
+            Err(e) => return Err(SendError::new(e.to_string(), payload)),
         };
         // Writes on one writer are queued in call order, so messages stay ordered; a failed
-        // write also errors the stream, which the reader reports as the close.
-        let _ = writer.write(&Uint8Array::from(bytes.as_slice()), bytes.len());
+        // write also errors the stream, which the reader reports as the close, handing back
+        // every write that did not resolve (see the module documentation).
+        let _ = writer.write(
+            &Uint8Array::from(bytes.as_slice()),
+            bytes.len(),
+            Some(payload),
+        );
         Ok(())
     }
 
@@ -394,7 +447,7 @@ impl Transport for WebTransportConnection {
                     let Some(shared) = weak.upgrade() else { return };
                     if let Some((code, reason)) = shared.report.client_close() {
                         close_session(&shared.transport, Some((code, &reason)));
-                        shared.report.closed(code, reason, false);
+                        shared.report.closed(code, reason, false, shared.lost());
                     }
                 });
             }
@@ -403,7 +456,7 @@ impl Transport for WebTransportConnection {
     }
 
     fn buffered_amount(&self) -> u32 {
-        u32::try_from(self.shared.buffered.get()).unwrap_or(u32::MAX)
+        u32::try_from(self.shared.writes.buffered()).unwrap_or(u32::MAX)
     }
 
     /// Writes one datagram. Datagrams have their own writer, so they never wait behind stream

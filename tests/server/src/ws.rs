@@ -4,8 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::hub::{CloseKind, Hub, Msg, Next, Out, Service, Transport};
@@ -26,9 +26,23 @@ pub fn choose_subprotocol(headers: &HeaderMap) -> Option<&'static str> {
         .find_map(|p| SUBPROTOCOLS.into_iter().find(|s| *s == p))
 }
 
+/// The `token` query parameter of a connection URL, percent-decoded (PROTOCOL.md §3.1); `None`
+/// when absent or when the query does not parse. Shared with WebTransport, whose session
+/// request carries the same query.
+pub fn token_of(uri: &Uri) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct TokenQuery {
+        token: Option<String>,
+    }
+    Query::<TokenQuery>::try_from_uri(uri)
+        .ok()
+        .and_then(|Query(q)| q.token)
+}
+
 pub async fn handler(
     State(app): State<App>,
     Path(service): Path<String>,
+    uri: Uri,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -44,6 +58,8 @@ pub async fn handler(
         ws = ws.protocols([p]);
     }
     let hub = app.hub.clone();
+    // Recorded at acceptance, so tests can check that auth reached the server on this transport.
+    hub.record_token(Transport::WebSocket, token_of(&uri).as_deref());
     ws.on_upgrade(move |socket| run(hub, service, socket))
         .into_response()
 }
@@ -57,6 +73,10 @@ async fn run(hub: Arc<Hub>, service: Service, mut socket: WebSocket) {
     let (conn, mut rx) = hub.open(Transport::WebSocket, service);
     loop {
         tokio::select! {
+            // Outbound first: what was queued for the client (the echo of an earlier message)
+            // goes out before the next incoming frame is read, so a client close or an
+            // oversized message never overtakes, and discards, a reply already produced.
+            biased;
             next = rx.next() => match next {
                 Next::Out(Out::Msg(Msg::Text(t))) => {
                     if socket.send(Message::Text(t.into())).await.is_err() {
@@ -124,4 +144,24 @@ async fn drain(socket: &mut WebSocket) {
         while let Some(Ok(_)) = socket.recv().await {}
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_is_read_from_the_query_and_percent_decoded() {
+        let uri = |s: &str| s.parse::<Uri>().unwrap();
+        assert_eq!(
+            token_of(&uri("/ws/echo?token=p%20t&x=1")).as_deref(),
+            Some("p t")
+        );
+        assert_eq!(
+            token_of(&uri("/wt/echo?a=b&token=abc")).as_deref(),
+            Some("abc")
+        );
+        assert_eq!(token_of(&uri("/ws/echo")), None);
+        assert_eq!(token_of(&uri("/ws/echo?other=1")), None);
+    }
 }

@@ -71,6 +71,12 @@ async fn session(hub: Arc<Hub>, incoming: IncomingSession) {
         request.too_many_requests().await;
         return;
     }
+    // The session request's path carries the URL's query (and with it the auth token).
+    let token = request
+        .path()
+        .parse::<axum::http::Uri>()
+        .ok()
+        .and_then(|uri| crate::ws::token_of(&uri));
     let connection = match request.accept().await {
         Ok(c) => Arc::new(c),
         Err(e) => {
@@ -78,6 +84,7 @@ async fn session(hub: Arc<Hub>, incoming: IncomingSession) {
             return;
         }
     };
+    hub.record_token(Transport::WebTransport, token.as_deref());
     let mut drop_rx = hub.drop_gen.subscribe();
     drop_rx.borrow_and_update();
     let mut side_tasks = Vec::new();
