@@ -1,18 +1,25 @@
 //! JS listeners of a `UniversalSocket` and the JS shape of each event.
 //!
-//! Listeners are called with no Rust borrow held (the list is copied first), so a listener may
-//! call `send`, `on`, `off` or `close`. A listener that throws is reported on the console and
-//! does not stop the others, as with `EventTarget`.
+//! Listeners are called with no Rust borrow held, so a listener may call `send`, `on`, `off` or
+//! `close`. As with `EventTarget`: a listener that throws is reported on the console and does
+//! not stop the others; one removed during a dispatch is not called by it; `once` and `signal`
+//! work.
+//!
+//! Listeners held here are GC roots (wasm-bindgen keeps every `JsValue` Rust owns alive), so a
+//! listener that captures its socket would keep a closed socket alive forever. After `close()`,
+//! once the final `close` event has been dispatched, every listener is released.
 
 use super::driver::SocketEvent;
+use super::listener::EventListener;
 use super::options::BinaryType;
 use crate::core::{decode_message, CodecLimits, Payload};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
-use wasm_bindgen::JsValue;
+use std::rc::Rc;
+use wasm_bindgen::{JsCast, JsValue};
 
 /// Every event name `on`/`addEventListener` accepts.
-pub const EVENT_NAMES: [&str; 11] = [
+pub const EVENT_NAMES: [&str; 12] = [
     "open",
     "message",
     "error",
@@ -21,6 +28,7 @@ pub const EVENT_NAMES: [&str; 11] = [
     "reconnecting",
     "reconnected",
     "fallback",
+    "upgrade",
     "maxReconnectAttemptsReached",
     "queueOverflow",
     "undelivered",
@@ -35,10 +43,64 @@ pub enum Handler {
     Close = 3,
 }
 
+/// The third argument of `addEventListener`/`on`: a boolean (capture) or
+/// `{ capture, once, passive, signal }`. `capture` and `passive` are accepted and mean nothing
+/// here: there is no propagation, and nothing to prevent.
+#[derive(Default)]
+pub struct ListenOptions {
+    /// Remove the listener just before its first call.
+    pub once: bool,
+    /// Remove the listener when this signal aborts.
+    pub signal: Option<web_sys::AbortSignal>,
+}
+
+impl ListenOptions {
+    /// Reads the options as `EventTarget` does (`once` by truthiness); `method` names the caller
+    /// in the error for a `signal` that is not an AbortSignal.
+    pub fn from_js(value: &JsValue, method: &str) -> Result<ListenOptions, String> {
+        if !value.is_object() {
+            return Ok(ListenOptions::default());
+        }
+        let get = |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default();
+        let signal = match get("signal") {
+            s if s.is_undefined() => None,
+            s => Some(
+                s.dyn_into::<web_sys::AbortSignal>()
+                    .map_err(|_| format!("{method}(): options.signal must be an AbortSignal"))?,
+            ),
+        };
+        Ok(ListenOptions {
+            once: get("once").is_truthy(),
+            signal,
+        })
+    }
+}
+
+/// One listener added with `on` or `addEventListener`.
+struct Entry {
+    /// Finds the entry again from its abort callback and across a dispatch.
+    id: u64,
+    name: String,
+    listener: Function,
+    once: bool,
+    /// The `abort` listener on the entry's signal; dropping the entry detaches it.
+    _abort: Option<EventListener>,
+}
+
 /// Listeners and the settings that shape delivered events.
 pub struct JsSide {
-    listeners: RefCell<Vec<(String, Function)>>,
+    listeners: RefCell<Vec<Entry>>,
+    next_id: Cell<u64>,
     handlers: RefCell<[Option<Function>; 4]>,
+    /// Set by `close()`: the next `close` event is the final one, and releases every listener.
+    closing: Cell<bool>,
+    /// Every listener was released; nothing is kept any more (it could never be called).
+    released: Cell<bool>,
+    /// Dispatches in progress (a listener may cause another event synchronously).
+    depth: Cell<u32>,
+    /// A release asked for during a dispatch: done when the outermost dispatch ends, so every
+    /// listener of the event being dispatched still gets it.
+    release_pending: Cell<bool>,
     pub binary_type: Cell<BinaryType>,
     parse_json: bool,
     decode_binary: bool,
@@ -49,7 +111,12 @@ impl JsSide {
     pub fn new(binary_type: BinaryType, parse_json: bool, decode_binary: bool) -> Self {
         JsSide {
             listeners: RefCell::new(Vec::new()),
+            next_id: Cell::new(0),
             handlers: RefCell::new(Default::default()),
+            closing: Cell::new(false),
+            released: Cell::new(false),
+            depth: Cell::new(0),
+            release_pending: Cell::new(false),
             binary_type: Cell::new(binary_type),
             parse_json,
             decode_binary,
@@ -69,23 +136,90 @@ impl JsSide {
         }
     }
 
-    /// Adds a listener (a second add of the same function for the same event is ignored, as
-    /// `addEventListener` does).
-    pub fn add(&self, name: &str, listener: Function) {
-        let mut listeners = self.listeners.borrow_mut();
-        if !listeners.iter().any(|(n, f)| n == name && f == &listener) {
-            listeners.push((name.to_owned(), listener));
+    /// Adds a listener. As `addEventListener` does, a second add of the same function for the
+    /// same event is ignored, and so is an add with an already-aborted signal; after the
+    /// release, adds are ignored too (the listener could never be called).
+    pub fn add(self: &Rc<Self>, name: &str, listener: Function, options: ListenOptions) {
+        let aborted = options.signal.as_ref().is_some_and(|s| s.aborted());
+        let present = self
+            .listeners
+            .borrow()
+            .iter()
+            .any(|e| e.name == name && e.listener == listener);
+        if self.released.get() || aborted || present {
+            return;
         }
+        let id = self.next_id.get();
+        self.next_id.set(id + 1);
+        // The abort callback holds a Weak: the signal must not keep the socket alive.
+        let abort = options.signal.map(|signal| {
+            let weak = Rc::downgrade(self);
+            EventListener::new(&signal, "abort", move |_| {
+                if let Some(js) = weak.upgrade() {
+                    js.remove_where(|e| e.id == id);
+                }
+            })
+        });
+        self.listeners.borrow_mut().push(Entry {
+            id,
+            name: name.to_owned(),
+            listener,
+            once: options.once,
+            _abort: abort,
+        });
     }
 
     pub fn remove(&self, name: &str, listener: &Function) {
-        self.listeners
-            .borrow_mut()
-            .retain(|(n, f)| !(n == name && f == listener));
+        self.remove_where(|e| e.name == name && &e.listener == listener);
     }
 
+    /// Removes the matching entries; they are dropped (detaching their abort listeners, which
+    /// calls into JS) only once the borrow is over.
+    fn remove_where(&self, matches: impl Fn(&Entry) -> bool) {
+        let removed: Vec<Entry> = {
+            let mut listeners = self.listeners.borrow_mut();
+            let (gone, kept) = std::mem::take(&mut *listeners)
+                .into_iter()
+                .partition(|e| matches(e));
+            *listeners = kept;
+            gone
+        };
+        drop(removed);
+    }
+
+    /// Listeners and `on*` handlers currently held (0 once released).
     pub fn listener_count(&self) -> usize {
         self.listeners.borrow().len() + self.handlers.borrow().iter().flatten().count()
+    }
+
+    /// `close()` was called: the next `close` event is final and releases every listener.
+    /// Returns whether it had already been called.
+    pub fn mark_closing(&self) -> bool {
+        self.closing.replace(true)
+    }
+
+    /// Undoes [`Self::mark_closing`] when `close()` turned out to be invalid.
+    pub fn unmark_closing(&self) {
+        self.closing.set(false);
+    }
+
+    /// Whether `close()` was called.
+    pub fn is_closing(&self) -> bool {
+        self.closing.get()
+    }
+
+    /// Drops every listener and `on*` handler and keeps none from now on, so that listeners
+    /// which capture the socket no longer keep it (and everything it holds) alive. During a
+    /// dispatch, this happens when the dispatch ends.
+    pub fn release(&self) {
+        if self.depth.get() > 0 {
+            self.release_pending.set(true);
+            return;
+        }
+        self.released.set(true);
+        let listeners = std::mem::take(&mut *self.listeners.borrow_mut());
+        let handlers = std::mem::take(&mut *self.handlers.borrow_mut());
+        drop((listeners, handlers));
     }
 
     pub fn handler(&self, which: Handler) -> JsValue {
@@ -103,36 +237,72 @@ impl JsSide {
         } else {
             return Err("event handler properties take a function or null".into());
         };
-        self.handlers.borrow_mut()[which as usize] = handler;
+        if !self.released.get() {
+            self.handlers.borrow_mut()[which as usize] = handler;
+        }
         Ok(())
     }
 
-    /// Turns a socket event into its JS object and calls the listeners.
+    /// Turns a socket event into its JS object and calls the listeners, then the `on*`
+    /// handler. After the final `close` of a `close()`, releases every listener.
     pub fn dispatch(&self, event: &SocketEvent) {
+        if self.released.get() {
+            return report_unheard(event);
+        }
         let (name, object) = self.to_js(event);
-        let handler = match name {
-            "open" => self.handlers.borrow()[Handler::Open as usize].clone(),
-            "message" => self.handlers.borrow()[Handler::Message as usize].clone(),
-            "error" => self.handlers.borrow()[Handler::Error as usize].clone(),
-            "close" => self.handlers.borrow()[Handler::Close as usize].clone(),
-            _ => None,
-        };
-        let listeners: Vec<Function> = self
+        self.depth.set(self.depth.get() + 1);
+        self.call_listeners(name, &object);
+        self.depth.set(self.depth.get() - 1);
+        if name == "close" && self.closing.get() {
+            self.release_pending.set(true);
+        }
+        if self.depth.get() == 0 && self.release_pending.get() {
+            self.release();
+        }
+    }
+
+    /// Calls the listeners of `name` in order, then its `on*` handler.
+    fn call_listeners(&self, name: &str, object: &JsValue) {
+        let ids: Vec<u64> = self
             .listeners
             .borrow()
             .iter()
-            .filter(|(n, _)| n == name)
-            .map(|(_, f)| f.clone())
-            .chain(handler)
+            .filter(|e| e.name == name)
+            .map(|e| e.id)
             .collect();
-        for listener in listeners {
-            if let Err(error) = listener.call1(&JsValue::UNDEFINED, &object) {
-                web_sys::console::error_2(
-                    &JsValue::from_str("universal-socket: a listener threw"),
-                    &error,
-                );
+        for id in ids {
+            if let Some(listener) = self.take_for_call(id) {
+                call(&listener, object);
             }
         }
+        let handler = match name {
+            "open" => Some(Handler::Open),
+            "message" => Some(Handler::Message),
+            "error" => Some(Handler::Error),
+            "close" => Some(Handler::Close),
+            _ => None,
+        }
+        .and_then(|which| self.handlers.borrow()[which as usize].clone());
+        if let Some(handler) = handler {
+            call(&handler, object);
+        }
+    }
+
+    /// The listener `id` if it is still registered (an earlier listener may have removed it);
+    /// a `once` listener is removed here, before it is called.
+    fn take_for_call(&self, id: u64) -> Option<Function> {
+        let (listener, removed) = {
+            let mut listeners = self.listeners.borrow_mut();
+            let i = listeners.iter().position(|e| e.id == id)?;
+            if listeners[i].once {
+                let entry = listeners.remove(i);
+                (entry.listener.clone(), Some(entry))
+            } else {
+                (listeners[i].listener.clone(), None)
+            }
+        };
+        drop(removed);
+        Some(listener)
     }
 
     fn to_js(&self, event: &SocketEvent) -> (&'static str, JsValue) {
@@ -184,6 +354,11 @@ impl JsSide {
                 set("to", to.as_str().into());
                 set("reason", reason.as_str().into());
                 "fallback"
+            }
+            SocketEvent::Upgrade { from, to } => {
+                set("from", from.as_str().into());
+                set("to", to.as_str().into());
+                "upgrade"
             }
             SocketEvent::MaxReconnectAttemptsReached => "maxReconnectAttemptsReached",
             SocketEvent::QueueOverflow { dropped } => {
@@ -239,6 +414,30 @@ impl JsSide {
     }
 }
 
+/// Calls one listener; one that throws is reported and does not stop the others.
+fn call(listener: &Function, event: &JsValue) {
+    if let Err(error) = listener.call1(&JsValue::UNDEFINED, event) {
+        web_sys::console::error_2(
+            &JsValue::from_str("universal-socket: a listener threw"),
+            &error,
+        );
+    }
+}
+
+/// An event that arrived after every listener was released: messages handed back and errors
+/// still go to the console, so that nothing is lost silently.
+fn report_unheard(event: &SocketEvent) {
+    let text = match event {
+        SocketEvent::Undelivered(payloads) => format!(
+            "universal-socket: {} message(s) came back undelivered after the socket was closed",
+            payloads.len()
+        ),
+        SocketEvent::Error(message) => format!("universal-socket (closed): {message}"),
+        _ => return,
+    };
+    web_sys::console::warn_1(&JsValue::from_str(&text));
+}
+
 /// Bytes as an ArrayBuffer or a Blob.
 pub fn binary_value(bytes: &[u8], kind: BinaryType) -> JsValue {
     let array = Uint8Array::from(bytes);
@@ -268,7 +467,6 @@ trait DynRefFunction {
 
 impl DynRefFunction for JsValue {
     fn dyn_ref_function(&self) -> Option<Function> {
-        use wasm_bindgen::JsCast;
         self.dyn_ref::<Function>().cloned()
     }
 }

@@ -4,7 +4,7 @@
 //! runs. Bad input throws a JS `Error` that says what was wrong and changes nothing.
 
 use super::driver::{SocketError, SocketEvent};
-use super::js_events::{decode_frame, Handler, JsSide};
+use super::js_events::{decode_frame, Handler, JsSide, ListenOptions};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::Socket;
 use crate::core::{encode_message, Payload, State, TransportKind};
@@ -44,34 +44,34 @@ pub struct UniversalSocket {
 impl UniversalSocket {
     /// `new UniversalSocket(url, options?)`: validates everything; connects on `connect()`.
     #[wasm_bindgen(constructor)]
-    pub fn new(
-        url: &str,
-        #[wasm_bindgen(unchecked_param_type = "UniversalSocketOptions | undefined")]
-        options: JsValue,
+    pub fn js_new(
+        #[wasm_bindgen(unchecked_param_type = "string")] url: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "UniversalSocketOptions")] options: JsValue,
     ) -> Result<UniversalSocket, JsError> {
-        let options = SocketOptions::from_js(&options).map_err(js_error)?;
-        let js = Rc::new(JsSide::new(
-            options.binary_type,
-            options.parse_json,
-            options.decode_binary,
-        ));
-        let socket = Socket::new(url, options).map_err(js_error)?;
-        let dispatcher = Rc::clone(&js);
-        socket.driver.set_hook(Box::new(move |event: &SocketEvent| {
-            dispatcher.dispatch(event)
-        }));
-        Ok(UniversalSocket {
-            socket,
-            js,
-            held: Rc::new(RefCell::new(VecDeque::new())),
-            next_blob: std::cell::Cell::new(0),
-        })
+        // Checked here, not by the glue: options passed in place of the URL must not be turned
+        // into a string (and then into an error message).
+        let Some(url) = url.as_string() else {
+            return Err(JsError::new(&format!(
+                "new UniversalSocket(url, options?): url must be a string, not {}",
+                type_name(&url)
+            )));
+        };
+        UniversalSocket::new(&url, options)
     }
 
     /// Connects: resolves on the first open; rejects with an Error listing every transport tried
-    /// and why each failed.
+    /// and why each failed. After `close()` it rejects: a closed socket released its listeners.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
+        if self.js.is_closing() {
+            return Promise::reject(
+                &JsError::new(
+                    "connect(): this UniversalSocket was closed with close() and has released its \
+                     listeners; create a new UniversalSocket to connect again",
+                )
+                .into(),
+            );
+        }
         // Started now, not in the promise's microtask: `connect(); close();` must not connect.
         let connecting = self.socket.connect();
         future_to_promise(async move {
@@ -93,7 +93,7 @@ impl UniversalSocket {
     ) -> Result<(), JsError> {
         let item = if let Some(text) = data.as_string() {
             Outgoing::Ready(Payload::Text(text))
-        } else if let Some(bytes) = bytes_of(&data) {
+        } else if let Some(bytes) = bytes_of(&data, "send()").map_err(|e| JsError::new(&e))? {
             Outgoing::Ready(Payload::Binary(bytes))
         } else if let Some(blob) = data.dyn_ref::<web_sys::Blob>() {
             self.read_blob(blob.clone());
@@ -105,10 +105,7 @@ impl UniversalSocket {
                 data.js_typeof().as_string().unwrap_or_default()
             )));
         } else {
-            let json = js_sys::JSON::stringify(&data).map_err(|_| {
-                JsError::new("send(): the object cannot be serialised as JSON (a cycle?)")
-            })?;
-            Outgoing::Json(String::from(json))
+            Outgoing::Json(to_json(&data, "send()")?)
         };
         self.enqueue(item)
     }
@@ -116,7 +113,7 @@ impl UniversalSocket {
     /// Sends one frame of the binary codec: `type` plus `data` as JSON (guide §7.2).
     #[wasm_bindgen(js_name = sendBinary)]
     pub fn send_binary(&self, type_name: &str, data: JsValue) -> Result<(), JsError> {
-        let bytes = encode_js(type_name, &data)?;
+        let bytes = encode_js(type_name, &data, "sendBinary()")?;
         self.enqueue(Outgoing::Ready(Payload::Binary(bytes)))
     }
 
@@ -127,37 +124,43 @@ impl UniversalSocket {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ArrayBuffer | ArrayBufferView")] data: JsValue,
     ) -> Result<(), JsError> {
-        let bytes = bytes_of(&data)
+        let bytes = bytes_of(&data, "sendDatagram()")
+            .map_err(|e| JsError::new(&e))?
             .ok_or_else(|| JsError::new("sendDatagram() takes an ArrayBuffer or a TypedArray"))?;
         self.socket.driver.send_datagram(bytes).map_err(js_error)
     }
 
-    /// Closes for good (stops every retry). `code` is 1000 or 3000–4999, `reason` at most 123
-    /// UTF-8 bytes. Resolves with `{ code, reason, wasClean }`.
+    /// Closes for good (stops every retry). `code` is 1000 (the default) or 3000–4999, `reason`
+    /// at most 123 UTF-8 bytes. Resolves with `{ code, reason, wasClean }`. Once the final
+    /// `close` event has been dispatched, every listener is released (see `JsSide`).
     #[wasm_bindgen(unchecked_return_type = "Promise<CloseResult>")]
     pub fn close(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "number | undefined")] code: JsValue,
-        #[wasm_bindgen(unchecked_param_type = "string | undefined")] reason: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "number")] code: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: JsValue,
     ) -> Result<Promise, JsError> {
-        let code = match code.as_f64() {
-            None if code.is_undefined() => 1000,
-            Some(n) if n.fract() == 0.0 && (0.0..=65535.0).contains(&n) => n as u16,
-            _ => {
-                return Err(JsError::new(&format!(
-                    "invalid close code {}: use 1000 or an application code in 3000-4999",
-                    js_sys::JSON::stringify(&code)
-                        .map(String::from)
-                        .unwrap_or_else(|_| "?".into())
-                )))
-            }
-        };
+        let code = close_code(&code)?;
         let reason = match reason.as_string() {
             Some(reason) => reason,
             None if reason.is_undefined() => String::new(),
             None => return Err(JsError::new("close(): the reason must be a string")),
         };
-        let waiter = self.socket.driver.close(code, &reason).map_err(js_error)?;
+        let already_closed = self.socket.state() == State::Closed;
+        // Marked before the driver runs: a close while connecting emits `close` synchronously.
+        let was_closing = self.js.mark_closing();
+        let waiter = match self.socket.driver.close(code, &reason) {
+            Ok(waiter) => waiter,
+            Err(error) => {
+                if !was_closing {
+                    self.js.unmark_closing();
+                }
+                return Err(js_error(error));
+            }
+        };
+        if already_closed {
+            // No `close` event will come: the last one was dispatched before this call.
+            self.js.release();
+        }
         Ok(future_to_promise(async move {
             let info = waiter
                 .await
@@ -170,29 +173,44 @@ impl UniversalSocket {
         }))
     }
 
-    /// Adds a listener (see `UniversalSocketEventMap` for the events and their payloads).
-    #[wasm_bindgen(skip_typescript)]
-    pub fn on(&self, event: &str, listener: Function) -> Result<(), JsError> {
-        JsSide::check_name(event).map_err(|e| JsError::new(&e))?;
-        self.js.add(event, listener);
-        Ok(())
+    /// `on(event, listener, options?)`: adds a listener (see `UniversalSocketEventMap` for the
+    /// events and their payloads); `options` as for `addEventListener`.
+    #[wasm_bindgen(js_name = on, skip_typescript)]
+    pub fn on_js(&self, event: &str, listener: Function, options: JsValue) -> Result<(), JsError> {
+        self.listen(event, listener, &options, "on")
     }
 
-    /// Removes a listener added with `on` or `addEventListener`.
-    #[wasm_bindgen(skip_typescript)]
-    pub fn off(&self, event: &str, listener: Function) -> Result<(), JsError> {
-        JsSide::check_name(event).map_err(|e| JsError::new(&e))?;
-        self.js.remove(event, &listener);
-        Ok(())
+    /// Removes a listener added with `on` or `addEventListener` (a third argument, as for
+    /// `removeEventListener`, is accepted and ignored).
+    #[wasm_bindgen(js_name = off, skip_typescript)]
+    pub fn off_js(
+        &self,
+        event: &str,
+        listener: Function,
+        _options: JsValue,
+    ) -> Result<(), JsError> {
+        self.off(event, listener)
     }
 
+    /// `addEventListener(event, listener, options?)`: `options` is a boolean (capture, which
+    /// means nothing here) or `{ once, signal, capture, passive }`.
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
-    pub fn add_event_listener(&self, event: &str, listener: Function) -> Result<(), JsError> {
-        self.on(event, listener)
+    pub fn add_event_listener(
+        &self,
+        event: &str,
+        listener: Function,
+        options: JsValue,
+    ) -> Result<(), JsError> {
+        self.listen(event, listener, &options, "addEventListener")
     }
 
     #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
-    pub fn remove_event_listener(&self, event: &str, listener: Function) -> Result<(), JsError> {
+    pub fn remove_event_listener(
+        &self,
+        event: &str,
+        listener: Function,
+        _options: JsValue,
+    ) -> Result<(), JsError> {
         self.off(event, listener)
     }
 
@@ -305,7 +323,8 @@ impl UniversalSocket {
         self.socket.driver.connection(|c| c.reconnect_attempt())
     }
 
-    /// Number of JS listeners registered (for leak checks).
+    /// Number of JS listeners and `on*` handlers held (for leak checks); 0 after the final
+    /// `close` of a `close()`, when all are released.
     #[wasm_bindgen(getter, js_name = listenerCount)]
     pub fn listener_count(&self) -> usize {
         self.js.listener_count()
@@ -355,9 +374,56 @@ impl UniversalSocket {
 }
 
 impl UniversalSocket {
+    /// The constructor, from Rust: validates the URL and the JS options object.
+    pub fn new(url: &str, options: JsValue) -> Result<UniversalSocket, JsError> {
+        let options = SocketOptions::from_js(&options).map_err(js_error)?;
+        let js = Rc::new(JsSide::new(
+            options.binary_type,
+            options.parse_json,
+            options.decode_binary,
+        ));
+        let socket = Socket::new(url, options).map_err(js_error)?;
+        let dispatcher = Rc::clone(&js);
+        socket.driver.set_hook(Box::new(move |event: &SocketEvent| {
+            dispatcher.dispatch(event)
+        }));
+        Ok(UniversalSocket {
+            socket,
+            js,
+            held: Rc::new(RefCell::new(VecDeque::new())),
+            next_blob: std::cell::Cell::new(0),
+        })
+    }
+
     /// The Rust socket behind this object.
     pub fn socket(&self) -> &Socket {
         &self.socket
+    }
+
+    /// Adds a listener (the Rust side of `on`, without options).
+    pub fn on(&self, event: &str, listener: Function) -> Result<(), JsError> {
+        self.listen(event, listener, &JsValue::UNDEFINED, "on")
+    }
+
+    /// Removes a listener added with `on` or `addEventListener`.
+    pub fn off(&self, event: &str, listener: Function) -> Result<(), JsError> {
+        JsSide::check_name(event).map_err(|e| JsError::new(&e))?;
+        self.js.remove(event, &listener);
+        Ok(())
+    }
+
+    /// `on` and `addEventListener`: checks the name and the options, then adds.
+    fn listen(
+        &self,
+        event: &str,
+        listener: Function,
+        options: &JsValue,
+        method: &str,
+    ) -> Result<(), JsError> {
+        JsSide::check_name(event).map_err(|e| JsError::new(&e))?;
+        let options = ListenOptions::from_js(options, method).map_err(|e| JsError::new(&e))?;
+        self.js.add(event, listener, options);
+        Ok(())
     }
 
     fn enqueue(&self, item: Outgoing) -> Result<(), JsError> {
@@ -425,29 +491,105 @@ fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {
     }
 }
 
-/// The bytes of an ArrayBuffer or of any ArrayBuffer view (TypedArray, DataView).
-fn bytes_of(data: &JsValue) -> Option<Vec<u8>> {
-    if let Some(buffer) = data.dyn_ref::<ArrayBuffer>() {
-        return Some(Uint8Array::new(buffer).to_vec());
+/// `typeof value`, with `null` and arrays told apart, for error messages that must not show
+/// the value itself.
+fn type_name(value: &JsValue) -> String {
+    if value.is_null() {
+        "null".to_owned()
+    } else if js_sys::Array::is_array(value) {
+        "an array".to_owned()
+    } else {
+        let kind = value.js_typeof().as_string().unwrap_or_default();
+        match kind.as_str() {
+            "object" => "an object".to_owned(),
+            "undefined" => "undefined".to_owned(),
+            _ => format!("a {kind}"),
+        }
     }
-    if ArrayBuffer::is_view(data) {
-        let get = |key: &str| Reflect::get(data, &key.into()).ok();
-        let buffer = get("buffer")?;
-        let offset = get("byteOffset")?.as_f64()? as u32;
-        let length = get("byteLength")?.as_f64()? as u32;
-        return Some(Uint8Array::new_with_byte_offset_and_length(&buffer, offset, length).to_vec());
-    }
-    None
 }
 
-fn encode_js(type_name: &str, data: &JsValue) -> Result<Vec<u8>, JsError> {
+/// A close code from JS: absent means 1000; anything but a whole number in 0–65535 is refused
+/// here (the core checks the range). The message shows a number, never an object, which might
+/// hold a token.
+fn close_code(code: &JsValue) -> Result<u16, JsError> {
+    match code.as_f64() {
+        None if code.is_undefined() => Ok(1000),
+        Some(n) if n.fract() == 0.0 && (0.0..=65535.0).contains(&n) => Ok(n as u16),
+        other => {
+            let shown = match other {
+                Some(n) => js_sys::Number::from(n)
+                    .to_string_with_radix(10)
+                    .map(String::from)
+                    .unwrap_or_default(),
+                None => format!("({})", type_name(code)),
+            };
+            Err(JsError::new(&format!(
+                "invalid close code {shown}: use 1000 or an application code in 3000-4999"
+            )))
+        }
+    }
+}
+
+/// `JSON.stringify(value)`, or an Error that names `what`: stringify throws on cycles, BigInts
+/// and throwing `toJSON`s, and gives `undefined` (not a string) for functions, symbols and
+/// objects whose `toJSON` returns nothing.
+fn to_json(value: &JsValue, what: &str) -> Result<String, JsError> {
+    match js_sys::JSON::stringify(value) {
+        Ok(json) => json.as_string().ok_or_else(|| {
+            JsError::new(&format!(
+                "{what}: JSON.stringify gives undefined for this value (a function, a symbol, or \
+                 a toJSON() that returns nothing), so there is nothing to send"
+            ))
+        }),
+        Err(error) => Err(JsError::new(&format!(
+            "{what}: the value cannot be serialised as JSON: {}",
+            super::transport::websocket::describe(&error)
+        ))),
+    }
+}
+
+/// The bytes of an ArrayBuffer or of any ArrayBuffer view (TypedArray, DataView); `Ok(None)`
+/// for anything else. A detached buffer (transferred by `postMessage`, `structuredClone` or
+/// `ArrayBuffer.prototype.transfer`) is an error that names `what`: making a view of it would
+/// throw a TypeError from deep inside the glue code. Browsers without the `detached` getter
+/// give such a buffer a length of 0, which is read as empty.
+pub(crate) fn bytes_of(data: &JsValue, what: &str) -> Result<Option<Vec<u8>>, String> {
+    let get = |key: &str| Reflect::get(data, &key.into()).unwrap_or_default();
+    let (buffer, offset, length, view) = if data.is_instance_of::<ArrayBuffer>() {
+        (data.clone(), 0.0, get("byteLength"), false)
+    } else if ArrayBuffer::is_view(data) {
+        (
+            get("buffer"),
+            get("byteOffset").as_f64().unwrap_or(0.0),
+            get("byteLength"),
+            true,
+        )
+    } else {
+        return Ok(None);
+    };
+    if Reflect::get(&buffer, &"detached".into()).is_ok_and(|d| d.is_truthy()) {
+        return Err(format!(
+            "{what}: the ArrayBuffer{} is detached (it was transferred, e.g. by postMessage or \
+             structuredClone), so its bytes are gone",
+            if view { " under this view" } else { "" }
+        ));
+    }
+    let length = length.as_f64().unwrap_or(0.0);
+    if length == 0.0 {
+        return Ok(Some(Vec::new()));
+    }
+    if offset + length > f64::from(u32::MAX) {
+        return Err(format!("{what}: the data is larger than 4 GiB"));
+    }
+    let bytes = Uint8Array::new_with_byte_offset_and_length(&buffer, offset as u32, length as u32);
+    Ok(Some(bytes.to_vec()))
+}
+
+fn encode_js(type_name: &str, data: &JsValue, what: &str) -> Result<Vec<u8>, JsError> {
     let json = if data.is_undefined() {
         "null".to_owned()
     } else {
-        String::from(
-            js_sys::JSON::stringify(data)
-                .map_err(|_| JsError::new("the data cannot be serialised as JSON"))?,
-        )
+        to_json(data, what)?
     };
     encode_message(type_name, &json).map_err(js_error)
 }
@@ -455,7 +597,7 @@ fn encode_js(type_name: &str, data: &JsValue) -> Result<Vec<u8>, JsError> {
 /// `encodeMessage(type, data)`: one binary-codec frame (guide §7.2 `BinaryDataHandler`).
 #[wasm_bindgen(js_name = encodeMessage)]
 pub fn encode_message_js(type_name: &str, data: JsValue) -> Result<Uint8Array, JsError> {
-    encode_js(type_name, &data).map(|bytes| Uint8Array::from(bytes.as_slice()))
+    encode_js(type_name, &data, "encodeMessage()").map(|bytes| Uint8Array::from(bytes.as_slice()))
 }
 
 /// `decodeMessage(bytes)`: `{ type, data }` from one binary-codec frame; throws on a malformed one.
@@ -463,12 +605,14 @@ pub fn encode_message_js(type_name: &str, data: JsValue) -> Result<Uint8Array, J
 pub fn decode_message_js(
     #[wasm_bindgen(unchecked_param_type = "ArrayBuffer | ArrayBufferView")] bytes: JsValue,
 ) -> Result<JsValue, JsError> {
-    let bytes = bytes_of(&bytes)
+    let bytes = bytes_of(&bytes, "decodeMessage()")
+        .map_err(|e| JsError::new(&e))?
         .ok_or_else(|| JsError::new("decodeMessage() takes an ArrayBuffer or a TypedArray"))?;
     decode_frame(&bytes).map_err(|e| JsError::new(&format!("malformed binary frame: {e}")))
 }
 
-/// Live adapter listeners (DOM event listeners owned by transports) in this wasm instance.
+/// Live DOM event listeners the SDK owns (transports' listeners, and the `abort` listeners of
+/// listeners added with a `signal`) in this wasm instance.
 #[wasm_bindgen(js_name = liveTransportListeners)]
 pub fn live_transport_listeners() -> usize {
     super::listener::live_listeners()

@@ -1,5 +1,8 @@
 //! TypeScript declarations that wasm-bindgen cannot infer: option and event shapes, and typed
 //! `on`/`off`/`addEventListener` overloads merged into the generated `UniversalSocket` class.
+//!
+//! The defaults stated here are those of `options.rs` and `src/core`; a browser test
+//! (`documented_defaults_match_the_code`) reads this file and checks the main ones.
 
 use wasm_bindgen::prelude::*;
 
@@ -17,15 +20,24 @@ export interface UniversalSocketOptions {
   protocols?: string | string[];
   /** How binary messages are delivered. Default "arraybuffer". */
   binaryType?: "arraybuffer" | "blob";
-  /** Reconnection with exponential backoff, or false. Defaults: 1000 ms, ×1.5, ≤ 30000 ms, 5 attempts, no jitter. */
-  reconnect?: false | { initialDelayMs?: number; factor?: number; maxDelayMs?: number; maxAttempts?: number; jitter?: number };
+  /** Reconnection with exponential backoff, or false. Defaults: 1000 ms, ×1.5, ≤ 30000 ms, 5 attempts
+   * (Infinity or null: forever), jitter 0 (an exact schedule; 0.5 spreads many clients out). */
+  reconnect?: false | { initialDelayMs?: number; factor?: number; maxDelayMs?: number; maxAttempts?: number | null; jitter?: number };
   /** How long one transport may take to open. Default 2000 ms. */
   connectTimeoutMs?: number;
-  /** Application heartbeat, or false. Defaults: every 30000 ms, text "ping", expects "pong". */
+  /** While open on a worse transport than the best configured one, try the better ones in the
+   * background this often and switch when one opens (an `upgrade` event, then `open`); false never
+   * climbs back. Also how long after a better transport failed a reconnect starts from the top.
+   * Default 60000 ms. */
+  upgradeAfterMs?: number | false;
+  /** Application heartbeat, or false. Defaults: every 30000 ms, text "ping", expects "pong" within
+   * timeoutMs (default: intervalMs). */
   heartbeat?: false | { intervalMs?: number; timeoutMs?: number; ping?: string; pong?: string };
-  /** Batching of object messages into {"type":"batch",...}, or false (the default). */
+  /** Batching of object messages into {"type":"batch",...}, or false (the default). true or an object
+   * turns it on; defaults then: 10 messages, 100 ms, 16 MiB (never more than maxMessageBytes). */
   batch?: boolean | { maxMessages?: number; flushIntervalMs?: number; maxBytes?: number };
-  /** The send queue used while not open. Defaults: 1000 messages, 16 MiB, "reject". */
+  /** The send queue used while not open. Defaults: 1000 messages, 16 MiB, "reject". Sizes and counts
+   * of 2^32 or more mean no practical limit. */
   queue?: { maxMessages?: number; maxBytes?: number; overflow?: "reject" | "drop-oldest" };
   webtransport?: { serverCertificateHashes?: Array<string | { algorithm: "sha-256"; value: BufferSource }> };
   /** A token sent as ?token=… on every connect; getToken is called before each (re)connect. */
@@ -36,9 +48,14 @@ export interface UniversalSocketOptions {
   decodeBinary?: boolean;
   /** Largest message sent or accepted, bytes. Default 16 MiB. */
   maxMessageBytes?: number;
-  /** Use WebSocketStream where the browser has it (default true); false forces the classic WebSocket. */
+  /** Use WebSocketStream where the browser has it. Default false: the classic WebSocket everywhere.
+   * With true, browsers without WebSocketStream still use the classic WebSocket. Chromium 156 crashes
+   * the tab when the server drops a connection while messages are being written over
+   * WebSocketStream (a Chromium bug, reproducible without this SDK), and it was slower in our bench
+   * (0.69× raw throughput, against 0.87× for the classic WebSocket); it is worth it only for
+   * backpressure on huge sends. */
   webSocketStream?: boolean;
-  /** Log state changes with console.debug. */
+  /** Log state changes with console.debug. Default false. */
   debug?: boolean;
 }
 
@@ -59,16 +76,25 @@ export interface UniversalSocketEventMap {
   reconnecting: { type: "reconnecting"; attempt: number; delayMs: number };
   reconnected: { type: "reconnected"; transport: TransportName };
   fallback: { type: "fallback"; from: TransportName; to: TransportName; reason: string };
+  /** A better transport opened in the background and replaced `from` (then `open` fires). */
+  upgrade: { type: "upgrade"; from: TransportName; to: TransportName };
   maxReconnectAttemptsReached: { type: "maxReconnectAttemptsReached" };
   queueOverflow: { type: "queueOverflow"; dropped: number };
   undelivered: { type: "undelivered"; messages: Array<string | ArrayBuffer | Blob> };
 }
 
+/** The third argument of addEventListener and on: a boolean (capture) or these options. `once`
+ * removes the listener before its first call; `signal` removes it when the signal aborts;
+ * `capture` and `passive` are accepted and mean nothing here (no propagation, nothing to prevent). */
+export interface UniversalSocketListenerOptions { once?: boolean; signal?: AbortSignal; capture?: boolean; passive?: boolean }
+
+/** Every listener and on* handler is released once the final `close` event after `close()` has been
+ * dispatched, so listeners that capture the socket do not keep it alive; `listenerCount` is then 0. */
 export interface UniversalSocket {
-  on<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void): void;
+  on<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void, options?: UniversalSocketListenerOptions): void;
   off<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void): void;
-  addEventListener<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void): void;
-  removeEventListener<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void): void;
+  addEventListener<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void, options?: boolean | UniversalSocketListenerOptions): void;
+  removeEventListener<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void, options?: boolean | { capture?: boolean }): void;
   onopen: ((event: UniversalSocketEventMap["open"]) => void) | null;
   onmessage: ((event: UniversalSocketEventMap["message"]) => void) | null;
   onerror: ((event: UniversalSocketEventMap["error"]) => void) | null;

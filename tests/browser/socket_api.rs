@@ -245,3 +245,344 @@ fn encode_message_matches_the_guides_byte_layout() {
         Some("Hello Binary!")
     );
 }
+
+/// A JS function `(args) => body`, to drive the class through its real JS API.
+fn js_fn(args: &str, body: &str) -> js_sys::Function {
+    js_sys::Function::new_with_args(args, body)
+}
+
+/// Runs `body` as an async JS function of `s` (the socket) and `extra`; its result, awaited.
+async fn run_js(socket: &JsValue, extra: &JsValue, body: &str) -> JsValue {
+    let result = js_fn("s, extra", &format!("return (async () => {{ {body} }})();"))
+        .call2(&JsValue::UNDEFINED, socket, extra)
+        .unwrap();
+    JsFuture::from(js_sys::Promise::resolve(&result))
+        .await
+        .unwrap()
+}
+
+/// A `UniversalSocket` made by JS: `new UniversalSocket(url, options)` with `options` given as
+/// JS source, or `new UniversalSocket(url)` for `None` (the class is found through a wrapper's
+/// `constructor`).
+fn js_socket(url: &str, options: Option<&str>) -> JsValue {
+    let probe: JsValue = UniversalSocket::new("http://127.0.0.1:1/probe", JsValue::UNDEFINED)
+        .unwrap()
+        .into();
+    let class = get(&probe, "constructor");
+    let make = js_fn(
+        "UniversalSocket, url",
+        &match options {
+            Some(options) => format!("return new UniversalSocket(url, {options});"),
+            None => "return new UniversalSocket(url);".to_owned(),
+        },
+    );
+    make.call2(&JsValue::UNDEFINED, &class, &url.into())
+        .unwrap()
+}
+
+/// Spies on the `WebSocket` and `WebSocketStream` constructors (each constructed one is
+/// counted); `restore()` puts the originals back.
+const SPY_ON_WEBSOCKETS: &str = r#"
+    const real = { ws: globalThis.WebSocket, wss: globalThis.WebSocketStream };
+    const counts = { ws: 0, wss: 0 };
+    globalThis.WebSocket = class extends real.ws { constructor(...a) { super(...a); counts.ws++; } };
+    if (real.wss) {
+        globalThis.WebSocketStream = class extends real.wss { constructor(...a) { super(...a); counts.wss++; } };
+    }
+    counts.restore = () => { globalThis.WebSocket = real.ws; if (real.wss) globalThis.WebSocketStream = real.wss; };
+    return counts;
+"#;
+
+/// The classic WebSocket is the default in every browser (WebSocketStream crashed Chromium 156
+/// when the server dropped connections mid-write, and was slower); `webSocketStream: true` uses
+/// WebSocketStream where the browser has it and the classic WebSocket elsewhere.
+#[wasm_bindgen_test]
+async fn the_classic_websocket_is_the_default_and_websocketstream_is_opt_in() {
+    let _server = crate::support::exclusive().await;
+    let ws = get_str(&server_config().await, "ws.echo");
+    let has_stream = universal_socket::web::features::features().web_socket_stream;
+    for (extra, expect_stream) in [("", false), (r#","webSocketStream":true"#, has_stream)] {
+        let counts = js_fn("", SPY_ON_WEBSOCKETS)
+            .call0(&JsValue::UNDEFINED)
+            .unwrap();
+        let options = format!(
+            r#"{{"transports":["websocket"],"endpoints":{{"websocket":"{ws}"}},"heartbeat":false{extra}}}"#
+        );
+        let socket = js_socket("http://127.0.0.1/echo", Some(&options));
+        let opened = run_js(
+            &socket,
+            &counts,
+            "return s.connect().then(() => s.transport, (e) => 'failed: ' + e.message);",
+        )
+        .await;
+        let used = (
+            get(&counts, "ws").as_f64().unwrap(),
+            get(&counts, "wss").as_f64().unwrap(),
+        );
+        run_js(&socket, &counts, "extra.restore(); return s.close();").await;
+        assert_eq!(opened.as_string().as_deref(), Some("websocket"));
+        let expected = if expect_stream {
+            (0.0, 1.0)
+        } else {
+            (1.0, 0.0)
+        };
+        assert_eq!(
+            used, expected,
+            "options {extra:?}: (WebSocket, WebSocketStream) constructed"
+        );
+    }
+}
+
+/// `{ once: true }` fires once, on `addEventListener` and on `on`; the listener is gone before
+/// it runs, so `listenerCount` drops.
+#[wasm_bindgen_test]
+async fn once_listeners_fire_once() {
+    let socket = js_socket(
+        "http://127.0.0.1:1/echo",
+        Some(r#"{ queue: { maxMessages: 1, overflow: "drop-oldest" } }"#),
+    );
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const seen = { f: 0, g: 0, countInside: -1 };
+        const f = () => { seen.f++; seen.countInside = s.listenerCount; };
+        const g = () => { seen.g++; };
+        s.addEventListener("queueOverflow", f, { once: true });
+        s.on("queueOverflow", g, { once: true });
+        seen.countBefore = s.listenerCount;
+        s.send("a"); s.send("b"); s.send("c"); s.send("d");
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        seen.countAfter = s.listenerCount;
+        return seen;
+        "#,
+    )
+    .await;
+    let n = |key: &str| get(&result, key).as_f64().unwrap();
+    assert_eq!((n("f"), n("g")), (1.0, 1.0), "each once listener ran once");
+    assert_eq!(n("countBefore"), 2.0);
+    assert_eq!(n("countInside"), 1.0, "f was removed before it ran");
+    assert_eq!(n("countAfter"), 0.0);
+}
+
+/// `{ signal }` removes the listener when the signal aborts, as on an `EventTarget`; an
+/// already-aborted signal adds nothing; `capture` and `passive` are accepted (there is no
+/// propagation and nothing to prevent); a `signal` that is not an AbortSignal throws.
+#[wasm_bindgen_test]
+async fn an_abort_signal_removes_its_listener() {
+    let socket = js_socket(
+        "http://127.0.0.1:1/echo",
+        Some(r#"{ queue: { maxMessages: 1, overflow: "drop-oldest" } }"#),
+    );
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const seen = { calls: 0 };
+        const f = () => { seen.calls++; };
+        const controller = new AbortController();
+        s.addEventListener("queueOverflow", f, { signal: controller.signal, capture: true, passive: true });
+        s.on("queueOverflow", () => { seen.calls += 100; }, { signal: controller.signal });
+        seen.countBefore = s.listenerCount;
+        s.send("a"); s.send("b");
+        controller.abort();
+        seen.countAfterAbort = s.listenerCount;
+        s.send("c");
+        s.addEventListener("queueOverflow", f, { signal: AbortSignal.abort() });
+        seen.countWithAborted = s.listenerCount;
+        s.addEventListener("queueOverflow", f, true);
+        seen.countWithCapture = s.listenerCount;
+        s.removeEventListener("queueOverflow", f, { capture: true });
+        seen.countRemoved = s.listenerCount;
+        try { s.addEventListener("queueOverflow", f, { signal: 5 }); seen.badSignal = "accepted"; }
+        catch (e) { seen.badSignal = e instanceof Error ? e.message : "not an Error: " + e; }
+        return seen;
+        "#,
+    )
+    .await;
+    let n = |key: &str| get(&result, key).as_f64().unwrap();
+    assert_eq!(n("countBefore"), 2.0);
+    assert_eq!(
+        n("calls"),
+        101.0,
+        "both ran for the one overflow before the abort"
+    );
+    assert_eq!(n("countAfterAbort"), 0.0, "abort removed both");
+    assert_eq!(n("countWithAborted"), 0.0, "an aborted signal adds nothing");
+    assert_eq!(n("countWithCapture"), 1.0);
+    assert_eq!(n("countRemoved"), 0.0);
+    let bad = get(&result, "badSignal").as_string().unwrap();
+    assert!(bad.contains("signal"), "{bad}");
+}
+
+/// After `close()`, once the final `close` event has been dispatched, every listener and `on*`
+/// handler is released: listeners that capture the socket no longer keep it alive (the JS
+/// listeners are GC roots while the Rust side holds them). A socket that closed by itself
+/// (connect failed) keeps them, since `connect()` may be called again; `connect()` after
+/// `close()` rejects.
+#[wasm_bindgen_test]
+async fn close_releases_every_listener() {
+    let socket = js_socket(
+        "http://127.0.0.1:1/echo",
+        Some(
+            r#"{ transports: ["websocket"], endpoints: { websocket: "ws://127.0.0.1:9/x" }, reconnect: false, connectTimeoutMs: 500 }"#,
+        ),
+    );
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const seen = { closeEvents: 0 };
+        s.on("close", () => { seen.closeEvents++; seen.stateInClose = s.readyState; });
+        s.addEventListener("error", () => { seen.errors = s.readyState; });
+        s.onmessage = () => s.send("captures s");
+        seen.countBefore = s.listenerCount;
+        seen.connect = await s.connect().then(() => "opened", (e) => e.message);
+        seen.countAfterFailure = s.listenerCount;
+        seen.closeEventsAfterFailure = seen.closeEvents;
+        const result = await s.close();
+        seen.code = result.code;
+        seen.countAfterClose = s.listenerCount;
+        seen.onmessage = s.onmessage;
+        s.on("open", () => {});
+        seen.countAfterLateOn = s.listenerCount;
+        seen.reconnect = await s.connect().then(() => "opened", (e) => e.message);
+        return seen;
+        "#,
+    )
+    .await;
+    let n = |key: &str| get(&result, key).as_f64();
+    assert_eq!(n("countBefore"), Some(3.0));
+    assert_ne!(
+        get(&result, "connect").as_string().as_deref(),
+        Some("opened")
+    );
+    assert_eq!(
+        n("countAfterFailure"),
+        Some(3.0),
+        "a socket that closed by itself keeps its listeners"
+    );
+    assert_eq!(
+        n("closeEventsAfterFailure"),
+        Some(1.0),
+        "the connect failure's close event"
+    );
+    assert_eq!(n("closeEvents"), Some(1.0), "no close event after close()");
+    assert_eq!(
+        n("countAfterClose"),
+        Some(0.0),
+        "close() released everything"
+    );
+    assert!(get(&result, "onmessage").is_null());
+    assert_eq!(
+        n("countAfterLateOn"),
+        Some(0.0),
+        "a closed socket keeps no listener"
+    );
+    let again = get(&result, "reconnect").as_string().unwrap();
+    assert!(again.contains("close()"), "{again}");
+
+    // Closing a socket that is open: the close listener still runs, then all is released.
+    let fresh = js_socket("http://127.0.0.1:1/echo", None);
+    let result = run_js(
+        &fresh,
+        &JsValue::UNDEFINED,
+        r#"
+        const seen = { closeEvents: 0 };
+        s.onclose = () => { seen.closeEvents++; seen.countInClose = s.listenerCount; };
+        s.on("close", () => { seen.closeEvents++; });
+        s.connect().catch(() => {});
+        await s.close(4000, "done");
+        seen.countAfterClose = s.listenerCount;
+        return seen;
+        "#,
+    )
+    .await;
+    let n = |key: &str| get(&result, key).as_f64();
+    assert_eq!(n("closeEvents"), Some(2.0));
+    assert_eq!(n("countInClose"), Some(2.0));
+    assert_eq!(n("countAfterClose"), Some(0.0));
+
+    // close() from a listener of the final close event: the later listeners still get the event.
+    let failing = js_socket(
+        "http://127.0.0.1:1/echo",
+        Some(
+            r#"{ transports: ["websocket"], endpoints: { websocket: "ws://127.0.0.1:9/x" }, reconnect: false }"#,
+        ),
+    );
+    let result = run_js(
+        &failing,
+        &JsValue::UNDEFINED,
+        r#"
+        const seen = { later: 0 };
+        s.on("close", () => { s.close(); });
+        s.on("close", () => { seen.later++; });
+        await s.connect().catch(() => {});
+        seen.countAfter = s.listenerCount;
+        return seen;
+        "#,
+    )
+    .await;
+    let n = |key: &str| get(&result, key).as_f64();
+    assert_eq!(n("later"), Some(1.0), "the second close listener ran");
+    assert_eq!(n("countAfter"), Some(0.0));
+}
+
+/// The README's JS example and the TypeScript doc comments state the defaults of the code.
+#[wasm_bindgen_test]
+fn documented_defaults_match_the_code() {
+    use universal_socket::web::options::SocketOptions;
+    let readme = include_str!("../../README.md");
+    let types = include_str!("../../src/web/typescript.rs");
+    let d = SocketOptions::default();
+    let c = &d.connection;
+    let b = &c.backoff;
+    let queue = &c.queue;
+    let beat = c.heartbeat.clone().expect("heartbeat is on by default");
+    let batch = universal_socket::core::BatchConfig::default();
+    for expected in [
+        format!("initialDelayMs: {}", b.initial_ms),
+        format!("factor: {}", b.factor),
+        format!("maxDelayMs: {}", b.max_ms),
+        format!("maxAttempts: {}", b.max_attempts.unwrap()),
+        format!("jitter: {}", b.jitter),
+        format!("connectTimeoutMs: {}", c.connect_timeout_ms),
+        format!("upgradeAfterMs: {}", c.upgrade_after_ms.unwrap()),
+        format!("intervalMs: {}", beat.interval_ms),
+        format!("ping: {:?}", beat.ping),
+        format!("pong: {:?}", beat.pong),
+        format!("maxMessages: {}", queue.max_messages),
+        format!("maxBytes: {} << 20", queue.max_bytes >> 20),
+        format!("batch: {},", c.batch.is_some()),
+        format!(
+            "maxMessages: {}, flushIntervalMs: {}",
+            batch.max_messages, batch.flush_interval_ms
+        ),
+        format!("parseJson: {},", d.parse_json),
+        format!("decodeBinary: {},", d.decode_binary),
+        format!("webSocketStream: {},", d.web_socket_stream),
+        format!("debug: {},", d.debug),
+        format!("binaryType: {:?},", d.binary_type.as_str()),
+        format!("maxMessageBytes: {} << 20,", c.max_message_size >> 20),
+    ] {
+        assert!(readme.contains(&expected), "README should say {expected:?}");
+    }
+    for expected in [
+        format!(
+            "Deliver JSON text messages parsed. Default {}.",
+            d.parse_json
+        ),
+        format!(
+            "WebSocketStream where the browser has it. Default {}",
+            d.web_socket_stream
+        ),
+        format!("Default {:?}.", d.binary_type.as_str()),
+        format!("Default {} ms.", c.connect_timeout_ms),
+        format!("Defaults: {} messages", queue.max_messages),
+    ] {
+        assert!(
+            types.contains(&expected),
+            "typescript.rs should say {expected:?}"
+        );
+    }
+}

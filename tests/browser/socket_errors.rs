@@ -64,6 +64,19 @@ fn invalid_options_are_explained() {
             "64 hexadecimal digits",
         ),
         (r#"[]"#, "options must be an object"),
+        (r#""fast""#, "options must be an object"),
+        (
+            r#"{"reconnect": {"initialDelay": 5}}"#,
+            "unknown option \"reconnect.initialDelay\"",
+        ),
+        (
+            r#"{"queue": {"maxMessages": -1}}"#,
+            "queue.maxMessages must be between 0 and",
+        ),
+        (
+            r#"{"auth": {"getToken": "abc"}}"#,
+            "auth.getToken must be a function",
+        ),
     ] {
         let Err(error) = UniversalSocket::new("http://127.0.0.1:1/echo", options(json)) else {
             panic!("{json} accepted")
@@ -234,4 +247,183 @@ async fn an_oversized_message_from_the_server_closes_with_1009() {
     })
     .await;
     assert_eq!(code, 1009);
+}
+
+/// A JS function `(socket) => body` run on `socket` as the JS class.
+fn run_js(socket: UniversalSocket, body: &str) -> JsValue {
+    let socket: JsValue = socket.into();
+    js_sys::Function::new_with_args("s", body)
+        .call1(&JsValue::UNDEFINED, &socket)
+        .unwrap()
+}
+
+/// Values JSON cannot express, and detached buffers (transferred to a worker, or by
+/// `structuredClone`/`ArrayBuffer.prototype.transfer`), throw a JS Error that says what was wrong
+/// (not a wasm trap, not a browser TypeError from deep inside), and the socket stays usable.
+#[wasm_bindgen_test]
+fn unsendable_values_and_detached_buffers_throw_clear_errors() {
+    let socket = UniversalSocket::new("http://127.0.0.1:1/echo", JsValue::UNDEFINED).unwrap();
+    let result = run_js(
+        socket,
+        r#"
+        // A view made first, then its buffer detached (a view cannot be made on a detached one).
+        const detachedUnder = (view) => { const b = new ArrayBuffer(8); const v = view(b); structuredClone(b, { transfer: [b] }); return v; };
+        const detached = () => detachedUnder((b) => b);
+        const attempts = {
+            toJSON: () => s.send({ toJSON() {} }),
+            toJSONThrows: () => s.send({ toJSON() { throw new Error("nope"); } }),
+            bigint: () => s.send({ n: 1n }),
+            sendBinaryFunction: () => s.sendBinary("t", () => 1),
+            detachedBuffer: () => s.send(detached()),
+            detachedView: () => s.send(detachedUnder((b) => new Uint8Array(b, 2, 4))),
+            detachedDataView: () => s.send(detachedUnder((b) => new DataView(b))),
+            detachedDatagram: () => s.sendDatagram(detached()),
+        };
+        const out = {};
+        for (const [name, attempt] of Object.entries(attempts)) {
+            try { attempt(); out[name] = "accepted"; }
+            catch (e) {
+                const ok = e instanceof Error && !(e instanceof WebAssembly.RuntimeError);
+                out[name] = ok ? e.message : "not a plain Error: " + e;
+            }
+        }
+        s.send("still fine");
+        out.buffered = s.bufferedAmount;
+        return out;
+        "#,
+    );
+    let text = |key: &str| {
+        js_sys::Reflect::get(&result, &key.into())
+            .unwrap()
+            .as_string()
+            .unwrap_or_default()
+    };
+    for (key, needles) in [
+        ("toJSON", &["send()", "JSON"][..]),
+        ("toJSONThrows", &["send()", "nope"]),
+        ("bigint", &["send()", "JSON"]),
+        ("sendBinaryFunction", &["sendBinary()", "JSON"]),
+        ("detachedBuffer", &["send()", "detached"]),
+        ("detachedView", &["send()", "detached"]),
+        ("detachedDataView", &["send()", "detached"]),
+        ("detachedDatagram", &["sendDatagram()", "detached"]),
+    ] {
+        let message = text(key);
+        for needle in needles {
+            assert!(
+                message.contains(needle),
+                "{key}: {message:?} should mention {needle:?}"
+            );
+        }
+    }
+    let buffered = js_sys::Reflect::get(&result, &"buffered".into()).unwrap();
+    assert_eq!(
+        buffered.as_f64(),
+        Some(10.0),
+        "only \"still fine\" was queued"
+    );
+    let decoded = decode_message_js(
+        js_sys::Function::new_no_args(
+            "const b = new ArrayBuffer(8); structuredClone(b, { transfer: [b] }); return b;",
+        )
+        .call0(&JsValue::UNDEFINED)
+        .unwrap(),
+    );
+    let Err(error) = decoded else {
+        panic!("a detached buffer decoded")
+    };
+    let text = message(error);
+    assert!(
+        text.contains("decodeMessage()") && text.contains("detached"),
+        "{text}"
+    );
+}
+
+/// Sizes and counts of 2^32 and more are not truncated to 0 on wasm32 (where usize is 32-bit):
+/// they mean "no practical limit".
+#[wasm_bindgen_test]
+fn huge_option_numbers_are_not_truncated() {
+    let socket = UniversalSocket::new(
+        "http://127.0.0.1:1/echo",
+        options(
+            r#"{"queue": {"maxMessages": 4294967296, "maxBytes": 4294967296},
+                "maxMessageBytes": 4294967296,
+                "batch": {"maxMessages": 4294967296, "maxBytes": 8589934592}}"#,
+        ),
+    )
+    .map_err(message)
+    .unwrap();
+    socket
+        .send(JsValue::from_str("a"))
+        .map_err(message)
+        .unwrap();
+    socket
+        .send(JsValue::from_str("b"))
+        .map_err(message)
+        .unwrap();
+    socket.send(options(r#"{"n":1}"#)).map_err(message).unwrap();
+    assert!(socket.buffered_amount() >= 2.0);
+}
+
+/// No error message echoes a secret: not the options (with a token and a getToken), nor an
+/// object passed where a close code belongs.
+#[wasm_bindgen_test]
+fn error_messages_never_carry_a_token() {
+    let secret = "s3cret-token";
+    let make = |bad: &str| {
+        js_sys::Function::new_no_args(&format!(
+            "return {{ auth: {{ token: \"{secret}\", getToken() {{ return \"{secret}\"; }} }}, {bad} }};"
+        ))
+        .call0(&JsValue::UNDEFINED)
+        .unwrap()
+    };
+    for (bad, names) in [
+        (r#"reconnect: { factor: "fast" }"#, "reconnect.factor"),
+        (r#"queue: { maxBytes: -5 }"#, "queue.maxBytes"),
+        (r#"endpoints: { websocket: 5 }"#, "endpoints.websocket"),
+        (r#"transports: "pigeon""#, "pigeon"),
+        (r#"tokens: 1"#, "tokens"),
+    ] {
+        let Err(error) = UniversalSocket::new("http://127.0.0.1:1/echo", make(bad)) else {
+            panic!("{bad} accepted")
+        };
+        let text = message(error);
+        assert!(
+            text.contains(names),
+            "{bad}: {text:?} should name {names:?}"
+        );
+        assert!(!text.contains(secret), "{bad}: {text:?} carries the token");
+        assert!(
+            !text.contains("getToken()"),
+            "{bad}: {text:?} carries getToken"
+        );
+    }
+    let socket = UniversalSocket::new("http://127.0.0.1:1/echo", JsValue::UNDEFINED).unwrap();
+    let Err(error) = socket.close(make("code: 1000"), JsValue::UNDEFINED) else {
+        panic!("an object accepted as a close code")
+    };
+    let text = message(error);
+    assert!(text.contains("close code"), "{text}");
+    assert!(!text.contains(secret), "{text:?} carries the token");
+
+    // The options passed where the URL belongs: a clear Error, without the options in it.
+    let class = js_sys::Reflect::get(&JsValue::from(socket), &"constructor".into()).unwrap();
+    let attempt = js_sys::Function::new_with_args(
+        "UniversalSocket, options",
+        "try { new UniversalSocket(options); return 'accepted'; } \
+         catch (e) { return e instanceof Error && !(e instanceof WebAssembly.RuntimeError) ? e.message : 'not a plain Error: ' + e; }",
+    );
+    for options in [
+        make("transports: [\"websocket\"]"),
+        JsValue::from(5),
+        JsValue::UNDEFINED,
+    ] {
+        let text = attempt
+            .call2(&JsValue::UNDEFINED, &class, &options)
+            .unwrap()
+            .as_string()
+            .unwrap();
+        assert!(text.contains("url"), "{text:?} should name the url");
+        assert!(!text.contains(secret), "{text:?} carries the token");
+    }
 }

@@ -110,10 +110,10 @@ async fn socket_over_long_polling_echoes_and_closes() {
     echo_everything(TransportKind::LongPolling).await;
 }
 
-/// In Chromium `websocket` means WebSocketStream by default; `webSocketStream: false` forces the
-/// classic WebSocket adapter, so it is exercised in both browsers.
+/// `websocket` means the classic WebSocket by default; `webSocketStream: true` uses
+/// WebSocketStream where the browser has it (Chromium) and the classic WebSocket elsewhere.
 #[wasm_bindgen_test]
-async fn socket_over_classic_websocket_echoes_and_closes() {
+async fn socket_over_websocket_stream_when_asked_echoes_and_closes() {
     let _server = crate::support::exclusive().await;
-    echo_everything_with(TransportKind::WebSocket, |o| o.web_socket_stream = false).await;
+    echo_everything_with(TransportKind::WebSocket, |o| o.web_socket_stream = true).await;
 }

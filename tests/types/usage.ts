@@ -47,10 +47,31 @@ export async function usage(): Promise<void> {
   const result: CloseResult = await socket.close(1000, "bye");
   void webTransport, state, ready, rtt, type, result;
 
+  // Both arguments of the constructor after the URL, and both of close(), are optional.
+  const plain = new UniversalSocket("https://example.com/chat");
+  plain.close();
+  const closed: CloseResult = await plain.close();
+  void closed;
+
+  // DOM-style listener options: once, signal (removes the listener on abort), capture, passive.
+  const controller = new AbortController();
+  const onMessage = (event: { data: unknown }) => void event.data;
+  plain.addEventListener("message", onMessage, { once: true });
+  plain.addEventListener("close", (event) => void event.code, { signal: controller.signal, capture: false, passive: true });
+  plain.addEventListener("open", (event) => void event.transport, true);
+  plain.on("error", (event) => void event.message, { once: true });
+  plain.removeEventListener("message", onMessage, { capture: false });
+  plain.off("message", onMessage);
+  controller.abort();
+
   // @ts-expect-error: not an event
   socket.on("opened", () => {});
   // @ts-expect-error: not a transport
   new UniversalSocket("https://example.com/chat", { transports: ["carrier-pigeon"] });
   // @ts-expect-error: the payload of `fallback` has no `attempt`
   socket.on("fallback", (event) => event.attempt);
+  // @ts-expect-error: a close code is a number
+  socket.close("1000");
+  // @ts-expect-error: once is a boolean
+  socket.addEventListener("open", () => {}, { once: "yes" });
 }
