@@ -152,10 +152,7 @@ fn a_full_upstream_with_drop_oldest_reports_the_overflow() {
     s.c.handle_transport_buffered(s.now, id, 1);
     s.send(text("a")).unwrap();
     s.send(text("b")).unwrap();
-    assert!(s
-        .events
-        .iter()
-        .any(|e| *e == Event::QueueOverflow { dropped: 1 }));
+    assert!(s.events.contains(&Event::QueueOverflow { dropped: 1 }));
 }
 
 fn heartbeat_sim() -> Sim {
