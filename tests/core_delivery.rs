@@ -297,3 +297,54 @@ fn batch_timestamps_use_the_wall_clock_offset() {
         .iter()
         .all(|a| !matches!(a, Action::CloseTransport { .. })));
 }
+
+#[test]
+fn handed_back_messages_go_before_messages_held_behind_a_full_upstream() {
+    let mut s = Sim::new(ConnectionConfig {
+        supported: [Sse].into_iter().collect(),
+        heartbeat: None,
+        batch: None,
+        upstream_high_water_bytes: 0,
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    s.c.handle_transport_buffered(s.now, id, 0);
+    s.send(text("m1")).unwrap(); // handed to the transport: over the mark now
+    s.send(text("m2")).unwrap(); // held
+    s.send(text("m3")).unwrap(); // held
+    s.take_actions();
+    // m1's POST was answered 404: handed back, it must still go first.
+    s.c.handle_unsent(s.now, id, vec![text("m1")]);
+    s.drop_link(1006, "session gone");
+    s.advance(1000);
+    s.opened();
+    assert_eq!(s.sent(), vec![text("m1"), text("m2"), text("m3")]);
+}
+
+#[test]
+fn batched_items_wait_in_the_bounded_queue_while_the_upstream_is_full() {
+    let mut s = Sim::new(ConnectionConfig {
+        supported: [LongPolling].into_iter().collect(),
+        heartbeat: None,
+        upstream_high_water_bytes: 0,
+        queue: QueueConfig {
+            max_messages: 2,
+            max_bytes: 1 << 20,
+            overflow: OverflowPolicy::Reject,
+        },
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    s.c.handle_transport_buffered(s.now, id, 1);
+    s.send_batchable("1").unwrap();
+    s.send_batchable("2").unwrap();
+    assert!(
+        s.send_batchable("3").is_err(),
+        "the queue's bound applies to batched items too"
+    );
+    assert_eq!(s.c.queued_messages(), 2);
+}

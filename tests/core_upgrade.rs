@@ -165,3 +165,35 @@ fn no_probe_when_disabled_or_on_the_best_transport() {
     best.advance(1000);
     assert!(best.opens().is_empty());
 }
+
+#[test]
+fn a_pong_answering_a_ping_sent_before_the_upgrade_is_not_delivered() {
+    let mut s = Sim::new(ConnectionConfig {
+        heartbeat: Some(universal_socket::core::HeartbeatConfig {
+            interval_ms: 1000,
+            timeout_ms: 5000,
+            ..Default::default()
+        }),
+        batch: None,
+        upgrade_after_ms: Some(1000),
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.fail("no udp");
+    s.fail("blocked");
+    s.opened();
+    let sse = s.c.conn_id();
+    s.take_actions();
+    s.take_events();
+    s.advance(1000); // a ping on SSE, and the probe of WebTransport
+    assert!(s.sent().contains(&text("ping")));
+    s.opened(); // WebTransport took over
+    s.take_events();
+    s.c.handle_incoming(s.now, sse, text("pong"));
+    s.pump();
+    assert!(
+        !s.events.iter().any(|e| matches!(e, Event::Message(_))),
+        "the pong went to the application: {:?}",
+        s.events
+    );
+}

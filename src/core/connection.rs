@@ -8,10 +8,12 @@
 //! then drains [`Connection::poll_action`] (things the adapter must do to transports) and
 //! [`Connection::poll_event`] (things to tell the application), and arms one timer for
 //! [`Connection::poll_timeout`], calling [`Connection::handle_timeout`] when it fires. Do this after
-//! *every* input. All times are `u64` milliseconds from one clock of the adapter's choice; use
-//! `Date.now()` so that batch timestamps match the guide's. Every transport the core asks for gets
-//! a fresh `conn_id`; the adapter reports back with that id, and reports about any id other than
-//! the current one are ignored (a replaced transport's late `onclose` cannot disturb the new one).
+//! *every* input. All times are `u64` milliseconds from one **monotonic** clock (the browser's
+//! `performance.now()`), so a wall-clock step cannot stall or fire deadlines; batch timestamps get
+//! the wall clock through [`Connection::set_wall_clock_offset`]. Every transport the core asks for
+//! gets a fresh `conn_id`; the adapter reports back with that id, and reports about any id other
+//! than the current one are ignored (a replaced transport's late `onclose` cannot disturb the new
+//! one), except messages from a transport an upgrade replaced, which still reach the application.
 //!
 //! # Lifecycle
 //!
@@ -33,6 +35,18 @@
 //! * [`Event::Close`] is emitted exactly once per `handle_connect`, when the machine reaches
 //!   [`State::Closed`]. If messages were still queued then, [`Event::Undelivered`] hands them back
 //!   just before it, so no message is ever lost silently.
+//!
+//! # Messages a transport could not deliver
+//!
+//! An adapter hands back what it accepted but could not deliver: **unsent** messages (certainly
+//! never reached the server) are queued again, ahead of everything sent later, and go out on the
+//! next connection ([`Connection::handle_unsent`]); **unconfirmed** ones (may have reached it) go
+//! to the application in [`Event::Undelivered`] at once, since resending could duplicate them
+//! ([`Connection::handle_unconfirmed`]). While open, the queue holds every new message as long as
+//! it holds handed-back ones, or while a transport that reports its upstream buffer
+//! ([`Connection::handle_transport_buffered`]: SSE, long polling) is over
+//! [`ConnectionConfig::upstream_high_water_bytes`]; the queue's bounds and overflow policy then
+//! apply, so a fast sender cannot grow memory without limit.
 
 use std::collections::VecDeque;
 
@@ -242,7 +256,9 @@ pub enum Event {
         /// Each transport tried, with its failure reason, in order.
         tried: Vec<(TransportKind, String)>,
     },
-    /// Messages that were still queued when the connection closed for good, oldest first.
+    /// Messages handed back to the application, oldest first: still queued when the connection
+    /// closed for good (just before [`Event::Close`]), or sent on a transport that could not
+    /// confirm them (at any time; resending could duplicate them).
     Undelivered(Vec<Payload>),
     /// The connection is closed for good.
     Close {
@@ -560,7 +576,11 @@ impl Connection {
         self.plan.mark_working(to);
         self.events.push_back(Event::Upgraded { from, to });
         self.events.push_back(Event::Open { kind: to });
+        // A ping outstanding on the old transport is still answered there: keep it, so that its
+        // pong is consumed rather than delivered, but stop waiting for it.
+        let outstanding = self.hb.ping_sent_at;
         self.restart_heartbeat(now);
+        self.hb.ping_sent_at = outstanding;
         self.probe.schedule(now, to, self.plan.order());
         self.flush_queue();
     }
@@ -704,11 +724,10 @@ impl Connection {
         }
         match self.state {
             State::Closed => self.events.push_back(Event::Undelivered(payloads)),
-            State::Open if conn_id == self.conn_id => {
-                for p in payloads {
-                    self.queue.push_unbounded(p);
-                }
-            }
+            // The transport in use is dying (its `Closed` follows: adapters hand back only then,
+            // or refuse a send once they are done). The messages predate everything queued
+            // since, and the queue now holds every later send until the reconnect.
+            State::Open if conn_id == self.conn_id => self.queue.push_front_unbounded(payloads),
             // From a transport already gone (or replaced by an upgrade): they were sent before
             // everything queued now, and go out first.
             _ => {
@@ -859,7 +878,8 @@ impl Connection {
         if matches!(self.state, State::Closing | State::Closed) {
             return Err(CoreError::Closed);
         }
-        if self.state == State::Open {
+        // While holding, items wait in the (bounded) queue one by one, like while not open.
+        if self.state == State::Open && !self.holding() {
             if let Some(b) = self.batcher.as_mut() {
                 b.push(now, json).map_err(|e| match e {
                     BatchError::InvalidJson(j) => CoreError::InvalidJson(j),

@@ -14,6 +14,10 @@
 
 use super::transport_kind::{TransportKind, TransportSet};
 
+/// The shortest time between probe rounds: a window of 0 would open a connection per better
+/// transport in a tight loop against a server that refuses at once.
+pub const MIN_WINDOW_MS: u64 = 1000;
+
 /// The background probe of one connection.
 #[derive(Debug, Clone)]
 pub struct UpgradeProbe {
@@ -37,10 +41,11 @@ fn better_than(order: &[TransportKind], current: TransportKind) -> &[TransportKi
 }
 
 impl UpgradeProbe {
-    /// A probe that runs every `window_ms` (`None`: never).
+    /// A probe that runs every `window_ms` (`None`: never), at least every
+    /// [`MIN_WINDOW_MS`].
     pub fn new(window_ms: Option<u64>) -> Self {
         Self {
-            window_ms,
+            window_ms: window_ms.map(|w| w.max(MIN_WINDOW_MS)),
             due_at: None,
             in_flight: None,
             tried: TransportSet::empty(),
@@ -171,9 +176,14 @@ mod tests {
     #[test]
     fn cancel_returns_the_probe_in_flight() {
         let order = TransportKind::ALL;
-        let mut p = UpgradeProbe::new(Some(10));
+        // A window of 0 is raised to the minimum: no tight loop of connection attempts.
+        let mut p = UpgradeProbe::new(Some(0));
         p.schedule(0, LongPolling, &order);
-        assert_eq!(p.take_due(10, LongPolling, &order), Some(WebTransport));
+        assert_eq!(p.take_due(MIN_WINDOW_MS - 1, LongPolling, &order), None);
+        assert_eq!(
+            p.take_due(MIN_WINDOW_MS, LongPolling, &order),
+            Some(WebTransport)
+        );
         p.started(3, WebTransport, 100);
         assert_eq!(p.cancel(), Some(3));
         assert_eq!(p.poll_timeout(), None);

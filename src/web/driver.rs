@@ -62,7 +62,8 @@ pub enum SocketEvent {
     QueueOverflow { dropped: usize },
     /// Something went wrong that does not close the socket by itself (or explains a close).
     Error(String),
-    /// Messages still queued when the socket closed for good: handed back, never silently lost.
+    /// Messages handed back, never silently lost: still queued (or held by a transport) when
+    /// the socket closed for good, or sent on a transport that could not confirm them.
     Undelivered(Vec<Payload>),
     /// Closed for good.
     Close(CloseInfo),
@@ -250,14 +251,14 @@ impl Driver {
     /// Bytes queued in the core plus bytes the live transport has not yet written.
     pub fn buffered_amount(&self) -> u64 {
         let queued = self.conn.borrow().queued_bytes() as u64;
-        let current = self.conn.borrow().conn_id();
-        let in_transport = self
+        // Every live transport: one replaced by an upgrade may still be writing.
+        let in_transports: u64 = self
             .transports
             .borrow()
             .iter()
-            .find(|t| t.conn_id == current)
-            .map_or(0, |t| u64::from(t.transport.buffered_amount()));
-        queued + in_transport
+            .map(|t| u64::from(t.transport.buffered_amount()))
+            .sum();
+        queued + in_transports
     }
 
     /// Starts connecting; resolves on the first open.
@@ -381,10 +382,19 @@ impl Driver {
                     .borrow_mut()
                     .handle_unconfirmed(at, conn_id, payloads);
             }
-            TransportEvent::Buffered(bytes) => {
+            TransportEvent::Buffered(reported) => {
+                // The event may be stale (the core has sent more since): ask the adapter now.
+                let bytes = self
+                    .transports
+                    .borrow()
+                    .iter()
+                    .find(|t| t.conn_id == conn_id)
+                    .map_or(reported as u64, |t| {
+                        u64::from(t.transport.buffered_amount())
+                    });
                 self.conn
                     .borrow_mut()
-                    .handle_transport_buffered(at, conn_id, bytes as u64);
+                    .handle_transport_buffered(at, conn_id, bytes);
             }
         }
         self.pump();
@@ -414,6 +424,9 @@ impl Driver {
         redact(&self.secrets.borrow(), text)
     }
 
+    /// Drops transport `conn_id`, first taking out what it still holds unconfirmed (normally
+    /// nothing: an adapter reports its losses before its terminal event) and giving that to the
+    /// core, so that dropping never loses a message silently.
     fn drop_transport(&self, conn_id: u64) {
         // Take it out first: its Drop runs JS (removing listeners) with no borrow held.
         let removed = {
@@ -423,7 +436,29 @@ impl Driver {
                 .position(|t| t.conn_id == conn_id)
                 .map(|i| transports.remove(i))
         };
-        drop(removed);
+        let Some(live) = removed else { return };
+        let lost = live.transport.abandon();
+        drop(live);
+        if !lost.is_empty() {
+            let at = self.tick();
+            let mut conn = self.conn.borrow_mut();
+            conn.handle_unconfirmed(at, conn_id, lost.unconfirmed);
+            conn.handle_unsent(at, conn_id, lost.unsent);
+        }
+    }
+
+    /// At the final close: whatever transports still closing hold goes into the last
+    /// `undelivered` event, before `close` (after it, nobody may be listening any more).
+    fn abandon_all(&self) -> Vec<Payload> {
+        let transports = std::mem::take(&mut *self.transports.borrow_mut());
+        let mut held = Vec::new();
+        for live in &transports {
+            let lost = live.transport.abandon();
+            held.extend(lost.unconfirmed);
+            held.extend(lost.unsent);
+        }
+        drop(transports);
+        held
     }
 
     /// Runs the core until it has nothing more to say, then re-arms the timer. Re-entrant calls
@@ -507,6 +542,7 @@ impl Driver {
                     live.grace = Some(Timeout::new(CLOSE_GRACE_MS, move || {
                         if let Some(driver) = weak.upgrade() {
                             driver.drop_transport(conn_id);
+                            driver.pump();
                         }
                     }));
                 }
@@ -656,6 +692,10 @@ impl Driver {
                     reason,
                     was_clean,
                 };
+                let held = self.abandon_all();
+                if !held.is_empty() {
+                    self.emit(SocketEvent::Undelivered(held));
+                }
                 self.log(&format!("closed: {} {:?}", info.code, info.reason));
                 *self.last_close.borrow_mut() = Some(info.clone());
                 for waiter in self.connect_waiters.borrow_mut().drain(..) {

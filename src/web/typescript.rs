@@ -28,7 +28,7 @@ export interface UniversalSocketOptions {
   /** While open on a worse transport than the best configured one, try the better ones in the
    * background this often and switch when one opens (an `upgrade` event, then `open`); false never
    * climbs back. Also how long after a better transport failed a reconnect starts from the top.
-   * Default 60000 ms. */
+   * Default 60000 ms; at least 1000 ms is used. */
   upgradeAfterMs?: number | false;
   /** Application heartbeat, or false. Defaults: every 30000 ms, text "ping", expects "pong" within
    * timeoutMs (default: intervalMs). */

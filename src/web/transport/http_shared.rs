@@ -8,7 +8,7 @@
 //! posted as [`TransportEvent::Unsent`], before the terminal event.
 
 use super::websocket::describe;
-use super::{EventSink, OpenRequest, SendError, TransportEvent};
+use super::{EventSink, Lost, OpenRequest, SendError, TransportEvent};
 use crate::core::frame::{HEADER_LEN, KIND_BINARY, KIND_TEXT};
 use crate::core::Payload;
 use crate::endpoints::{cap_reason, is_session_id, request_url, without_query};
@@ -211,6 +211,16 @@ impl HttpShared {
             self.hand_back();
         }
         self.teardown();
+    }
+
+    /// Takes out what [`Self::hand_back`] would report, for the driver to report itself
+    /// (the adapter is about to be dropped, and its events would arrive too late).
+    pub(super) fn take_held(&self) -> Lost {
+        self.buffered.set(0);
+        Lost {
+            unconfirmed: std::mem::take(&mut *self.in_flight.borrow_mut()),
+            unsent: self.queue.borrow_mut().drain(..).collect(),
+        }
     }
 
     /// The POST in flight → `Unconfirmed` (the server may have taken it), everything queued →

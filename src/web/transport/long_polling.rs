@@ -13,7 +13,7 @@
 use super::http_shared::{
     build_request, fetch, parse_close, parse_json, property, session_from, HttpShared, Phase,
 };
-use super::{OpenRequest, SendError, Transport, TransportEvent};
+use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
 use js_sys::Array;
@@ -310,6 +310,10 @@ impl Transport for LongPollingConnection {
 
     fn close(&self, code: u16, reason: &str) {
         self.shared.close(code, reason);
+    }
+
+    fn abandon(&self) -> Lost {
+        self.shared.take_held()
     }
 
     fn buffered_amount(&self) -> u32 {

@@ -39,7 +39,8 @@ pub enum TransportEvent {
     },
     /// Messages accepted by `send` that certainly never reached the server (still queued in the
     /// adapter or the browser when the connection died). The core queues them again, in order,
-    /// for the next connection. Sent before the terminal `Closed`/`Failed`.
+    /// for the next connection. Sent before the terminal `Closed`/`Failed`, which must follow:
+    /// the core holds every later send until then (as it does after a refused `send`).
     Unsent(Vec<Payload>),
     /// Messages accepted by `send` that may or may not have reached the server (an upstream POST
     /// whose answer never came, a write whose promise rejected). Resending could duplicate them,
@@ -50,6 +51,21 @@ pub enum TransportEvent {
     /// in its bounded queue (with its overflow policy) instead of growing the adapter's buffer.
     /// Adapters that never send it are never held back.
     Buffered(usize),
+}
+
+/// Messages accepted by `send` that did not (or may not) reach the server, in send order.
+#[derive(Debug, Default, PartialEq)]
+pub struct Lost {
+    /// May or may not have reached the server: the application decides (`undelivered`).
+    pub unconfirmed: Vec<Payload>,
+    /// Certainly never reached the server: the core sends them again.
+    pub unsent: Vec<Payload>,
+}
+
+impl Lost {
+    pub fn is_empty(&self) -> bool {
+        self.unconfirmed.is_empty() && self.unsent.is_empty()
+    }
 }
 
 /// Where adapters send their events: `(conn_id, event)`.
@@ -109,6 +125,14 @@ pub trait Transport {
     fn close(&self, code: u16, reason: &str);
     /// Bytes accepted by `send` whose delivery is not yet confirmed (queued or in flight).
     fn buffered_amount(&self) -> u32;
+    /// Takes out every message the adapter still holds unconfirmed, so that each is reported
+    /// exactly once: the driver calls it just before dropping the adapter (after its terminal
+    /// event, when it is normally empty; or after a close grace period, when it may not be) and
+    /// at the socket's final close. A connection that may still write counts its messages as
+    /// `unconfirmed`; only what can no longer leave is `unsent`.
+    fn abandon(&self) -> Lost {
+        Lost::default()
+    }
     /// Sends an unreliable datagram; only WebTransport has them (others answer an error, and
     /// the socket documents that `sendDatagram` falls back to an ordinary message there).
     fn send_datagram(&self, bytes: &[u8]) -> Result<(), SendError> {

@@ -12,7 +12,7 @@
 
 use super::http_shared::{parse_close, parse_json, session_from, HttpShared, Phase};
 use super::websocket::describe;
-use super::{OpenRequest, SendError, Transport, TransportEvent};
+use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
 use crate::web::listener::EventListener;
@@ -154,6 +154,10 @@ impl Transport for SseConnection {
 
     fn close(&self, code: u16, reason: &str) {
         self.shared.close(code, reason);
+    }
+
+    fn abandon(&self) -> Lost {
+        self.shared.take_held()
     }
 
     fn buffered_amount(&self) -> u32 {

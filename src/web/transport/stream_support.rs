@@ -2,6 +2,7 @@
 //! event rules every adapter must keep, an ordered writer that tracks buffered bytes, and small
 //! promise utilities. They hold no DOM listeners; tasks await promises and hold only `Weak`s.
 
+use super::Lost;
 use super::{EventSink, TransportEvent};
 use crate::core::{close_code, Payload};
 use crate::web::bindings::text_encoder::JsTextEncoder;
@@ -124,15 +125,6 @@ impl Reporter {
     pub(super) fn end(&self) {
         self.phase.set(Phase::Ended);
     }
-}
-
-/// Messages accepted by `send` that did not (or may not) reach the server, in send order.
-#[derive(Debug, Default, PartialEq)]
-pub(super) struct Lost {
-    /// May or may not have reached the server: the application decides.
-    pub(super) unconfirmed: Vec<Payload>,
-    /// Certainly never reached the server: the core sends them again.
-    pub(super) unsent: Vec<Payload>,
 }
 
 /// One write whose promise has not resolved.

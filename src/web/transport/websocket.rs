@@ -14,7 +14,7 @@
 //! the adapter allocate more than its configured maximum.
 
 use super::stream_support::{scrub_query, text_within, truncate_reason, without_query};
-use super::{OpenRequest, SendError, Transport, TransportEvent};
+use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
 use crate::core::{Payload, TransportKind};
 use crate::web::listener::EventListener;
 use js_sys::{Array, ArrayBuffer, JsString, Uint8Array};
@@ -237,6 +237,16 @@ impl Transport for WebSocketConnection {
 
     fn close(&self, code: u16, reason: &str) {
         let _ = self.socket.close_with_code_and_reason(code, reason);
+    }
+
+    /// The browser may still write what it buffers (a close frame goes out after the buffered
+    /// data), so the tail is unconfirmed, not unsent.
+    fn abandon(&self) -> Lost {
+        let buffered = self.socket.buffered_amount() as usize;
+        Lost {
+            unconfirmed: self.tail.borrow_mut().take_unsent(buffered),
+            unsent: Vec::new(),
+        }
     }
 
     fn buffered_amount(&self) -> u32 {

@@ -21,10 +21,10 @@
 
 use super::stream_support::{
     byte_length_of, bytes_of, read_chunk, scrub_query, settle_quietly, text_within, with_timeout,
-    without_query, Lost, Phase, Reporter, TrackedWriter, Writes,
+    without_query, Phase, Reporter, TrackedWriter, Writes,
 };
 use super::websocket::describe;
-use super::{OpenRequest, SendError, Transport};
+use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code;
 use crate::core::{Payload, TransportKind};
 use crate::web::bindings::websocket_stream::{
@@ -274,6 +274,14 @@ impl Transport for WebSocketStreamConnection {
                 }
             }
             Phase::Closing | Phase::Ended => {}
+        }
+    }
+
+    /// Pending writes may still complete: unconfirmed.
+    fn abandon(&self) -> Lost {
+        Lost {
+            unconfirmed: self.shared.writes.take_unresolved(),
+            unsent: Vec::new(),
         }
     }
 

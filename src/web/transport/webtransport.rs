@@ -28,10 +28,10 @@
 
 use super::stream_support::{
     bytes_of, read_chunk, scrub_query, settle_quietly, truncate_reason, with_timeout,
-    without_query, Lost, Phase, Reporter, TrackedWriter, Writes,
+    without_query, Phase, Reporter, TrackedWriter, Writes,
 };
 use super::websocket::describe;
-use super::{OpenRequest, SendError, Transport};
+use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code;
 use crate::core::{encode_frame, Frame, FrameDecoder, FrameError, Payload, TransportKind};
 use crate::web::bindings::webtransport::{
@@ -452,6 +452,17 @@ impl Transport for WebTransportConnection {
                 });
             }
             Phase::Closing | Phase::Ended => {}
+        }
+    }
+
+    /// While the session lives, every pending write may still complete: unconfirmed.
+    fn abandon(&self) -> Lost {
+        let lost = self.shared.lost();
+        let mut unconfirmed = lost.unconfirmed;
+        unconfirmed.extend(lost.unsent);
+        Lost {
+            unconfirmed,
+            unsent: Vec::new(),
         }
     }
 
