@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run bench`: builds the npm package (pkg/), starts the reference server on ephemeral
-# loopback ports, and runs bench/run.mjs (latency, throughput and size, in headless Firefox and
+# `npm run bench`: installs what is missing (scripts/bootstrap.sh: wasm-pack, the browsers, the
+# npm dev-dependencies such as `ws`), builds the npm package (pkg/), starts the reference server
+# on ephemeral loopback ports, and runs bench/run.mjs (latency, throughput and size, in headless Firefox and
 # Chromium). Measurements, not assertions: exits non-zero only when something breaks.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +11,9 @@ cleanup() {
   if declare -F stop_server >/dev/null; then stop_server; fi
 }
 trap cleanup EXIT
+
+echo "==> installing what is missing (scripts/bootstrap.sh)" >&2
+bash scripts/bootstrap.sh
 
 echo "==> building the package (scripts/build-pkg.sh)" >&2
 bash scripts/build-pkg.sh

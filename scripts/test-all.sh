@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Every test, stopping at the first failure: formatting, lints (host and wasm32), host tests,
 # then the browser tests in headless Firefox and Chromium against the reference server on
-# ephemeral loopback ports, then page tests of the demo. The server is stopped even on failure.
+# ephemeral loopback ports, then the page tests (the demo, the guide's server, and the transport ×
+# behaviour matrix of tests/README.md; alone: `npm run test:matrix`). No fixed port but the
+# guide's own 8080/3000 (`npm start` uses 8787). The server is stopped even on failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -37,8 +39,9 @@ bash scripts/build-pkg.sh
 npx tsc -p tests/types/tsconfig.json
 echo "TypeScript usage compiles against pkg/universal_socket.d.ts"
 
-step "demo page tests (puppeteer, Firefox and Chromium)"
-UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP" node --test tests/page/*.test.mjs
+step "page tests (puppeteer, Firefox and Chromium): the demo, the guide's server, the transport × behaviour matrix"
+# One file at a time: the matrix injects server-wide faults (drop, black hole, disabled transports).
+UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP" node --test --test-concurrency=1 tests/page/*.test.mjs
 
 stop_server
 echo

@@ -289,9 +289,8 @@ impl Driver {
             let at = self.tick();
             self.conn.borrow_mut().send_batchable(at, json)?;
         } else {
-            self.conn
-                .borrow_mut()
-                .send(self.tick(), Payload::Text(json))?;
+            let at = self.tick();
+            self.conn.borrow_mut().send(at, Payload::Text(json))?;
         }
         self.pump();
         Ok(())

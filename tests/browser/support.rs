@@ -102,27 +102,169 @@ pub fn is_firefox() -> bool {
         .unwrap_or(false)
 }
 
-thread_local! {
-    static SERVER_IN_USE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+/// How long one test may hold the server before a waiter assumes it hung and takes over: longer
+/// than any test needs, shorter than the suite's patience (`WASM_BINDGEN_TEST_TIMEOUT=120`).
+const LEASE_MS: f64 = 100_000.0;
+
+/// Who holds the reference server, and what went wrong so far.
+#[derive(Default)]
+struct Lock {
+    /// Bumped on every acquisition, so that a guard of an abandoned holder never releases its
+    /// successor's lock.
+    generation: u64,
+    /// `file:line` of the holder's `exclusive()` call and when it took the server (`Date.now()`:
+    /// coarse is enough); `None` when free.
+    holder: Option<(&'static std::panic::Location<'static>, f64)>,
+    /// Set when a panic happened while the server was held: wasm32 panics do not unwind, so the
+    /// panicking test's guards (this lock, `ResetFaults`) are never dropped.
+    abandoned: Option<String>,
+    /// The first panic of the run, named in every takeover message.
+    first_failure: Option<String>,
+    hook_installed: bool,
 }
 
-/// Held by every test that talks to the reference server. wasm-bindgen-test runs async tests
+thread_local! {
+    static SERVER: std::cell::RefCell<Lock> = std::cell::RefCell::new(Lock::default());
+}
+
+fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
+/// Chains a panic hook (once) that records the first failure and marks a held server as
+/// abandoned. wasm-bindgen-test (0.3.80) polls one test at a time, so a panic while the server is
+/// held is its holder's; the next test then takes over instead of waiting forever.
+fn install_panic_hook() {
+    let first = SERVER.with(|lock| {
+        let mut lock = lock.borrow_mut();
+        !std::mem::replace(&mut lock.hook_installed, true)
+    });
+    if !first {
+        return;
+    }
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info.to_string();
+        // try_with/try_borrow_mut: a panic inside the lock's own code must not panic again here.
+        let _ = SERVER.try_with(|lock| {
+            if let Ok(mut lock) = lock.try_borrow_mut() {
+                if lock.first_failure.is_none() {
+                    lock.first_failure = Some(text.clone());
+                }
+                if let Some((holder, _)) = lock.holder {
+                    lock.abandoned = Some(format!("the holder ({holder}) panicked: {text}"));
+                }
+            }
+        });
+        previous(info);
+    }));
+}
+
+/// Held by every test that talks to the reference server. wasm-bindgen-test may run async tests
 /// concurrently, and fault injection (drop, refuse, black hole) is server-wide, so tests take
 /// turns instead of disturbing each other's connections.
-pub struct Exclusive(());
+///
+/// A failing test cannot release it (wasm32 panics abort the task without running `Drop`), so
+/// the lock recovers by itself: when its holder panicked, or held it longer than `LEASE_MS`, the
+/// next waiter takes it over, drops every connection the dead test left open and clears its
+/// faults, and says so on the console, naming the first failure of the run. Every acquisition
+/// also clears the faults (`/control/reset`), so a fault left set never reaches the next test.
+pub struct Exclusive {
+    generation: u64,
+}
 
 impl Drop for Exclusive {
     fn drop(&mut self) {
-        SERVER_IN_USE.with(|busy| busy.set(false));
+        SERVER.with(|lock| {
+            let mut lock = lock.borrow_mut();
+            if lock.generation == self.generation {
+                lock.holder = None;
+            }
+        });
     }
 }
 
-/// Waits for the server to be free and takes it.
-pub async fn exclusive() -> Exclusive {
-    loop {
-        if !SERVER_IN_USE.with(|busy| busy.replace(true)) {
-            return Exclusive(());
+enum Acquired {
+    Free(u64),
+    TakenOver(u64, String),
+}
+
+/// Waits for the server to be free (or its holder to be dead) and takes it.
+#[track_caller]
+pub fn exclusive() -> impl std::future::Future<Output = Exclusive> {
+    let caller = std::panic::Location::caller();
+    install_panic_hook();
+    async move {
+        let acquired = loop {
+            let attempt = SERVER.with(|lock| {
+                let mut lock = lock.borrow_mut();
+                let now = now_ms();
+                let takeover = match (lock.holder, lock.abandoned.take()) {
+                    // The holder panicked (its guard may or may not have been dropped since).
+                    (_, Some(why)) => Some(why),
+                    (None, None) => None,
+                    (Some((holder, since)), None) if now - since > LEASE_MS => Some(format!(
+                        "the holder ({holder}) held the server for more than {LEASE_MS} ms"
+                    )),
+                    (Some(_), None) => return None,
+                };
+                lock.generation += 1;
+                lock.holder = Some((caller, now));
+                lock.abandoned = None;
+                let generation = lock.generation;
+                Some(match takeover {
+                    None => Acquired::Free(generation),
+                    Some(why) => Acquired::TakenOver(
+                        generation,
+                        format!(
+                            "{why}; first failure of this run: {}",
+                            lock.first_failure.as_deref().unwrap_or("none recorded")
+                        ),
+                    ),
+                })
+            });
+            match attempt {
+                Some(acquired) => break acquired,
+                None => gloo_timers::future::TimeoutFuture::new(5).await,
+            }
+        };
+        let generation = match acquired {
+            Acquired::Free(generation) => generation,
+            Acquired::TakenOver(generation, why) => {
+                web_sys::console::warn_1(
+                    &format!(
+                        "[support] {caller} takes the reference server over: {why}. Dropping \
+                         its connections and clearing faults."
+                    )
+                    .into(),
+                );
+                control_best_effort("drop").await;
+                generation
+            }
+        };
+        control_best_effort("reset").await;
+        Exclusive { generation }
+    }
+}
+
+/// `POST {control}/{action}` that never panics (the lock's recovery must not fail in turn).
+async fn control_best_effort(action: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let url = format!("{}/control/{action}", server_base());
+    let request = window.fetch_with_str_and_init(&url, &init);
+    let timeout = gloo_timers::future::TimeoutFuture::new(5_000).fuse();
+    let done = JsFuture::from(request).fuse();
+    futures::pin_mut!(timeout, done);
+    futures::select! {
+        result = done => {
+            if let Err(error) = result {
+                web_sys::console::warn_2(&format!("[support] POST {url} failed:").into(), &error);
+            }
         }
-        gloo_timers::future::TimeoutFuture::new(5).await;
+        _ = timeout => web_sys::console::warn_1(&format!("[support] POST {url} timed out").into()),
     }
 }

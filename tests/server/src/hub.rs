@@ -408,6 +408,17 @@ impl Hub {
         services::on_close(self, conn);
     }
 
+    /// `/control/close`: close every live connection cleanly with `code` and `reason` (a close
+    /// frame, SSE `close` event, poll `close` item or WebTransport close frame), as a server
+    /// ending sessions on purpose does.
+    pub fn close_all(self: &Arc<Self>, code: u16, reason: &str) -> usize {
+        let all: Vec<Arc<Conn>> = lock(&self.conns).values().cloned().collect();
+        for c in &all {
+            self.close(c, CloseKind::Server(code, reason.to_owned()));
+        }
+        all.len()
+    }
+
     /// `/control/drop`: abort every live connection on every transport.
     pub fn drop_all(self: &Arc<Self>) -> usize {
         let all: Vec<Arc<Conn>> = lock(&self.conns).values().cloned().collect();

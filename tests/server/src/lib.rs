@@ -232,6 +232,7 @@ pub fn router(app: App, static_dir: Option<PathBuf>) -> Router {
         )
         .route("/poll/{service}/{session}/close", post(http::poll_close))
         .route("/control/drop", post(control_drop))
+        .route("/control/close", post(control_close))
         .route("/control/refuse", post(control_refuse))
         .route("/control/blackhole", post(control_blackhole))
         .route("/control/latency", post(control_latency))
@@ -277,6 +278,27 @@ async fn control_drop(State(app): State<App>) -> Json<Value> {
     app.sessions.clear();
     eprintln!("[control] drop: {n} connections");
     Json(json!({"ok": true, "dropped": n}))
+}
+
+#[derive(Deserialize)]
+struct CloseQuery {
+    code: Option<u16>,
+    reason: Option<String>,
+}
+
+/// `POST /control/close?code=N&reason=R`: every live connection is closed cleanly with that
+/// code (default 1000) and reason (at most 123 bytes, cut on a character boundary).
+async fn control_close(State(app): State<App>, Query(q): Query<CloseQuery>) -> Json<Value> {
+    let code = q.code.unwrap_or(1000);
+    let mut reason = q.reason.unwrap_or_default();
+    let mut end = reason.len().min(123);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason.truncate(end);
+    let closed = app.hub.close_all(code, &reason);
+    eprintln!("[control] close {code} {reason:?}: {closed}");
+    Json(json!({"ok": true, "closed": closed}))
 }
 
 async fn control_refuse(State(app): State<App>, Query(q): Query<MsQuery>) -> Json<Value> {

@@ -1427,3 +1427,32 @@ async fn http_poll_answers_are_bounded() {
     })
     .await
 }
+
+#[tokio::test]
+async fn control_close_ends_every_connection_cleanly_with_the_code() {
+    bounded(async {
+        let s = server().await;
+        let b = base(&s);
+        let ws_url = s.config["ws"]["echo"].as_str().unwrap().to_string();
+        let sse_url = s.config["sse"]["echo"].as_str().unwrap().to_string();
+        let (mut ws, _) = ws_connect(&ws_url, None).await;
+        let (_, sse) = SseClient::open(&sse_url).await;
+        let mut sse = sse.unwrap();
+        assert_eq!(sse.next().await.unwrap().event, "session");
+        let r = post(&format!("{b}/control/close?code=4321&reason=server%20bye")).await;
+        assert_eq!(r.status, 200);
+        assert_eq!(r.json()["closed"], 2);
+        match ws.next().await {
+            Some(Ok(Message::Close(Some(frame)))) => {
+                assert_eq!(u16::from(frame.code), 4321);
+                assert_eq!(frame.reason.as_str(), "server bye");
+            }
+            other => panic!("expected a close frame, got {other:?}"),
+        }
+        let close = sse.next().await.unwrap();
+        assert_eq!(close.event, "close");
+        assert!(close.data.contains("4321"), "{}", close.data);
+        s.shutdown();
+    })
+    .await
+}
