@@ -96,3 +96,10 @@ async fn transport_long_polling_reasons_carry_no_token() {
     let _server = crate::support::exclusive().await;
     reasons_carry_no_token(POLL).await;
 }
+
+/// A poll answer without `Content-Length` that never ends is given up at the size limit while
+/// it is read (issue 7, defect 10), not read whole first.
+#[wasm_bindgen_test]
+async fn transport_long_polling_an_endless_answer_closes_1009_while_reading() {
+    crate::transport_sse::hostile_endless_answer_closes_1009(POLL).await;
+}

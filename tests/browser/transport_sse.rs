@@ -519,6 +519,20 @@ pub async fn hostile_big_message_closes_1009(kind: Kind) {
     }
 }
 
+/// The `endless` fixture: a streamed answer that never ends closes the connection with 1009
+/// well before the fixture's 20 s, so the size was counted while reading.
+pub async fn hostile_endless_answer_closes_1009(kind: Kind) {
+    let (_adapter, mut events) = open_url(kind.kind, hostile(kind, "endless").await, 1000);
+    expect_opened(&mut events).await;
+    match next(&mut events, "Closed 1009 while the answer streams", 8_000).await {
+        TransportEvent::Closed { code: 1009, .. } => {}
+        other => panic!(
+            "expected Closed 1009, got {}",
+            crate::transport_support::short(&other)
+        ),
+    }
+}
+
 /// A server close reason of 600 bytes is cut to 123 bytes at most, on a character boundary.
 pub async fn hostile_close_reason_is_capped(kind: Kind) {
     let (_adapter, mut events) = open_url(kind.kind, hostile(kind, "reason").await, MIB);

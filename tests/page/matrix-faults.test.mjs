@@ -218,9 +218,9 @@ test("the climb back: when the better transports return, the socket ends up on W
         await rec.waitTexts((t) => t.startsWith("during the climb #"), sent, 10_000, "every echo sent during the climb");
       } catch {}
       const during = rec.texts().filter((t) => t.startsWith("during the climb #"));
-      const upgrades = rec.of("upgrade").map((e) => `${e.from}→${e.to}`);
+      const upgrades = rec.of("upgrade").map(({ e }) => `${e.from}→${e.to}`);
       const disconnects = rec.of("disconnect").length;
-      const undelivered = rec.of("undelivered").reduce((n, e) => n + e.messages.length, 0);
+      const undelivered = rec.of("undelivered").reduce((n, { e }) => n + e.messages.length, 0);
       for (let i = 0; i < 20; i++) rec.socket.send(`after the climb #${i}`);
       let echoes = [];
       try {

@@ -13,6 +13,7 @@
 use super::http_shared::{
     build_request, fetch, parse_close, parse_json, property, session_from, HttpShared, Phase,
 };
+use super::stream_support::{byte_length_of, read_chunk, settle_quietly};
 use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
@@ -235,9 +236,11 @@ impl From<BodyError> for String {
     }
 }
 
-/// The body as a JS string of at most `limit` UTF-16 units, refused by its Content-Length
-/// before it is read when that already says too much. It stays in JS: `JSON.parse` reads it
-/// there, so only the items' own strings are ever copied (each size-checked) into wasm.
+/// The body as a JS string of at most `limit` bytes. It is refused by its Content-Length before
+/// it is read when that already says too much, and otherwise counted while it streams in, so an
+/// answer without Content-Length (chunked) is given up at the limit instead of being read whole.
+/// It stays in JS: `JSON.parse` reads it there, so only the items' own strings are ever copied
+/// (each size-checked) into wasm.
 async fn body_text(response: &web_sys::Response, limit: usize) -> Result<JsValue, BodyError> {
     let declared = response
         .headers()
@@ -248,22 +251,28 @@ async fn body_text(response: &web_sys::Response, limit: usize) -> Result<JsValue
     if declared.is_some_and(|len| len > limit as u64) {
         return Err(BodyError::TooLong);
     }
-    let promise = response
-        .text()
-        .map_err(|e| BodyError::Read(super::websocket::describe(&e)))?;
-    let text = JsFuture::from(promise).await.map_err(|e| {
+    let read_error = |e: JsValue| {
         BodyError::Read(format!(
             "reading the response failed: {}",
             super::websocket::describe(&e)
         ))
-    })?;
-    let units = text
-        .dyn_ref::<js_sys::JsString>()
-        .map_or(0, |t| t.length() as usize);
-    if units > limit {
-        return Err(BodyError::TooLong);
+    };
+    let Some(body) = response.body() else {
+        return Ok(JsValue::from_str(""));
+    };
+    let reader = web_sys::ReadableStreamDefaultReader::new(&body).map_err(read_error)?;
+    let chunks = Array::new();
+    let mut total = 0usize;
+    while let Some(chunk) = read_chunk(&reader).await.map_err(read_error)? {
+        total = total.saturating_add(byte_length_of(&chunk).unwrap_or(0));
+        if total > limit {
+            settle_quietly(reader.cancel());
+            return Err(BodyError::TooLong);
+        }
+        chunks.push(&chunk);
     }
-    Ok(text)
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&chunks).map_err(read_error)?;
+    JsFuture::from(blob.text()).await.map_err(read_error)
 }
 
 /// One `{"text"}`, `{"binary"}` or `{"close"}` entry of a poll answer; the strings stay in JS

@@ -635,12 +635,35 @@ fn hostile_poll_open(case: &str) -> Response {
 }
 
 /// `GET /poll/hostile-{case}/...`: `big` answers a 4 MiB text item; `reason` a close item with
-/// a 600-byte reason.
+/// a 600-byte reason; `endless` streams an answer without Content-Length that does not end
+/// (see [`endless_answer`]).
 fn hostile_poll(case: &str) -> Response {
     let items = match case {
+        "endless" => return endless_answer(),
         "big" => json!([{ "text": "x".repeat(FIXTURE_BIG) }]),
         "reason" => json!([{"close": {"code": 4000, "reason": fixture_reason()}}]),
         _ => return not_found(),
     };
     axum::Json(items).into_response()
+}
+
+/// A poll answer streamed without `Content-Length` (chunked) that never completes a JSON value:
+/// 64 KiB every 20 ms. A client that reads the whole body before checking its size waits for it
+/// to end (and holds it all); one that counts while reading gives up at its limit. Bounded at
+/// 64 MiB (about 20 s), so the fixture stops by itself.
+fn endless_answer() -> Response {
+    use futures_util::StreamExt;
+    const CHUNK: usize = 64 << 10;
+    const CHUNKS: usize = 1024;
+    let first = Bytes::from_static(b"[{\"text\":\"");
+    let filler = Bytes::from(vec![b'x'; CHUNK]);
+    let chunks = std::iter::once(first).chain(std::iter::repeat_n(filler, CHUNKS));
+    let stream = futures_util::stream::iter(chunks).then(|chunk| async move {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        Ok::<_, Infallible>(chunk)
+    });
+    Response::builder()
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from_stream(stream))
+        .expect("response")
 }
