@@ -348,3 +348,55 @@ fn batched_items_wait_in_the_bounded_queue_while_the_upstream_is_full() {
     );
     assert_eq!(s.c.queued_messages(), 2);
 }
+
+#[test]
+fn sends_refused_one_by_one_by_a_dying_transport_keep_their_order() {
+    let mut s = Sim::with(&[WebSocket]);
+    s.connect();
+    for m in ["a", "b", "c"] {
+        s.send(text(m)).unwrap();
+    }
+    s.take_actions();
+    let id = s.c.conn_id();
+    // As the driver does: take one action, the transport refuses it, then the next one.
+    s.c.handle_transport_opened(s.now, id);
+    let first = s.c.poll_action();
+    assert_eq!(
+        first,
+        Some(Action::Send {
+            conn_id: id,
+            payload: text("a")
+        })
+    );
+    s.c.handle_unsent(s.now, id, vec![text("a")]);
+    assert!(
+        !std::iter::from_fn(|| s.c.poll_action()).any(|a| matches!(a, Action::Send { .. })),
+        "b and c must not be sent to the dying transport"
+    );
+    s.pump();
+    s.drop_link(1006, "gone");
+    s.advance(1000);
+    s.opened();
+    assert_eq!(s.sent(), vec![text("a"), text("b"), text("c")]);
+}
+
+#[test]
+fn a_handed_back_heartbeat_ping_is_neither_resent_nor_undelivered() {
+    let mut s = heartbeat_sim();
+    s.advance(1000); // the ping goes out
+    let id = s.c.conn_id();
+    s.send(text("data")).unwrap();
+    s.take_actions();
+    s.c.handle_unconfirmed(s.now, id, vec![text("ping")]);
+    s.c.handle_unsent(s.now, id, vec![text("data")]);
+    s.pump();
+    s.drop_link(1006, "gone");
+    s.advance(1000);
+    s.opened();
+    assert_eq!(
+        s.sent(),
+        vec![text("data")],
+        "only the application's message"
+    );
+    assert!(undelivered(&s.events).is_empty(), "{:?}", s.events);
+}

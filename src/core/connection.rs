@@ -335,6 +335,10 @@ pub struct Connection {
     reconnecting: bool,
     round_failures: Vec<(TransportKind, String)>,
     opened_at: Option<u64>,
+    /// Transports with a heartbeat ping not answered yet (one entry per ping, a few at most): a
+    /// transport that hands its messages back may hand back our ping too, which is not the
+    /// application's to see or to resend.
+    pings_out: VecDeque<u64>,
     /// Upstream bytes the open transport holds, for transports that report it; `None` for
     /// transports that buffer on their own (they are never held back).
     backlog: Option<u64>,
@@ -385,6 +389,7 @@ impl Connection {
             round_failures: Vec::new(),
             opened_at: None,
             backlog: None,
+            pings_out: VecDeque::new(),
             hb: Heartbeat::default(),
             rng: SplitMix64::new(seed),
             actions: VecDeque::new(),
@@ -691,6 +696,7 @@ impl Connection {
             let is_pong = matches!(&payload, Payload::Text(t) if *t == hb.pong);
             if is_pong {
                 if let Some(sent) = self.hb.ping_sent_at.take() {
+                    self.pings_out.clear();
                     self.hb.rtt = Some(now.saturating_sub(sent));
                     self.hb.pong_deadline = None;
                     if self.state == State::Open {
@@ -715,6 +721,24 @@ impl Connection {
     /// later send; once it is gone they go to the front of the queue. After the final close they
     /// are reported in [`Event::Undelivered`].
     pub fn handle_unsent(&mut self, _now: u64, conn_id: u64, payloads: Vec<Payload>) {
+        let mut payloads = self.strip_pings(conn_id, payloads);
+        if self.state == State::Open && conn_id == self.conn_id {
+            // Sends still waiting in `actions` for this dying transport are newer than what it
+            // handed back: they follow it, in order, and never reach the transport (handing
+            // them back one by one would put each in front of the last: reversed).
+            let mut kept = VecDeque::with_capacity(self.actions.len());
+            for action in self.actions.drain(..) {
+                match action {
+                    Action::Send {
+                        conn_id: id,
+                        payload,
+                    } if id == conn_id => payloads.push(payload),
+                    other => kept.push_back(other),
+                }
+            }
+            self.actions = kept;
+            payloads = self.strip_pings(conn_id, payloads);
+        }
         if payloads.is_empty() {
             return;
         }
@@ -739,10 +763,32 @@ impl Connection {
 
     /// Transport `conn_id` cannot say whether these messages reached the server: resending
     /// could duplicate them, so the application gets them ([`Event::Undelivered`]).
-    pub fn handle_unconfirmed(&mut self, _now: u64, _conn_id: u64, payloads: Vec<Payload>) {
+    pub fn handle_unconfirmed(&mut self, _now: u64, conn_id: u64, payloads: Vec<Payload>) {
+        let payloads = self.strip_pings(conn_id, payloads);
         if !payloads.is_empty() {
             self.events.push_back(Event::Undelivered(payloads));
         }
+    }
+
+    /// `payloads` without the heartbeat pings this machine sent on `conn_id` and that were not
+    /// answered: a handed-back ping is neither resent (its pong would reach the application)
+    /// nor reported as undelivered (the application never sent it).
+    fn strip_pings(&mut self, conn_id: u64, payloads: Vec<Payload>) -> Vec<Payload> {
+        let Some(ping) = self.config.heartbeat.as_ref().map(|hb| hb.ping.as_str()) else {
+            return payloads;
+        };
+        let mut out = Vec::with_capacity(payloads.len());
+        for p in payloads {
+            let is_ping = matches!(&p, Payload::Text(t) if t == ping);
+            let ours = self.pings_out.iter().position(|&id| id == conn_id);
+            match ours {
+                Some(i) if is_ping => {
+                    self.pings_out.remove(i);
+                }
+                _ => out.push(p),
+            }
+        }
+        out
     }
 
     /// Transport `conn_id` now holds `bytes` of upstream data. Messages held in the queue
@@ -844,6 +890,10 @@ impl Connection {
                     conn_id: self.conn_id,
                     payload: Payload::Text(hb.ping.clone()),
                 });
+                self.pings_out.push_back(self.conn_id);
+                if self.pings_out.len() > 8 {
+                    self.pings_out.pop_front();
+                }
                 self.hb.ping_sent_at = Some(now);
                 self.hb.pong_deadline = Some(now.saturating_add(hb.timeout_ms));
             }

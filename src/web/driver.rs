@@ -680,7 +680,18 @@ impl Driver {
                 }
                 SocketEvent::Error(message)
             }
-            Event::Undelivered(payloads) => SocketEvent::Undelivered(payloads),
+            Event::Undelivered(payloads) => {
+                // At the final close, what transports still hold was sent before what the
+                // core still queues: one event, oldest first.
+                let closed = self.conn.borrow().state() == crate::core::State::Closed;
+                let mut all = if closed {
+                    self.abandon_all()
+                } else {
+                    Vec::new()
+                };
+                all.extend(payloads);
+                SocketEvent::Undelivered(all)
+            }
             Event::Close {
                 code,
                 reason,
