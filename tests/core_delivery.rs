@@ -21,6 +21,25 @@ fn open_on(kinds: &[TransportKind]) -> Sim {
     s
 }
 
+/// A send queue of `max_messages` (1 MiB) with `overflow`.
+fn queue_of(max_messages: usize, overflow: OverflowPolicy) -> QueueConfig {
+    QueueConfig {
+        max_messages,
+        max_bytes: 1 << 20,
+        overflow,
+    }
+}
+
+/// Connects and opens a transport that reports `buffered` upstream bytes (as SSE and long
+/// polling do); returns its conn id.
+fn open_reporting(s: &mut Sim, buffered: u64) -> u64 {
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    s.c.handle_transport_buffered(s.now, id, buffered);
+    id
+}
+
 fn undelivered(events: &[Event]) -> Vec<Payload> {
     events
         .iter()
@@ -108,17 +127,10 @@ fn a_full_upstream_holds_messages_in_the_bounded_queue() {
         heartbeat: None,
         batch: None,
         upstream_high_water_bytes: 10,
-        queue: QueueConfig {
-            max_messages: 2,
-            max_bytes: 1 << 20,
-            overflow: OverflowPolicy::Reject,
-        },
+        queue: queue_of(2, OverflowPolicy::Reject),
         ..ConnectionConfig::default()
     });
-    s.connect();
-    s.opened();
-    let id = s.c.conn_id();
-    s.c.handle_transport_buffered(s.now, id, 0);
+    let id = open_reporting(&mut s, 0);
     s.take_actions();
     s.send(text("0123456789AB")).unwrap(); // 12 bytes: over the mark once sent
     s.send(text("x")).unwrap();
@@ -139,17 +151,10 @@ fn a_full_upstream_with_drop_oldest_reports_the_overflow() {
         heartbeat: None,
         batch: None,
         upstream_high_water_bytes: 0,
-        queue: QueueConfig {
-            max_messages: 1,
-            max_bytes: 1 << 20,
-            overflow: OverflowPolicy::DropOldest,
-        },
+        queue: queue_of(1, OverflowPolicy::DropOldest),
         ..ConnectionConfig::default()
     });
-    s.connect();
-    s.opened();
-    let id = s.c.conn_id();
-    s.c.handle_transport_buffered(s.now, id, 1);
+    open_reporting(&mut s, 1);
     s.send(text("a")).unwrap();
     s.send(text("b")).unwrap();
     assert!(s.events.contains(&Event::QueueOverflow { dropped: 1 }));
@@ -307,10 +312,7 @@ fn handed_back_messages_go_before_messages_held_behind_a_full_upstream() {
         upstream_high_water_bytes: 0,
         ..ConnectionConfig::default()
     });
-    s.connect();
-    s.opened();
-    let id = s.c.conn_id();
-    s.c.handle_transport_buffered(s.now, id, 0);
+    let id = open_reporting(&mut s, 0);
     s.send(text("m1")).unwrap(); // handed to the transport: over the mark now
     s.send(text("m2")).unwrap(); // held
     s.send(text("m3")).unwrap(); // held
@@ -329,17 +331,10 @@ fn batched_items_wait_in_the_bounded_queue_while_the_upstream_is_full() {
         supported: [LongPolling].into_iter().collect(),
         heartbeat: None,
         upstream_high_water_bytes: 0,
-        queue: QueueConfig {
-            max_messages: 2,
-            max_bytes: 1 << 20,
-            overflow: OverflowPolicy::Reject,
-        },
+        queue: queue_of(2, OverflowPolicy::Reject),
         ..ConnectionConfig::default()
     });
-    s.connect();
-    s.opened();
-    let id = s.c.conn_id();
-    s.c.handle_transport_buffered(s.now, id, 1);
+    open_reporting(&mut s, 1);
     s.send_batchable("1").unwrap();
     s.send_batchable("2").unwrap();
     assert!(
