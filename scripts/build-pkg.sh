@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds the npm package (pkg/) with wasm-pack, and copies it under www/ for the demo page.
+# Builds the npm package (pkg/) with wasm-pack, completes its package.json (scripts/finish-pkg.mjs),
+# and copies it under www/ for the demo page. `npm run build` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # A current wasm-opt from the npm package `binaryen` (see Cargo.toml), ahead of Debian's old one.
 export PATH="$PWD/node_modules/.bin:$PATH"
 wasm-pack --quiet build --release --target web --out-dir pkg --out-name universal_socket >&2
+node scripts/finish-pkg.mjs
 rm -rf www/pkg && cp -r pkg www/pkg

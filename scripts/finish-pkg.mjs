@@ -1,0 +1,24 @@
+// Completes the package.json that wasm-pack writes into pkg/: what npm and bundlers need to
+// install and resolve `import init, { UniversalSocket } from "universal-socket"` the way users
+// write it (an `exports` map with the types first, keywords, the files list with the README).
+// Run by scripts/build-pkg.sh after `wasm-pack build`; checked by tests/page/package.test.mjs.
+import { readFileSync, writeFileSync } from "node:fs";
+
+const path = new URL("../pkg/package.json", import.meta.url);
+const pkg = JSON.parse(readFileSync(path, "utf8"));
+const required = ["name", "version", "description", "license", "repository", "main", "types", "files"];
+const missing = required.filter((key) => !(key in pkg));
+if (missing.length) throw new Error(`pkg/package.json from wasm-pack lacks ${missing.join(", ")}`);
+
+pkg.keywords = ["websocket", "webtransport", "sse", "eventsource", "long-polling", "realtime",
+  "reconnect", "wasm", "rust"];
+pkg.exports = {
+  ".": { types: `./${pkg.types}`, default: `./${pkg.main}` },
+  // `init()` fetches the wasm next to the glue; bundlers that copy assets resolve it through this.
+  "./universal_socket_bg.wasm": "./universal_socket_bg.wasm",
+  "./package.json": "./package.json",
+};
+pkg.files = [...new Set([...pkg.files, "README.md"])];
+// The glue only defines things; wasm-pack lists its inline snippets, which must be kept.
+pkg.sideEffects ??= false;
+writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);

@@ -1,0 +1,133 @@
+// The npm package as a user installs it (issue 10, item 1): `npm pack` of pkg/ (what
+// `npm run build` makes), `npm install` of that tarball in a fresh directory outside the repo,
+// then `import init, { UniversalSocket } from "universal-socket"` (a) type-checked by `tsc
+// --strict` with a typical app's lib settings and (b) run in a plain `<script type="module">`
+// page (an import map resolves the bare name, as in any page without a bundler), in headless
+// Firefox and Chromium, echoing through the reference server.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { launchBrowsers } from "./browsers.mjs";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const base = process.env.UNIVERSAL_SOCKET_TEST_SERVER;
+assert.ok(base, "UNIVERSAL_SOCKET_TEST_SERVER is not set: run `npm test`");
+
+let dir;
+let app;
+let pageServer;
+let pageUrl;
+
+const run = (command, args, cwd) =>
+  execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+before(async () => {
+  dir = mkdtempSync(join(tmpdir(), "universal-socket-install-"));
+  app = join(dir, "app");
+  run("mkdir", ["-p", app]);
+  const tarball = run("npm", ["pack", join(root, "pkg"), "--pack-destination", dir, "--silent"], root).trim();
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "app", private: true, type: "module" }));
+  // --offline: the tarball has no dependencies, so nothing may come from a registry.
+  run("npm", ["install", "--offline", "--no-audit", "--no-fund", join(dir, tarball)], app);
+
+  pageServer = createServer(async (request, response) => {
+    const path = normalize(decodeURIComponent(request.url.split("?")[0]));
+    const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
+    try {
+      const body = await readFile(join(app, path === "/" ? "index.html" : path));
+      response.writeHead(200, { "content-type": types[extname(path) || ".html"] ?? "application/octet-stream" });
+      response.end(body);
+    } catch {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise((resolve) => pageServer.listen(0, "127.0.0.1", resolve));
+  pageUrl = `http://127.0.0.1:${pageServer.address().port}/`;
+});
+
+after(async () => {
+  if (pageServer?.listening) await new Promise((resolve) => pageServer.close(resolve));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+test("the installed package.json is complete", () => {
+  const pkg = JSON.parse(readFileSync(join(app, "node_modules", "universal-socket", "package.json"), "utf8"));
+  for (const key of ["name", "version", "description", "license", "repository", "keywords", "types", "files",
+    "sideEffects", "exports"]) {
+    assert.ok(pkg[key] !== undefined, `package.json has no ${key}`);
+  }
+  assert.equal(pkg.name, "universal-socket");
+  assert.deepEqual(pkg.exports["."], { types: "./universal_socket.d.ts", default: "./universal_socket.js" });
+  for (const file of ["universal_socket.js", "universal_socket_bg.wasm", "universal_socket.d.ts", "README.md"]) {
+    assert.ok(readFileSync(join(app, "node_modules", "universal-socket", file)).length > 0, `${file} installed`);
+  }
+});
+
+test("an app with lib es2022 + dom + esnext.disposable type-checks under tsc --strict", () => {
+  writeFileSync(join(app, "app.ts"), [
+    'import init, { UniversalSocket, type UniversalSocketOptions } from "universal-socket";',
+    "await init();",
+    'const options: UniversalSocketOptions = { transports: ["websocket"], reconnect: { maxAttempts: 3 } };',
+    'const socket = new UniversalSocket("https://example.com/chat", options);',
+    'const plain = new UniversalSocket("wss://example.com/ws/chat");',
+    'socket.on("message", ({ data }) => console.log(data));',
+    "await socket.connect();",
+    'socket.send({ hello: "world" });',
+    "const { code } = await socket.close();",
+    "console.log(code, plain.readyState);",
+    "",
+  ].join("\n"));
+  writeFileSync(join(app, "tsconfig.json"), JSON.stringify({
+    compilerOptions: {
+      strict: true, noEmit: true, target: "es2022", module: "es2022", moduleResolution: "bundler",
+      // The class has `[Symbol.dispose]()` (wasm-bindgen), declared by lib esnext.disposable.
+      lib: ["es2022", "dom", "esnext.disposable"],
+    },
+    files: ["app.ts"],
+  }));
+  try {
+    run(join(root, "node_modules", ".bin", "tsc"), ["-p", app], app);
+  } catch (error) {
+    assert.fail(`tsc failed:\n${error.stdout}${error.stderr}`);
+  }
+});
+
+for (const { name, launch } of launchBrowsers()) {
+  test(`${name}: a plain module page imports the installed package and echoes`, { timeout: 60_000 }, async () => {
+    const config = await (await fetch(`${base}/config`)).json();
+    writeFileSync(join(app, "index.html"), `<!doctype html>
+<meta charset="utf-8">
+<script type="importmap">{ "imports": { "universal-socket": "./node_modules/universal-socket/universal_socket.js" } }</script>
+<script type="module">
+  import init, { UniversalSocket } from "universal-socket";
+  try {
+    await init();
+    const socket = new UniversalSocket(${JSON.stringify(config.ws.echo)}, { transports: ["websocket"], heartbeat: false });
+    const echoed = new Promise((resolve) => socket.on("message", ({ data }) => resolve(data)));
+    await socket.connect();
+    socket.send("hello from an installed package");
+    const data = await echoed;
+    await socket.close();
+    document.title = "echo: " + data;
+  } catch (error) {
+    document.title = "error: " + error.message;
+  }
+</script>`);
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      await page.goto(pageUrl, { waitUntil: "load" });
+      await page.waitForFunction(() => document.title.startsWith("echo:") || document.title.startsWith("error:"),
+        { timeout: 20_000 });
+      assert.equal(await page.title(), "echo: hello from an installed package");
+    } finally {
+      await browser.close();
+    }
+  });
+}
