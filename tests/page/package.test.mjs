@@ -2,8 +2,9 @@
 // `npm run build` makes), `npm install` of that tarball in a fresh directory outside the repo,
 // then `import init, { UniversalSocket } from "universal-socket"` (a) type-checked by `tsc
 // --strict` with a typical app's lib settings and (b) run in a plain `<script type="module">`
-// page (an import map resolves the bare name, as in any page without a bundler), in headless
-// Firefox and Chromium, echoing through the reference server.
+// page (an import map resolves the bare name, as in any page without a bundler) and (c) in a Vite
+// production build (`vite build`, then the built page), in headless Firefox and Chromium, echoing
+// through the reference server.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
@@ -23,6 +24,8 @@ let dir;
 let app;
 let pageServer;
 let pageUrl;
+/// The directory the page server serves: the app itself, or Vite's `dist/`.
+let served;
 
 const run = (command, args, cwd) =>
   execFileSync(command, args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
@@ -40,13 +43,14 @@ before(async () => {
     const path = normalize(decodeURIComponent(request.url.split("?")[0]));
     const types = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm" };
     try {
-      const body = await readFile(join(app, path === "/" ? "index.html" : path));
+      const body = await readFile(join(served, path === "/" ? "index.html" : path));
       response.writeHead(200, { "content-type": types[extname(path) || ".html"] ?? "application/octet-stream" });
       response.end(body);
     } catch {
       response.writeHead(404).end();
     }
   });
+  served = app;
   await new Promise((resolve) => pageServer.listen(0, "127.0.0.1", resolve));
   pageUrl = `http://127.0.0.1:${pageServer.address().port}/`;
 });
@@ -98,14 +102,11 @@ test("an app with lib es2022 + dom + esnext.disposable type-checks under tsc --s
   }
 });
 
-for (const { name, launch } of launchBrowsers()) {
-  test(`${name}: a plain module page imports the installed package and echoes`, { timeout: 60_000 }, async () => {
-    const config = await (await fetch(`${base}/config`)).json();
-    writeFileSync(join(app, "index.html"), `<!doctype html>
-<meta charset="utf-8">
-<script type="importmap">{ "imports": { "universal-socket": "./node_modules/universal-socket/universal_socket.js" } }</script>
-<script type="module">
-  import init, { UniversalSocket } from "universal-socket";
+/// A module script that echoes one message through the installed package and puts the outcome
+/// in the page title.
+async function echoScript() {
+  const config = await (await fetch(`${base}/config`)).json();
+  return `import init, { UniversalSocket } from "universal-socket";
   try {
     await init();
     const socket = new UniversalSocket(${JSON.stringify(config.ws.echo)}, { transports: ["websocket"], heartbeat: false });
@@ -117,17 +118,45 @@ for (const { name, launch } of launchBrowsers()) {
     document.title = "echo: " + data;
   } catch (error) {
     document.title = "error: " + error.message;
-  }
-</script>`);
-    const browser = await launch();
-    try {
-      const page = await browser.newPage();
-      await page.goto(pageUrl, { waitUntil: "load" });
-      await page.waitForFunction(() => document.title.startsWith("echo:") || document.title.startsWith("error:"),
-        { timeout: 20_000 });
-      assert.equal(await page.title(), "echo: hello from an installed package");
-    } finally {
-      await browser.close();
-    }
-  });
+  }`;
 }
+
+async function expectEcho(launch) {
+  const browser = await launch();
+  try {
+    const page = await browser.newPage();
+    await page.goto(pageUrl, { waitUntil: "load" });
+    await page.waitForFunction(() => document.title.startsWith("echo:") || document.title.startsWith("error:"),
+      { timeout: 20_000 });
+    assert.equal(await page.title(), "echo: hello from an installed package");
+  } finally {
+    await browser.close();
+  }
+}
+
+test("plain module page and Vite build", { timeout: 240_000 }, async (t) => {
+  const script = await echoScript();
+  served = app;
+  writeFileSync(join(app, "index.html"), `<!doctype html>
+<meta charset="utf-8">
+<script type="importmap">{ "imports": { "universal-socket": "./node_modules/universal-socket/universal_socket.js" } }</script>
+<script type="module">${script}</script>`);
+  for (const { name, launch } of launchBrowsers()) {
+    await t.test(`${name}: a plain module page imports the installed package and echoes`, () => expectEcho(launch));
+  }
+
+  // The same app through a bundler: `vite build` must find the package and its wasm.
+  writeFileSync(join(app, "index.html"), `<!doctype html>
+<meta charset="utf-8">
+<script type="module" src="./main.js"></script>`);
+  writeFileSync(join(app, "main.js"), script);
+  try {
+    run(join(root, "node_modules", ".bin", "vite"), ["build", "--logLevel", "warn", app], app);
+  } catch (error) {
+    assert.fail(`vite build failed:\n${error.stdout}${error.stderr}`);
+  }
+  served = join(app, "dist");
+  for (const { name, launch } of launchBrowsers()) {
+    await t.test(`${name}: the Vite production build runs and echoes`, () => expectEcho(launch));
+  }
+});
