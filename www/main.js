@@ -39,6 +39,8 @@ function optionsFor(config, service, transports) {
     webtransport: { serverCertificateHashes: [config.certificateSha256] },
     parseJson: true,
     reconnect: { maxAttempts: 10, jitter: 0.3 },
+    // Short, so that a visitor sees the climb back to a better transport (the default is 60 s).
+    upgradeAfterMs: 5000,
   };
 }
 
@@ -64,6 +66,8 @@ async function connectChat(config) {
   chat.on("disconnect", (e) => { log(`disconnected (${e.code})`, "event"); refreshState(); });
   chat.on("reconnecting", (e) => { log(`reconnect #${e.attempt} in ${e.delayMs} ms`, "event"); refreshState(); });
   chat.on("reconnected", (e) => log(`reconnected on ${e.transport}`, "event"));
+  chat.on("upgrade", (e) => log(`upgrade ${e.from} → ${e.to}`, "event"));
+  chat.on("undelivered", (e) => log(`${e.messages.length} message(s) handed back undelivered`, "error"));
   chat.on("error", (e) => log(e.message, "error"));
   chat.on("close", (e) => { log(`closed (${e.code}${e.reason ? " " + e.reason : ""})`, "event"); setConnected(false); refreshState(); });
   chat.on("message", ({ data }) => {
@@ -85,6 +89,40 @@ async function connectChat(config) {
     log(error.message, "error");
   }
   refreshState();
+}
+
+/** The status panel, from the socket's getters and `stats()`. */
+function refreshStatus() {
+  const set = (key, text) => { document.querySelector(`[data-status="${key}"]`).textContent = text; };
+  set("state", chat ? chat.state : "closed");
+  set("transport", chat?.transport ?? "—");
+  if (!chat) return;
+  const stats = chat.stats();
+  set("rtt", stats.rttMs ?? "—");
+  set("reconnects", stats.reconnects);
+  set("messages", `${stats.messagesReceived} / ${stats.messagesSent}`);
+  set("bytes", `${stats.bytesReceived} / ${stats.bytesSent}`);
+  set("buffered", chat.bufferedAmount);
+}
+
+/** Buttons that call the reference server's fault injection (`/control/…`). */
+function wireFaults() {
+  for (const button of document.querySelectorAll("[data-fault]")) {
+    button.onclick = async () => {
+      await fetch(`/control/${button.dataset.fault}`, { method: "POST" });
+      log(`server: ${button.textContent.toLowerCase()}`, "fault");
+    };
+  }
+  for (const button of document.querySelectorAll("[data-transport]")) {
+    button.onclick = async () => {
+      const disable = button.getAttribute("aria-pressed") !== "true";
+      const name = button.dataset.transport;
+      await fetch(`/control/transport/${name}/${disable ? "disable" : "enable"}`, { method: "POST" });
+      button.setAttribute("aria-pressed", String(disable));
+      button.textContent = `${disable ? "Enable" : "Disable"} ${button.textContent.replace(/^(Enable|Disable) /, "")}`;
+      log(`server: ${name} ${disable ? "disabled" : "enabled"}`, "fault");
+    };
+  }
 }
 
 async function startMetrics(config) {
@@ -111,5 +149,7 @@ $("send-form").onsubmit = (event) => {
   if (text && chat) chat.send({ type: "chat", text });
   $("text").value = "";
 };
+wireFaults();
+setInterval(refreshStatus, 500);
 startMetrics(config).catch((error) => log(`metrics: ${error.message}`, "error"));
 document.body.dataset.ready = "true";

@@ -3,6 +3,12 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { launchBrowsers } from "./browsers.mjs";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** Screenshots of the demo, kept after a run (git-ignored). */
+const artifacts = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "test-artifacts");
 
 const base = process.env.UNIVERSAL_SOCKET_TEST_SERVER;
 assert.ok(base, "UNIVERSAL_SOCKET_TEST_SERVER is not set: run `npm test`");
@@ -57,6 +63,52 @@ for (const { name, launch } of launchBrowsers()) {
       await waitForLog(page, "in lobby: over sse");
       assert.deepEqual(errors, []);
     } finally {
+      await browser.close();
+    }
+  });
+}
+
+for (const { name, launch } of launchBrowsers()) {
+  test(`${name}: the demo's fault buttons show a drop, a fallback and the climb back in its timeline`, { timeout: 120_000 }, async () => {
+    const browser = await launch();
+    try {
+      const page = await browser.newPage();
+      const errors = [];
+      page.on("pageerror", (error) => errors.push(String(error)));
+      await page.goto(`${base}/`, { waitUntil: "load" });
+      await page.waitForSelector('#features[data-state="ready"]', { timeout: 20_000 });
+      await page.click("#connect");
+      await page.waitForFunction(() => document.getElementById("state").textContent === "open", { timeout: 15_000 });
+      assert.equal(await page.$eval("#transport", (el) => el.textContent), "webtransport");
+
+      await page.click('[data-fault="drop"]');
+      await waitForLog(page, "server: drop all connections");
+      await waitForLog(page, "disconnected (");
+      await waitForLog(page, "reconnected on webtransport");
+      await page.waitForFunction(() => Number(document.querySelector('[data-status="reconnects"]').textContent) >= 1,
+        { timeout: 5_000 });
+
+      // WebTransport refused, then every connection dropped: the reconnect falls back.
+      await page.click('[data-transport="webtransport"]');
+      await waitForLog(page, "server: webtransport disabled");
+      await page.click('[data-fault="drop"]');
+      await waitForLog(page, "fallback webtransport → websocket");
+      await waitForLog(page, "reconnected on websocket");
+      await page.waitForFunction(() => document.querySelector('[data-status="transport"]').textContent === "websocket",
+        { timeout: 5_000 });
+
+      // WebTransport is back: the socket climbs back in the background (upgradeAfterMs 5000).
+      await page.click('[data-transport="webtransport"]');
+      await waitForLog(page, "server: webtransport enabled");
+      await waitForLog(page, "upgrade websocket → webtransport", 20_000);
+      await page.waitForFunction(() => document.querySelector('[data-status="transport"]').textContent === "webtransport",
+        { timeout: 5_000 });
+      // A test artifact (git-ignored) to look at: the timeline after the whole story.
+      mkdirSync(artifacts, { recursive: true });
+      await page.screenshot({ path: join(artifacts, `demo-faults-${name}.png`), fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await fetch(`${base}/control/reset`, { method: "POST" }).catch(() => {});
       await browser.close();
     }
   });
