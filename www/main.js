@@ -45,6 +45,26 @@ function optionsFor(config, service, transports) {
 }
 
 let chat = null;
+/** This page's chat clientId (from `welcome`; a new one after every reconnect). */
+let myId = null;
+
+/** Shows a message the visitor sent, as sent; `markDelivered` marks it when its copy comes back. */
+function logOwn(text) {
+  const item = document.createElement("li");
+  item.className = "own pending";
+  item.dataset.text = text;
+  item.textContent = `you: ${text} — sent`;
+  $("log").append(item);
+  item.scrollIntoView({ block: "nearest" });
+}
+
+/** The server's copy of our own message arrived (room messages go to the sender too). */
+function markDelivered(text) {
+  const item = [...document.querySelectorAll("#log li.own.pending")].find((li) => li.dataset.text === text);
+  if (!item) return;
+  item.className = "own delivered";
+  item.textContent = `you: ${text} ✓ delivered`;
+}
 
 function setConnected(connected) {
   $("connect").disabled = connected;
@@ -73,8 +93,12 @@ async function connectChat(config) {
   chat.on("message", ({ data }) => {
     if (typeof data !== "object" || data === null) return log(String(data));
     switch (data.type) {
-      case "welcome": return log(`welcome, ${data.clientId} (${data.onlineCount} online)`);
-      case "chat": return log(`${data.from}${data.room ? " in " + data.room : ""}: ${data.text}`);
+      case "welcome":
+        myId = data.clientId;
+        return log(`welcome, ${data.clientId} (${data.onlineCount} online)`);
+      case "chat":
+        if (data.from === myId) markDelivered(data.text);
+        return log(`${data.from}${data.room ? " in " + data.room : ""}: ${data.text}`);
       case "room_joined": return log(`joined ${data.room}: ${data.members.length} member(s)`);
       case "user_joined": return log(`${data.userId} joined ${data.room}`, "event");
       case "user_left": return log(`${data.userId} left ${data.room}`, "event");
@@ -146,7 +170,10 @@ $("join").onclick = () => chat?.send({ type: "join_room", room: $("room").value 
 $("send-form").onsubmit = (event) => {
   event.preventDefault();
   const text = $("text").value.trim();
-  if (text && chat) chat.send({ type: "chat", text });
+  if (text && chat) {
+    chat.send({ type: "chat", text });
+    logOwn(text);
+  }
   $("text").value = "";
 };
 wireFaults();

@@ -46,6 +46,8 @@ for (const { name, launch } of launchBrowsers()) {
       await page.type("#text", `hello from ${name}`);
       await page.click("#send");
       await waitForLog(page, `in lobby: hello from ${name}`);
+      // Our own message is shown as sent, then marked delivered when the room's copy comes back.
+      await waitForLog(page, `you: hello from ${name} ✓ delivered`);
 
       // Server metrics arrive on the second socket.
       await page.waitForFunction(() => document.querySelector('[data-metric="connections"]').textContent !== "—", { timeout: 10_000 });
