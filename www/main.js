@@ -149,6 +149,25 @@ function wireFaults() {
   }
 }
 
+/** The last 100 values of each metric, drawn as an SVG polyline (no chart library). */
+const series = {};
+const CHART_POINTS = 100;
+
+function plot(metric, value) {
+  const values = (series[metric] ??= []);
+  values.push(value);
+  if (values.length > CHART_POINTS) values.shift();
+  const svg = document.querySelector(`[data-chart="${metric}"]`);
+  if (!svg) return;
+  const low = Math.min(...values);
+  const span = Math.max(...values) - low || 1;
+  // Stretched over the width until 100 points have arrived; the newest on the right.
+  const step = 100 / Math.max(values.length - 1, 1);
+  const points = values.map((v, i) => `${i * step},${28 - ((v - low) / span) * 26}`);
+  svg.querySelector("polyline").setAttribute("points", points.join(" "));
+  svg.dataset.points = String(values.length);
+}
+
 async function startMetrics(config) {
   const metrics = new UniversalSocket(`${config.http}/metrics`, optionsFor(config, "metrics", ["websocket", "sse", "long-polling"]));
   metrics.on("message", ({ data }) => {
@@ -156,6 +175,7 @@ async function startMetrics(config) {
     if (!cell) return;
     const value = data.metric === "memory_rss" ? data.value / 1048576 : Number(data.value);
     cell.textContent = value.toFixed(data.metric === "connections" ? 0 : 1);
+    plot(data.metric, value);
   });
   await metrics.connect();
   for (const metric of ["cpu_usage", "memory_rss", "connections"]) metrics.send({ type: "subscribe", metric });

@@ -51,6 +51,9 @@ for (const { name, launch } of launchBrowsers()) {
 
       // Server metrics arrive on the second socket.
       await page.waitForFunction(() => document.querySelector('[data-metric="connections"]').textContent !== "—", { timeout: 10_000 });
+      // …and each chart receives points.
+      await page.waitForFunction(() => ["cpu_usage", "memory_rss", "connections"]
+        .every((m) => Number(document.querySelector(`[data-chart="${m}"]`).dataset.points ?? 0) >= 2), { timeout: 10_000 });
 
       // Force a fallback: only SSE and long polling ticked, SSE it is.
       await page.click("#disconnect");
