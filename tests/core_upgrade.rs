@@ -5,13 +5,20 @@
 mod common;
 
 use common::{text, Sim};
-use universal_socket::core::{Action, ConnectionConfig, Event, Payload, TransportKind};
+use universal_socket::core::{
+    Action, ConnectionConfig, Event, HeartbeatConfig, Payload, TransportKind,
+};
 use TransportKind::*;
 
 /// Open on SSE after WebTransport and WebSocket failed, probing every second.
 fn on_sse_after_fallback() -> Sim {
+    on_sse_after_fallback_with(None)
+}
+
+/// [`on_sse_after_fallback`] with a heartbeat.
+fn on_sse_after_fallback_with(heartbeat: Option<HeartbeatConfig>) -> Sim {
     let mut s = Sim::new(ConnectionConfig {
-        heartbeat: None,
+        heartbeat,
         batch: None,
         upgrade_after_ms: Some(1000),
         ..ConnectionConfig::default()
@@ -168,23 +175,12 @@ fn no_probe_when_disabled_or_on_the_best_transport() {
 
 #[test]
 fn a_pong_answering_a_ping_sent_before_the_upgrade_is_not_delivered() {
-    let mut s = Sim::new(ConnectionConfig {
-        heartbeat: Some(universal_socket::core::HeartbeatConfig {
-            interval_ms: 1000,
-            timeout_ms: 5000,
-            ..Default::default()
-        }),
-        batch: None,
-        upgrade_after_ms: Some(1000),
-        ..ConnectionConfig::default()
-    });
-    s.connect();
-    s.fail("no udp");
-    s.fail("blocked");
-    s.opened();
+    let mut s = on_sse_after_fallback_with(Some(HeartbeatConfig {
+        interval_ms: 1000,
+        timeout_ms: 5000,
+        ..Default::default()
+    }));
     let sse = s.c.conn_id();
-    s.take_actions();
-    s.take_events();
     s.advance(1000); // a ping on SSE, and the probe of WebTransport
     assert!(s.sent().contains(&text("ping")));
     s.opened(); // WebTransport took over

@@ -20,15 +20,21 @@ async function waitForLog(page, needle, timeout = 15_000) {
     .catch(async () => assert.fail(`log never showed ${JSON.stringify(needle)}; it shows: ${await logText(page)}`));
 }
 
+/** Opens the demo in a new tab once its wasm is loaded; `errors` collects page errors. */
+async function openDemo(browser) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (error) => errors.push(String(error)));
+  await page.goto(`${base}/`, { waitUntil: "load" });
+  await page.waitForSelector('#features[data-state="ready"]', { timeout: 20_000 });
+  return { page, errors };
+}
+
 for (const { name, launch } of launchBrowsers()) {
   test(`${name}: the demo loads the wasm, shows detectFeatures() and chats over UniversalSocket`, { timeout: 90_000 }, async () => {
     const browser = await launch();
     try {
-      const page = await browser.newPage();
-      const errors = [];
-      page.on("pageerror", (error) => errors.push(String(error)));
-      await page.goto(`${base}/`, { waitUntil: "load" });
-      await page.waitForSelector('#features[data-state="ready"]', { timeout: 20_000 });
+      const { page, errors } = await openDemo(browser);
       const features = JSON.parse(await page.$eval("#features", (el) => el.dataset.json));
       assert.equal(features.webSocket, true);
       assert.equal(features.eventSource, true);
@@ -77,11 +83,7 @@ for (const { name, launch } of launchBrowsers()) {
   test(`${name}: the demo's fault buttons show a drop, a fallback and the climb back in its timeline`, { timeout: 120_000 }, async () => {
     const browser = await launch();
     try {
-      const page = await browser.newPage();
-      const errors = [];
-      page.on("pageerror", (error) => errors.push(String(error)));
-      await page.goto(`${base}/`, { waitUntil: "load" });
-      await page.waitForSelector('#features[data-state="ready"]', { timeout: 20_000 });
+      const { page, errors } = await openDemo(browser);
       await page.click("#connect");
       await page.waitForFunction(() => document.getElementById("state").textContent === "open", { timeout: 15_000 });
       assert.equal(await page.$eval("#transport", (el) => el.textContent), "webtransport");
