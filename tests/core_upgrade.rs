@@ -119,9 +119,10 @@ fn a_failed_round_waits_a_window_and_a_drop_cancels_the_probe() {
     s.advance(1);
     assert_eq!(s.opens(), vec![WebTransport]);
     let (probe, _) = s.last_open();
-    // The working transport drops while the probe is in flight: the probe is abandoned.
+    // The working transport drops while the probe is in flight: the probe is abandoned, with
+    // the transport-level code a v2 server keeps the session for (PROTOCOL.md §7.3).
     s.drop_link(1006, "gone");
-    assert!(closes(&s.actions).contains(&(probe, 1000)));
+    assert!(closes(&s.actions).contains(&(probe, 4002)));
     s.take_events();
     s.c.handle_transport_opened(s.now, probe);
     s.pump();

@@ -88,6 +88,7 @@ async function connectChat(config) {
   chat.on("reconnected", (e) => log(`reconnected on ${e.transport}`, "event"));
   chat.on("upgrade", (e) => log(`upgrade ${e.from} → ${e.to}`, "event"));
   chat.on("undelivered", (e) => log(`${e.messages.length} message(s) handed back undelivered`, "error"));
+  chat.on("sessionLost", (e) => log(`session lost (${e.reason}): continuing in a new one`, "error"));
   chat.on("error", (e) => log(e.message, "error"));
   chat.on("close", (e) => { log(`closed (${e.code}${e.reason ? " " + e.reason : ""})`, "event"); setConnected(false); refreshState(); });
   chat.on("message", ({ data }) => {
@@ -127,6 +128,10 @@ function refreshStatus() {
   set("messages", `${stats.messagesReceived} / ${stats.messagesSent}`);
   set("bytes", `${stats.bytesReceived} / ${stats.bytesSent}`);
   set("buffered", chat.bufferedAmount);
+  const session = { 2: `resumable (${stats.sessionsResumed} resumed, ${stats.sessionsLost} lost)`, 1: "v1 (not resumable)" };
+  set("session", session[stats.protocol] ?? "—");
+  set("resends", `${stats.resent} / ${stats.deduplicated}`);
+  set("acks", `${stats.acknowledged} / ${stats.unackedMessages}`);
 }
 
 /** Buttons that call the reference server's fault injection (`/control/…`). */

@@ -17,6 +17,10 @@ pub const MESSAGE_TOO_BIG: u16 = 1009;
 pub const HEARTBEAT_TIMEOUT: u16 = 4000;
 /// Sent by the client when abandoning a transport that did not open within the connect timeout.
 pub const CONNECT_TIMEOUT: u16 = 4001;
+/// Sent by the client when giving up a background attempt at a better transport while the
+/// socket goes on (PROTOCOL.md §6.5). In the 4000–4099 range, so a v2 server keeps the session
+/// (§7.3).
+pub const TRANSPORT_REPLACED: u16 = 4002;
 /// Longest close reason in UTF-8 bytes (RFC 6455: 125-byte control frame payload minus the code).
 pub const MAX_REASON_BYTES: usize = 123;
 

@@ -59,6 +59,10 @@ use super::json_check::validate_json;
 use super::payload::Payload;
 use super::queue::{QueueConfig, SendQueue};
 use super::rng::SplitMix64;
+use super::session::{
+    decode_session_frame, is_hello, PeerProtocol, Received, Session, SessionConfig, SessionFrame,
+    SessionFrameError, SessionQuery, DATA_OVERHEAD,
+};
 use super::transport_kind::{TransportKind, TransportSet};
 use super::upgrade::UpgradeProbe;
 
@@ -117,6 +121,9 @@ pub struct ConnectionConfig {
     /// SSE and long polling) holds more than this many bytes, new messages wait in the send
     /// queue, whose bounds and overflow policy then apply (default 1 MiB).
     pub upstream_high_water_bytes: u64,
+    /// Resumable sessions (PROTOCOL.md §7). Off in `ConnectionConfig::default()`, which speaks
+    /// v1 so that the core's own tests need no server `hello`; the SDK's options turn it on.
+    pub session: SessionConfig,
 }
 
 impl Default for ConnectionConfig {
@@ -133,6 +140,10 @@ impl Default for ConnectionConfig {
             max_message_size: 16 * 1024 * 1024,
             upgrade_after_ms: Some(DEFAULT_UPGRADE_AFTER_MS),
             upstream_high_water_bytes: 1 << 20,
+            session: SessionConfig {
+                enabled: false,
+                ..SessionConfig::default()
+            },
         }
     }
 }
@@ -245,6 +256,14 @@ pub enum Event {
     },
     /// Reconnect attempts are exhausted; [`Event::Close`] follows.
     MaxReconnectAttemptsReached,
+    /// The server no longer had the session this socket tried to resume (PROTOCOL.md §7.2), so
+    /// the socket continues in a new one: server-side state (a chat client id, its room) is
+    /// gone and the application should resynchronise. What was still unacknowledged follows in
+    /// [`Event::Undelivered`]. Comes after [`Event::Open`] of the new link.
+    SessionLost {
+        /// Why: `unknown session`, `session expired` or `session belongs to another service`.
+        reason: String,
+    },
     /// Oldest queued messages were dropped to make room ([`OverflowPolicy::DropOldest`](super::OverflowPolicy::DropOldest)).
     QueueOverflow {
         /// How many.
@@ -288,6 +307,16 @@ pub struct Stats {
     pub reconnect_attempts: u64,
     /// Milliseconds spent open on each transport, indexed by [`TransportKind::index`].
     pub time_on_transport_ms: [u64; 4],
+    /// Messages sent again after a session resumed (v2).
+    pub resent: u64,
+    /// Received messages dropped as duplicates of ones already delivered (v2).
+    pub deduplicated: u64,
+    /// Sent messages the server acknowledged (v2).
+    pub acknowledged: u64,
+    /// Sessions resumed after a drop or a change of transport (v2).
+    pub sessions_resumed: u64,
+    /// Sessions the server no longer had ([`Event::SessionLost`]).
+    pub sessions_lost: u64,
 }
 
 impl Stats {
@@ -343,6 +372,14 @@ pub struct Connection {
     /// transports that buffer on their own (they are never held back).
     backlog: Option<u64>,
     hb: Heartbeat,
+    /// Sequencing, acks and resends of the resumable session (v2).
+    session: Session,
+    /// A link that opened and waits for the server's `hello` (its conn id, and when to give up
+    /// and take the server for v1).
+    hello_wait: Option<(u64, u64)>,
+    /// `close()` while sent messages were unacknowledged: the code and reason to close with
+    /// once they are (or at the close timeout).
+    close_after_acks: Option<(u16, String)>,
     batcher: Option<Batcher>,
     queue: SendQueue,
     plan: FallbackPlan,
@@ -357,11 +394,17 @@ impl Connection {
     /// browser so clients do not jitter in lockstep). The batch size limit is lowered to
     /// `max_message_size` so a batch is always sendable.
     pub fn new(config: ConnectionConfig, seed: u64) -> Self {
+        let max_message = if config.session.enabled {
+            config.max_message_size.saturating_sub(DATA_OVERHEAD)
+        } else {
+            config.max_message_size
+        };
         let batcher = config.batch.map(|mut b| {
-            b.max_bytes = b.max_bytes.min(config.max_message_size);
+            b.max_bytes = b.max_bytes.min(max_message);
             Batcher::new(b)
         });
         let probe = UpgradeProbe::new(config.upgrade_after_ms);
+        let session = Session::new(config.session.clone());
         let plan = FallbackPlan::new(
             &config.transports,
             config.supported,
@@ -391,6 +434,9 @@ impl Connection {
             backlog: None,
             pings_out: VecDeque::new(),
             hb: Heartbeat::default(),
+            session,
+            hello_wait: None,
+            close_after_acks: None,
             rng: SplitMix64::new(seed),
             actions: VecDeque::new(),
             events: VecDeque::new(),
@@ -449,9 +495,39 @@ impl Connection {
         &self.config
     }
 
+    /// Which protocol the server speaks, as far as this socket knows (v2: resumable).
+    pub fn peer_protocol(&self) -> PeerProtocol {
+        self.session.peer()
+    }
+
+    /// The resumable session's id, once a v2 server gave one.
+    pub fn session_id(&self) -> Option<&str> {
+        self.session.id()
+    }
+
+    /// Messages sent and not acknowledged yet (v2), and their payload bytes.
+    pub fn resend_buffer(&self) -> (usize, usize) {
+        (
+            self.session.unacked_messages(),
+            self.session.unacked_bytes(),
+        )
+    }
+
+    /// What the URL of a link opened now must ask for (`v=2`, `resume=…`): the adapter adds
+    /// these query parameters when it opens the transport.
+    pub fn session_query(&self) -> SessionQuery {
+        self.session.query()
+    }
+
     /// Statistics as of `now` (includes the time of the currently open transport).
     pub fn stats(&self, now: u64) -> Stats {
         let mut s = self.stats.clone();
+        let st = self.session.stats();
+        s.resent = st.resent;
+        s.deduplicated = st.deduplicated;
+        s.acknowledged = st.acknowledged;
+        s.sessions_resumed = st.resumed;
+        s.sessions_lost = st.lost;
         if let (Some(at), Some(kind), true) = (self.opened_at, self.kind, self.transport_open) {
             if let Some(t) = s.time_on_transport_ms.get_mut(kind.index()) {
                 *t = t.saturating_add(now.saturating_sub(at));
@@ -479,6 +555,7 @@ impl Connection {
             self.connect_deadline,
             self.reconnect_at,
             self.close_deadline,
+            self.hello_wait.map(|(_, d)| d),
         ]
         .into_iter()
         .flatten()
@@ -489,6 +566,7 @@ impl Connection {
                 self.hb.pong_deadline,
                 self.batcher.as_ref().and_then(Batcher::poll_timeout),
                 self.probe.poll_timeout(),
+                self.session.poll_timeout(),
             ];
             for d in more.into_iter().flatten() {
                 t = Some(t.map_or(d, |x| x.min(d)));
@@ -521,8 +599,26 @@ impl Connection {
         Ok(())
     }
 
-    /// Transport `conn_id` opened.
+    /// Transport `conn_id` opened. With resumable sessions on, it counts as open only once the
+    /// server's `hello` arrived (or the hello timeout says the server speaks v1).
     pub fn handle_transport_opened(&mut self, now: u64, conn_id: u64) {
+        let probe = self.probe.is_probe(conn_id);
+        if !probe && !self.is_pending_attempt(conn_id) {
+            return;
+        }
+        if self.session.awaits_hello() {
+            if !probe {
+                self.connect_deadline = None;
+            }
+            let timeout = self.session.config().hello_timeout_ms;
+            self.hello_wait = Some((conn_id, now.saturating_add(timeout)));
+            return;
+        }
+        self.link_ready(now, conn_id);
+    }
+
+    /// Link `conn_id` is usable: the attempt opens, or the probe replaces the current link.
+    fn link_ready(&mut self, now: u64, conn_id: u64) {
         if self.probe.is_probe(conn_id) {
             self.probe_opened(now);
             return;
@@ -545,6 +641,7 @@ impl Connection {
         self.attempt = 0;
         self.round_failures.clear();
         self.backlog = None;
+        self.resend_unacked();
         self.flush_queue();
         self.restart_heartbeat(now);
         self.probe.schedule(now, kind, self.plan.order());
@@ -565,15 +662,17 @@ impl Connection {
             return;
         };
         let Some(from) = self.kind.filter(|_| self.state == State::Open) else {
-            self.close_transport(id, close_code::NORMAL, "upgrade abandoned");
+            self.close_transport(id, close_code::TRANSPORT_REPLACED, "upgrade abandoned");
             return;
         };
         self.account_open_time(now);
         let old = self.conn_id;
         self.close_transport(old, close_code::NORMAL, &format!("upgrading to {to}"));
         // An older retiring transport still closing after a whole probe window is forgotten:
-        // the driver's close grace drops it.
-        self.retiring = Some(old);
+        // the driver's close grace drops it. In a v2 session the server took the session over
+        // to the new link and resends there whatever the old one had not delivered, so the old
+        // one is not listened to at all.
+        self.retiring = (!self.session.is_v2()).then_some(old);
         self.conn_id = id;
         self.kind = Some(to);
         self.opened_at = Some(now);
@@ -587,7 +686,22 @@ impl Connection {
         self.restart_heartbeat(now);
         self.hb.ping_sent_at = outstanding;
         self.probe.schedule(now, to, self.plan.order());
+        self.resend_unacked();
         self.flush_queue();
+    }
+
+    /// After a resume, every message the server has not acknowledged goes out again, in order,
+    /// before anything queued since (the server drops what it already had).
+    fn resend_unacked(&mut self) {
+        if !self.session.is_v2() {
+            return;
+        }
+        for frame in self.session.resend() {
+            self.actions.push_back(Action::Send {
+                conn_id: self.conn_id,
+                payload: Payload::Binary(frame),
+            });
+        }
     }
 
     fn close_transport(&mut self, conn_id: u64, code: u16, reason: &str) {
@@ -668,6 +782,7 @@ impl Connection {
     /// A probe or a retiring transport ended (failed or closed): true if `conn_id` was one.
     fn forget_side_transport(&mut self, now: u64, conn_id: u64) -> bool {
         if self.probe.is_probe(conn_id) {
+            self.clear_hello_wait(conn_id);
             self.probe.failed(now);
             self.run_probe(now);
             return true;
@@ -679,8 +794,33 @@ impl Connection {
         false
     }
 
-    /// A message arrived on transport `conn_id`. Heartbeat pongs are consumed here.
+    /// A message arrived on transport `conn_id`. Heartbeat pongs are consumed here, and in a v2
+    /// session every binary message is a session frame.
     pub fn handle_incoming(&mut self, now: u64, conn_id: u64, payload: Payload) {
+        if self.hello_wait.is_some_and(|(id, _)| id == conn_id) {
+            self.hello_wait = None;
+            if let Payload::Binary(bytes) = &payload {
+                if is_hello(bytes) {
+                    if let Ok(SessionFrame::Hello { status, ack, id }) = decode_session_frame(bytes)
+                    {
+                        let lost = self.session.on_hello(status, ack, id);
+                        self.link_ready(now, conn_id);
+                        if let Some(reason) = status.refusal() {
+                            self.events.push_back(Event::SessionLost {
+                                reason: reason.to_owned(),
+                            });
+                        }
+                        if !lost.is_empty() {
+                            self.events.push_back(Event::Undelivered(lost));
+                        }
+                    }
+                    return;
+                }
+            }
+            // Anything else first: the server does not speak v2. The message is its first one.
+            self.session.peer_is_v1();
+            self.link_ready(now, conn_id);
+        }
         let current = conn_id == self.conn_id && self.transport_open;
         if !current && self.retiring != Some(conn_id) {
             return;
@@ -707,6 +847,16 @@ impl Connection {
                 }
             }
         }
+        if self.session.is_v2() {
+            if let Payload::Binary(bytes) = &payload {
+                self.incoming_frame(now, conn_id, bytes);
+                return;
+            }
+        }
+        self.deliver(payload);
+    }
+
+    fn deliver(&mut self, payload: Payload) {
         self.stats.messages_received = self.stats.messages_received.saturating_add(1);
         self.stats.bytes_received = self
             .stats
@@ -715,12 +865,85 @@ impl Connection {
         self.events.push_back(Event::Message(payload));
     }
 
+    /// A session frame on the current link: acks free the resend buffer, data is delivered
+    /// once and in order, anything malformed or out of order breaks the link (the resume that
+    /// follows repairs it).
+    fn incoming_frame(&mut self, now: u64, conn_id: u64, bytes: &[u8]) {
+        match decode_session_frame(bytes) {
+            Ok(SessionFrame::Data { seq, ack, payload }) => {
+                self.peer_acked(ack);
+                match self.session.on_data(now, seq) {
+                    Received::Deliver => self.deliver(payload),
+                    Received::Duplicate => {}
+                    Received::Gap => {
+                        self.broken_link(now, conn_id, close_code::PROTOCOL_ERROR, "sequence gap")
+                    }
+                }
+            }
+            Ok(SessionFrame::Ack(ack)) => self.peer_acked(ack),
+            Ok(SessionFrame::Hello { .. }) => {
+                self.broken_link(now, conn_id, close_code::PROTOCOL_ERROR, "unexpected hello")
+            }
+            Err(e) => {
+                let code = if e == SessionFrameError::InvalidUtf8 {
+                    close_code::INVALID_DATA
+                } else {
+                    close_code::PROTOCOL_ERROR
+                };
+                self.broken_link(now, conn_id, code, &e.to_string());
+            }
+        }
+    }
+
+    /// The server acknowledged up to `ack`: room in the resend buffer lets held messages go,
+    /// and a close waiting for acks proceeds.
+    fn peer_acked(&mut self, ack: u64) {
+        if self.session.on_ack(ack) == 0 {
+            return;
+        }
+        match self.state {
+            State::Open => self.flush_queue(),
+            State::Closing if self.session.unacked_messages() == 0 => {
+                if let Some((code, reason)) = self.close_after_acks.take() {
+                    let id = self.conn_id;
+                    self.close_transport(id, code, &reason);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The peer broke the protocol on link `conn_id`: close it and treat it as lost.
+    fn broken_link(&mut self, now: u64, conn_id: u64, code: u16, reason: &str) {
+        self.close_transport(conn_id, code, reason);
+        if conn_id != self.conn_id {
+            return;
+        }
+        match self.state {
+            State::Open => self.link_lost(now, code, reason.to_owned(), false),
+            State::Closing => self.finish_closed(now, code, reason.to_owned(), false),
+            _ => {}
+        }
+    }
+
+    fn clear_hello_wait(&mut self, conn_id: u64) {
+        if self.hello_wait.is_some_and(|(id, _)| id == conn_id) {
+            self.hello_wait = None;
+        }
+    }
+
     /// Transport `conn_id` handed back messages that never reached the server. They go out
     /// again, in order, before anything sent later: while that transport is still current and
     /// open they queue behind nothing (the queue is empty while open unless held) and hold every
     /// later send; once it is gone they go to the front of the queue. After the final close they
     /// are reported in [`Event::Undelivered`].
+    ///
+    /// In a v2 session both kinds are ignored: what they carried is still in the resend buffer
+    /// and goes out again after the resume.
     pub fn handle_unsent(&mut self, _now: u64, conn_id: u64, payloads: Vec<Payload>) {
+        if self.session.is_v2() {
+            return;
+        }
         let mut payloads = self.strip_pings(conn_id, payloads);
         if self.state == State::Open && conn_id == self.conn_id {
             // Sends still waiting in `actions` for this dying transport are newer than what it
@@ -764,6 +987,9 @@ impl Connection {
     /// Transport `conn_id` cannot say whether these messages reached the server: resending
     /// could duplicate them, so the application gets them ([`Event::Undelivered`]).
     pub fn handle_unconfirmed(&mut self, _now: u64, conn_id: u64, payloads: Vec<Payload>) {
+        if self.session.is_v2() {
+            return;
+        }
         let payloads = self.strip_pings(conn_id, payloads);
         if !payloads.is_empty() {
             self.events.push_back(Event::Undelivered(payloads));
@@ -842,7 +1068,21 @@ impl Connection {
 
     /// Handles the most urgent due deadline (and, while open, all heartbeat/batch work due).
     fn handle_due(&mut self, now: u64) {
+        if let Some((id, deadline)) = self.hello_wait {
+            if deadline <= now {
+                // No `hello`: a v1 (or plain) server. The link works as in v1.
+                self.hello_wait = None;
+                self.session.peer_is_v1();
+                self.link_ready(now, id);
+                return;
+            }
+        }
         if self.state == State::Closing && self.close_deadline.is_some_and(|d| d <= now) {
+            if let Some((code, reason)) = self.close_after_acks.take() {
+                // Acks did not come in time: close anyway; what is unacknowledged is handed back.
+                let id = self.conn_id;
+                self.close_transport(id, code, &reason);
+            }
             let (code, reason) = self
                 .pending_close
                 .take()
@@ -903,6 +1143,12 @@ impl Connection {
             b.handle_timeout(now);
         }
         self.drain_batches();
+        if let Some(frame) = self.session.take_due_ack(now) {
+            self.actions.push_back(Action::Send {
+                conn_id: self.conn_id,
+                payload: Payload::Binary(frame),
+            });
+        }
     }
 
     /// Sends a message now if open, otherwise queues it (flushed in order on open). A pending
@@ -953,12 +1199,18 @@ impl Connection {
             State::Closing | State::Closed => Ok(()),
             State::Open => {
                 self.flush_batch(now);
-                self.cancel_probe();
-                self.actions.push_back(Action::CloseTransport {
-                    conn_id: self.conn_id,
-                    code,
-                    reason: reason.to_owned(),
-                });
+                self.cancel_probe(code, reason);
+                if self.session.unacked_messages() > 0 {
+                    // v2: close once the server has acknowledged everything sent, so a
+                    // `send(); close()` hands nothing back needlessly.
+                    self.close_after_acks = Some((code, reason.to_owned()));
+                } else {
+                    self.actions.push_back(Action::CloseTransport {
+                        conn_id: self.conn_id,
+                        code,
+                        reason: reason.to_owned(),
+                    });
+                }
                 self.state = State::Closing;
                 self.close_deadline = Some(now.saturating_add(self.config.close_timeout_ms));
                 self.pending_close = Some((code, reason.to_owned()));
@@ -988,11 +1240,15 @@ impl Connection {
         if matches!(self.state, State::Closing | State::Closed) {
             return Err(CoreError::Closed);
         }
-        if size > self.config.max_message_size {
-            return Err(CoreError::MessageTooLarge {
-                size,
-                max: self.config.max_message_size,
-            });
+        // A v2 data frame adds its header: the largest message leaves room for it, so that the
+        // frame still fits the server's limit.
+        let max = if self.session.awaits_hello() || self.session.is_v2() {
+            self.config.max_message_size.saturating_sub(DATA_OVERHEAD)
+        } else {
+            self.config.max_message_size
+        };
+        if size > max {
+            return Err(CoreError::MessageTooLarge { size, max });
         }
         Ok(())
     }
@@ -1009,6 +1265,7 @@ impl Connection {
     /// (handed back unsent, or held), or the transport's upstream buffer is over the mark.
     fn holding(&self) -> bool {
         !self.queue.is_empty()
+            || self.session.is_full()
             || self
                 .backlog
                 .is_some_and(|b| b > self.config.upstream_high_water_bytes)
@@ -1017,6 +1274,7 @@ impl Connection {
     /// Sends queued messages, oldest first, while open and the transport has room.
     fn flush_queue(&mut self) {
         while self.state == State::Open
+            && !self.session.is_full()
             && self
                 .backlog
                 .is_none_or(|b| b <= self.config.upstream_high_water_bytes)
@@ -1027,11 +1285,16 @@ impl Connection {
     }
 
     fn send_now(&mut self, payload: Payload) {
+        self.stats.messages_sent = self.stats.messages_sent.saturating_add(1);
+        self.stats.bytes_sent = self.stats.bytes_sent.saturating_add(payload.len() as u64);
+        let payload = if self.session.is_v2() {
+            Payload::Binary(self.session.push(payload))
+        } else {
+            payload
+        };
         if let Some(b) = self.backlog.as_mut() {
             *b = b.saturating_add(payload.len() as u64);
         }
-        self.stats.messages_sent = self.stats.messages_sent.saturating_add(1);
-        self.stats.bytes_sent = self.stats.bytes_sent.saturating_add(payload.len() as u64);
         self.actions.push_back(Action::Send {
             conn_id: self.conn_id,
             payload,
@@ -1087,6 +1350,8 @@ impl Connection {
 
     fn attempt_failed(&mut self, now: u64, reason: String) {
         self.connect_deadline = None;
+        let id = self.conn_id;
+        self.clear_hello_wait(id);
         let Some(failed) = self.kind.take() else {
             return;
         };
@@ -1123,15 +1388,20 @@ impl Connection {
         }
     }
 
-    fn cancel_probe(&mut self) {
+    /// Stops a background attempt at a better transport: with the transport-level code 4002
+    /// when the socket goes on (a v2 server keeps the session it may have attached), with the
+    /// application's own code when the socket is closing for good.
+    fn cancel_probe(&mut self, code: u16, reason: &str) {
         if let Some(id) = self.probe.cancel() {
-            self.close_transport(id, close_code::NORMAL, "upgrade abandoned");
+            self.clear_hello_wait(id);
+            self.close_transport(id, code, reason);
         }
     }
 
     fn end_session(&mut self, now: u64) {
         self.account_open_time(now);
-        self.cancel_probe();
+        self.cancel_probe(close_code::TRANSPORT_REPLACED, "upgrade abandoned");
+        self.hello_wait = None;
         self.retiring = None;
         self.opened_at = None;
         self.backlog = None;
@@ -1204,7 +1474,10 @@ impl Connection {
             b.flush(now);
         }
         self.drain_batches();
-        let left = self.queue.drain_all();
+        self.close_after_acks = None;
+        // Unacknowledged messages were sent before anything still queued.
+        let mut left = self.session.end();
+        left.extend(self.queue.drain_all());
         if !left.is_empty() {
             self.events.push_back(Event::Undelivered(left));
         }

@@ -32,6 +32,7 @@ pub mod json_check;
 pub mod payload;
 pub mod queue;
 pub mod rng;
+pub mod session;
 pub mod transport_kind;
 pub mod upgrade;
 
@@ -46,4 +47,5 @@ pub use json_check::{validate_json, JsonError};
 pub use payload::Payload;
 pub use queue::{OverflowPolicy, QueueConfig, QueueError, SendQueue};
 pub use rng::SplitMix64;
+pub use session::{PeerProtocol, SessionConfig, SessionQuery};
 pub use transport_kind::{TransportKind, TransportSet};

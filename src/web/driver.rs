@@ -60,6 +60,8 @@ pub enum SocketEvent {
     MaxReconnectAttemptsReached,
     /// The send queue dropped its `dropped` oldest messages (overflow "drop-oldest").
     QueueOverflow { dropped: usize },
+    /// The server no longer had the session: the socket continues in a new one.
+    SessionLost { reason: String },
     /// Something went wrong that does not close the socket by itself (or explains a close).
     Error(String),
     /// Messages handed back, never silently lost: still queued (or held by a transport) when
@@ -605,12 +607,33 @@ impl Driver {
     }
 
     fn open_with_url(self: &Rc<Self>, conn_id: u64, kind: TransportKind, url: String) {
+        // `v=2` / `resume=<id>.<seq>` (PROTOCOL.md §7.2), computed now so the resume point is the
+        // latest; a v2 data frame adds its header to the largest message.
+        let (query, max_message_bytes) = {
+            let conn = self.conn.borrow();
+            let config = conn.config();
+            let extra = if config.session.enabled {
+                crate::core::session::DATA_OVERHEAD
+            } else {
+                0
+            };
+            (
+                conn.session_query().params(),
+                config.max_message_size.saturating_add(extra),
+            )
+        };
+        let url = if query.is_empty() {
+            url
+        } else {
+            let params: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            crate::endpoints::request_url(&url, &[], &params)
+        };
         let request = OpenRequest {
             conn_id,
             url,
             protocols: self.options.protocols.clone(),
             certificate_hashes: self.options.certificate_hashes.clone(),
-            max_message_bytes: self.conn.borrow().config().max_message_size,
+            max_message_bytes,
             sink: self.sink.clone(),
         };
         match transport::open(kind, request, self.use_stream) {
@@ -663,6 +686,10 @@ impl Driver {
             }
             Event::MaxReconnectAttemptsReached => SocketEvent::MaxReconnectAttemptsReached,
             Event::QueueOverflow { dropped } => SocketEvent::QueueOverflow { dropped },
+            Event::SessionLost { reason } => {
+                self.log(&format!("session lost: {reason}"));
+                SocketEvent::SessionLost { reason }
+            }
             Event::ConnectFailed { tried } => {
                 let list = tried
                     .iter()

@@ -19,7 +19,7 @@ use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Every event name `on`/`addEventListener` accepts.
-pub const EVENT_NAMES: [&str; 12] = [
+pub const EVENT_NAMES: [&str; 13] = [
     "open",
     "message",
     "error",
@@ -31,6 +31,7 @@ pub const EVENT_NAMES: [&str; 12] = [
     "upgrade",
     "maxReconnectAttemptsReached",
     "queueOverflow",
+    "sessionLost",
     "undelivered",
 ];
 
@@ -361,6 +362,10 @@ impl JsSide {
                 "upgrade"
             }
             SocketEvent::MaxReconnectAttemptsReached => "maxReconnectAttemptsReached",
+            SocketEvent::SessionLost { reason } => {
+                set("reason", reason.as_str().into());
+                "sessionLost"
+            }
             SocketEvent::QueueOverflow { dropped } => {
                 set("dropped", (*dropped as f64).into());
                 "queueOverflow"

@@ -7,7 +7,7 @@ use super::driver::{SocketError, SocketEvent};
 use super::js_events::{decode_frame, Handler, JsSide, ListenOptions};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::Socket;
-use crate::core::{encode_message, Payload, State, TransportKind};
+use crate::core::{encode_message, Payload, PeerProtocol, State, TransportKind};
 use js_sys::{ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -369,6 +369,27 @@ impl UniversalSocket {
             set(&times, kind.as_str(), (stats.time_on(kind) as f64).into());
         }
         set(&object, "timeOnTransportMs", times.into());
+        let (protocol, (unacked, unacked_bytes)) = self
+            .socket
+            .driver
+            .connection(|c| (c.peer_protocol(), c.resend_buffer()));
+        let protocol = match protocol {
+            PeerProtocol::Unknown => JsValue::NULL,
+            PeerProtocol::V1 => 1.into(),
+            PeerProtocol::V2 => 2.into(),
+        };
+        set(&object, "protocol", protocol);
+        for (key, value) in [
+            ("resent", stats.resent),
+            ("deduplicated", stats.deduplicated),
+            ("acknowledged", stats.acknowledged),
+            ("sessionsResumed", stats.sessions_resumed),
+            ("sessionsLost", stats.sessions_lost),
+            ("unackedMessages", unacked as u64),
+            ("unackedBytes", unacked_bytes as u64),
+        ] {
+            set(&object, key, (value as f64).into());
+        }
         object.into()
     }
 }

@@ -4,7 +4,8 @@
 //! default), and every value is type-checked with a message that names the option.
 
 use crate::core::{
-    BatchConfig, ConnectionConfig, HeartbeatConfig, OverflowPolicy, QueueConfig, TransportKind,
+    BatchConfig, ConnectionConfig, HeartbeatConfig, OverflowPolicy, QueueConfig, SessionConfig,
+    TransportKind,
 };
 use js_sys::{Array, Function, Object, Reflect};
 use std::fmt;
@@ -84,8 +85,11 @@ pub struct SocketOptions {
 
 impl Default for SocketOptions {
     fn default() -> Self {
+        // Resumable sessions are on: against a v1 server the socket notices (no `hello`) and
+        // speaks v1.
         let connection = ConnectionConfig {
             batch: None,
+            session: SessionConfig::default(),
             ..ConnectionConfig::default()
         };
         SocketOptions {
@@ -298,6 +302,7 @@ impl SocketOptions {
                 "webSocketStream",
                 "debug",
                 "upgradeAfterMs",
+                "resume",
             ],
         )?;
         let c = &mut options.connection;
@@ -402,6 +407,30 @@ impl SocketOptions {
         match r.raw("upgradeAfterMs") {
             Some(v) if v.as_bool() == Some(false) => c.upgrade_after_ms = None,
             Some(_) => c.upgrade_after_ms = r.whole("upgradeAfterMs", 0)?,
+            None => {}
+        }
+        // Resumable sessions (PROTOCOL.md §7): false speaks v1 only.
+        match r.object_or_false("resume")? {
+            Some(None) => c.session.enabled = false,
+            Some(Some(o)) => {
+                let s = Reader::new(
+                    &o,
+                    "resume",
+                    &["ackDelayMs", "helloTimeoutMs", "maxMessages", "maxBytes"],
+                )?;
+                if let Some(v) = s.whole("ackDelayMs", 0)? {
+                    c.session.ack_delay_ms = v;
+                }
+                if let Some(v) = s.whole("helloTimeoutMs", 1)? {
+                    c.session.hello_timeout_ms = v;
+                }
+                if let Some(v) = s.size("maxMessages", 1)? {
+                    c.session.max_messages = v;
+                }
+                if let Some(v) = s.size("maxBytes", 1)? {
+                    c.session.max_bytes = v;
+                }
+            }
             None => {}
         }
         match r.object_or_false("heartbeat")? {

@@ -57,6 +57,13 @@ export interface UniversalSocketOptions {
   webSocketStream?: boolean;
   /** Log state changes with console.debug. Default false. */
   debug?: boolean;
+  /** Resumable sessions (PROTOCOL.md §7): messages are numbered and acknowledged, and after a drop
+   * or a change of transport the session resumes — nothing lost, duplicated or reordered — as long
+   * as the server supports it (v2) and kept the session. A server that does not answer with a
+   * session `hello` within helloTimeoutMs (default 1000 ms, once per socket) is spoken to in v1.
+   * false: v1 only. Defaults: acks after 100 ms (ackDelayMs); at most 1000 messages / 4 MiB
+   * unacknowledged (maxMessages, maxBytes), beyond which new messages wait in the send queue. */
+  resume?: false | { ackDelayMs?: number; helloTimeoutMs?: number; maxMessages?: number; maxBytes?: number };
 }
 
 export interface CloseResult { code: number; reason: string; wasClean: boolean }
@@ -65,6 +72,14 @@ export interface SocketStats {
   messagesSent: number; bytesSent: number; messagesReceived: number; bytesReceived: number;
   reconnects: number; reconnectAttempts: number; rttMs: number | null;
   timeOnTransportMs: Record<TransportName, number>;
+  /** 2 when the server speaks resumable sessions, 1 when it does not (or `resume: false`), null before
+   * the first link opened. */
+  protocol: 1 | 2 | null;
+  /** Messages sent again after a resume, received duplicates dropped, sent messages the server
+   * acknowledged, sessions resumed, sessions the server no longer had (`sessionLost`). */
+  resent: number; deduplicated: number; acknowledged: number; sessionsResumed: number; sessionsLost: number;
+  /** Sent messages not acknowledged yet, and their bytes (the resend buffer). */
+  unackedMessages: number; unackedBytes: number;
 }
 
 export interface UniversalSocketEventMap {
@@ -80,6 +95,10 @@ export interface UniversalSocketEventMap {
   upgrade: { type: "upgrade"; from: TransportName; to: TransportName };
   maxReconnectAttemptsReached: { type: "maxReconnectAttemptsReached" };
   queueOverflow: { type: "queueOverflow"; dropped: number };
+  /** The server no longer had the session this socket resumed ("unknown session", "session expired",
+   * "session belongs to another service"): it continues in a new one, and server-side state (a chat
+   * client id, its room) is gone. What was unacknowledged follows in `undelivered`. After `open`. */
+  sessionLost: { type: "sessionLost"; reason: string };
   undelivered: { type: "undelivered"; messages: Array<string | ArrayBuffer | Blob> };
 }
 

@@ -540,6 +540,7 @@ fn documented_defaults_match_the_code() {
     let queue = &c.queue;
     let beat = c.heartbeat.clone().expect("heartbeat is on by default");
     let batch = universal_socket::core::BatchConfig::default();
+    assert!(c.session.enabled, "resumable sessions are on by default");
     for expected in [
         format!("initialDelayMs: {}", b.initial_ms),
         format!("factor: {}", b.factor),
@@ -564,6 +565,13 @@ fn documented_defaults_match_the_code() {
         format!("debug: {},", d.debug),
         format!("binaryType: {:?},", d.binary_type.as_str()),
         format!("maxMessageBytes: {} << 20,", c.max_message_size >> 20),
+        format!(
+            "resume: {{ ackDelayMs: {}, helloTimeoutMs: {}, maxMessages: {}, maxBytes: {} << 20 }}, // or false",
+            c.session.ack_delay_ms,
+            c.session.hello_timeout_ms,
+            c.session.max_messages,
+            c.session.max_bytes >> 20
+        ),
     ] {
         assert!(readme.contains(&expected), "README should say {expected:?}");
     }

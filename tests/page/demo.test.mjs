@@ -94,6 +94,11 @@ for (const { name, launch } of launchBrowsers()) {
       await waitForLog(page, "reconnected on webtransport");
       await page.waitForFunction(() => Number(document.querySelector('[data-status="reconnects"]').textContent) >= 1,
         { timeout: 5_000 });
+      // The chat session was resumed, not restarted: the status panel counts it.
+      await page.waitForFunction(() => /^resumable \([1-9]\d* resumed, 0 lost\)$/.test(document.querySelector('[data-status="session"]').textContent),
+        { timeout: 5_000 }).catch(async (error) => {
+        throw new Error(`session status: ${await page.$eval('[data-status="session"]', (el) => el.textContent)} (${error.message})`);
+      });
 
       // WebTransport refused, then every connection dropped: the reconnect falls back.
       await page.click('[data-transport="webtransport"]');

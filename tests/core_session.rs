@@ -1,0 +1,658 @@
+//! Resumable sessions (PROTOCOL.md §7) in the core, on a simulated clock: negotiation, acks lost
+//! and delayed, resends after a resume, duplicates, the bounded resend buffer, expiry, and a
+//! resume that races a second drop. The server is modelled by [`Peer`], which speaks the wire
+//! format of §7.1 through the core's own codec.
+
+mod common;
+
+use common::{text, Sim};
+use universal_socket::core::session::{
+    decode_session_frame, encode_ack, encode_data, encode_hello, HelloStatus, SessionFrame,
+};
+use universal_socket::core::{
+    Action, ConnectionConfig, CoreError, Event, OverflowPolicy, Payload, PeerProtocol, QueueConfig,
+    SessionConfig, SessionQuery, TransportKind,
+};
+
+const ID: &str = "0123456789abcdef0123456789abcdef";
+const OTHER_ID: &str = "fedcba9876543210fedcba9876543210";
+
+/// The server's half of a session: what it received in order, what it sent.
+#[derive(Default)]
+struct Peer {
+    received: u64,
+    delivered: Vec<Payload>,
+    sent: u64,
+    /// Client data frames seen again after being handled (duplicates the server dropped).
+    duplicates: u64,
+}
+
+impl Peer {
+    /// Handles every data/ack frame the client sent since `from` (an index into `s.actions`);
+    /// returns the highest ack the client sent.
+    fn take(&mut self, s: &Sim, from: usize) -> u64 {
+        let mut ack = 0;
+        for a in &s.actions[from..] {
+            let Action::Send {
+                payload: Payload::Binary(b),
+                ..
+            } = a
+            else {
+                continue;
+            };
+            match decode_session_frame(b).expect("a session frame") {
+                SessionFrame::Data {
+                    seq,
+                    ack: a,
+                    payload,
+                } => {
+                    ack = ack.max(a);
+                    if seq == self.received + 1 {
+                        self.received = seq;
+                        self.delivered.push(payload);
+                    } else {
+                        assert!(seq <= self.received, "a gap: {seq} after {}", self.received);
+                        self.duplicates += 1;
+                    }
+                }
+                SessionFrame::Ack(a) => ack = ack.max(a),
+                SessionFrame::Hello { .. } => panic!("the client sent a hello"),
+            }
+        }
+        ack
+    }
+
+    fn data(&mut self, t: &str) -> Payload {
+        self.sent += 1;
+        Payload::Binary(encode_data(self.sent, self.received, &text(t)))
+    }
+
+    fn ack(&self) -> Payload {
+        Payload::Binary(encode_ack(self.received))
+    }
+}
+
+fn config(session: SessionConfig) -> ConnectionConfig {
+    ConnectionConfig {
+        supported: [TransportKind::WebSocket, TransportKind::Sse]
+            .into_iter()
+            .collect(),
+        heartbeat: None,
+        batch: None,
+        session,
+        ..ConnectionConfig::default()
+    }
+}
+
+fn v2() -> SessionConfig {
+    SessionConfig::default()
+}
+
+/// Connected and open on WebSocket in session `ID`.
+fn open_v2(session: SessionConfig) -> Sim {
+    let mut s = Sim::new(config(session));
+    s.connect();
+    assert_eq!(s.c.session_query(), SessionQuery::New);
+    s.opened();
+    assert!(
+        !s.events.iter().any(|e| matches!(e, Event::Open { .. })),
+        "a v2 link opens only with hello"
+    );
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    assert!(matches!(s.events.last(), Some(Event::Open { .. })));
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V2);
+    assert_eq!(s.c.session_id(), Some(ID));
+    s.take_events();
+    s
+}
+
+fn messages(events: &[Event]) -> Vec<Payload> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Message(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn undelivered(events: &[Event]) -> Vec<Payload> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Undelivered(p) => Some(p.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}
+
+fn texts(n: std::ops::RangeInclusive<u32>) -> Vec<Payload> {
+    n.map(|i| text(&format!("m{i}"))).collect()
+}
+
+/// Drops the link and lets the reconnect open a new one; returns the resume query it asked for.
+fn drop_and_reopen(s: &mut Sim) -> SessionQuery {
+    s.drop_link(1006, "dropped");
+    reopen(s)
+}
+
+/// Runs the clock until the reconnect asks for a transport, and opens it; returns the query.
+fn reopen(s: &mut Sim) -> SessionQuery {
+    let opens = s.opens().len();
+    while s.opens().len() == opens {
+        let next = s.c.poll_timeout().expect("a reconnect is scheduled");
+        s.advance_to(next);
+    }
+    let q = s.c.session_query();
+    s.opened();
+    q
+}
+
+#[test]
+fn without_hello_the_server_is_v1_after_the_timeout_and_stays_v1() {
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    s.send(text("early")).unwrap();
+    assert!(
+        s.sent().is_empty(),
+        "nothing goes out before the link counts as open"
+    );
+    s.advance(999);
+    assert!(!s.events.iter().any(|e| matches!(e, Event::Open { .. })));
+    s.advance(1);
+    assert!(s.events.iter().any(|e| matches!(e, Event::Open { .. })));
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V1);
+    assert_eq!(s.sent(), vec![text("early")], "v1: sent as it is");
+    s.incoming(text("plain"));
+    assert_eq!(messages(&s.events), vec![text("plain")]);
+    // The next link asks for nothing and opens at once.
+    assert_eq!(drop_and_reopen(&mut s), SessionQuery::Off);
+    assert!(matches!(s.events.last(), Some(Event::Reconnected { .. })));
+}
+
+#[test]
+fn a_first_message_that_is_not_hello_means_v1_and_is_delivered() {
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    s.incoming(text("{\"type\":\"welcome\"}"));
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V1);
+    assert!(matches!(s.events[0], Event::Open { .. }));
+    assert_eq!(messages(&s.events), vec![text("{\"type\":\"welcome\"}")]);
+}
+
+#[test]
+fn disabled_sessions_ask_for_nothing_and_open_at_once() {
+    let mut s = Sim::new(config(SessionConfig {
+        enabled: false,
+        ..v2()
+    }));
+    s.connect();
+    assert_eq!(s.c.session_query(), SessionQuery::Off);
+    s.opened();
+    assert!(matches!(s.events.last(), Some(Event::Open { .. })));
+}
+
+#[test]
+fn messages_are_sequenced_and_acks_free_the_resend_buffer() {
+    let mut s = open_v2(v2());
+    let mut peer = Peer::default();
+    for p in texts(1..=3) {
+        s.send(p).unwrap();
+    }
+    peer.take(&s, 0);
+    assert_eq!(peer.delivered, texts(1..=3));
+    assert_eq!(s.c.resend_buffer(), (3, 6));
+    s.incoming(peer.ack());
+    assert_eq!(s.c.resend_buffer(), (0, 0));
+    assert_eq!(s.c.stats(s.now).acknowledged, 3);
+}
+
+#[test]
+fn received_data_is_acknowledged_after_the_delay_or_at_once_after_many() {
+    let mut s = open_v2(v2());
+    let mut peer = Peer::default();
+    let from = s.actions.len();
+    let d = peer.data("a");
+    s.incoming(d);
+    assert_eq!(messages(&s.events), vec![text("a")]);
+    assert_eq!(s.actions.len(), from, "no ack yet");
+    s.advance(99);
+    assert_eq!(s.actions.len(), from);
+    s.advance(1);
+    assert_eq!(peer.take(&s, from), 1, "an ack frame after 100 ms");
+    // A reply piggybacks the ack: no separate ack frame follows.
+    let from = s.actions.len();
+    let d = peer.data("b");
+    s.incoming(d);
+    s.send(text("reply")).unwrap();
+    s.advance(500);
+    assert_eq!(s.actions.len(), from + 1, "only the data frame");
+    assert_eq!(peer.take(&s, from), 2);
+    // 128 unacknowledged frames are acknowledged at once.
+    let from = s.actions.len();
+    for i in 0..128 {
+        let d = peer.data(&format!("x{i}"));
+        s.incoming(d);
+    }
+    s.advance(0);
+    assert_eq!(peer.take(&s, from), 130);
+}
+
+#[test]
+fn lost_acks_mean_a_resend_after_the_resume_and_the_server_drops_duplicates() {
+    let mut s = open_v2(v2());
+    let mut peer = Peer::default();
+    for p in texts(1..=4) {
+        s.send(p).unwrap();
+    }
+    // The server got all four, but its ack never arrived before the drop.
+    peer.take(&s, 0);
+    let q = drop_and_reopen(&mut s);
+    assert_eq!(
+        q,
+        SessionQuery::Resume {
+            id: ID.into(),
+            last: 0
+        }
+    );
+    // The server resumed from what it says it had: nothing to resend.
+    let from = s.actions.len();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::Resumed, 4, ID)));
+    assert_eq!(
+        s.actions.len(),
+        from,
+        "everything was acknowledged by the hello"
+    );
+    assert_eq!(s.c.resend_buffer(), (0, 0));
+    // Had its hello said 2 (acks lost and data lost), 3 and 4 would go again: see below.
+    assert_eq!(s.c.stats(s.now).sessions_resumed, 1);
+    assert!(matches!(s.events.last(), Some(Event::Reconnected { .. })));
+}
+
+#[test]
+fn a_partial_batch_is_resent_from_the_first_unacknowledged_message_in_order() {
+    let mut s = open_v2(v2());
+    let mut peer = Peer::default();
+    for p in texts(1..=5) {
+        s.send(p).unwrap();
+    }
+    // The transport carried 1–5 in one upstream batch; the server acknowledged only 1–2 (the
+    // rest was lost with the link).
+    let partial = Peer {
+        received: 2,
+        ..Peer::default()
+    };
+    s.incoming(partial.ack());
+    assert_eq!(s.c.resend_buffer().0, 3);
+    drop_and_reopen(&mut s);
+    s.send(text("m6")).unwrap();
+    assert_eq!(s.sent().len(), 5, "m6 waits until the session is resumed");
+    let from = s.actions.len();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::Resumed, 2, ID)));
+    peer.received = 2;
+    peer.take(&s, from);
+    assert_eq!(peer.delivered, texts(3..=6), "3, 4, 5 resent, then m6");
+    assert_eq!(s.c.stats(s.now).resent, 3);
+}
+
+#[test]
+fn delayed_acks_and_resends_never_duplicate_on_either_side() {
+    let mut s = open_v2(v2());
+    let mut peer = Peer::default();
+    let d1 = peer.data("s1");
+    let d2 = peer.data("s2");
+    s.incoming(d1.clone());
+    s.incoming(d2.clone());
+    for p in texts(1..=2) {
+        s.send(p).unwrap();
+    }
+    peer.take(&s, 0);
+    // A late ack for 1 only, after the server had both: harmless.
+    s.incoming(Payload::Binary(encode_ack(1)));
+    assert_eq!(s.c.resend_buffer().0, 1);
+    // The link drops; the server resends s1 and s2 (it never saw our ack), we drop them.
+    assert_eq!(
+        drop_and_reopen(&mut s),
+        SessionQuery::Resume {
+            id: ID.into(),
+            last: 2
+        }
+    );
+    let from = s.actions.len();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::Resumed, 2, ID)));
+    s.incoming(d1);
+    s.incoming(d2);
+    let d3 = peer.data("s3");
+    s.incoming(d3);
+    assert_eq!(
+        messages(&s.events),
+        vec![text("s1"), text("s2"), text("s3")]
+    );
+    assert_eq!(s.c.stats(s.now).deduplicated, 2);
+    // Our resend of m2 (acknowledged by the hello) did not happen; the duplicates are acked.
+    s.advance(100);
+    assert_eq!(peer.take(&s, from), 3);
+    assert_eq!(peer.duplicates, 0);
+}
+
+#[test]
+fn a_gap_breaks_the_link_and_the_resume_repairs_it() {
+    let mut s = open_v2(v2());
+    let mut peer = Peer::default();
+    let d1 = peer.data("s1");
+    let _lost = peer.data("s2");
+    let d3 = peer.data("s3");
+    s.incoming(d1);
+    s.incoming(d3);
+    assert!(s.actions.iter().any(|a| matches!(
+        a,
+        Action::CloseTransport { code: 1002, reason, .. } if reason == "sequence gap"
+    )));
+    assert!(s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Disconnected { code: 1002, .. })));
+    assert_eq!(
+        drop_and_reopen(&mut s),
+        SessionQuery::Resume {
+            id: ID.into(),
+            last: 1
+        }
+    );
+}
+
+#[test]
+fn malformed_session_frames_close_the_link() {
+    for (bytes, code) in [
+        (vec![0x10, 0, 0], 1002),
+        (vec![0x42], 1002),
+        (encode_hello(HelloStatus::New, 0, ID), 1002),
+        (
+            {
+                let mut d = encode_data(1, 0, &Payload::Binary(vec![0xff]));
+                d[17] = 0;
+                d
+            },
+            1007,
+        ),
+    ] {
+        let mut s = open_v2(v2());
+        s.incoming(Payload::Binary(bytes));
+        assert!(
+            s.actions
+                .iter()
+                .any(|a| matches!(a, Action::CloseTransport { code: c, .. } if *c == code)),
+            "{code}"
+        );
+        assert!(messages(&s.events).is_empty());
+    }
+}
+
+/// A resend buffer of 2 messages and a send queue of 1.
+fn small_buffers(overflow: OverflowPolicy) -> ConnectionConfig {
+    let mut c = config(SessionConfig {
+        max_messages: 2,
+        ..v2()
+    });
+    c.queue = QueueConfig {
+        max_messages: 1,
+        max_bytes: 1 << 20,
+        overflow,
+    };
+    c
+}
+
+#[test]
+fn a_full_resend_buffer_holds_new_messages_in_the_queue_and_rejects_past_its_bound() {
+    let mut s = Sim::new(small_buffers(OverflowPolicy::Reject));
+    s.connect();
+    s.opened();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    let mut peer = Peer::default();
+    s.send(text("m1")).unwrap();
+    s.send(text("m2")).unwrap();
+    s.send(text("m3")).unwrap();
+    assert!(matches!(s.send(text("m4")), Err(CoreError::Queue(_))));
+    peer.take(&s, 0);
+    assert_eq!(peer.delivered, texts(1..=2), "m3 waits for room");
+    let from = s.actions.len();
+    s.incoming(Payload::Binary(encode_ack(1)));
+    peer.take(&s, from);
+    assert_eq!(peer.delivered, texts(1..=3));
+}
+
+#[test]
+fn a_full_resend_buffer_with_drop_oldest_reports_the_overflow() {
+    let mut s = Sim::new(small_buffers(OverflowPolicy::DropOldest));
+    s.connect();
+    s.opened();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    for p in texts(1..=4) {
+        s.send(p).unwrap();
+    }
+    assert!(s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::QueueOverflow { dropped: 1 })));
+    let mut peer = Peer::default();
+    peer.take(&s, 0);
+    let from = s.actions.len();
+    s.incoming(Payload::Binary(encode_ack(2)));
+    peer.take(&s, from);
+    assert_eq!(peer.delivered, vec![text("m1"), text("m2"), text("m4")]);
+}
+
+#[test]
+fn an_expired_session_is_reported_with_what_was_unacknowledged_and_a_new_one_starts() {
+    let mut s = open_v2(v2());
+    for p in texts(1..=3) {
+        s.send(p).unwrap();
+    }
+    s.incoming(Payload::Binary(encode_ack(1)));
+    drop_and_reopen(&mut s);
+    s.take_events();
+    let from = s.actions.len();
+    s.incoming(Payload::Binary(encode_hello(
+        HelloStatus::Expired,
+        0,
+        OTHER_ID,
+    )));
+    let kinds: Vec<&str> = s
+        .events
+        .iter()
+        .map(|e| match e {
+            Event::Open { .. } => "open",
+            Event::Reconnected { .. } => "reconnected",
+            Event::SessionLost { .. } => "sessionLost",
+            Event::Undelivered(_) => "undelivered",
+            _ => "other",
+        })
+        .collect();
+    assert_eq!(kinds, ["open", "reconnected", "sessionLost", "undelivered"]);
+    assert!(matches!(&s.events[2], Event::SessionLost { reason } if reason == "session expired"));
+    assert_eq!(undelivered(&s.events), texts(2..=3));
+    assert_eq!(s.actions.len(), from, "nothing resent into the new session");
+    assert_eq!(s.c.session_id(), Some(OTHER_ID));
+    assert_eq!(s.c.stats(s.now).sessions_lost, 1);
+    // The new session numbers from 1 again.
+    let mut peer = Peer::default();
+    s.send(text("fresh")).unwrap();
+    peer.take(&s, from);
+    assert_eq!(peer.delivered, vec![text("fresh")]);
+}
+
+#[test]
+fn unknown_and_other_service_refusals_are_session_lost_too() {
+    for (status, reason) in [
+        (HelloStatus::Unknown, "unknown session"),
+        (
+            HelloStatus::OtherService,
+            "session belongs to another service",
+        ),
+    ] {
+        let mut s = open_v2(v2());
+        drop_and_reopen(&mut s);
+        s.incoming(Payload::Binary(encode_hello(status, 0, OTHER_ID)));
+        assert!(s
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::SessionLost { reason: r } if r == reason)));
+        assert!(undelivered(&s.events).is_empty());
+    }
+}
+
+#[test]
+fn a_resume_that_races_a_second_drop_resumes_again_from_the_same_point() {
+    let mut s = open_v2(v2());
+    let mut peer = Peer::default();
+    let d = peer.data("s1");
+    s.incoming(d);
+    for p in texts(1..=3) {
+        s.send(p).unwrap();
+    }
+    peer.take(&s, 0);
+    // First resume: the link opens, but drops before the hello arrives.
+    let q1 = drop_and_reopen(&mut s);
+    s.drop_link(1006, "dropped again");
+    // That attempt failed before opening: the next one asks for the same resume.
+    let q2 = reopen(&mut s);
+    assert_eq!(q1, q2);
+    assert_eq!(
+        q2,
+        SessionQuery::Resume {
+            id: ID.into(),
+            last: 1
+        }
+    );
+    let from = s.actions.len();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::Resumed, 1, ID)));
+    peer.received = 1;
+    peer.delivered.clear();
+    peer.take(&s, from);
+    assert_eq!(peer.delivered, texts(2..=3));
+    // And the server resends s1 (unacknowledged), which is dropped: delivered once.
+    s.incoming(Payload::Binary(encode_data(1, 3, &text("s1"))));
+    assert_eq!(messages(&s.events), vec![text("s1")]);
+    assert_eq!(s.c.resend_buffer(), (0, 0));
+}
+
+#[test]
+fn close_waits_for_acks_then_closes_and_hands_back_only_what_stayed_unacknowledged() {
+    let mut s = open_v2(v2());
+    s.send(text("last words")).unwrap();
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    assert!(!s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::CloseTransport { .. })));
+    s.incoming(Payload::Binary(encode_ack(1)));
+    assert!(s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::CloseTransport { code: 1000, .. })));
+    let id = s.c.conn_id();
+    s.c.handle_transport_closed(s.now, id, 1000, "bye".into(), true);
+    s.pump();
+    assert!(undelivered(&s.events).is_empty());
+    assert!(matches!(
+        s.events.last(),
+        Some(Event::Close { code: 1000, .. })
+    ));
+
+    // Without the ack: closed at the close timeout, and the message is handed back.
+    let mut s = open_v2(v2());
+    s.send(text("unheard")).unwrap();
+    s.c.close(s.now, 4321, "bye").unwrap();
+    s.pump();
+    s.advance(5000);
+    assert!(s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::CloseTransport { code: 4321, .. })));
+    assert_eq!(undelivered(&s.events), vec![text("unheard")]);
+    assert!(matches!(s.events.last(), Some(Event::Close { .. })));
+    // A later connect starts a new session.
+    assert_eq!(s.c.session_query(), SessionQuery::New);
+}
+
+#[test]
+fn handed_back_frames_are_not_reported_since_the_resume_resends_them() {
+    let mut s = open_v2(v2());
+    s.send(text("m1")).unwrap();
+    let frame = s.sent().pop().unwrap();
+    let id = s.c.conn_id();
+    s.c.handle_unconfirmed(s.now, id, vec![frame.clone()]);
+    s.c.handle_unsent(s.now, id, vec![frame]);
+    s.pump();
+    assert!(undelivered(&s.events).is_empty());
+    assert_eq!(s.c.resend_buffer().0, 1);
+}
+
+#[test]
+fn an_upgrade_resumes_on_the_better_transport_and_ignores_the_old_link() {
+    let mut s = Sim::new(ConnectionConfig {
+        upgrade_after_ms: Some(1000),
+        ..config(v2())
+    });
+    s.connect();
+    s.fail("blocked");
+    s.opened();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    assert_eq!(s.c.transport(), Some(TransportKind::Sse));
+    let old = s.c.conn_id();
+    let mut peer = Peer::default();
+    s.send(text("m1")).unwrap();
+    peer.take(&s, 0);
+    s.advance(1000);
+    let (probe, kind) = s.last_open();
+    assert_eq!(kind, TransportKind::WebSocket);
+    assert_eq!(
+        s.c.session_query(),
+        SessionQuery::Resume {
+            id: ID.into(),
+            last: 0
+        }
+    );
+    s.c.handle_transport_opened(s.now, probe);
+    s.pump();
+    assert_eq!(
+        s.c.transport(),
+        Some(TransportKind::Sse),
+        "not before hello"
+    );
+    let from = s.actions.len();
+    s.c.handle_incoming(
+        s.now,
+        probe,
+        Payload::Binary(encode_hello(HelloStatus::Resumed, 0, ID)),
+    );
+    s.pump();
+    assert_eq!(s.c.transport(), Some(TransportKind::WebSocket));
+    assert!(s.events.iter().any(|e| matches!(e, Event::Upgraded { .. })));
+    // m1 was not acknowledged: resent on the new link (the server drops it if it had it).
+    peer.take(&s, from);
+    assert_eq!(peer.duplicates, 1);
+    // The old link's late frames are not listened to: the server resends on the new one.
+    s.c.handle_incoming(
+        s.now,
+        old,
+        Payload::Binary(encode_data(1, 1, &text("late"))),
+    );
+    s.pump();
+    assert!(messages(&s.events).is_empty());
+}
+
+#[test]
+fn in_v2_the_largest_message_leaves_room_for_the_frame_header() {
+    let mut s = open_v2(v2());
+    let max = s.c.config().max_message_size;
+    assert!(matches!(
+        s.send(Payload::Binary(vec![0; max])),
+        Err(CoreError::MessageTooLarge { .. })
+    ));
+    s.send(Payload::Binary(vec![0; max - 18])).unwrap();
+}
