@@ -60,7 +60,7 @@ use super::payload::Payload;
 use super::queue::{QueueConfig, SendQueue};
 use super::rng::SplitMix64;
 use super::session::{
-    decode_session_frame, is_hello, PeerProtocol, Received, Session, SessionConfig, SessionFrame,
+    decode_session_frame, is_hello, HelloStatus, PeerProtocol, Received, Session, SessionConfig, SessionFrame,
     SessionFrameError, SessionQuery, DATA_OVERHEAD,
 };
 use super::transport_kind::{TransportKind, TransportSet};
@@ -803,9 +803,13 @@ impl Connection {
                 if is_hello(bytes) {
                     if let Ok(SessionFrame::Hello { status, ack, id }) = decode_session_frame(bytes)
                     {
+                        let asked = self.session.id().map(str::to_owned);
+                        let resumed =
+                            status == HelloStatus::Resumed && asked.as_deref() == Some(&id);
                         let lost = self.session.on_hello(status, ack, id);
                         self.link_ready(now, conn_id);
-                        if let Some(reason) = status.refusal() {
+                        if asked.is_some() && !resumed {
+                            let reason = status.refusal().unwrap_or("session not resumed");
                             self.events.push_back(Event::SessionLost {
                                 reason: reason.to_owned(),
                             });

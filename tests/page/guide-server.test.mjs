@@ -36,8 +36,9 @@ window.runChat = async () => {
   const chat = next("chat");
   socket.send({ type: "chat", text: "hello guide" });
   seen.push(await chat);
+  const protocol = socket.stats().protocol;
   const closed = await socket.close(1000, "done");
-  return { seen, closed, transport: "websocket" };
+  return { seen, closed, protocol, transport: "websocket" };
 };
 </script>`;
 
@@ -95,6 +96,8 @@ for (const { name, launch } of launchBrowsers()) {
       assert.equal(chat.text, "hello guide");
       assert.equal(chat.from, welcome.clientId);
       assert.deepEqual(result.closed, { code: 1000, reason: "done", wasClean: true });
+      // Its first message is not a session hello: the socket speaks v1 to it (PROTOCOL.md §7.2).
+      assert.equal(result.protocol, 1);
     } finally {
       await browser.close();
     }

@@ -182,7 +182,7 @@ test(`soak: ${COUNT} messages each way while transports switch down to long poll
     }
     const steps = await switches;
     const finished = await inPage(page, finish, COUNT, 15_000);
-    assert.deepEqual([...result.transports].sort(), ["long-polling", "sse", "webtransport", "websocket"],
+    assert.deepEqual([...result.transports].sort(), ["long-polling", "sse", "websocket", "webtransport"],
       `not every transport carried the session (${steps} switch steps)`);
     assert.ok(finished.counts.upgrade >= 1, `never climbed back up: ${finished.summary}`);
     check(result, finished, COUNT);

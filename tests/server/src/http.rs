@@ -1,4 +1,9 @@
 //! HTTP transports: Server-Sent Events (`/sse/...`) and long polling (`/poll/...`).
+//!
+//! An [`HttpSession`] is one HTTP-transport connection (its id goes into the upstream and poll
+//! URLs): a *link*, in the terms of `hub`. It is unrelated to a v2 resumable session (see
+//! `resumable`), which an SSE stream or polling session opened with `v=2` carries: a new one
+//! each time the session is resumed over HTTP.
 #![allow(clippy::result_large_err)] // axum handlers return `Response` as their error type
 
 use std::collections::HashMap;
@@ -8,7 +13,7 @@ use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use serde::Deserialize;
@@ -18,6 +23,7 @@ use tokio::time::Instant;
 use crate::hub::{
     lock, session_id, CloseKind, Conn, ConnRx, Hub, Msg, Next, Out, Service, Transport,
 };
+use crate::resumable::LinkRequest;
 use crate::App;
 
 /// Default idle time after which a long-polling session expires.
@@ -31,8 +37,13 @@ pub const POLL_ANSWER_SOFT_LIMIT: usize = 1 << 20;
 /// SSE comment sent when the stream has been quiet this long.
 pub const SSE_KEEPALIVE: Duration = Duration::from_secs(15);
 
+/// One SSE stream or long-polling session: one link of `conn`.
 pub struct HttpSession {
     pub conn: Arc<Conn>,
+    /// The link this HTTP session is; once it is no longer attached (closed, detached, taken
+    /// over by a resume) the HTTP session is unknown (`404`).
+    pub link: u64,
+    pub transport: Transport,
     /// Long polling: the outbound queue, taken by one poll at a time.
     rx: tokio::sync::Mutex<Option<ConnRx>>,
     /// Serialises upstream messages of one session.
@@ -51,7 +62,7 @@ impl Sessions {
 
     fn get(&self, id: &str, transport: Transport, service: Service) -> Option<Arc<HttpSession>> {
         let s = lock(&self.0).get(id).cloned()?;
-        (s.conn.transport == transport && s.conn.service == service && !s.conn.is_closed())
+        (s.transport == transport && s.conn.service == service && s.conn.has_link(s.link))
             .then_some(s)
     }
 
@@ -63,23 +74,30 @@ impl Sessions {
         lock(&self.0).remove(id);
     }
 
-    /// Forget sessions whose connection is closed; expire idle polling sessions.
+    /// Forget sessions whose link is no longer attached; expire idle polling sessions. An
+    /// expired v1 polling session is a disconnect (1001); an expired v2 polling link is a lost
+    /// link: its resumable session is detached (PROTOCOL.md §7.3).
     pub fn sweep(&self, hub: &Arc<Hub>) {
         let mut expired = Vec::new();
         lock(&self.0).retain(|_, s| {
-            if s.conn.is_closed() {
+            if !s.conn.has_link(s.link) {
                 return false;
             }
             let idle = lock(&s.last_seen).elapsed();
             let polling = s.polling.load(std::sync::atomic::Ordering::SeqCst) > 0;
-            if s.conn.transport == Transport::LongPolling && !polling && idle > self.1 {
-                expired.push(s.conn.clone());
+            if s.transport == Transport::LongPolling && !polling && idle > self.1 {
+                expired.push((s.conn.clone(), s.link));
                 return false;
             }
             true
         });
-        for c in expired {
-            hub.close(&c, CloseKind::Server(1001, "session expired".into()));
+        for (c, link) in expired {
+            let kind = if c.session_id.is_some() {
+                CloseKind::Abrupt
+            } else {
+                CloseKind::Server(1001, "session expired".into())
+            };
+            hub.close(&c, link, kind);
         }
     }
 
@@ -224,12 +242,11 @@ async fn upstream(
         Err(r) => return r,
     };
     let _order = s.order.lock().await;
-    if s.conn.is_closed() {
+    if !s.conn.has_link(s.link) {
         return not_found();
     }
-    for msg in messages {
-        app.hub.inbound(&s.conn, msg);
-    }
+    // One upstream POST is one incoming transport message for the v2 ack rule.
+    app.hub.inbound_many(&s.conn, s.link, messages);
     StatusCode::NO_CONTENT.into_response()
 }
 
@@ -257,7 +274,8 @@ async fn client_close(
     let code = cb.code.unwrap_or(1000);
     let reason = cb.reason.unwrap_or_default();
     let _order = s.order.lock().await;
-    app.hub.close(&s.conn, CloseKind::Client(code, reason));
+    app.hub
+        .close(&s.conn, s.link, CloseKind::Client(code, reason));
     if transport == Transport::LongPolling {
         // A poll in flight returns the close entry; later polls get 404.
         app.sessions.remove(session);
@@ -284,15 +302,16 @@ pub fn sse_event(event: Option<&str>, data: &str) -> String {
     out
 }
 
-/// Ends the connection when the SSE response body is dropped (client went away).
+/// Ends the link when the SSE response body is dropped (client went away).
 struct SseGuard {
     hub: Arc<Hub>,
     conn: Arc<Conn>,
+    link: u64,
 }
 
 impl Drop for SseGuard {
     fn drop(&mut self) {
-        self.hub.close(&self.conn, CloseKind::Abrupt);
+        self.hub.close(&self.conn, self.link, CloseKind::Abrupt);
     }
 }
 
@@ -303,7 +322,8 @@ struct SseState {
     done: bool,
 }
 
-/// The query parameters of an SSE stream or long-polling open: only the auth token (§3.1).
+/// The query parameters of an SSE stream or long-polling open: the auth token (§3.1). The v2
+/// parameters (`v`, `resume`) are read from the URI by `LinkRequest::from_uri`.
 #[derive(Deserialize)]
 pub struct OpenQuery {
     token: Option<String>,
@@ -313,6 +333,7 @@ pub async fn sse_open(
     State(app): State<App>,
     Path(service): Path<String>,
     Query(q): Query<OpenQuery>,
+    uri: Uri,
 ) -> Response {
     if let Some(case) = service.strip_prefix(HOSTILE) {
         return hostile_sse(case);
@@ -325,12 +346,16 @@ pub async fn sse_open(
         return crate::refused(r);
     }
     app.hub.record_token(Transport::Sse, q.token.as_deref());
-    let (conn, rx) = app.hub.open(Transport::Sse, service);
+    let v2 = LinkRequest::from_uri(&uri);
+    let (conn, rx) = app.hub.open_link(Transport::Sse, service, v2.as_ref());
+    let link = rx.link();
     let id = session_id();
     app.sessions.insert(
         id.clone(),
         Arc::new(HttpSession {
             conn: conn.clone(),
+            link,
+            transport: Transport::Sse,
             rx: tokio::sync::Mutex::new(None),
             order: tokio::sync::Mutex::new(()),
             last_seen: Mutex::new(Instant::now()),
@@ -342,6 +367,7 @@ pub async fn sse_open(
         guard: SseGuard {
             hub: app.hub.clone(),
             conn,
+            link,
         },
         first: Some(sse_event(
             Some("session"),
@@ -365,7 +391,9 @@ pub async fn sse_open(
             ),
             Ok(Next::Out(Out::Close(code, reason))) => {
                 st.done = true;
-                st.guard.hub.close(&st.guard.conn, CloseKind::Abrupt);
+                st.guard
+                    .hub
+                    .close(&st.guard.conn, st.guard.link, CloseKind::Abrupt);
                 sse_event(
                     Some("close"),
                     &json!({"code": code, "reason": reason}).to_string(),
@@ -406,6 +434,7 @@ pub async fn poll_open(
     State(app): State<App>,
     Path(service): Path<String>,
     Query(q): Query<OpenQuery>,
+    uri: Uri,
 ) -> Response {
     if let Some(case) = service.strip_prefix(HOSTILE) {
         return hostile_poll_open(case);
@@ -419,12 +448,18 @@ pub async fn poll_open(
     }
     app.hub
         .record_token(Transport::LongPolling, q.token.as_deref());
-    let (conn, rx) = app.hub.open(Transport::LongPolling, service);
+    let v2 = LinkRequest::from_uri(&uri);
+    let (conn, rx) = app
+        .hub
+        .open_link(Transport::LongPolling, service, v2.as_ref());
+    let link = rx.link();
     let id = session_id();
     app.sessions.insert(
         id.clone(),
         Arc::new(HttpSession {
             conn,
+            link,
+            transport: Transport::LongPolling,
             rx: tokio::sync::Mutex::new(Some(rx)),
             order: tokio::sync::Mutex::new(()),
             last_seen: Mutex::new(Instant::now()),
@@ -484,7 +519,7 @@ pub async fn poll_get(
     let Some(s) = lock(&app.sessions.0).get(&session).cloned() else {
         return not_found();
     };
-    if s.conn.transport != Transport::LongPolling || s.conn.service != service {
+    if s.transport != Transport::LongPolling || s.conn.service != service {
         return not_found();
     }
     let _polling = PollingGuard::new(&s);

@@ -1,19 +1,31 @@
-//! Shared state of the reference server: live connections of every transport, the fault
-//! injection switches, statistics, and the per-connection outbound queue (which applies the
-//! injected latency and blackhole).
+//! Shared state of the reference server: connections of every transport, the fault injection
+//! switches, statistics, and the per-link outbound queue (which applies the injected latency
+//! and blackhole).
+//!
+//! A [`Conn`] is what the services see (one chat client, one set of metric subscriptions). Its
+//! messages travel over a *link*: one transport connection, whose outbound queue the transport
+//! drains through [`ConnRx`]. A v1 connection has one link for its whole life. A v2 session
+//! (PROTOCOL.md §7, see `resumable`) swaps links: it survives a lost link (detached) and is
+//! resumed on a new one, of any transport. Transports name their link in [`Hub::inbound`] and
+//! [`Hub::close`], so that what an old link reports after a takeover changes nothing.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use serde::Serialize;
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::Instant;
 
+pub(crate) use crate::link::Link;
+pub use crate::link::{ConnRx, Next};
+use crate::resumable::{Registry, SessionState, DEFAULT_GRACE};
 use crate::services::{self, ChatState, MetricsState};
+use crate::session_frame::{self, HelloStatus};
+use crate::soak::SoakState;
 
 /// One application message: text or binary.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,16 +81,24 @@ pub enum Service {
     Echo,
     Chat,
     Metrics,
+    /// Soak-test counters and paced streams (PROTOCOL.md §7.4).
+    Soak,
 }
 
 impl Service {
-    pub const ALL: [Service; 3] = [Service::Echo, Service::Chat, Service::Metrics];
+    pub const ALL: [Service; 4] = [
+        Service::Echo,
+        Service::Chat,
+        Service::Metrics,
+        Service::Soak,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Service::Echo => "echo",
             Service::Chat => "chat",
             Service::Metrics => "metrics",
+            Service::Soak => "soak",
         }
     }
 
@@ -87,15 +107,34 @@ impl Service {
     }
 }
 
-/// Why a connection ended.
+/// Why a link ended (see [`Hub::close`]).
 #[derive(Debug, Clone)]
 pub enum CloseKind {
     /// The client closed with this code and reason (recorded in the stats).
     Client(u16, String),
-    /// The server closes with this code and reason (a close is sent to the client).
+    /// The server closes with this code and reason (a close is sent to the client); ends a
+    /// v2 session too.
     Server(u16, String),
-    /// The connection went away without a close handshake (or `/control/drop`).
+    /// The server closes this *link* with this code and reason for a session-layer protocol
+    /// error (PROTOCOL.md §7.1: a sequence gap, a malformed session frame): a v2 session
+    /// survives it, detached, since the resume that follows heals it. (Only v2 links see it.)
+    Link(u16, String),
+    /// The connection went away without a close handshake (or `/control/drop`, or an idle
+    /// long-polling v2 link).
     Abrupt,
+}
+
+impl CloseKind {
+    /// Whether a v2 session survives this end of its link (PROTOCOL.md §7.3): a link lost
+    /// without a close, closed by the client with 4000–4099 (the SDK's transport-level codes),
+    /// or closed by the server for a session-layer error.
+    pub fn keeps_session(&self) -> bool {
+        match self {
+            CloseKind::Abrupt | CloseKind::Link(..) => true,
+            CloseKind::Client(code, _) => (4000..=4099).contains(code),
+            CloseKind::Server(..) => false,
+        }
+    }
 }
 
 #[derive(Default)]
@@ -153,27 +192,70 @@ pub struct TokenRecord {
 /// How many close and token records `/control/stats` keeps (oldest dropped first).
 const RECORDS_KEPT: usize = 100;
 
-/// One logical connection of one service over one transport.
+/// The mutable part of a [`Conn`], behind one lock: every data frame is numbered, buffered and
+/// queued on the link under it, so that a resume (which swaps the link and resends the
+/// buffer under the same lock) can never be overtaken by a new frame.
+pub(crate) struct ConnState {
+    /// The attached link; `None` while a v2 session is detached (and once a connection ended).
+    pub(crate) link: Option<Link>,
+    /// Transport of the current or last link (logs and close records).
+    pub(crate) transport: Transport,
+    /// v2 only: sequencing, acknowledgement and resend buffer.
+    pub(crate) session: Option<SessionState>,
+    /// Bumped at every detach and attach, so that a grace timer only ends the detachment it
+    /// was started for.
+    pub(crate) detach_epoch: u64,
+    /// v2: the grace timer of a detached session.
+    pub(crate) grace_task: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// One logical connection of one service: what the services see (the chat `clientId`, metric
+/// subscriptions, soak counters). In v1 it lives and dies with its transport connection; in v2
+/// it is a resumable session that outlives its links (PROTOCOL.md §7).
 pub struct Conn {
     /// Server-assigned id (the chat `clientId`).
     pub id: String,
     pub key: u64,
-    pub transport: Transport,
     pub service: Service,
+    /// v2: the resumable session id (32 lowercase hex); `None` for a v1 connection.
+    pub session_id: Option<String>,
     faults: Arc<Faults>,
-    tx: mpsc::UnboundedSender<(Instant, Out)>,
-    kill: watch::Sender<bool>,
+    pub(crate) state: Mutex<ConnState>,
     closed: AtomicBool,
+    /// Serialises the handling of incoming messages, so that a message delivered by the
+    /// sequencing of one link reaches the service before one accepted on the next link.
+    pub(crate) inbound_order: Mutex<()>,
+    /// v2: wakes the grace timer at once when the resend buffer overflows while detached (the
+    /// session can no longer be resumed, so it ends now).
+    pub(crate) end_now: tokio::sync::Notify,
 }
 
 impl Conn {
-    /// Queue a message to the client, subject to the blackhole and latency faults.
+    /// Sends an application message to the client. v1: queued on the link. v2: numbered and
+    /// kept in the resend buffer, then sent as a data frame if a link is attached (while
+    /// detached it waits in the buffer for a resume). Nothing once the connection ended.
     pub fn send(&self, msg: Msg) {
-        if self.faults.blackholed() {
+        let mut st = lock(&self.state);
+        if self.is_closed() {
             return;
         }
-        let at = Instant::now() + self.faults.latency();
-        let _ = self.tx.send((at, Out::Msg(msg)));
+        let st = &mut *st;
+        let Some(session) = st.session.as_mut() else {
+            if let Some(link) = &st.link {
+                link.send(&self.faults, msg);
+            }
+            return;
+        };
+        let seq = session.push(&msg);
+        match &st.link {
+            Some(link) => {
+                let frame = session_frame::encode_data(seq, session.received(), &msg);
+                link.send(&self.faults, Msg::Binary(frame));
+                session.ack_carried();
+            }
+            None if session.overflowed() => self.end_now.notify_one(),
+            None => {}
+        }
     }
 
     pub fn send_text(&self, text: impl Into<String>) {
@@ -184,94 +266,68 @@ impl Conn {
         self.send(Msg::Text(value.to_string()));
     }
 
+    /// Sends a message outside the session layer (pong, ack, hello), on the attached link and
+    /// only if it is `link`.
+    pub(crate) fn send_raw(&self, link: u64, msg: Msg) {
+        let st = lock(&self.state);
+        if let Some(l) = st.link.as_ref().filter(|l| l.id == link) {
+            l.send(&self.faults, msg);
+        }
+    }
+
+    /// v2: sends an `ack` frame if data arrived that the client has not been acknowledged yet
+    /// (a data frame sent meanwhile carried the ack already). Called after each incoming
+    /// transport message or upstream POST.
+    pub(crate) fn flush_ack(&self) {
+        let mut st = lock(&self.state);
+        let st = &mut *st;
+        let (Some(session), Some(link)) = (st.session.as_mut(), &st.link) else {
+            return;
+        };
+        if session.ack_owed() {
+            link.send(
+                &self.faults,
+                Msg::Binary(session_frame::encode_ack(session.received())),
+            );
+            session.ack_carried();
+        }
+    }
+
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::SeqCst)
     }
-}
 
-/// The receiving side of a connection's outbound queue, owned by the transport.
-pub struct ConnRx {
-    rx: mpsc::UnboundedReceiver<(Instant, Out)>,
-    kill: watch::Receiver<bool>,
-    pending: Option<(Instant, Out)>,
-}
-
-/// What a transport should do next.
-#[derive(Debug)]
-pub enum Next {
-    Out(Out),
-    /// Abort the connection abruptly (no close handshake).
-    Killed,
-}
-
-impl ConnRx {
-    /// Next outbound item, once its delivery time has come. Cancel-safe.
-    pub async fn next(&mut self) -> Next {
-        loop {
-            if *self.kill.borrow() {
-                return Next::Killed;
-            }
-            if let Some((at, _)) = &self.pending {
-                let at = *at;
-                // Without a latency fault the item is due already: deliver it now. A timer would
-                // round up to the next millisecond and add ~1 ms to every message.
-                if at <= tokio::time::Instant::now() {
-                    if let Some((_, out)) = self.pending.take() {
-                        return Next::Out(out);
-                    }
-                }
-                tokio::select! {
-                    _ = tokio::time::sleep_until(at) => {
-                        let (_, out) = self.pending.take().expect("pending");
-                        return Next::Out(out);
-                    }
-                    r = self.kill.changed() => {
-                        if r.is_err() {
-                            return Next::Killed;
-                        }
-                        continue;
-                    }
-                }
-            }
-            tokio::select! {
-                item = self.rx.recv() => match item {
-                    Some(item) => self.pending = Some(item),
-                    None => return Next::Killed,
-                },
-                r = self.kill.changed() => {
-                    if r.is_err() {
-                        return Next::Killed;
-                    }
-                }
-            }
-        }
+    /// Whether `link` is the attached link (the connection not ended).
+    pub fn has_link(&self, link: u64) -> bool {
+        lock(&self.state)
+            .link
+            .as_ref()
+            .is_some_and(|l| l.id == link)
     }
 
-    /// An item that is due now, without waiting.
-    pub fn try_next(&mut self) -> Option<Next> {
-        if *self.kill.borrow() {
-            return Some(Next::Killed);
-        }
-        if self.pending.is_none() {
-            self.pending = self.rx.try_recv().ok();
-        }
-        match &self.pending {
-            Some((at, _)) if *at <= Instant::now() => {
-                Some(Next::Out(self.pending.take().expect("pending").1))
-            }
-            _ => None,
-        }
+    /// The attached link's id; `None` while detached or after the end.
+    pub fn link_id(&self) -> Option<u64> {
+        lock(&self.state).link.as_ref().map(|l| l.id)
+    }
+
+    /// Transport of the current (or last) link.
+    pub fn transport(&self) -> Transport {
+        lock(&self.state).transport
     }
 }
 
 pub struct Hub {
     pub max_payload: usize,
     pub faults: Arc<Faults>,
+    /// Every connection (v1) and session (v2) that has not ended, attached or not.
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
     stats: Mutex<Stats>,
     next_key: AtomicU64,
     pub chat: Mutex<ChatState>,
     pub metrics: MetricsState,
+    pub soak: SoakState,
+    /// v2 sessions by id, expired ids, grace period and counters.
+    pub resumable: Registry,
     /// Bumped by `/control/drop`; transports without a `Conn` (WebTransport sessions) watch it.
     pub drop_gen: watch::Sender<u64>,
     pub started: std::time::Instant,
@@ -293,6 +349,8 @@ impl Hub {
             next_key: AtomicU64::new(1),
             chat: Mutex::new(ChatState::default()),
             metrics: MetricsState::default(),
+            soak: SoakState::default(),
+            resumable: Registry::new(DEFAULT_GRACE),
             drop_gen: watch::channel(0).0,
             started: std::time::Instant::now(),
         })
@@ -310,11 +368,31 @@ impl Hub {
         Ok(())
     }
 
-    /// Register a new connection and run the service's on-open hook (chat `welcome`).
+    /// Opens a v1 connection (see [`Hub::open_link`] for v2).
     pub fn open(self: &Arc<Self>, transport: Transport, service: Service) -> (Arc<Conn>, ConnRx) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let (kill, kill_rx) = watch::channel(false);
-        let key = self.next_key.fetch_add(1, Ordering::SeqCst);
+        self.create(transport, service, None)
+    }
+
+    pub(crate) fn next_id(&self) -> u64 {
+        self.next_key.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// A new link of `transport` (not yet attached to a connection).
+    pub(crate) fn new_link(&self, transport: Transport) -> (Link, ConnRx) {
+        Link::new(self.next_id(), transport)
+    }
+
+    /// Registers a new connection with its first link and runs the service's on-open hook
+    /// (chat `welcome`). With `hello` it is a new v2 session: the hello frame is queued first,
+    /// before anything the service sends.
+    pub(crate) fn create(
+        self: &Arc<Self>,
+        transport: Transport,
+        service: Service,
+        hello: Option<HelloStatus>,
+    ) -> (Arc<Conn>, ConnRx) {
+        let key = self.next_id();
+        let (link, rx) = self.new_link(transport);
         let id = match service {
             Service::Chat => format!(
                 "client_{}_{}",
@@ -323,110 +401,239 @@ impl Hub {
             ),
             _ => format!("conn_{key}"),
         };
+        let session_id = hello.map(|_| session_id());
+        if let (Some(status), Some(sid)) = (hello, &session_id) {
+            let frame = session_frame::encode_hello(status, 0, sid);
+            link.send(&self.faults, Msg::Binary(frame));
+        }
         let conn = Arc::new(Conn {
             id,
             key,
-            transport,
             service,
+            session_id,
             faults: self.faults.clone(),
-            tx,
-            kill,
+            state: Mutex::new(ConnState {
+                link: Some(link),
+                transport,
+                session: hello.map(|_| SessionState::new()),
+                detach_epoch: 0,
+                grace_task: None,
+            }),
             closed: AtomicBool::new(false),
+            inbound_order: Mutex::new(()),
+            end_now: tokio::sync::Notify::new(),
         });
         lock(&self.conns).insert(key, conn.clone());
-        {
-            let mut s = lock(&self.stats);
-            *s.live.entry(transport).or_default() += 1;
-            *s.opened.entry(transport).or_default() += 1;
+        if let Some(sid) = &conn.session_id {
+            self.resumable.insert(sid, conn.clone());
         }
-        eprintln!("[open] {} {} {}", transport.name(), service.name(), conn.id);
+        self.link_opened(transport);
+        eprintln!(
+            "[open] {} {} {}{}",
+            transport.name(),
+            service.name(),
+            conn.id,
+            match (&conn.session_id, hello) {
+                (Some(sid), Some(st)) => format!(" v2 session {sid} (hello {})", st as u8),
+                _ => String::new(),
+            }
+        );
         services::on_open(self, &conn);
-        (
-            conn,
-            ConnRx {
-                rx,
-                kill: kill_rx,
-                pending: None,
-            },
-        )
+        (conn, rx)
     }
 
-    /// A message from the client. Discarded while blackholed; `ping` → `pong`.
-    pub fn inbound(self: &Arc<Self>, conn: &Arc<Conn>, msg: Msg) {
-        if conn.is_closed() || self.faults.blackholed() {
-            return;
-        }
-        if let Msg::Text(t) = &msg {
-            if t == "ping" {
-                conn.send_text("pong");
-                return;
-            }
-        }
-        services::on_message(self, conn, msg);
+    /// A link was attached: counted as a live (and opened) connection of its transport.
+    pub(crate) fn link_opened(&self, transport: Transport) {
+        let mut s = lock(&self.stats);
+        *s.live.entry(transport).or_default() += 1;
+        *s.opened.entry(transport).or_default() += 1;
     }
 
-    /// End a connection (idempotent). Client closes are recorded; server closes queue a close
-    /// to the client; abrupt ends kill the transport.
-    pub fn close(self: &Arc<Self>, conn: &Arc<Conn>, kind: CloseKind) {
-        if conn.closed.swap(true, Ordering::SeqCst) {
+    /// A link was let go (closed, lost, detached, taken over).
+    pub(crate) fn link_gone(&self, transport: Transport) {
+        let mut s = lock(&self.stats);
+        if let Some(n) = s.live.get_mut(&transport) {
+            *n = n.saturating_sub(1);
+        }
+    }
+
+    /// A message from the client on `link`; see [`Hub::inbound_many`].
+    pub fn inbound(self: &Arc<Self>, conn: &Arc<Conn>, link: u64, msg: Msg) {
+        self.inbound_many(conn, link, [msg]);
+    }
+
+    /// The messages of one incoming transport message or upstream POST, in order. Discarded
+    /// while blackholed, or when `link` is not the attached link (an old link after a
+    /// takeover: the link was aborted, what it still carries counts as lost, and the client
+    /// resends it). v1: `ping` → `pong`, the rest to the service. v2: session frames (see
+    /// `resumable`), then an `ack` frame if one is owed. Stops at a message that closed the
+    /// link.
+    pub fn inbound_many(
+        self: &Arc<Self>,
+        conn: &Arc<Conn>,
+        link: u64,
+        msgs: impl IntoIterator<Item = Msg>,
+    ) {
+        if self.faults.blackholed() {
             return;
         }
-        lock(&self.conns).remove(&conn.key);
-        {
-            let mut s = lock(&self.stats);
-            if let Some(n) = s.live.get_mut(&conn.transport) {
-                *n = n.saturating_sub(1);
+        let _order = lock(&conn.inbound_order);
+        for msg in msgs {
+            if conn.is_closed() || !conn.has_link(link) {
+                break;
             }
-            if let CloseKind::Client(code, reason) = &kind {
-                s.closes.push_back(CloseRecord {
-                    transport: conn.transport,
-                    service: conn.service.name(),
-                    code: *code,
-                    reason: reason.clone(),
-                    timestamp: now_ms(),
-                });
-                while s.closes.len() > RECORDS_KEPT {
-                    s.closes.pop_front();
+            if conn.session_id.is_some() {
+                if !self.inbound_v2(conn, link, msg) {
+                    break;
+                }
+                continue;
+            }
+            if let Msg::Text(t) = &msg {
+                if t == "ping" {
+                    conn.send_raw(link, Msg::Text("pong".into()));
+                    continue;
                 }
             }
+            services::on_message(self, conn, msg);
+        }
+        conn.flush_ack();
+    }
+
+    /// A transport reports the end of its `link` (idempotent). A close from a link that is not
+    /// attached (an old link after a takeover, or after the end) changes nothing. Client closes
+    /// are recorded; closes with a code are queued to the client (the echo of a client close,
+    /// or the server's close); abrupt ends kill the transport.
+    ///
+    /// v1, or a v2 close that ends the session (client 1000, 1001, 3000–3999, 4100–4999 and
+    /// any other code; a server close): the connection ends (service disconnect, chat
+    /// `user_disconnected`). v2 link lost (abrupt, long-polling expiry, client 4000–4099) or a
+    /// session-layer error ([`CloseKind::Link`]): the session is detached and resumable during
+    /// the grace period, unless its resend buffer overflowed — then it ends now and a later
+    /// resume gets status 3.
+    pub fn close(self: &Arc<Self>, conn: &Arc<Conn>, link: u64, kind: CloseKind) {
+        let mut st = lock(&conn.state);
+        if conn.is_closed() {
+            return;
+        }
+        let Some(l) = st.link.take_if(|l| l.id == link) else {
+            return;
+        };
+        self.link_gone(l.transport);
+        if let CloseKind::Client(code, reason) = &kind {
+            self.record_close(l.transport, conn.service, *code, reason);
+        }
+        match &kind {
+            CloseKind::Client(code, reason)
+            | CloseKind::Server(code, reason)
+            | CloseKind::Link(code, reason) => l.close(*code, reason),
+            CloseKind::Abrupt => l.abort(),
         }
         eprintln!(
             "[close] {} {} {} {:?}",
-            conn.transport.name(),
+            l.transport.name(),
             conn.service.name(),
             conn.id,
             kind
         );
-        match kind {
-            CloseKind::Client(code, reason) | CloseKind::Server(code, reason) => {
-                let _ = conn.tx.send((Instant::now(), Out::Close(code, reason)));
-            }
-            CloseKind::Abrupt => {
-                let _ = conn.kill.send(true);
+        drop(l);
+        let keeps = conn.session_id.is_some() && kind.keeps_session();
+        let resumable = st.session.as_ref().is_some_and(|s| !s.overflowed());
+        if keeps && resumable {
+            self.detach_locked(conn, &mut st);
+            return;
+        }
+        // A session whose buffer overflowed cannot be resumed: it ends at link loss and is
+        // remembered as expired (a later resume gets status 3).
+        self.end_locked(conn, st, None, keeps);
+    }
+
+    /// Ends a connection or session now, whatever its link (server side: `/control/close`,
+    /// expiry, reset). `close` is sent on the attached link; without it the link is aborted.
+    /// `expired`: remember the session id, so that a resume gets status 3 (not 2), and count
+    /// it in `sessions.expired`. Runs the service's disconnect.
+    pub(crate) fn end_locked(
+        self: &Arc<Self>,
+        conn: &Arc<Conn>,
+        mut st: MutexGuard<'_, ConnState>,
+        close: Option<(u16, &str)>,
+        expired: bool,
+    ) {
+        if conn.closed.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        if let Some(l) = st.link.take() {
+            self.link_gone(l.transport);
+            match close {
+                Some((code, reason)) => l.close(code, reason),
+                None => l.abort(),
             }
         }
+        if let Some(t) = st.grace_task.take() {
+            t.abort();
+        }
+        let transport = st.transport;
+        drop(st);
+        lock(&self.conns).remove(&conn.key);
+        if let Some(sid) = &conn.session_id {
+            self.resumable.remove(sid, expired);
+        }
+        eprintln!(
+            "[end] {} {} {}{}",
+            transport.name(),
+            conn.service.name(),
+            conn.id,
+            if expired { " (expired)" } else { "" }
+        );
         services::on_close(self, conn);
+    }
+
+    fn record_close(&self, transport: Transport, service: Service, code: u16, reason: &str) {
+        let mut s = lock(&self.stats);
+        s.closes.push_back(CloseRecord {
+            transport,
+            service: service.name(),
+            code,
+            reason: reason.to_owned(),
+            timestamp: now_ms(),
+        });
+        while s.closes.len() > RECORDS_KEPT {
+            s.closes.pop_front();
+        }
+    }
+
+    /// Connections (v1) and sessions (v2) not ended, attached or not.
+    pub(crate) fn all_conns(&self) -> Vec<Arc<Conn>> {
+        lock(&self.conns).values().cloned().collect()
     }
 
     /// `/control/close`: close every live connection cleanly with `code` and `reason` (a close
     /// frame, SSE `close` event, poll `close` item or WebTransport close frame), as a server
-    /// ending sessions on purpose does.
+    /// ending sessions on purpose does. v2 sessions attached to a link end too; detached ones
+    /// have no link to be told on and are left to their grace period (see
+    /// `/control/sessions/expire`).
     pub fn close_all(self: &Arc<Self>, code: u16, reason: &str) -> usize {
-        let all: Vec<Arc<Conn>> = lock(&self.conns).values().cloned().collect();
-        for c in &all {
-            self.close(c, CloseKind::Server(code, reason.to_owned()));
+        let mut n = 0;
+        for c in self.all_conns() {
+            if let Some(link) = c.link_id() {
+                self.close(&c, link, CloseKind::Server(code, reason.to_owned()));
+                n += 1;
+            }
         }
-        all.len()
+        n
     }
 
-    /// `/control/drop`: abort every live connection on every transport.
+    /// `/control/drop`: abort every live link on every transport. v1 connections end; v2
+    /// sessions are detached (resumable).
     pub fn drop_all(self: &Arc<Self>) -> usize {
-        let all: Vec<Arc<Conn>> = lock(&self.conns).values().cloned().collect();
-        for c in &all {
-            self.close(c, CloseKind::Abrupt);
+        let mut n = 0;
+        for c in self.all_conns() {
+            if let Some(link) = c.link_id() {
+                self.close(&c, link, CloseKind::Abrupt);
+                n += 1;
+            }
         }
         self.drop_gen.send_modify(|g| *g += 1);
-        all.len()
+        n
     }
 
     /// Records the token a new connection of `transport` presented (its `token` query parameter).
@@ -450,11 +657,16 @@ impl Hub {
         s.tokens.clear();
     }
 
+    /// Live connections: attached links, all transports (detached v2 sessions excluded).
     pub fn live_count(&self) -> usize {
-        lock(&self.conns).len()
+        self.all_conns()
+            .iter()
+            .filter(|c| c.link_id().is_some())
+            .count()
     }
 
     pub fn stats_json(&self) -> serde_json::Value {
+        let sessions = self.resumable.stats_json();
         let s = lock(&self.stats);
         let mut connections = serde_json::Map::new();
         let mut opened = serde_json::Map::new();
@@ -470,6 +682,7 @@ impl Hub {
             "opened": opened,
             "closes": s.closes.iter().collect::<Vec<_>>(),
             "tokens": s.tokens.iter().collect::<Vec<_>>(),
+            "sessions": sessions,
         })
     }
 }

@@ -1,12 +1,18 @@
 //! Reference server for the universal-socket wire protocol (see `PROTOCOL.md` at the repo root).
 //!
-//! One process serves the `echo`, `chat` and `metrics` services over WebSocket, Server-Sent
-//! Events, long polling (HTTP/1.1 on one TCP port) and WebTransport (HTTP/3 on one UDP port),
-//! with a control endpoint for fault injection.
+//! One process serves the `echo`, `chat`, `metrics` and `soak` services over WebSocket,
+//! Server-Sent Events, long polling (HTTP/1.1 on one TCP port) and WebTransport (HTTP/3 on one
+//! UDP port), with a control endpoint for fault injection. A link opened with `v=2` in its
+//! query speaks protocol v2: a resumable session that survives lost links and can be resumed
+//! on any transport (PROTOCOL.md §7; `resumable`, `session_frame`).
 
 pub mod http;
 pub mod hub;
+pub mod link;
+pub mod resumable;
 pub mod services;
+pub mod session_frame;
+pub mod soak;
 pub mod ws;
 pub mod wt;
 
@@ -38,6 +44,9 @@ pub struct Options {
     pub max_payload: usize,
     /// Long-polling sessions expire after this long without a poll (default 30 s).
     pub session_idle: Duration,
+    /// A v2 session whose link was lost waits this long for a resume (default 120 s;
+    /// `/control/session-grace` changes it at run time, `/control/reset` restores this).
+    pub session_grace: Duration,
 }
 
 impl Default for Options {
@@ -49,6 +58,7 @@ impl Default for Options {
             static_dir: None,
             max_payload: DEFAULT_MAX_PAYLOAD,
             session_idle: http::SESSION_IDLE,
+            session_grace: resumable::DEFAULT_GRACE,
         }
     }
 }
@@ -73,9 +83,11 @@ pub struct Server {
 }
 
 impl Server {
-    /// Stop accepting and abort the server's tasks.
+    /// Stop accepting and abort the server's tasks (every link dropped, every v2 session
+    /// ended).
     pub fn shutdown(self) {
         self.hub.drop_all();
+        self.hub.expire_detached_sessions();
         for t in self.tasks {
             t.abort();
         }
@@ -127,6 +139,7 @@ pub fn config_json(
 /// Start the server: bind the TCP and UDP ports and spawn its tasks.
 pub async fn start(opts: Options) -> std::io::Result<Server> {
     let hub = Hub::new(opts.max_payload);
+    hub.resumable.set_default_grace(opts.session_grace);
     let sessions = Arc::new(http::Sessions::new(opts.session_idle));
 
     // WebTransport: a self-signed certificate valid for 13 days (serverCertificateHashes
@@ -237,6 +250,8 @@ pub fn router(app: App, static_dir: Option<PathBuf>) -> Router {
         .route("/control/blackhole", post(control_blackhole))
         .route("/control/latency", post(control_latency))
         .route("/control/reset", post(control_reset))
+        .route("/control/session-grace", post(control_session_grace))
+        .route("/control/sessions/expire", post(control_sessions_expire))
         .route("/control/stats", get(control_stats))
         .route(
             "/control/transport/{name}/{action}",
@@ -273,6 +288,8 @@ fn until(ms: u64) -> Option<Instant> {
     (ms > 0).then(|| Instant::now() + Duration::from_millis(ms))
 }
 
+/// `/control/drop`: every link aborted. v1 connections end; v2 sessions are detached, and can
+/// be resumed during their grace period.
 async fn control_drop(State(app): State<App>) -> Json<Value> {
     let n = app.hub.drop_all();
     app.sessions.clear();
@@ -322,11 +339,31 @@ async fn control_latency(State(app): State<App>, Query(q): Query<MsQuery>) -> Js
     Json(json!({"ok": true, "latencyMs": ms}))
 }
 
+/// `/control/reset`: faults cleared, records forgotten, every detached v2 session ended, the
+/// default grace period restored and the `sessions` counters zeroed.
 async fn control_reset(State(app): State<App>) -> Json<Value> {
     *app.hub.faults.lock() = Default::default();
     app.hub.clear_records();
+    app.hub.reset_sessions();
     eprintln!("[control] reset");
     Json(json!({"ok": true}))
+}
+
+/// `POST /control/session-grace?ms=N`: the grace period of v2 links lost from now on (without
+/// `ms`: the default, `--session-grace-ms`). Sessions detached already keep theirs.
+async fn control_session_grace(State(app): State<App>, Query(q): Query<MsQuery>) -> Json<Value> {
+    app.hub.resumable.set_grace(q.ms.map(Duration::from_millis));
+    let ms = app.hub.resumable.grace().as_millis() as u64;
+    eprintln!("[control] session grace {ms} ms");
+    Json(json!({"ok": true, "graceMs": ms}))
+}
+
+/// `POST /control/sessions/expire`: every detached v2 session ends now (a later resume gets
+/// status 3).
+async fn control_sessions_expire(State(app): State<App>) -> Json<Value> {
+    let n = app.hub.expire_detached_sessions();
+    eprintln!("[control] sessions expire: {n}");
+    Json(json!({"ok": true, "expired": n}))
 }
 
 async fn control_stats(State(app): State<App>) -> Json<Value> {

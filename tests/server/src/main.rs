@@ -1,14 +1,18 @@
-//! `reference-server [--host H] [--http-port N] [--wt-port N] [--static-dir DIR] [--max-payload BYTES]`
+//! `reference-server [--host H] [--http-port N] [--wt-port N] [--static-dir DIR]
+//! [--max-payload BYTES] [--session-idle-ms MS] [--session-grace-ms MS]`
 //!
 //! Prints exactly one JSON line (the `/config` document) on stdout, then serves until killed.
-//! Logs go to stderr.
+//! Logs go to stderr. `--session-idle-ms`: long-polling sessions expire after this long without
+//! a poll (30000). `--session-grace-ms`: a v2 resumable session whose link was lost waits this
+//! long for a resume (120000; PROTOCOL.md §7.3).
 
 use std::io::Write;
 
 use reference_server::{start, Options};
 
 const USAGE: &str = "usage: reference-server [--host 127.0.0.1] [--http-port 0] [--wt-port 0] \
-[--static-dir DIR] [--max-payload 16777216] [--session-idle-ms 30000]";
+[--static-dir DIR] [--max-payload 16777216] [--session-idle-ms 30000] \
+[--session-grace-ms 120000]";
 
 fn parse_args() -> Result<Options, String> {
     let mut opts = Options::default();
@@ -41,6 +45,10 @@ fn parse_args() -> Result<Options, String> {
             "--session-idle-ms" => {
                 let ms: u64 = value()?.parse().map_err(|e| format!("{flag}: {e}"))?;
                 opts.session_idle = std::time::Duration::from_millis(ms);
+            }
+            "--session-grace-ms" => {
+                let ms: u64 = value()?.parse().map_err(|e| format!("{flag}: {e}"))?;
+                opts.session_grace = std::time::Duration::from_millis(ms);
             }
             _ => return Err(format!("unknown argument {arg}\n{USAGE}")),
         }

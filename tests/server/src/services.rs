@@ -1,4 +1,6 @@
-//! The three services: `echo`, `chat` (guide §4) and `metrics` (guide §6.2).
+//! The services: `echo`, `chat` (guide §4), `metrics` (guide §6.2) and `soak` (PROTOCOL.md
+//! §7.4, in `soak`). They see a [`Conn`], whatever carries it: in v2 a resumable session, which
+//! outlives its links, so `on_close` runs when the session ends, not when a link is lost.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -53,6 +55,7 @@ pub fn on_close(hub: &Arc<Hub>, conn: &Arc<Conn>) {
                 }
             }
         }
+        Service::Soak => crate::soak::on_close(hub, conn),
     }
 }
 
@@ -77,6 +80,7 @@ pub fn on_message(hub: &Arc<Hub>, conn: &Arc<Conn>, msg: Msg) {
                 None => send_error(conn, "INVALID_MESSAGE_FORMAT"),
             }
         }
+        Service::Soak => crate::soak::on_message(hub, conn, msg),
     }
 }
 
@@ -342,6 +346,10 @@ fn metrics_handle(hub: &Arc<Hub>, conn: &Arc<Conn>, v: Value) {
         return;
     }
     let mut subs = lock(&hub.metrics.subs);
+    // `on_close` runs after the connection is marked closed: it cannot miss an entry made here.
+    if conn.is_closed() {
+        return;
+    }
     let mine = subs.entry(conn.key).or_default();
     if let Some(old) = mine.remove(metric) {
         old.abort();

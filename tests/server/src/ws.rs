@@ -1,4 +1,5 @@
-//! WebSocket transport: `GET /ws/{service}`.
+//! WebSocket transport: `GET /ws/{service}`. With `v=2` in the query the socket is a v2 link
+//! (PROTOCOL.md §7): the first message is the binary `hello`, the rest session frames.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::hub::{CloseKind, Hub, Msg, Next, Out, Service, Transport};
+use crate::resumable::LinkRequest;
 use crate::App;
 
 /// Subprotocols the server knows, any of which it selects if the client offers it.
@@ -60,7 +62,8 @@ pub async fn handler(
     let hub = app.hub.clone();
     // Recorded at acceptance, so tests can check that auth reached the server on this transport.
     hub.record_token(Transport::WebSocket, token_of(&uri).as_deref());
-    ws.on_upgrade(move |socket| run(hub, service, socket))
+    let v2 = LinkRequest::from_uri(&uri);
+    ws.on_upgrade(move |socket| run(hub, service, v2, socket))
         .into_response()
 }
 
@@ -69,8 +72,9 @@ fn is_too_big(e: &axum::Error) -> bool {
     s.contains("too long") || s.contains("too big") || s.contains("space limit")
 }
 
-async fn run(hub: Arc<Hub>, service: Service, mut socket: WebSocket) {
-    let (conn, mut rx) = hub.open(Transport::WebSocket, service);
+async fn run(hub: Arc<Hub>, service: Service, v2: Option<LinkRequest>, mut socket: WebSocket) {
+    let (conn, mut rx) = hub.open_link(Transport::WebSocket, service, v2.as_ref());
+    let link = rx.link();
     loop {
         tokio::select! {
             // Outbound first: what was queued for the client (the echo of an earlier message)
@@ -80,13 +84,13 @@ async fn run(hub: Arc<Hub>, service: Service, mut socket: WebSocket) {
             next = rx.next() => match next {
                 Next::Out(Out::Msg(Msg::Text(t))) => {
                     if socket.send(Message::Text(t.into())).await.is_err() {
-                        hub.close(&conn, CloseKind::Abrupt);
+                        hub.close(&conn, link, CloseKind::Abrupt);
                         return;
                     }
                 }
                 Next::Out(Out::Msg(Msg::Binary(b))) => {
                     if socket.send(Message::Binary(b)).await.is_err() {
-                        hub.close(&conn, CloseKind::Abrupt);
+                        hub.close(&conn, link, CloseKind::Abrupt);
                         return;
                     }
                 }
@@ -99,19 +103,19 @@ async fn run(hub: Arc<Hub>, service: Service, mut socket: WebSocket) {
                 }
                 Next::Killed => {
                     // `/control/drop`: abort without a close frame.
-                    hub.close(&conn, CloseKind::Abrupt);
+                    hub.close(&conn, link, CloseKind::Abrupt);
                     return;
                 }
             },
             incoming = socket.recv() => match incoming {
-                Some(Ok(Message::Text(t))) => hub.inbound(&conn, Msg::Text(t.to_string())),
-                Some(Ok(Message::Binary(b))) => hub.inbound(&conn, Msg::Binary(b)),
+                Some(Ok(Message::Text(t))) => hub.inbound(&conn, link, Msg::Text(t.to_string())),
+                Some(Ok(Message::Binary(b))) => hub.inbound(&conn, link, Msg::Binary(b)),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(frame))) => {
                     let (code, reason) = frame
                         .map(|f| (f.code, f.reason.to_string()))
                         .unwrap_or((1005, String::new()));
-                    hub.close(&conn, CloseKind::Client(code, reason));
+                    hub.close(&conn, link, CloseKind::Client(code, reason));
                     // tungstenite queues the close reply; keep polling so it is flushed.
                     drain(&mut socket).await;
                     return;
@@ -119,18 +123,18 @@ async fn run(hub: Arc<Hub>, service: Service, mut socket: WebSocket) {
                 Some(Err(e)) => {
                     if is_too_big(&e) {
                         let reason = "message too big".to_string();
-                        hub.close(&conn, CloseKind::Server(1009, reason.clone()));
+                        hub.close(&conn, link, CloseKind::Server(1009, reason.clone()));
                         let frame = CloseFrame { code: 1009, reason: reason.into() };
                         let _ = socket.send(Message::Close(Some(frame))).await;
                         drain(&mut socket).await;
                     } else {
                         eprintln!("[ws] {}: {e}", conn.id);
-                        hub.close(&conn, CloseKind::Abrupt);
+                        hub.close(&conn, link, CloseKind::Abrupt);
                     }
                     return;
                 }
                 None => {
-                    hub.close(&conn, CloseKind::Abrupt);
+                    hub.close(&conn, link, CloseKind::Abrupt);
                     return;
                 }
             }

@@ -1,6 +1,8 @@
 //! WebTransport transport (HTTP/3 over UDP): `https://host:port/wt/{service}`.
 //!
 //! The client opens one bidirectional stream that carries PROTOCOL.md §2 frames both ways.
+//! With `v=2` in the session URL's query the stream is a v2 link (PROTOCOL.md §7): session
+//! frames travel inside `0x01` binary frames, the first being the server's `hello`.
 //! On `echo`, datagrams are echoed as datagrams and every client-opened unidirectional stream
 //! is echoed on a server-opened unidirectional stream.
 
@@ -13,6 +15,7 @@ use wtransport::endpoint::IncomingSession;
 use wtransport::{Connection, Endpoint, RecvStream, SendStream, VarInt};
 
 use crate::hub::{CloseKind, Hub, Msg, Next, Out, Service, Transport};
+use crate::resumable::LinkRequest;
 
 pub const FRAME_TEXT: u8 = 0x00;
 pub const FRAME_BINARY: u8 = 0x01;
@@ -71,12 +74,10 @@ async fn session(hub: Arc<Hub>, incoming: IncomingSession) {
         request.too_many_requests().await;
         return;
     }
-    // The session request's path carries the URL's query (and with it the auth token).
-    let token = request
-        .path()
-        .parse::<axum::http::Uri>()
-        .ok()
-        .and_then(|uri| crate::ws::token_of(&uri));
+    // The session request's path carries the URL's query (the auth token, the v2 request).
+    let uri = request.path().parse::<axum::http::Uri>().ok();
+    let token = uri.as_ref().and_then(crate::ws::token_of);
+    let v2 = uri.as_ref().and_then(LinkRequest::from_uri);
     let connection = match request.accept().await {
         Ok(c) => Arc::new(c),
         Err(e) => {
@@ -105,7 +106,8 @@ async fn session(hub: Arc<Hub>, incoming: IncomingSession) {
             }
             bi = connection.accept_bi() => match bi {
                 Ok((send, recv)) => {
-                    tokio::spawn(bi_stream(hub.clone(), service, connection.clone(), send, recv));
+                    let (hub, v2, connection) = (hub.clone(), v2.clone(), connection.clone());
+                    tokio::spawn(bi_stream(hub, service, v2, connection, send, recv));
                 }
                 Err(_) => break,
             }
@@ -170,11 +172,13 @@ async fn read_frames(mut recv: RecvStream, max: usize, tx: mpsc::Sender<Frame>) 
 async fn bi_stream(
     hub: Arc<Hub>,
     service: Service,
+    v2: Option<LinkRequest>,
     connection: Arc<Connection>,
     mut send: SendStream,
     recv: RecvStream,
 ) {
-    let (conn, mut rx) = hub.open(Transport::WebTransport, service);
+    let (conn, mut rx) = hub.open_link(Transport::WebTransport, service, v2.as_ref());
+    let link = rx.link();
     let (ftx, mut frx) = mpsc::channel(16);
     let reader = tokio::spawn(read_frames(recv, hub.max_payload, ftx));
     let mut reader_done = false;
@@ -188,7 +192,7 @@ async fn bi_stream(
                         Msg::Binary(b) => encode_frame(FRAME_BINARY, b),
                     };
                     if send.write_all(&frame).await.is_err() {
-                        hub.close(&conn, CloseKind::Abrupt);
+                        hub.close(&conn, link, CloseKind::Abrupt);
                         break;
                     }
                 }
@@ -207,18 +211,18 @@ async fn bi_stream(
                 }
             },
             frame = frx.recv(), if !reader_done => match frame {
-                Some(Frame::Msg(m)) => hub.inbound(&conn, m),
+                Some(Frame::Msg(m)) => hub.inbound(&conn, link, m),
                 Some(Frame::Close(code, reason)) => {
-                    hub.close(&conn, CloseKind::Client(code, reason));
+                    hub.close(&conn, link, CloseKind::Client(code, reason));
                     reader_done = true;
                 }
                 Some(Frame::Violation(code, reason)) => {
-                    hub.close(&conn, CloseKind::Server(code, reason.into()));
+                    hub.close(&conn, link, CloseKind::Server(code, reason.into()));
                     reader_done = true;
                 }
                 None => {
                     // Stream or session ended without a close frame.
-                    hub.close(&conn, CloseKind::Abrupt);
+                    hub.close(&conn, link, CloseKind::Abrupt);
                     break;
                 }
             }
