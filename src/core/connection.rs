@@ -60,8 +60,8 @@ use super::payload::Payload;
 use super::queue::{QueueConfig, SendQueue};
 use super::rng::SplitMix64;
 use super::session::{
-    decode_session_frame, is_hello, HelloStatus, PeerProtocol, Received, Session, SessionConfig, SessionFrame,
-    SessionFrameError, SessionQuery, DATA_OVERHEAD,
+    decode_session_frame, is_hello, HelloStatus, PeerProtocol, Received, Session, SessionConfig,
+    SessionFrame, SessionFrameError, SessionQuery, DATA_OVERHEAD,
 };
 use super::transport_kind::{TransportKind, TransportSet};
 use super::upgrade::UpgradeProbe;
