@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every test, stopping at the first failure: formatting, lints (host and wasm32), host tests,
 # then the browser tests in headless Firefox and Chromium against the reference server on
-# ephemeral loopback ports, then the page tests (the demo, the guide's server, and the transport ×
+# ephemeral loopback ports, the npm package and the Rust example page (examples/rust-chat), then
+# the page tests (the demo, the Rust example, the guide's server, and the transport ×
 # behaviour matrix of tests/README.md; alone: `npm run test:matrix`). No fixed port but the
 # guide's own 8080/3000 (`npm start` uses 8787). The server is stopped even on failure.
 set -euo pipefail
@@ -18,6 +19,8 @@ cargo clippy --workspace --all-targets -q -- -D warnings
 
 step "cargo clippy (wasm32-unknown-unknown)"
 cargo clippy -p universal-socket --all-targets --target wasm32-unknown-unknown -q -- -D warnings
+# With the Rust example, which turns on the `serde` feature (send_json, Payload::json).
+cargo clippy -p universal-socket -p rust-chat --all-targets --target wasm32-unknown-unknown -q -- -D warnings
 
 step "cargo test --workspace (host)"
 cargo test --workspace
@@ -38,6 +41,9 @@ step "building the npm package; type-checking its TypeScript declarations"
 bash scripts/build-pkg.sh
 npx tsc -p tests/types/tsconfig.json
 echo "TypeScript usage compiles against pkg/universal_socket.d.ts"
+
+step "building examples/rust-chat (the Rust API alone, serde feature); served at /rust-chat/"
+bash scripts/build-rust-example.sh
 
 step "page tests (puppeteer, Firefox and Chromium): the demo, the guide's server, the transport × behaviour matrix"
 # One file at a time: the matrix injects server-wide faults (drop, black hole, disabled transports).

@@ -23,6 +23,8 @@ impl fmt::Display for UrlError {
     }
 }
 
+impl std::error::Error for UrlError {}
+
 /// The endpoint of every transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
@@ -30,6 +32,7 @@ pub struct Endpoints {
 }
 
 impl Endpoints {
+    /// The endpoint URL for `kind`, derived or explicit; it is opened as is (plus `?token=`).
     pub fn get(&self, kind: TransportKind) -> &str {
         &self.urls[kind.index()]
     }

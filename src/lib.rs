@@ -1,7 +1,61 @@
 //! universal-socket: one real-time client over WebTransport, WebSocket, SSE and long polling.
 //!
-//! The crate is split in two: [`core`] is sans-IO plain Rust (no web imports, time and randomness
-//! passed in) and is tested natively; [`web`] holds the thin browser adapters and the JS-facing API.
+//! Give it one URL; it picks the best transport the browser and the network allow, falls back
+//! when one is blocked, reconnects with backoff, queues while offline, and (against a server that
+//! speaks PROTOCOL.md v2) resumes the session so that nothing is lost or duplicated. It compiles to
+//! wasm and serves two audiences: the npm package (the `UniversalSocket` JS class, built by
+//! wasm-pack) and Rust wasm apps (Leptos, Yew, Dioxus, …), which use `web::socket::Socket`
+//! directly, with no JS in between.
+//!
+//! # Quick start (Rust, wasm32)
+//!
+//! Depend on `universal-socket` and `futures` (for `StreamExt`), build for
+//! `wasm32-unknown-unknown` (wasm-pack, trunk, or your framework's tooling), and inside any async
+//! context (`wasm_bindgen_futures::spawn_local`):
+//!
+//! ```ignore
+//! use futures::StreamExt;
+//! use universal_socket::web::{options::SocketOptions, socket::{Socket, SocketEvent}};
+//!
+//! let socket = Socket::new("https://example.com/echo", SocketOptions::default())?;
+//! let mut events = socket.events(); // a Stream of every event from now on
+//! socket.connect().await?; // resolves on the first open, whichever transport it was
+//! socket.send("hello".into()).await?;
+//! while let Some(event) = events.next().await {
+//!     if let SocketEvent::Message(payload) = event {
+//!         web_sys::console::log_1(&format!("got {payload:?}").into()); // Text("hello")
+//!         break;
+//!     }
+//! }
+//! socket.close(1000, "bye").await?;
+//! ```
+//!
+//! Errors are typed enums that implement `std::error::Error`: `web::socket::SocketError` from
+//! the socket, wrapping [`core::CoreError`] when the connection refuses a call (message too
+//! large, queue full, closed). `examples/rust-chat` in the repository is a whole page driven by
+//! this API.
+//!
+//! # Layout
+//!
+//! - [`core`]: sans-IO plain Rust (no web imports; time and randomness passed in): the
+//!   connection state machine, codecs, queue, backoff. Tested natively on a simulated clock, and
+//!   usable to drive the protocol from any runtime.
+//! - `web` (wasm32 only): the browser adapters for each transport, the `Socket` Rust API, and
+//!   the JS-facing `UniversalSocket` class.
+//! - [`endpoints`] and [`redact`]: deriving each transport's URL from the one given, and keeping
+//!   tokens out of messages.
+//!
+//! # Feature flags
+//!
+//! - `serde` (off by default): typed JSON messages, as in gloo-net.
+//!   `Socket::send_json(&value)` sends any `T: Serialize` as a text message, and
+//!   `Payload::json::<T>()` decodes a received message into any `T: DeserializeOwned`. The npm
+//!   package is built without it, so it adds nothing to the JS build.
+//!
+//! The `web` module exists only on `wasm32`; on other targets the crate is `core`, `endpoints`
+//! and `redact` (pure Rust, for tests and for driving the protocol elsewhere).
+
+#![deny(missing_docs)]
 
 pub mod core;
 pub mod endpoints;

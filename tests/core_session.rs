@@ -647,12 +647,19 @@ fn an_upgrade_resumes_on_the_better_transport_and_ignores_the_old_link() {
 }
 
 #[test]
-fn in_v2_the_largest_message_leaves_room_for_the_frame_header() {
-    let mut s = open_v2(v2());
+fn in_v2_the_size_limit_is_the_messages_and_the_frame_adds_its_header() {
+    let mut s = open_v2(SessionConfig {
+        max_bytes: 64 << 20,
+        ..v2()
+    });
     let max = s.c.config().max_message_size;
     assert!(matches!(
-        s.send(Payload::Binary(vec![0; max])),
+        s.send(Payload::Binary(vec![0; max + 1])),
         Err(CoreError::MessageTooLarge { .. })
     ));
-    s.send(Payload::Binary(vec![0; max - 18])).unwrap();
+    s.send(Payload::Binary(vec![0; max])).unwrap();
+    let Some(Payload::Binary(frame)) = s.sent().pop() else {
+        panic!("a binary frame")
+    };
+    assert_eq!(frame.len(), max + 18);
 }

@@ -61,7 +61,7 @@ use super::queue::{QueueConfig, SendQueue};
 use super::rng::SplitMix64;
 use super::session::{
     decode_session_frame, is_hello, HelloStatus, PeerProtocol, Received, Session, SessionConfig,
-    SessionFrame, SessionFrameError, SessionQuery, DATA_OVERHEAD,
+    SessionFrame, SessionFrameError, SessionQuery,
 };
 use super::transport_kind::{TransportKind, TransportSet};
 use super::upgrade::UpgradeProbe;
@@ -394,13 +394,8 @@ impl Connection {
     /// browser so clients do not jitter in lockstep). The batch size limit is lowered to
     /// `max_message_size` so a batch is always sendable.
     pub fn new(config: ConnectionConfig, seed: u64) -> Self {
-        let max_message = if config.session.enabled {
-            config.max_message_size.saturating_sub(DATA_OVERHEAD)
-        } else {
-            config.max_message_size
-        };
         let batcher = config.batch.map(|mut b| {
-            b.max_bytes = b.max_bytes.min(max_message);
+            b.max_bytes = b.max_bytes.min(config.max_message_size);
             Batcher::new(b)
         });
         let probe = UpgradeProbe::new(config.upgrade_after_ms);
@@ -1244,13 +1239,9 @@ impl Connection {
         if matches!(self.state, State::Closing | State::Closed) {
             return Err(CoreError::Closed);
         }
-        // A v2 data frame adds its header: the largest message leaves room for it, so that the
-        // frame still fits the server's limit.
-        let max = if self.session.awaits_hello() || self.session.is_v2() {
-            self.config.max_message_size.saturating_sub(DATA_OVERHEAD)
-        } else {
-            self.config.max_message_size
-        };
+        // The limit is the application message's; a v2 data frame adds its header on the wire,
+        // which both ends allow for (PROTOCOL.md §6.4).
+        let max = self.config.max_message_size;
         if size > max {
             return Err(CoreError::MessageTooLarge { size, max });
         }

@@ -32,36 +32,63 @@ const CLOSE_GRACE_MS: u32 = 5000;
 #[derive(Debug, Clone, PartialEq)]
 pub enum SocketEvent {
     /// Opened on `transport` (first connect and every reconnect).
-    Open { transport: TransportKind },
+    Open {
+        /// The transport now carrying messages; it may differ from the last one after a
+        /// fallback or an upgrade.
+        transport: TransportKind,
+    },
     /// A message from the server.
     Message(Payload),
     /// The open transport was lost; a reconnect follows unless attempts are exhausted.
     Disconnect {
+        /// Close code reported by the transport (1006 when it just failed, as in WebSocket).
         code: u16,
+        /// Close reason from the server, or why the transport was lost ("" if none was given).
         reason: String,
+        /// Whether a close handshake completed; false when the connection simply dropped.
         was_clean: bool,
     },
     /// Reconnect attempt `attempt` starts in `delay_ms`.
-    Reconnecting { attempt: u32, delay_ms: u64 },
+    Reconnecting {
+        /// Attempt number since the connection was lost, from 1 (compare it with the
+        /// configured maximum to show "retrying 3/10").
+        attempt: u32,
+        /// Backoff delay before the attempt, in ms, jitter included (for a countdown in the UI).
+        delay_ms: u64,
+    },
     /// A reconnect succeeded.
-    Reconnected { transport: TransportKind },
+    Reconnected {
+        /// The transport the new connection uses; it may differ from the one that was lost.
+        transport: TransportKind,
+    },
     /// A better transport opened in the background and replaced `from`; `Open` follows.
     Upgrade {
+        /// The transport left (closed gracefully once the new one is in use).
         from: TransportKind,
+        /// The better transport now in use.
         to: TransportKind,
     },
     /// `from` failed to open; `to` is tried next.
     Fallback {
+        /// The transport that failed to open.
         from: TransportKind,
+        /// The transport tried next.
         to: TransportKind,
+        /// Why `from` failed, for humans (a blocked port, a proxy, a missing endpoint…).
         reason: String,
     },
     /// Reconnect attempts are exhausted; `Close` follows.
     MaxReconnectAttemptsReached,
     /// The send queue dropped its `dropped` oldest messages (overflow "drop-oldest").
-    QueueOverflow { dropped: usize },
+    QueueOverflow {
+        /// How many messages were dropped this time; they are gone and not reported again.
+        dropped: usize,
+    },
     /// The server no longer had the session: the socket continues in a new one.
-    SessionLost { reason: String },
+    SessionLost {
+        /// Why: `unknown session`, `session expired` or `session belongs to another service`.
+        reason: String,
+    },
     /// Something went wrong that does not close the socket by itself (or explains a close).
     Error(String),
     /// Messages handed back, never silently lost: still queued (or held by a transport) when
@@ -74,16 +101,24 @@ pub enum SocketEvent {
 /// How the socket closed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CloseInfo {
+    /// The close code: the one passed to `close`, the server's, or 1006 when the connection
+    /// failed without a close handshake.
     pub code: u16,
+    /// The close reason that goes with `code` ("" if none was given).
     pub reason: String,
+    /// Whether the close completed cleanly (the peer confirmed it).
     pub was_clean: bool,
 }
 
 /// Errors of the socket API.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SocketError {
+    /// An option was rejected by `Socket::new` (or the JS constructor); the message names it.
     Options(super::options::OptionsError),
+    /// The URL cannot be turned into transport endpoints (wrong scheme, no host, …).
     Url(crate::endpoints::UrlError),
+    /// The connection refused the call: message too large, bad close code, queue full, or
+    /// already closed. Match on the [`CoreError`] to tell them apart.
     Core(CoreError),
     /// `connect()` failed: every transport tried, with its reason.
     ConnectFailed(String),
@@ -227,6 +262,9 @@ impl Driver {
         Ok(driver)
     }
 
+    /// Installs the [`EventHook`], replacing any earlier one. The JS class dispatches through it
+    /// so that JS listeners run synchronously, in the same turn as the event, as they would on a
+    /// `WebSocket`.
     pub fn set_hook(&self, hook: EventHook) {
         *self.hook.borrow_mut() = Some(Rc::new(hook));
     }
@@ -238,14 +276,20 @@ impl Driver {
         receiver
     }
 
+    /// Runs `f` with a shared borrow of the sans-IO core, to read its state or stats. The borrow
+    /// ends when this returns, so it can never be held while JS runs.
     pub fn connection<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
         f(&self.conn.borrow())
     }
 
+    /// The WebSocket subprotocol the server chose for the current connection ("" on other
+    /// transports, or when none was offered).
     pub fn protocol(&self) -> String {
         self.protocol.borrow().clone()
     }
 
+    /// The WebSocket extensions the server accepted for the current connection ("" on other
+    /// transports).
     pub fn extensions(&self) -> String {
         self.extensions.borrow().clone()
     }

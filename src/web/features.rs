@@ -11,10 +11,16 @@ use wasm_bindgen::prelude::*;
 /// What the running browser offers, for choosing transports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Features {
+    /// `WebSocket` exists: the WebSocket transport can be used (every current browser).
     pub web_socket: bool,
+    /// `WebSocketStream` exists (Chromium): WebSocket with streams backpressure, used only
+    /// when `SocketOptions::web_socket_stream` asks for it.
     pub web_socket_stream: bool,
+    /// `WebTransport` exists: the preferred transport (HTTP/3, datagrams) can be tried.
     pub web_transport: bool,
+    /// `EventSource` exists: with `fetch` for the upstream, the SSE transport can be used.
     pub event_source: bool,
+    /// `fetch` exists: long polling (and SSE's upstream) can be used; the last resort.
     pub fetch: bool,
     /// `WebSocket.prototype` has `binaryType` (settable to "arraybuffer").
     pub binary_type: bool,

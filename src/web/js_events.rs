@@ -38,9 +38,13 @@ pub const EVENT_NAMES: [&str; 13] = [
 /// The `on*` properties, WebSocket-style.
 #[derive(Clone, Copy)]
 pub enum Handler {
+    /// `onopen`.
     Open = 0,
+    /// `onmessage`.
     Message = 1,
+    /// `onerror`.
     Error = 2,
+    /// `onclose`.
     Close = 3,
 }
 
@@ -102,6 +106,8 @@ pub struct JsSide {
     /// A release asked for during a dispatch: done when the outermost dispatch ends, so every
     /// listener of the event being dispatched still gets it.
     release_pending: Cell<bool>,
+    /// How binary messages are handed to listeners; settable at any time (`socket.binaryType`),
+    /// as on a `WebSocket`, hence a `Cell`.
     pub binary_type: Cell<BinaryType>,
     parse_json: bool,
     decode_binary: bool,
@@ -109,6 +115,8 @@ pub struct JsSide {
 }
 
 impl JsSide {
+    /// A dispatcher with no listeners yet; the three settings come from the socket options and
+    /// decide how a message is turned into the `data` of a JS `message` event.
     pub fn new(binary_type: BinaryType, parse_json: bool, decode_binary: bool) -> Self {
         JsSide {
             listeners: RefCell::new(Vec::new()),
@@ -170,6 +178,8 @@ impl JsSide {
         });
     }
 
+    /// `removeEventListener`/`off`: removes `listener` for `name` (the same function object that
+    /// was added), as the DOM does; unknown pairs are ignored.
     pub fn remove(&self, name: &str, listener: &Function) {
         self.remove_where(|e| e.name == name && &e.listener == listener);
     }
@@ -223,6 +233,7 @@ impl JsSide {
         drop((listeners, handlers));
     }
 
+    /// The current `on*` handler, or `null`, as the `onopen`… getters return it.
     pub fn handler(&self, which: Handler) -> JsValue {
         self.handlers.borrow()[which as usize]
             .clone()

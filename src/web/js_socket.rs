@@ -204,6 +204,8 @@ impl UniversalSocket {
         self.listen(event, listener, &options, "addEventListener")
     }
 
+    /// `removeEventListener(event, listener, options?)`: `options` is accepted for DOM
+    /// compatibility and ignored (there is no capture phase here).
     #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
     pub fn remove_event_listener(
         &self,
@@ -214,40 +216,56 @@ impl UniversalSocket {
         self.off(event, listener)
     }
 
+    /// The `onopen` handler, WebSocket-style (null when unset): one slot beside any
+    /// `addEventListener('open', …)` listeners.
     #[wasm_bindgen(getter, skip_typescript)]
     pub fn onopen(&self) -> JsValue {
         self.js.handler(Handler::Open)
     }
+    /// Sets or clears (`null`) the `onopen` handler; anything but a function or null throws,
+    /// so a typo cannot silently drop every open event.
     #[wasm_bindgen(setter, skip_typescript)]
     pub fn set_onopen(&self, f: JsValue) -> Result<(), JsError> {
         self.js
             .set_handler(Handler::Open, f)
             .map_err(|e| JsError::new(&e))
     }
+    /// The `onmessage` handler, WebSocket-style (null when unset): one slot beside any
+    /// `addEventListener('message', …)` listeners.
     #[wasm_bindgen(getter, skip_typescript)]
     pub fn onmessage(&self) -> JsValue {
         self.js.handler(Handler::Message)
     }
+    /// Sets or clears (`null`) the `onmessage` handler; anything but a function or null throws,
+    /// so a typo cannot silently drop every message.
     #[wasm_bindgen(setter, skip_typescript)]
     pub fn set_onmessage(&self, f: JsValue) -> Result<(), JsError> {
         self.js
             .set_handler(Handler::Message, f)
             .map_err(|e| JsError::new(&e))
     }
+    /// The `onerror` handler, WebSocket-style (null when unset): one slot beside any
+    /// `addEventListener('error', …)` listeners.
     #[wasm_bindgen(getter, skip_typescript)]
     pub fn onerror(&self) -> JsValue {
         self.js.handler(Handler::Error)
     }
+    /// Sets or clears (`null`) the `onerror` handler; anything but a function or null throws,
+    /// so a typo cannot silently drop every error.
     #[wasm_bindgen(setter, skip_typescript)]
     pub fn set_onerror(&self, f: JsValue) -> Result<(), JsError> {
         self.js
             .set_handler(Handler::Error, f)
             .map_err(|e| JsError::new(&e))
     }
+    /// The `onclose` handler, WebSocket-style (null when unset): one slot beside any
+    /// `addEventListener('close', …)` listeners.
     #[wasm_bindgen(getter, skip_typescript)]
     pub fn onclose(&self) -> JsValue {
         self.js.handler(Handler::Close)
     }
+    /// Sets or clears (`null`) the `onclose` handler; anything but a function or null throws,
+    /// so a typo cannot silently drop every close event.
     #[wasm_bindgen(setter, skip_typescript)]
     pub fn set_onclose(&self, f: JsValue) -> Result<(), JsError> {
         self.js
@@ -282,6 +300,7 @@ impl UniversalSocket {
             .map_or(JsValue::NULL, |k| k.as_str().into())
     }
 
+    /// The URL given to the constructor, as given (each transport's endpoint is derived from it).
     #[wasm_bindgen(getter)]
     pub fn url(&self) -> String {
         self.socket.driver.url.clone()
@@ -293,6 +312,7 @@ impl UniversalSocket {
         self.socket.driver.protocol()
     }
 
+    /// The WebSocket extensions the server accepted ("" elsewhere).
     #[wasm_bindgen(getter)]
     pub fn extensions(&self) -> String {
         self.socket.driver.extensions()
@@ -304,11 +324,13 @@ impl UniversalSocket {
         self.socket.buffered_amount() as f64
     }
 
+    /// How binary messages are delivered: "arraybuffer" (the default) or "blob".
     #[wasm_bindgen(getter, js_name = binaryType, unchecked_return_type = "\"arraybuffer\" | \"blob\"")]
     pub fn binary_type(&self) -> String {
         self.js.binary_type.get().as_str().to_owned()
     }
 
+    /// Changes `binaryType` for later messages; any other value throws instead of being ignored.
     #[wasm_bindgen(setter, js_name = binaryType)]
     pub fn set_binary_type(&self, value: &str) -> Result<(), JsError> {
         self.js

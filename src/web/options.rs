@@ -14,12 +14,15 @@ use wasm_bindgen::{JsCast, JsValue};
 /// How binary messages are handed to JS (`WebSocket.binaryType`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum BinaryType {
+    /// `ArrayBuffer`: readable synchronously, the usual choice (and the default).
     #[default]
     ArrayBuffer,
+    /// `Blob`: for large payloads the page only stores or hands on (an image, a download).
     Blob,
 }
 
 impl BinaryType {
+    /// The JS spelling (`"arraybuffer"` or `"blob"`), as `binaryType` reads back.
     pub fn as_str(self) -> &'static str {
         match self {
             BinaryType::ArrayBuffer => "arraybuffer",
@@ -27,6 +30,8 @@ impl BinaryType {
         }
     }
 
+    /// Parses the JS spelling; anything else is an error that quotes the value (a `WebSocket`
+    /// silently ignores it, which hides typos).
     pub fn parse(value: &str) -> Result<Self, OptionsError> {
         match value {
             "arraybuffer" => Ok(BinaryType::ArrayBuffer),
@@ -41,8 +46,11 @@ impl BinaryType {
 /// Where the token for each connect comes from.
 #[derive(Clone, Default)]
 pub enum TokenSource {
+    /// No token: URLs are used as given.
     #[default]
     None,
+    /// The same token on every connect, added to each endpoint as `?token=` (it never shows
+    /// in `Debug` output or in error messages).
     Fixed(String),
     /// A JS function returning a string or a Promise of one, called before every (re)connect.
     Js(Function),
@@ -62,12 +70,21 @@ impl fmt::Debug for TokenSource {
 /// what the server receives; turn it on for servers that unpack `{"type":"batch"}`.
 #[derive(Debug, Clone)]
 pub struct SocketOptions {
+    /// The sans-IO core's settings: transports and their order, timeouts, reconnect backoff,
+    /// heartbeat, send queue, batching and resumable sessions. (Its `supported` set is
+    /// replaced by what the browser offers.)
     pub connection: ConnectionConfig,
     /// Explicit endpoint per transport (index [`TransportKind::index`]); derived when `None`.
     pub endpoints: [Option<String>; 4],
+    /// WebSocket subprotocols to offer (the server's choice is `protocol()`); ignored by the
+    /// other transports.
     pub protocols: Vec<String>,
+    /// How the JS class hands binary messages to listeners (Rust always gets `Vec<u8>`).
     pub binary_type: BinaryType,
+    /// SHA-256 hashes of self-signed certificates WebTransport may accept
+    /// (`serverCertificateHashes`), for local development without a trusted certificate.
     pub certificate_hashes: Vec<Vec<u8>>,
+    /// Where the auth token comes from; it is presented on every (re)connect as `?token=`.
     pub token: TokenSource,
     /// Deliver text messages that parse as JSON as objects.
     pub parse_json: bool,

@@ -65,6 +65,26 @@ impl Socket {
         Ok(())
     }
 
+    /// Sends `value` as one JSON text message (with the `serde` feature), the way gloo-net's
+    /// `Message` does; the receiver decodes it with [`Payload::json`]. Waits like
+    /// [`Socket::send`]. A value serde_json cannot serialise (a map with non-string keys, a
+    /// failing `Serialize` impl) is [`SocketError::Invalid`], and nothing is sent.
+    ///
+    /// ```ignore
+    /// #[derive(serde::Serialize)]
+    /// struct Chat<'a> { text: &'a str }
+    /// socket.send_json(&Chat { text: "hello" }).await?;
+    /// ```
+    #[cfg(feature = "serde")]
+    pub async fn send_json<T: serde::Serialize + ?Sized>(
+        &self,
+        value: &T,
+    ) -> Result<(), SocketError> {
+        let text = serde_json::to_string(value)
+            .map_err(|e| SocketError::Invalid(format!("cannot send as JSON: {e}")))?;
+        self.send(Payload::Text(text)).await
+    }
+
     /// Sends without waiting for buffers to drain.
     pub fn send_now(&self, payload: Payload) -> Result<(), SocketError> {
         self.driver.send(payload)
@@ -76,10 +96,14 @@ impl Socket {
         waiter.await.map_err(|_| SocketError::Closed)
     }
 
+    /// Where the connection is in its life (connecting, open, reconnecting, closing, closed);
+    /// read it to render status without keeping your own copy from the events.
     pub fn state(&self) -> State {
         self.driver.connection(|c| c.state())
     }
 
+    /// The state as a `WebSocket.readyState` number (0 connecting, also while reconnecting;
+    /// 1 open; 2 closing; 3 closed), for code written against `WebSocket`.
     pub fn ready_state(&self) -> u16 {
         self.driver.connection(|c| c.ready_state())
     }
@@ -89,14 +113,20 @@ impl Socket {
         self.driver.connection(|c| c.transport())
     }
 
+    /// Counters (messages and bytes each way, reconnects, time on each transport, session
+    /// resumes, …) as of now, for diagnostics and dashboards.
     pub fn stats(&self) -> Stats {
         self.driver.connection(|c| c.stats(super::driver::now()))
     }
 
+    /// The round-trip time of the last heartbeat ping, in ms; `None` before the first pong
+    /// (or with heartbeats off).
     pub fn rtt_ms(&self) -> Option<u64> {
         self.driver.connection(|c| c.rtt_ms())
     }
 
+    /// Bytes accepted by `send` that are not yet on the network (queued in the core or in the
+    /// transport), like `WebSocket.bufferedAmount`; [`Socket::send`] waits on it.
     pub fn buffered_amount(&self) -> u64 {
         self.driver.buffered_amount()
     }

@@ -11,6 +11,7 @@ extern "C" {
     #[wasm_bindgen(js_name = TextEncoder)]
     pub type JsTextEncoder;
 
+    /// `new TextEncoder()`: it holds no state, so one is made wherever it is needed.
     #[wasm_bindgen(constructor, js_class = "TextEncoder")]
     pub fn new() -> JsTextEncoder;
 

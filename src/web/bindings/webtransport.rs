@@ -22,6 +22,7 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn closed(this: &WebTransport) -> Promise;
 
+    /// The session's unreliable datagrams, as a pair of streams.
     #[wasm_bindgen(method, getter)]
     pub fn datagrams(this: &WebTransport) -> WebTransportDatagramDuplexStream;
 
@@ -53,21 +54,28 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn reason(this: &WebTransportCloseInfo) -> Option<String>;
 
+    /// The datagram half of a session: each chunk is one datagram, and may be lost.
     #[derive(Debug, Clone)]
     pub type WebTransportDatagramDuplexStream;
 
+    /// Datagrams from the server, as `Uint8Array` chunks.
     #[wasm_bindgen(method, getter)]
     pub fn readable(this: &WebTransportDatagramDuplexStream) -> ReadableStream;
 
+    /// Datagrams to the server; a chunk larger than the path allows is dropped.
     #[wasm_bindgen(method, getter)]
     pub fn writable(this: &WebTransportDatagramDuplexStream) -> WritableStream;
 
+    /// A reliable, ordered stream in both directions: what the WebTransport adapter frames its
+    /// messages on.
     #[derive(Debug, Clone)]
     pub type WebTransportBidirectionalStream;
 
+    /// Bytes from the server.
     #[wasm_bindgen(method, getter)]
     pub fn readable(this: &WebTransportBidirectionalStream) -> ReadableStream;
 
+    /// Bytes to the server.
     #[wasm_bindgen(method, getter)]
     pub fn writable(this: &WebTransportBidirectionalStream) -> WritableStream;
 }

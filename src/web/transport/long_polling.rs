@@ -5,10 +5,10 @@
 //! `{"binary"}` (base64) and `{"close":{"code","reason"}}` entries (empty when the wait ran out),
 //! 404 once the session is gone. Every request keeps `{url}`'s query (the token). Upstream
 //! messages and the client close are the same batched POSTs as SSE's, so the queueing is shared
-//! with the SSE adapter ([`HttpShared`]).
+//! with the SSE adapter (`HttpShared`).
 //!
 //! A poll answer is bounded before it is read: the server may send everything it has queued at
-//! once, but a body over [`max_poll_body`] ends the connection (1009) instead of being copied.
+//! once, but a body over `max_poll_body` ends the connection (1009) instead of being copied.
 
 use super::http_shared::{
     build_request, fetch, parse_close, parse_json, property, session_from, HttpShared, Phase,
@@ -32,6 +32,8 @@ pub struct LongPollingConnection {
 }
 
 impl LongPollingConnection {
+    /// Starts the poll loop; `Opened` or `Failed` follows on the sink. Fails synchronously only
+    /// where the browser has no `AbortController` (a poll could then never be cancelled).
     pub fn open(request: OpenRequest) -> Result<Self, String> {
         let shared = HttpShared::new(&request, None)?;
         spawn_local(run(Rc::downgrade(&shared)));

@@ -23,7 +23,9 @@ pub enum TransportEvent {
     /// The connection is open. `protocol` and `extensions` are the negotiated WebSocket values
     /// (empty elsewhere).
     Opened {
+        /// The subprotocol the WebSocket server chose ("" if none, and on other transports).
         protocol: String,
+        /// The WebSocket extensions the server accepted ("" on other transports).
         extensions: String,
     },
     /// One whole message from the server.
@@ -33,8 +35,11 @@ pub enum TransportEvent {
     Failed(String),
     /// The open connection ended (cleanly or not). Sent at most once, and never after `Failed`.
     Closed {
+        /// The close code (1006 when the connection died without a close handshake).
         code: u16,
+        /// The close reason, or what went wrong, for humans.
         reason: String,
+        /// Whether the close handshake completed.
         was_clean: bool,
     },
     /// Messages accepted by `send` that certainly never reached the server (still queued in the
@@ -63,6 +68,7 @@ pub struct Lost {
 }
 
 impl Lost {
+    /// True when nothing was lost, so there is nothing to report or to queue again.
     pub fn is_empty(&self) -> bool {
         self.unconfirmed.is_empty() && self.unsent.is_empty()
     }
@@ -100,6 +106,7 @@ pub struct SendError {
 }
 
 impl SendError {
+    /// The error for `payload`, which goes back to the caller with `reason`.
     pub fn new(reason: impl Into<String>, payload: Payload) -> Self {
         SendError {
             reason: reason.into(),

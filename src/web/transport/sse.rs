@@ -8,7 +8,7 @@
 //! kept on each.
 //!
 //! The HTTP plumbing both HTTP transports share (ordered upstream queue, global `fetch`, base64,
-//! size-checked reads) is [`HttpShared`] in `http_shared.rs`.
+//! size-checked reads) is `HttpShared` in `http_shared.rs`.
 
 use super::http_shared::{parse_close, parse_json, session_from, HttpShared, Phase};
 use super::websocket::describe;
@@ -29,6 +29,8 @@ pub struct SseConnection {
 }
 
 impl SseConnection {
+    /// Creates the `EventSource`; `Opened` or `Failed` follows on the sink. Fails synchronously
+    /// when the browser rejects the URL.
     pub fn open(request: OpenRequest) -> Result<Self, String> {
         let source = EventSource::new(&request.url).map_err(|e| {
             format!(

@@ -76,6 +76,8 @@ impl SentTail {
 }
 
 impl WebSocketConnection {
+    /// Starts the handshake; `Opened` or `Failed` follows on the sink. Fails synchronously when
+    /// the browser rejects the URL or the subprotocols (`new WebSocket` throws).
     pub fn open(request: OpenRequest) -> Result<Self, String> {
         let protocols = request
             .protocols

@@ -13,7 +13,7 @@
 //! connection), and dropping the connection cancels the readers and closes the session, which
 //! settles every promise they await, so every task ends.
 //!
-//! The helpers it shares with the WebSocketStream adapter are in [`super::stream_support`].
+//! The helpers it shares with the WebSocketStream adapter are in `stream_support.rs`.
 //!
 //! **Nothing lost silently.** Every frame written is logged until its write promise resolves.
 //! A clean close handshake proves the server read every frame before its answering close frame,

@@ -185,14 +185,18 @@ fn media_type(headers: &HeaderMap) -> String {
 
 /// Reads an upstream body: a batch (several messages), `application/octet-stream` (one binary
 /// message) or anything else (one UTF-8 text message, the v1 single-message form).
-async fn read_messages(hub: &Hub, headers: &HeaderMap, body: Body) -> Result<Vec<Msg>, Response> {
+async fn read_messages(
+    max_payload: usize,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<Vec<Msg>, Response> {
     let too_big = || (StatusCode::PAYLOAD_TOO_LARGE, "message too big").into_response();
     let media = media_type(headers);
     let batch = media == BATCH_CONTENT_TYPE;
     let limit = if batch {
-        max_batch_body(hub.max_payload)
+        max_batch_body(max_payload)
     } else {
-        hub.max_payload
+        max_payload
     };
     if let Some(len) = headers
         .get(header::CONTENT_LENGTH)
@@ -207,7 +211,7 @@ async fn read_messages(hub: &Hub, headers: &HeaderMap, body: Body) -> Result<Vec
         .await
         .map_err(|_| too_big())?;
     if batch {
-        return parse_batch(&bytes, hub.max_payload).map_err(|e| match e {
+        return parse_batch(&bytes, max_payload).map_err(|e| match e {
             BatchError::TooBig => too_big(),
             BatchError::Malformed(why) => (StatusCode::BAD_REQUEST, why).into_response(),
         });
@@ -237,7 +241,8 @@ async fn upstream(
         return not_found();
     };
     *lock(&s.last_seen) = Instant::now();
-    let messages = match read_messages(&app.hub, &headers, body).await {
+    let limit = app.hub.message_limit(s.conn.session_id.is_some());
+    let messages = match read_messages(limit, &headers, body).await {
         Ok(m) => m,
         Err(r) => return r,
     };

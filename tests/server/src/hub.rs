@@ -340,6 +340,18 @@ pub enum Refusal {
 }
 
 impl Hub {
+    /// The largest transport message a link accepts: `max_payload` bounds the application's
+    /// message, and a v2 link carries it inside a data frame whose header adds
+    /// [`DATA_HEADER`](crate::session_frame::DATA_HEADER) bytes (PROTOCOL.md §6.4).
+    pub fn message_limit(&self, v2: bool) -> usize {
+        if v2 {
+            self.max_payload
+                .saturating_add(crate::session_frame::DATA_HEADER)
+        } else {
+            self.max_payload
+        }
+    }
+
     pub fn new(max_payload: usize) -> Arc<Hub> {
         Arc::new(Hub {
             max_payload,

@@ -54,7 +54,8 @@ pub async fn handler(
     if let Err(r) = app.hub.admit(Transport::WebSocket) {
         return crate::refused(r);
     }
-    let max = app.hub.max_payload;
+    let v2 = LinkRequest::from_uri(&uri);
+    let max = app.hub.message_limit(v2.is_some());
     let mut ws = ws.max_message_size(max).max_frame_size(max);
     if let Some(p) = choose_subprotocol(&headers) {
         ws = ws.protocols([p]);
@@ -62,7 +63,6 @@ pub async fn handler(
     let hub = app.hub.clone();
     // Recorded at acceptance, so tests can check that auth reached the server on this transport.
     hub.record_token(Transport::WebSocket, token_of(&uri).as_deref());
-    let v2 = LinkRequest::from_uri(&uri);
     ws.on_upgrade(move |socket| run(hub, service, v2, socket))
         .into_response()
 }

@@ -180,7 +180,7 @@ async fn bi_stream(
     let (conn, mut rx) = hub.open_link(Transport::WebTransport, service, v2.as_ref());
     let link = rx.link();
     let (ftx, mut frx) = mpsc::channel(16);
-    let reader = tokio::spawn(read_frames(recv, hub.max_payload, ftx));
+    let reader = tokio::spawn(read_frames(recv, hub.message_limit(v2.is_some()), ftx));
     let mut reader_done = false;
     loop {
         tokio::select! {
