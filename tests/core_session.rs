@@ -347,14 +347,15 @@ fn a_gap_breaks_the_link_and_the_resume_repairs_it() {
     let d3 = peer.data("s3");
     s.incoming(d1);
     s.incoming(d3);
+    // A transport-level code: the server keeps the session for the resume (PROTOCOL.md §7.3).
     assert!(s.actions.iter().any(|a| matches!(
         a,
-        Action::CloseTransport { code: 1002, reason, .. } if reason == "sequence gap"
+        Action::CloseTransport { code: 4003, reason, .. } if reason == "sequence gap"
     )));
     assert!(s
         .events
         .iter()
-        .any(|e| matches!(e, Event::Disconnected { code: 1002, .. })));
+        .any(|e| matches!(e, Event::Disconnected { code: 4003, .. })));
     assert_eq!(
         drop_and_reopen(&mut s),
         SessionQuery::Resume {
@@ -367,16 +368,17 @@ fn a_gap_breaks_the_link_and_the_resume_repairs_it() {
 #[test]
 fn malformed_session_frames_close_the_link() {
     for (bytes, code) in [
-        (vec![0x10, 0, 0], 1002),
-        (vec![0x42], 1002),
-        (encode_hello(HelloStatus::New, 0, ID), 1002),
+        (vec![0x10, 0, 0], 4003),
+        (vec![0x42], 4003),
+        (encode_hello(HelloStatus::New, 0, ID), 4003),
+        ([encode_ack(0), vec![0]].concat(), 4003),
         (
             {
                 let mut d = encode_data(1, 0, &Payload::Binary(vec![0xff]));
                 d[17] = 0;
                 d
             },
-            1007,
+            4003,
         ),
     ] {
         let mut s = open_v2(v2());
@@ -662,4 +664,148 @@ fn in_v2_the_size_limit_is_the_messages_and_the_frame_adds_its_header() {
         panic!("a binary frame")
     };
     assert_eq!(frame.len(), max + 18);
+}
+
+#[test]
+fn a_resume_link_without_hello_fails_the_attempt_and_never_drops_to_v1() {
+    let mut s = open_v2(v2());
+    s.send(text("m1")).unwrap();
+    drop_and_reopen(&mut s);
+    let failed_link = s.c.conn_id();
+    s.advance(1000);
+    assert_eq!(
+        s.c.peer_protocol(),
+        PeerProtocol::V2,
+        "a slow hello is no v1 server"
+    );
+    assert!(s.actions.iter().any(|a| matches!(
+        a,
+        Action::CloseTransport { conn_id, code: 4003, .. } if *conn_id == failed_link
+    )));
+    assert!(s.events.iter().any(|e| matches!(e, Event::Fallback { .. })));
+    // The next link still asks to resume, and a non-hello first message fails it too.
+    assert!(matches!(s.c.session_query(), SessionQuery::Resume { .. }));
+    s.opened();
+    s.incoming(text("a stray text"));
+    assert!(
+        messages(&s.events).is_empty(),
+        "nothing from a link without hello"
+    );
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V2);
+    // A proper resume then resends m1.
+    let q = reopen(&mut s);
+    assert!(matches!(q, SessionQuery::Resume { .. }));
+    let from = s.actions.len();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::Resumed, 0, ID)));
+    let mut peer = Peer::default();
+    peer.take(&s, from);
+    assert_eq!(peer.delivered, vec![text("m1")]);
+}
+
+#[test]
+fn a_probe_that_times_out_waiting_for_hello_fails_without_touching_the_open_link() {
+    let mut s = Sim::new(ConnectionConfig {
+        upgrade_after_ms: Some(1000),
+        ..config(v2())
+    });
+    s.connect();
+    s.fail("blocked");
+    s.opened();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    s.advance(1000);
+    let (probe, _) = s.last_open();
+    s.advance(1900);
+    s.c.handle_transport_opened(s.now, probe);
+    s.pump();
+    s.take_events();
+    s.advance(200); // the probe's connect deadline passes during its hello wait
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V2);
+    assert_eq!(s.c.transport(), Some(TransportKind::Sse));
+    s.advance(2000);
+    assert!(
+        !s.events
+            .iter()
+            .any(|e| matches!(e, Event::Disconnected { .. } | Event::Upgraded { .. })),
+        "{:?}",
+        s.events
+    );
+    // A late hello on the dead probe changes nothing.
+    s.c.handle_incoming(
+        s.now,
+        probe,
+        Payload::Binary(encode_hello(HelloStatus::Resumed, 0, ID)),
+    );
+    s.pump();
+    assert_eq!(s.c.transport(), Some(TransportKind::Sse));
+}
+
+#[test]
+fn an_ack_beyond_what_was_sent_is_ignored() {
+    let mut s = open_v2(v2());
+    s.send(text("m1")).unwrap();
+    s.incoming(Payload::Binary(encode_ack(u64::MAX)));
+    assert_eq!(s.c.resend_buffer().0, 1);
+    assert_eq!(s.c.stats(s.now).acknowledged, 0);
+    s.incoming(Payload::Binary(encode_ack(1)));
+    assert_eq!(s.c.resend_buffer().0, 0);
+}
+
+#[test]
+fn with_sessions_off_the_socket_reports_v1_once_open() {
+    let mut s = Sim::new(config(SessionConfig {
+        enabled: false,
+        ..v2()
+    }));
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::Unknown);
+    s.connect();
+    s.opened();
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V1);
+}
+
+#[test]
+fn a_new_connect_after_close_negotiates_again() {
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    s.advance(1000);
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V1);
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    let id = s.c.conn_id();
+    s.c.handle_transport_closed(s.now, id, 1000, "bye".into(), true);
+    s.pump();
+    s.connect();
+    assert_eq!(s.c.session_query(), SessionQuery::New);
+}
+
+#[test]
+fn close_sends_what_a_full_resend_buffer_held_before_closing() {
+    let mut s = Sim::new(small_buffers(OverflowPolicy::Reject));
+    s.connect();
+    s.opened();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    s.send(text("m1")).unwrap();
+    s.send(text("m2")).unwrap();
+    s.send(text("m3")).unwrap(); // held: the resend buffer holds 2
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    s.incoming(Payload::Binary(encode_ack(2)));
+    assert!(
+        !s.actions
+            .iter()
+            .any(|a| matches!(a, Action::CloseTransport { .. })),
+        "m3 is not acknowledged yet"
+    );
+    let mut peer = Peer::default();
+    peer.take(&s, 0);
+    assert_eq!(peer.delivered, texts(1..=3));
+    s.incoming(Payload::Binary(encode_ack(3)));
+    assert!(s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::CloseTransport { code: 1000, .. })));
+    let id = s.c.conn_id();
+    s.c.handle_transport_closed(s.now, id, 1000, "bye".into(), true);
+    s.pump();
+    assert!(undelivered(&s.events).is_empty());
 }

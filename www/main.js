@@ -45,15 +45,40 @@ function optionsFor(config, service, transports) {
 }
 
 let chat = null;
-/** This page's chat clientId (from `welcome`; a new one after every reconnect). */
+/** This page's chat clientId (from `welcome`; kept across reconnects by the resumable session). */
 let myId = null;
+/** Other chat clients this page knows: clientId → name (announced with a `broadcast`). */
+const people = new Map();
+
+/** A client's name for the log: its announced name, else its id. */
+const who = (id) => (id === myId ? "you" : people.get(id) || id);
+
+/** This page's name, announced to everyone with the chat protocol's `broadcast` message. */
+function announceName() {
+  const name = $("name").value.trim() || "anonymous";
+  chat?.send({ type: "broadcast", kind: "name", name });
+}
+
+/** The "send to" list: everyone (the room, or all clients outside one) and each known person. */
+function refreshPeople() {
+  const select = $("to");
+  const chosen = select.value;
+  const options = [new Option("everyone", "")];
+  for (const [id, name] of people) options.push(new Option(`${name} (private)`, id));
+  select.replaceChildren(...options);
+  select.value = people.has(chosen) ? chosen : "";
+}
+
+function setOnline(count) {
+  $("online").textContent = String(count);
+}
 
 /** Shows a message the visitor sent, as sent; `markDelivered` marks it when its copy comes back. */
-function logOwn(text) {
+function logOwn(text, to = null) {
   const item = document.createElement("li");
   item.className = "own pending";
   item.dataset.text = text;
-  item.textContent = `you: ${text} — sent`;
+  item.textContent = to ? `you → ${who(to)} (private): ${text} — sent` : `you: ${text} — sent`;
   $("log").append(item);
   item.scrollIntoView({ block: "nearest" });
 }
@@ -68,7 +93,7 @@ function markDelivered(text) {
 
 function setConnected(connected) {
   $("connect").disabled = connected;
-  for (const id of ["disconnect", "join", "send"]) $(id).disabled = !connected;
+  for (const id of ["disconnect", "join", "leave", "send"]) $(id).disabled = !connected;
 }
 
 function refreshState() {
@@ -96,13 +121,40 @@ async function connectChat(config) {
     switch (data.type) {
       case "welcome":
         myId = data.clientId;
+        people.clear();
+        refreshPeople();
+        setOnline(data.onlineCount);
+        announceName();
         return log(`welcome, ${data.clientId} (${data.onlineCount} online)`);
+      case "broadcast":
+        if (data.kind !== "name" || typeof data.name !== "string") return log(`${who(data.from)}: ${JSON.stringify(data)}`);
+        if (!people.has(data.from)) {
+          // Someone new: introduce ourselves back, once, so both sides know each other's name.
+          setOnline(Math.max(Number($("online").textContent) || 0, people.size + 2));
+          people.set(data.from, data.name.slice(0, 40));
+          announceName();
+          log(`${data.name} (${data.from}) is here`, "event");
+        } else {
+          people.set(data.from, data.name.slice(0, 40));
+        }
+        return refreshPeople();
       case "chat":
         if (data.from === myId) markDelivered(data.text);
-        return log(`${data.from}${data.room ? " in " + data.room : ""}: ${data.text}`);
-      case "room_joined": return log(`joined ${data.room}: ${data.members.length} member(s)`);
-      case "user_joined": return log(`${data.userId} joined ${data.room}`, "event");
-      case "user_left": return log(`${data.userId} left ${data.room}`, "event");
+        return log(`${who(data.from)}${data.room ? " in " + data.room : ""}: ${data.text}`);
+      case "private_message":
+        return log(`${who(data.from)} → you (private): ${data.text}`, "private");
+      case "room_joined":
+        $("current-room").textContent = data.room;
+        return log(`joined ${data.room}: ${data.members.length} member(s)`);
+      case "user_joined": return log(`${who(data.userId)} joined ${data.room}`, "event");
+      case "user_left": return log(`${who(data.userId)} left ${data.room}`, "event");
+      case "user_disconnected":
+        setOnline(data.onlineCount);
+        log(`${who(data.userId)} disconnected (${data.onlineCount} online)`, "event");
+        people.delete(data.userId);
+        return refreshPeople();
+      case "error":
+        return log(`server: ${data.code}${data.to ? " " + data.to : ""}`, "error");
       default: return log(JSON.stringify(data));
     }
   });
@@ -192,12 +244,27 @@ const config = await (await fetch("/config")).json();
 $("connect").onclick = () => connectChat(config);
 $("disconnect").onclick = () => chat?.close(1000, "bye");
 $("join").onclick = () => chat?.send({ type: "join_room", room: $("room").value });
+$("leave").onclick = () => {
+  const room = $("current-room").textContent;
+  if (!chat || room === "—") return log("not in a room", "error");
+  chat.send({ type: "leave_room" });
+  $("current-room").textContent = "—";
+  log(`left ${room}`, "event");
+};
+$("name").onchange = () => announceName();
 $("send-form").onsubmit = (event) => {
   event.preventDefault();
   const text = $("text").value.trim();
+  const to = $("to").value;
   if (text && chat) {
-    chat.send({ type: "chat", text });
-    logOwn(text);
+    if (to) {
+      // Private: the server sends no copy back to the sender, so it stays "sent".
+      chat.send({ type: "private_message", to, text });
+      logOwn(text, to);
+    } else {
+      chat.send({ type: "chat", text });
+      logOwn(text);
+    }
   }
   $("text").value = "";
 };

@@ -21,6 +21,10 @@ pub const CONNECT_TIMEOUT: u16 = 4001;
 /// socket goes on (PROTOCOL.md §6.5). In the 4000–4099 range, so a v2 server keeps the session
 /// (§7.3).
 pub const TRANSPORT_REPLACED: u16 = 4002;
+/// Sent by the client when the server broke the session protocol on a link (a sequence gap, a
+/// malformed session frame, a missing `hello`; PROTOCOL.md §7.1). Transport-level (4000–4099),
+/// so the server keeps the session and the resume repairs the damage.
+pub const SESSION_ERROR: u16 = 4003;
 /// Longest close reason in UTF-8 bytes (RFC 6455: 125-byte control frame payload minus the code).
 pub const MAX_REASON_BYTES: usize = 123;
 

@@ -61,7 +61,7 @@ use super::queue::{QueueConfig, SendQueue};
 use super::rng::SplitMix64;
 use super::session::{
     decode_session_frame, is_hello, HelloStatus, PeerProtocol, Received, Session, SessionConfig,
-    SessionFrame, SessionFrameError, SessionQuery,
+    SessionFrame, SessionQuery,
 };
 use super::transport_kind::{TransportKind, TransportSet};
 use super::upgrade::UpgradeProbe;
@@ -587,6 +587,8 @@ impl Connection {
         }
         self.started = true;
         self.state = State::Connecting;
+        // A new connect negotiates again: the server may have changed since.
+        self.session.forget_peer();
         self.reconnecting = false;
         self.attempt = 0;
         self.pending_close = None;
@@ -614,6 +616,10 @@ impl Connection {
 
     /// Link `conn_id` is usable: the attempt opens, or the probe replaces the current link.
     fn link_ready(&mut self, now: u64, conn_id: u64) {
+        if !self.session.config().enabled {
+            // Sessions off: the socket speaks v1 (as `stats()` then says).
+            self.session.peer_is_v1();
+        }
         if self.probe.is_probe(conn_id) {
             self.probe_opened(now);
             return;
@@ -710,6 +716,7 @@ impl Connection {
     /// Starts the due probe, or fails the one whose connect deadline passed.
     fn run_probe(&mut self, now: u64) {
         if let Some(id) = self.probe.timed_out(now) {
+            self.clear_hello_wait(id);
             self.close_transport(id, close_code::CONNECT_TIMEOUT, "connect timeout");
             self.probe.failed(now);
         }
@@ -816,6 +823,10 @@ impl Connection {
                     return;
                 }
             }
+            if self.session.is_v2() {
+                self.link_without_hello(now, conn_id, "first message is not a session hello");
+                return;
+            }
             // Anything else first: the server does not speak v2. The message is its first one.
             self.session.peer_is_v1();
             self.link_ready(now, conn_id);
@@ -874,23 +885,12 @@ impl Connection {
                 match self.session.on_data(now, seq) {
                     Received::Deliver => self.deliver(payload),
                     Received::Duplicate => {}
-                    Received::Gap => {
-                        self.broken_link(now, conn_id, close_code::PROTOCOL_ERROR, "sequence gap")
-                    }
+                    Received::Gap => self.broken_link(now, conn_id, "sequence gap"),
                 }
             }
             Ok(SessionFrame::Ack(ack)) => self.peer_acked(ack),
-            Ok(SessionFrame::Hello { .. }) => {
-                self.broken_link(now, conn_id, close_code::PROTOCOL_ERROR, "unexpected hello")
-            }
-            Err(e) => {
-                let code = if e == SessionFrameError::InvalidUtf8 {
-                    close_code::INVALID_DATA
-                } else {
-                    close_code::PROTOCOL_ERROR
-                };
-                self.broken_link(now, conn_id, code, &e.to_string());
-            }
+            Ok(SessionFrame::Hello { .. }) => self.broken_link(now, conn_id, "unexpected hello"),
+            Err(e) => self.broken_link(now, conn_id, &e.to_string()),
         }
     }
 
@@ -902,18 +902,26 @@ impl Connection {
         }
         match self.state {
             State::Open => self.flush_queue(),
-            State::Closing if self.session.unacked_messages() == 0 => {
-                if let Some((code, reason)) = self.close_after_acks.take() {
-                    let id = self.conn_id;
-                    self.close_transport(id, code, &reason);
+            State::Closing if self.close_after_acks.is_some() => {
+                // Messages held while the resend buffer was full go out before the close.
+                self.flush_queue();
+                if self.session.unacked_messages() == 0 && self.queue.is_empty() {
+                    if let Some((code, reason)) = self.close_after_acks.take() {
+                        let id = self.conn_id;
+                        self.close_transport(id, code, &reason);
+                    }
                 }
             }
             _ => {}
         }
     }
 
-    /// The peer broke the protocol on link `conn_id`: close it and treat it as lost.
-    fn broken_link(&mut self, now: u64, conn_id: u64, code: u16, reason: &str) {
+    /// The peer broke the session protocol on link `conn_id`: close it with
+    /// [`close_code::SESSION_ERROR`] and treat it as lost. A transport-level code, so the server
+    /// keeps the session and the resume that follows repairs what went wrong (1002 would end the
+    /// session, and browsers refuse `WebSocket.close(1002)` anyway).
+    fn broken_link(&mut self, now: u64, conn_id: u64, reason: &str) {
+        let code = close_code::SESSION_ERROR;
         self.close_transport(conn_id, code, reason);
         if conn_id != self.conn_id {
             return;
@@ -922,6 +930,18 @@ impl Connection {
             State::Open => self.link_lost(now, code, reason.to_owned(), false),
             State::Closing => self.finish_closed(now, code, reason.to_owned(), false),
             _ => {}
+        }
+    }
+
+    /// A new link to a server known to speak v2 came without `hello`: it failed (the attempt
+    /// falls back or the probe waits for its next window). Closed with a transport-level code so
+    /// that a server that did attach the session keeps it (PROTOCOL.md §7.3).
+    fn link_without_hello(&mut self, now: u64, conn_id: u64, reason: &str) {
+        self.close_transport(conn_id, close_code::SESSION_ERROR, reason);
+        if self.probe.is_probe(conn_id) {
+            self.probe.failed(now);
+        } else if self.is_pending_attempt(conn_id) {
+            self.attempt_failed(now, reason.to_owned());
         }
     }
 
@@ -1069,10 +1089,16 @@ impl Connection {
     fn handle_due(&mut self, now: u64) {
         if let Some((id, deadline)) = self.hello_wait {
             if deadline <= now {
-                // No `hello`: a v1 (or plain) server. The link works as in v1.
                 self.hello_wait = None;
-                self.session.peer_is_v1();
-                self.link_ready(now, id);
+                if self.session.is_v2() {
+                    // The server spoke v2 before: a link without `hello` is a failed one, not a
+                    // reason to drop to v1 (a slow link, a black hole).
+                    self.link_without_hello(now, id, "no session hello in time");
+                } else {
+                    // No `hello` on the first link: a v1 (or plain) server. It works as in v1.
+                    self.session.peer_is_v1();
+                    self.link_ready(now, id);
+                }
                 return;
             }
         }
@@ -1199,7 +1225,7 @@ impl Connection {
             State::Open => {
                 self.flush_batch(now);
                 self.cancel_probe(code, reason);
-                if self.session.unacked_messages() > 0 {
+                if self.session.unacked_messages() > 0 || !self.queue.is_empty() {
                     // v2: close once the server has acknowledged everything sent, so a
                     // `send(); close()` hands nothing back needlessly.
                     self.close_after_acks = Some((code, reason.to_owned()));
@@ -1268,7 +1294,10 @@ impl Connection {
 
     /// Sends queued messages, oldest first, while open and the transport has room.
     fn flush_queue(&mut self) {
-        while self.state == State::Open
+        let may_send = |c: &Self| {
+            c.state == State::Open || (c.state == State::Closing && c.close_after_acks.is_some())
+        };
+        while may_send(self)
             && !self.session.is_full()
             && self
                 .backlog

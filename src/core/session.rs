@@ -133,8 +133,8 @@ pub enum SessionFrame {
     },
 }
 
-/// A session frame that does not decode. Every variant closes the link with 1002, except
-/// [`SessionFrameError::InvalidUtf8`] (1007).
+/// A session frame that does not decode. The client closes the link with 4003 (a session error:
+/// the server keeps the session, and the resume repairs it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SessionFrameError {
     /// Shorter than its kind requires.
@@ -147,6 +147,8 @@ pub enum SessionFrameError {
     BadHello,
     /// A text data frame that is not UTF-8.
     InvalidUtf8,
+    /// An `ack` frame longer than its 9 bytes.
+    TrailingBytes,
 }
 
 impl std::fmt::Display for SessionFrameError {
@@ -157,6 +159,7 @@ impl std::fmt::Display for SessionFrameError {
             Self::UnknownInnerKind(_) => "unknown data frame message kind",
             Self::BadHello => "malformed hello",
             Self::InvalidUtf8 => "text message is not UTF-8",
+            Self::TrailingBytes => "ack frame with trailing bytes",
         })
     }
 }
@@ -194,6 +197,7 @@ pub fn decode_session_frame(bytes: &[u8]) -> Result<SessionFrame, SessionFrameEr
             };
             Ok(SessionFrame::Data { seq, ack, payload })
         }
+        ACK if bytes.len() > 9 => Err(SessionFrameError::TrailingBytes),
         ACK => Ok(SessionFrame::Ack(read_u64(bytes, 1)?)),
         HELLO => {
             if bytes.len() != HELLO_LEN {
@@ -410,9 +414,14 @@ impl Session {
         }
     }
 
-    /// No `hello` came: the server speaks v1, for the rest of this socket's life.
+    /// No `hello` came: the server speaks v1, until the socket is closed and connected again.
     pub fn peer_is_v1(&mut self) {
         self.peer = PeerProtocol::V1;
+    }
+
+    /// A new `connect()` after a final close: negotiate again.
+    pub fn forget_peer(&mut self) {
+        self.peer = PeerProtocol::Unknown;
     }
 
     /// The resend buffer is full: new messages must wait in the send queue.
@@ -473,8 +482,13 @@ impl Session {
         frame
     }
 
-    /// The peer acknowledged everything up to `ack`: returns how many messages that freed.
+    /// The peer acknowledged everything up to `ack`: returns how many messages that freed. An
+    /// ack above the highest sequence sent is ignored (PROTOCOL.md §7.1): a broken or hostile
+    /// server must not make unacknowledged messages vanish.
     pub fn on_ack(&mut self, ack: u64) -> usize {
+        if ack > self.sent_seq {
+            return 0;
+        }
         let mut freed = 0;
         while let Some((seq, p)) = self.unacked.front() {
             if *seq > ack {

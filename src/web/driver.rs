@@ -496,11 +496,16 @@ impl Driver {
     /// `undelivered` event, before `close` (after it, nobody may be listening any more).
     fn abandon_all(&self) -> Vec<Payload> {
         let transports = std::mem::take(&mut *self.transports.borrow_mut());
+        // In a v2 session what the transports hold are session frames (and acks, pings) of
+        // messages the core still has unacknowledged: it reports those itself, so these go.
+        let v2 = self.conn.borrow().peer_protocol() == crate::core::PeerProtocol::V2;
         let mut held = Vec::new();
         for live in &transports {
             let lost = live.transport.abandon();
-            held.extend(lost.unconfirmed);
-            held.extend(lost.unsent);
+            if !v2 {
+                held.extend(lost.unconfirmed);
+                held.extend(lost.unsent);
+            }
         }
         drop(transports);
         held

@@ -291,6 +291,29 @@ impl<'a> Reader<'a> {
     }
 }
 
+/// Every key of the options object; any
+/// other key is refused (a browser test checks the README's table against this list).
+pub const OPTION_NAMES: [&str; 18] = [
+    "transports",
+    "endpoints",
+    "protocols",
+    "binaryType",
+    "reconnect",
+    "connectTimeoutMs",
+    "heartbeat",
+    "batch",
+    "queue",
+    "webtransport",
+    "auth",
+    "parseJson",
+    "decodeBinary",
+    "maxMessageBytes",
+    "webSocketStream",
+    "debug",
+    "upgradeAfterMs",
+    "resume",
+];
+
 impl SocketOptions {
     /// Parses the JS `options` argument (`undefined` and `null` give the defaults).
     pub fn from_js(value: &JsValue) -> Result<SocketOptions, OptionsError> {
@@ -298,30 +321,7 @@ impl SocketOptions {
         if value.is_undefined() || value.is_null() {
             return Ok(options);
         }
-        let r = Reader::new(
-            value,
-            "options",
-            &[
-                "transports",
-                "endpoints",
-                "protocols",
-                "binaryType",
-                "reconnect",
-                "connectTimeoutMs",
-                "heartbeat",
-                "batch",
-                "queue",
-                "webtransport",
-                "auth",
-                "parseJson",
-                "decodeBinary",
-                "maxMessageBytes",
-                "webSocketStream",
-                "debug",
-                "upgradeAfterMs",
-                "resume",
-            ],
-        )?;
+        let r = Reader::new(value, "options", &OPTION_NAMES)?;
         let c = &mut options.connection;
         if let Some(names) = r.strings("transports")? {
             if names.is_empty() {

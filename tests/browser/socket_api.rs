@@ -541,6 +541,55 @@ fn documented_defaults_match_the_code() {
     let beat = c.heartbeat.clone().expect("heartbeat is on by default");
     let batch = universal_socket::core::BatchConfig::default();
     assert!(c.session.enabled, "resumable sessions are on by default");
+    // The README's tables list exactly the options the code accepts and the events it emits.
+    let section = readme
+        .split("## Options and events")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("README section \"Options and events\"");
+    let mut tables = section.split("\n\n").filter(|t| t.starts_with('|'));
+    let names = |table: Option<&str>| -> Vec<String> {
+        let mut v: Vec<String> = table
+            .expect("a table")
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `"))
+            .filter_map(|l| l.split('`').next())
+            .map(str::to_owned)
+            .collect();
+        v.sort();
+        v
+    };
+    let sorted = |list: &[&str]| {
+        let mut v: Vec<String> = list.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    };
+    use universal_socket::web::{js_events::EVENT_NAMES, options::OPTION_NAMES};
+    assert_eq!(
+        names(tables.next()),
+        sorted(&OPTION_NAMES),
+        "README options table"
+    );
+    assert_eq!(
+        names(tables.next()),
+        sorted(&EVENT_NAMES),
+        "README events table"
+    );
+    for (option, default) in [
+        ("connectTimeoutMs", c.connect_timeout_ms.to_string()),
+        ("upgradeAfterMs", c.upgrade_after_ms.unwrap().to_string()),
+        ("batch", c.batch.is_some().to_string()),
+        ("parseJson", d.parse_json.to_string()),
+        ("webSocketStream", d.web_socket_stream.to_string()),
+        ("debug", d.debug.to_string()),
+        (
+            "maxMessageBytes",
+            format!("{} << 20", c.max_message_size >> 20),
+        ),
+    ] {
+        let row = format!("| `{option}` | `{default}` |");
+        assert!(section.contains(&row), "README should have the row {row:?}");
+    }
     for expected in [
         format!("initialDelayMs: {}", b.initial_ms),
         format!("factor: {}", b.factor),

@@ -125,3 +125,76 @@ for (const { name, launch } of launchBrowsers()) {
     }
   });
 }
+
+/** Clicks through the DOM: two tabs share one browser window, and a background tab may not
+ * receive synthesized mouse input. */
+const press = (page, selector) => page.$eval(selector, (el) => el.click());
+
+/** Types `text` into the message box and sends it. */
+async function say(page, text) {
+  await page.$eval("#text", (el, value) => { el.value = value; }, text);
+  await press(page, "#send");
+}
+
+/** Sets a demo tab's name and transports (only `transport` ticked), connects, waits for `open`. */
+async function connectAs(page, name, transport) {
+  await page.$eval("#name", (el, value) => { el.value = value; }, name);
+  await page.$$eval("#transports input", (boxes, t) => { for (const box of boxes) box.checked = box.value === t; }, transport);
+  await press(page, "#connect");
+  await page.waitForFunction(() => document.getElementById("state").textContent === "open", { timeout: 15_000 });
+  assert.equal(await page.$eval("#transport", (el) => el.textContent), transport);
+}
+
+for (const { name, launch } of launchBrowsers()) {
+  test(`${name}: two demo pages on different transports chat: room, names, private message, leave`, { timeout: 120_000 }, async () => {
+    const browser = await launch();
+    const room = `e2e-${name}-${Date.now().toString(36)}`;
+    const alice = `alice-${name}`;
+    const bob = `bob-${name}`;
+    try {
+      const a = await openDemo(browser);
+      const b = await openDemo(browser);
+      // Alice on WebSocket, Bob on long polling: one chat across two transports.
+      await connectAs(a.page, alice, "websocket");
+      await connectAs(b.page, bob, "long-polling");
+      // Each learns the other's name (announced with the chat protocol's broadcast).
+      await waitForLog(a.page, `${bob} (client_`);
+      await waitForLog(b.page, `${alice} (client_`);
+      assert.ok(Number(await a.page.$eval("#online", (el) => el.textContent)) >= 2, "online count on Alice's page");
+
+      for (const { page } of [a, b]) {
+        await page.$eval("#room", (el, value) => { el.value = value; }, room);
+        await press(page, "#join");
+        await waitForLog(page, `joined ${room}`);
+      }
+      await waitForLog(a.page, `${bob} joined ${room}`);
+      assert.equal(await a.page.$eval("#current-room", (el) => el.textContent), room);
+
+      // A room message from Alice reaches Bob (and comes back to Alice as delivered).
+      await say(a.page, "hello bob");
+      await waitForLog(b.page, `${alice} in ${room}: hello bob`);
+      await waitForLog(a.page, "you: hello bob ✓ delivered");
+
+      // A private message from Bob reaches Alice only.
+      const aliceId = await b.page.$$eval("#to option", (options, who) => options.find((o) => o.textContent.startsWith(who))?.value, alice);
+      assert.match(aliceId ?? "", /^client_/, "Alice is in Bob's send-to list");
+      await b.page.$eval("#to", (el, value) => { el.value = value; }, aliceId);
+      await say(b.page, "just for you");
+      await waitForLog(a.page, `${bob} → you (private): just for you`);
+      await waitForLog(b.page, `you → ${alice} (private): just for you — sent`);
+
+      // Alice leaves the room: Bob sees it; then Alice closes: Bob sees her disconnect.
+      await press(a.page, "#leave");
+      await waitForLog(b.page, `${alice} left ${room}`);
+      await press(a.page, "#disconnect");
+      await waitForLog(b.page, `${alice} disconnected (`);
+
+      mkdirSync(artifacts, { recursive: true });
+      await a.page.screenshot({ path: join(artifacts, `demo-two-pages-alice-${name}.png`), fullPage: true });
+      await b.page.screenshot({ path: join(artifacts, `demo-two-pages-bob-${name}.png`), fullPage: true });
+      assert.deepEqual([...a.errors, ...b.errors], []);
+    } finally {
+      await browser.close();
+    }
+  });
+}

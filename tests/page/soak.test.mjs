@@ -36,7 +36,7 @@ function soakOptions(opts) {
  * steady pace, and resolves once it has the server's last one (or `limitMs` passed) with what it
  * saw: counts, duplicates, messages out of order, the transports that opened.
  */
-async function runSoak(url, options, count, limitMs) {
+async function runSoak(url, options, count, limitMs, perTick = 16) {
   const socket = new M.UniversalSocket(url, options);
   const rec = M.track(socket);
   M.sockets.main = rec;
@@ -54,9 +54,10 @@ async function runSoak(url, options, count, limitMs) {
   await socket.connect();
   socket.send(JSON.stringify({ type: "start", count, intervalMs: 5, burst: 8 }));
   const started = performance.now();
-  // 10 000 in about 6 s: 16 every 10 ms, whatever the state (sends queue while reconnecting).
+  // `perTick` every 10 ms (16: 10 000 in about 6 s), whatever the state (sends queue while
+  // reconnecting).
   for (let i = 1; i <= count; ) {
-    for (let k = 0; k < 16 && i <= count; k++, i++) socket.send(JSON.stringify({ type: "n", n: i }));
+    for (let k = 0; k < perTick && i <= count; k++, i++) socket.send(JSON.stringify({ type: "n", n: i }));
     await M.sleep(10);
   }
   const sentAt = performance.now() - started;
@@ -145,7 +146,8 @@ test(`soak: ${COUNT} messages each way while the server drops every connection e
   }, { paths: SOAK_PATHS, timeout: RUN_LIMIT_MS + 40_000 });
 });
 
-/** Disables/enables transports in a cycle that walks down to long polling and back up. */
+/** Disables/enables transports in a cycle that walks down to long polling and back up (the first
+ * step after `stepMs`, so that the socket opens on WebTransport first). */
 async function switchLoop(stop, stepMs = 1_200) {
   const steps = [
     ["transport/webtransport/disable", "drop"],
@@ -157,9 +159,10 @@ async function switchLoop(stop, stepMs = 1_200) {
   ];
   let n = 0;
   while (!stop.done) {
+    await sleep(stepMs);
+    if (stop.done) break;
     for (const action of steps[n % steps.length]) await control(action);
     n += 1;
-    await sleep(stepMs);
   }
   for (const t of ["webtransport", "websocket", "sse"]) await control(`transport/${t}/enable`);
   return n;
@@ -176,7 +179,9 @@ test(`soak: ${COUNT} messages each way while transports switch down to long poll
     const switches = switchLoop(stop);
     let result;
     try {
-      result = await inPage(page, runSoak, `${process.env.UNIVERSAL_SOCKET_TEST_SERVER}/soak`, options, COUNT, RUN_LIMIT_MS);
+      // Slower sending (about 12 s for 10 000), so that the run spans a whole cycle down and up.
+      result = await inPage(page, runSoak, `${process.env.UNIVERSAL_SOCKET_TEST_SERVER}/soak`, options, COUNT, RUN_LIMIT_MS,
+        Math.max(1, Math.ceil(COUNT / 1_250)));
     } finally {
       stop.done = true;
     }
