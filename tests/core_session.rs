@@ -594,8 +594,8 @@ fn handed_back_frames_are_not_reported_since_the_resume_resends_them() {
     assert_eq!(s.c.resend_buffer().0, 1);
 }
 
-#[test]
-fn an_upgrade_resumes_on_the_better_transport_and_ignores_the_old_link() {
+/// Open in session `ID` on SSE (WebSocket refused), probing for WebSocket every second.
+fn on_sse_with_upgrades() -> Sim {
     let mut s = Sim::new(ConnectionConfig {
         upgrade_after_ms: Some(1000),
         ..config(v2())
@@ -604,6 +604,12 @@ fn an_upgrade_resumes_on_the_better_transport_and_ignores_the_old_link() {
     s.fail("blocked");
     s.opened();
     s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    s
+}
+
+#[test]
+fn an_upgrade_resumes_on_the_better_transport_and_ignores_the_old_link() {
+    let mut s = on_sse_with_upgrades();
     assert_eq!(s.c.transport(), Some(TransportKind::Sse));
     let old = s.c.conn_id();
     let mut peer = Peer::default();
@@ -704,14 +710,7 @@ fn a_resume_link_without_hello_fails_the_attempt_and_never_drops_to_v1() {
 
 #[test]
 fn a_probe_that_times_out_waiting_for_hello_fails_without_touching_the_open_link() {
-    let mut s = Sim::new(ConnectionConfig {
-        upgrade_after_ms: Some(1000),
-        ..config(v2())
-    });
-    s.connect();
-    s.fail("blocked");
-    s.opened();
-    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    let mut s = on_sse_with_upgrades();
     s.advance(1000);
     let (probe, _) = s.last_open();
     s.advance(1900);
