@@ -5,7 +5,8 @@
 // the 10 000, in order, no duplicates; the socket never closes, loses its session or hands
 // anything back. Headless Firefox and Chromium against the reference server.
 //
-// `SOAK_COUNT` changes the count (default 10 000). WebSocketStream is left out: it is opt-in, and
+// `SOAK_COUNT` changes the count (default 10 000). `SOAK_V1=1` runs the same load with
+// `resume: false` (v1), to see what the test catches without sessions (it fails). WebSocketStream is left out: it is opt-in, and
 // Chromium 156 crashes the tab when a connection drops while it writes (README, known limits).
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,7 @@ import {
 const browsers = useBrowsers();
 const COUNT = Number(process.env.SOAK_COUNT ?? 10_000);
 const RUN_LIMIT_MS = 90_000;
+const V1 = process.env.SOAK_V1 === "1";
 
 /** The socket's options for the soak service on `path` (the matrix's, pointed at `soak`). */
 function soakOptions(opts) {
@@ -28,6 +30,7 @@ function soakOptions(opts) {
     connectTimeoutMs: 3_000,
     heartbeat: false,
     queue: { maxMessages: COUNT * 2 },
+    ...(V1 ? { resume: false } : {}),
   };
 }
 
@@ -108,7 +111,7 @@ async function dropLoop(stop, everyMs = 500) {
 function check(result, finished, count) {
   const { got } = result;
   const where = `elapsed ${Math.round(result.elapsed)} ms; transports ${result.transports}; events ${JSON.stringify(finished.counts)}: ${finished.summary}; stats ${JSON.stringify(finished.stats)}`;
-  assert.equal(finished.stats.protocol, 2, `not a v2 session; ${where}`);
+  assert.equal(finished.stats.protocol, V1 ? 1 : 2, `protocol; ${where}`);
   assert.deepEqual(
     { received: got.received, next: got.next, duplicates: got.duplicates, outOfOrder: got.outOfOrder, first: got.first },
     { received: count, next: count + 1, duplicates: 0, outOfOrder: 0, first: [] },
