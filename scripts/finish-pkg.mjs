@@ -16,9 +16,12 @@ pkg.exports = {
   ".": { types: `./${pkg.types}`, default: `./${pkg.main}` },
   // `init()` fetches the wasm next to the glue; bundlers that copy assets resolve it through this.
   "./universal_socket_bg.wasm": "./universal_socket_bg.wasm",
+  // The WebSocket-only build (scripts/build-pkg.sh): the same API, two transports, fewer bytes.
+  "./websocket": { types: "./websocket/universal_socket.d.ts", default: "./websocket/universal_socket.js" },
+  "./websocket/universal_socket_bg.wasm": "./websocket/universal_socket_bg.wasm",
   "./package.json": "./package.json",
 };
-pkg.files = [...new Set([...pkg.files, "README.md"])];
+pkg.files = [...new Set([...pkg.files, "README.md", "websocket/"])];
 // The glue only defines things; wasm-pack lists its inline snippets, which must be kept.
 pkg.sideEffects ??= false;
 writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);

@@ -219,7 +219,7 @@ impl Driver {
             (TransportKind::Sse, features.event_source && features.fetch),
             (TransportKind::LongPolling, features.fetch),
         ] {
-            if has {
+            if has && super::transport::built_in(kind) {
                 supported.insert(kind);
             }
         }
@@ -232,7 +232,9 @@ impl Driver {
             conn: RefCell::new(Connection::new(config, seed)),
             url: url.to_owned(),
             endpoints,
-            use_stream: features.web_socket_stream && options.web_socket_stream,
+            use_stream: cfg!(feature = "websocket-stream")
+                && features.web_socket_stream
+                && options.web_socket_stream,
             options,
             transports: RefCell::new(Vec::new()),
             sink,
@@ -746,7 +748,7 @@ impl Driver {
                     .collect::<Vec<_>>()
                     .join("; ");
                 let message = if tried.is_empty() {
-                    "connect failed: no configured transport is supported by this browser"
+                    "connect failed: no configured transport is supported by this browser and build"
                         .to_owned()
                 } else {
                     format!("connect failed, every transport tried: {list}")

@@ -68,7 +68,10 @@ test("the installed package.json is complete", () => {
   }
   assert.equal(pkg.name, "universal-socket");
   assert.deepEqual(pkg.exports["."], { types: "./universal_socket.d.ts", default: "./universal_socket.js" });
-  for (const file of ["universal_socket.js", "universal_socket_bg.wasm", "universal_socket.d.ts", "README.md"]) {
+  assert.deepEqual(pkg.exports["./websocket"],
+    { types: "./websocket/universal_socket.d.ts", default: "./websocket/universal_socket.js" });
+  for (const file of ["universal_socket.js", "universal_socket_bg.wasm", "universal_socket.d.ts", "README.md",
+    "websocket/universal_socket.js", "websocket/universal_socket_bg.wasm", "websocket/universal_socket.d.ts"]) {
     assert.ok(readFileSync(join(app, "node_modules", "universal-socket", file)).length > 0, `${file} installed`);
   }
 });
@@ -102,19 +105,31 @@ test("an app with lib es2022 + dom + esnext.disposable type-checks under tsc --s
   }
 });
 
-/// A module script that echoes one message through the installed package and puts the outcome
-/// in the page title.
+/// A module script that echoes one message through the installed package (the full build, then
+/// the WebSocket-only one) and puts the outcome in the page title. The WebSocket-only build must
+/// also refuse SSE (not built in) with a clear error.
 async function echoScript() {
   const config = await (await fetch(`${base}/config`)).json();
   return `import init, { UniversalSocket } from "universal-socket";
-  try {
-    await init();
-    const socket = new UniversalSocket(${JSON.stringify(config.ws.echo)}, { transports: ["websocket"], heartbeat: false });
+  import initWs, { UniversalSocket as WsOnly } from "universal-socket/websocket";
+  const echo = async (Socket) => {
+    const socket = new Socket(${JSON.stringify(config.ws.echo)}, { transports: ["websocket"], heartbeat: false });
     const echoed = new Promise((resolve) => socket.on("message", ({ data }) => resolve(data)));
     await socket.connect();
     socket.send("hello from an installed package");
     const data = await echoed;
     await socket.close();
+    return data;
+  };
+  try {
+    await init();
+    await initWs();
+    const data = await echo(UniversalSocket);
+    const wsData = await echo(WsOnly);
+    if (wsData !== data) throw new Error("the WebSocket-only build echoed " + wsData);
+    const sse = new WsOnly(${JSON.stringify(config.http)} + "/echo", { transports: ["sse"] });
+    const refused = await sse.connect().then(() => "connected", (e) => e.message);
+    if (!/no configured transport is supported/.test(refused)) throw new Error("the WebSocket-only build with SSE: " + refused);
     document.title = "echo: " + data;
   } catch (error) {
     document.title = "error: " + error.message;
@@ -139,7 +154,10 @@ test("plain module page and Vite build", { timeout: 240_000 }, async (t) => {
   served = app;
   writeFileSync(join(app, "index.html"), `<!doctype html>
 <meta charset="utf-8">
-<script type="importmap">{ "imports": { "universal-socket": "./node_modules/universal-socket/universal_socket.js" } }</script>
+<script type="importmap">{ "imports": {
+  "universal-socket": "./node_modules/universal-socket/universal_socket.js",
+  "universal-socket/websocket": "./node_modules/universal-socket/websocket/universal_socket.js"
+} }</script>
 <script type="module">${script}</script>`);
   for (const { name, launch } of launchBrowsers()) {
     await t.test(`${name}: a plain module page imports the installed package and echoes`, () => expectEcho(launch));

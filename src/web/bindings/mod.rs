@@ -2,5 +2,7 @@
 //! `web_sys_unstable_apis` (which would force every user of the crate to set a cfg flag).
 
 pub mod text_encoder;
+#[cfg(feature = "websocket-stream")]
 pub mod websocket_stream;
+#[cfg(feature = "webtransport")]
 pub mod webtransport;

@@ -6,12 +6,17 @@
 //! adapter detaches every listener, aborts pending fetches and cancels stream readers, so a replaced
 //! connection can neither leak closures nor call back.
 
+#[cfg(any(feature = "sse", feature = "long-polling"))]
 mod http_shared;
+#[cfg(feature = "long-polling")]
 pub mod long_polling;
+#[cfg(feature = "sse")]
 pub mod sse;
 mod stream_support;
 pub mod websocket;
+#[cfg(feature = "websocket-stream")]
 pub mod websocket_stream;
+#[cfg(feature = "webtransport")]
 pub mod webtransport;
 
 use crate::core::{Payload, TransportKind};
@@ -158,19 +163,37 @@ pub fn open(
     use_stream: bool,
 ) -> Result<Box<dyn Transport>, String> {
     match kind {
+        #[cfg(feature = "webtransport")]
         TransportKind::WebTransport => webtransport::WebTransportConnection::open(request)
             .map(|t| Box::new(t) as Box<dyn Transport>),
+        #[cfg(feature = "websocket-stream")]
         TransportKind::WebSocket if use_stream => {
             websocket_stream::WebSocketStreamConnection::open(request)
                 .map(|t| Box::new(t) as Box<dyn Transport>)
         }
         TransportKind::WebSocket => {
+            let _ = use_stream;
             websocket::WebSocketConnection::open(request).map(|t| Box::new(t) as Box<dyn Transport>)
         }
+        #[cfg(feature = "sse")]
         TransportKind::Sse => {
             sse::SseConnection::open(request).map(|t| Box::new(t) as Box<dyn Transport>)
         }
+        #[cfg(feature = "long-polling")]
         TransportKind::LongPolling => long_polling::LongPollingConnection::open(request)
             .map(|t| Box::new(t) as Box<dyn Transport>),
+        #[allow(unreachable_patterns)]
+        other => Err(format!("{other} is not in this build")),
+    }
+}
+
+/// Whether this build includes the adapter for `kind` (cargo features; the classic WebSocket is
+/// always there). A transport left out counts as one the browser lacks.
+pub fn built_in(kind: TransportKind) -> bool {
+    match kind {
+        TransportKind::WebTransport => cfg!(feature = "webtransport"),
+        TransportKind::WebSocket => true,
+        TransportKind::Sse => cfg!(feature = "sse"),
+        TransportKind::LongPolling => cfg!(feature = "long-polling"),
     }
 }

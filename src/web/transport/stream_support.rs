@@ -1,6 +1,17 @@
 //! Helpers shared by the two streams-based adapters (WebTransport and WebSocketStream): the
 //! event rules every adapter must keep, an ordered writer that tracks buffered bytes, and small
 //! promise utilities. They hold no DOM listeners; tasks await promises and hold only `Weak`s.
+// Helpers shared by several adapters; a build without some of them (cargo features) leaves
+// some helpers unused, which the linker drops.
+#![cfg_attr(
+    not(all(
+        feature = "webtransport",
+        feature = "websocket-stream",
+        feature = "sse",
+        feature = "long-polling"
+    )),
+    allow(dead_code)
+)]
 
 use super::Lost;
 use super::{EventSink, TransportEvent};
