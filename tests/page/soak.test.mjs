@@ -196,3 +196,37 @@ test(`soak: ${COUNT} messages each way while transports switch down to long poll
     check(result, finished, COUNT);
   }, { timeout: RUN_LIMIT_MS + 40_000 });
 });
+
+/** Black holes of 800 ms every 2.5 s (both directions discard; the server numbers and buffers
+ * what it produces meanwhile), until `stop.done`. */
+async function blackholeLoop(stop) {
+  let holes = 0;
+  while (!stop.done) {
+    await sleep(1_700);
+    if (stop.done) break;
+    await control("blackhole?ms=800");
+    holes += 1;
+    await sleep(800);
+  }
+  return holes;
+}
+
+test(`soak: ${COUNT} messages each way through black holes`, async (t) => {
+  await matrix(t, browsers, `${COUNT} each way through 800 ms black holes: exactly once, in order`, async ({ page, opts }) => {
+    const stop = { done: false };
+    const holes = blackholeLoop(stop);
+    let result;
+    try {
+      // The heartbeat notices a black hole on the downstream side (no pong within 600 ms).
+      const options = { ...soakOptions(opts), heartbeat: { intervalMs: 300, timeoutMs: 600 } };
+      result = await inPage(page, runSoak, `${process.env.UNIVERSAL_SOCKET_TEST_SERVER}/soak`, options, COUNT, RUN_LIMIT_MS, 8);
+    } finally {
+      stop.done = true;
+    }
+    const n = await holes;
+    await control("reset");
+    const finished = await inPage(page, finish, COUNT, 15_000);
+    assert.ok(n >= 2, `only ${n} black holes during the run`);
+    check(result, finished, COUNT);
+  }, { paths: SOAK_PATHS.filter((p) => ["websocket", "long-polling"].includes(p.name)), timeout: RUN_LIMIT_MS + 40_000 });
+});
