@@ -14,5 +14,11 @@ wasm-pack --quiet build --release --target web --out-dir target/pkg-websocket --
 mkdir -p pkg/websocket
 cp target/pkg-websocket/universal_socket.js target/pkg-websocket/universal_socket_bg.wasm \
   target/pkg-websocket/universal_socket.d.ts pkg/websocket/
+# Minify both JS glues (the declarations keep the docs): 9.8 → 7.3 KB gzipped for the full build.
+# Names are kept, so `socket.constructor.name` is still "UniversalSocket"; `import.meta.url`, the
+# exports and the wasm import names (strings) are untouched.
+for glue in pkg/universal_socket.js pkg/websocket/universal_socket.js; do
+  esbuild "$glue" --minify --keep-names --format=esm --outfile="$glue" --allow-overwrite --log-level=warning
+done
 node scripts/finish-pkg.mjs
 rm -rf www/pkg && cp -r pkg www/pkg

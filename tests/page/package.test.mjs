@@ -124,6 +124,8 @@ async function echoScript() {
   try {
     await init();
     await initWs();
+    // The glue is minified with names kept: the class still says what it is.
+    if (UniversalSocket.name !== "UniversalSocket" || WsOnly.name !== "UniversalSocket") throw new Error("class renamed");
     const data = await echo(UniversalSocket);
     const wsData = await echo(WsOnly);
     if (wsData !== data) throw new Error("the WebSocket-only build echoed " + wsData);
