@@ -40,10 +40,11 @@ pub struct SessionConfig {
     /// How long a new link may take to send `hello` before the peer is taken for a v1 server, ms
     /// (default 1000).
     pub hello_timeout_ms: u64,
-    /// Most messages kept unacknowledged (default 1000); while full, new messages wait in the
-    /// send queue.
+    /// Most messages kept unacknowledged (default 10,000: a burst sent in one loop is
+    /// unacknowledged until the loop yields, and the send queue's 1,000 come on top); while full,
+    /// new messages wait in the send queue.
     pub max_messages: usize,
-    /// Most payload bytes kept unacknowledged (default 4 MiB).
+    /// Most payload bytes kept unacknowledged (default 16 MiB, the send queue's bound).
     pub max_bytes: usize,
 }
 
@@ -54,8 +55,8 @@ impl Default for SessionConfig {
             ack_delay_ms: 100,
             ack_every: 128,
             hello_timeout_ms: 1000,
-            max_messages: 1000,
-            max_bytes: 4 << 20,
+            max_messages: 10_000,
+            max_bytes: 16 << 20,
         }
     }
 }

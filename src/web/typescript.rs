@@ -61,7 +61,7 @@ export interface UniversalSocketOptions {
    * or a change of transport the session resumes — nothing lost, duplicated or reordered — as long
    * as the server supports it (v2) and kept the session. A server that does not answer with a
    * session `hello` within helloTimeoutMs (default 1000 ms, once per socket) is spoken to in v1.
-   * false: v1 only. Defaults: acks after 100 ms (ackDelayMs); at most 1000 messages / 4 MiB
+   * false: v1 only. Defaults: acks after 100 ms (ackDelayMs); at most 10000 messages / 16 MiB
    * unacknowledged (maxMessages, maxBytes), beyond which new messages wait in the send queue. */
   resume?: false | { ackDelayMs?: number; helloTimeoutMs?: number; maxMessages?: number; maxBytes?: number };
 }
