@@ -18,10 +18,14 @@ function showFeatures(features) {
   table.dataset.json = JSON.stringify(features);
 }
 
+/** A log line, with the time it happened (so "refuse for 5 s" can be seen taking 5 s). Text only:
+ * nothing from the network is ever parsed as HTML. */
 function log(text, kind = "message") {
   const item = document.createElement("li");
   item.className = kind;
-  item.textContent = text;
+  const time = document.createElement("time");
+  time.textContent = new Date().toTimeString().slice(0, 8);
+  item.append(time, " ", text);
   $("log").append(item);
   item.scrollIntoView({ block: "nearest" });
 }
@@ -51,7 +55,9 @@ let myId = null;
 const people = new Map();
 
 /** A client's name for the log: its announced name, else its id. */
-const who = (id) => (id === myId ? "you" : people.get(id) || id);
+/** A client's name for the log: "you", or its announced name with the end of its id (names are
+ * neither unique nor trusted: anyone may call themselves "you" or "alice"). */
+const who = (id) => (id === myId ? "you" : people.has(id) ? `${people.get(id)}#${String(id).slice(-4)}` : id);
 
 /** This page's name, announced to everyone with the chat protocol's `broadcast` message. */
 function announceName() {
@@ -64,9 +70,27 @@ function refreshPeople() {
   const select = $("to");
   const chosen = select.value;
   const options = [new Option("everyone", "")];
-  for (const [id, name] of people) options.push(new Option(`${name} (private)`, id));
+  for (const id of people.keys()) options.push(new Option(`${who(id)} (private)`, id));
+  // Someone chosen who just left stays chosen (marked), so a private message never silently
+  // becomes a public one; sending to them is refused below.
+  if (chosen && !people.has(chosen)) options.push(new Option(`${chosen} (left)`, chosen));
   select.replaceChildren(...options);
-  select.value = people.has(chosen) ? chosen : "";
+  select.value = chosen;
+}
+
+/** Tells `to` our name, privately (answering everyone's announcement to everyone would send N²
+ * messages as N people connect). */
+function introduceTo(to) {
+  const name = $("name").value.trim() || "anonymous";
+  chat?.send({ type: "private_message", to, text: JSON.stringify({ kind: "name", name }) });
+}
+
+/** A name learnt from an announcement or an introduction. */
+function learnName(id, name) {
+  const known = people.has(id);
+  people.set(id, String(name).slice(0, 40));
+  refreshPeople();
+  return known;
 }
 
 function setOnline(count) {
@@ -76,7 +100,8 @@ function setOnline(count) {
 /** Shows a message the visitor sent, as sent; `markDelivered` marks it when its copy comes back. */
 function logOwn(text, to = null) {
   const item = document.createElement("li");
-  item.className = "own pending";
+  // A private message gets no copy back from the server: it stays "sent".
+  item.className = to ? "own" : "own pending";
   item.dataset.text = text;
   item.textContent = to ? `you → ${who(to)} (private): ${text} — sent` : `you: ${text} — sent`;
   $("log").append(item);
@@ -86,13 +111,15 @@ function logOwn(text, to = null) {
 /** The server's copy of our own message arrived (room messages go to the sender too). */
 function markDelivered(text) {
   const item = [...document.querySelectorAll("#log li.own.pending")].find((li) => li.dataset.text === text);
-  if (!item) return;
+  if (!item) return false;
   item.className = "own delivered";
   item.textContent = `you: ${text} ✓ delivered`;
+  return true;
 }
 
 function setConnected(connected) {
   $("connect").disabled = connected;
+  if (connected) $("text").focus();
   for (const id of ["disconnect", "join", "leave", "send"]) $(id).disabled = !connected;
 }
 
@@ -128,21 +155,26 @@ async function connectChat(config) {
         return log(`welcome, ${data.clientId} (${data.onlineCount} online)`);
       case "broadcast":
         if (data.kind !== "name" || typeof data.name !== "string") return log(`${who(data.from)}: ${JSON.stringify(data)}`);
-        if (!people.has(data.from)) {
-          // Someone new: introduce ourselves back, once, so both sides know each other's name.
-          setOnline(Math.max(Number($("online").textContent) || 0, people.size + 2));
-          people.set(data.from, data.name.slice(0, 40));
-          announceName();
-          log(`${data.name} (${data.from}) is here`, "event");
-        } else {
-          people.set(data.from, data.name.slice(0, 40));
+        if (!learnName(data.from, data.name)) {
+          // Someone new: introduce ourselves to them alone, so both sides know each other's name.
+          setOnline(Math.max(Number($("online").textContent) || 0, people.size + 1));
+          introduceTo(data.from);
+          log(`${who(data.from)} (${data.from}) is here`, "event");
         }
-        return refreshPeople();
+        return;
       case "chat":
-        if (data.from === myId) markDelivered(data.text);
+        // Our own message's copy marks it delivered instead of appearing a second time.
+        if (data.from === myId && markDelivered(data.text)) return;
         return log(`${who(data.from)}${data.room ? " in " + data.room : ""}: ${data.text}`);
-      case "private_message":
+      case "private_message": {
+        let intro = null;
+        try { intro = JSON.parse(data.text); } catch { /* an ordinary message */ }
+        if (intro?.kind === "name" && typeof intro.name === "string") {
+          if (!learnName(data.from, intro.name)) log(`${who(data.from)} (${data.from}) is here`, "event");
+          return;
+        }
         return log(`${who(data.from)} → you (private): ${data.text}`, "private");
+      }
       case "room_joined":
         $("current-room").textContent = data.room;
         return log(`joined ${data.room}: ${data.members.length} member(s)`);
@@ -190,7 +222,8 @@ function refreshStatus() {
 function wireFaults() {
   for (const button of document.querySelectorAll("[data-fault]")) {
     button.onclick = async () => {
-      await fetch(`/control/${button.dataset.fault}`, { method: "POST" });
+      const response = await fetch(`/control/${button.dataset.fault}`, { method: "POST" }).catch(() => null);
+      if (!response?.ok) return log(`server: ${button.textContent.toLowerCase()} failed (${response?.status ?? "no answer"})`, "error");
       log(`server: ${button.textContent.toLowerCase()}`, "fault");
     };
   }
@@ -214,7 +247,7 @@ function plot(metric, value) {
   const values = (series[metric] ??= []);
   values.push(value);
   if (values.length > CHART_POINTS) values.shift();
-  const svg = document.querySelector(`[data-chart="${metric}"]`);
+  const svg = document.querySelector(`[data-chart="${CSS.escape(metric)}"]`);
   if (!svg) return;
   const low = Math.min(...values);
   const span = Math.max(...values) - low || 1;
@@ -228,20 +261,33 @@ function plot(metric, value) {
 async function startMetrics(config) {
   const metrics = new UniversalSocket(`${config.http}/metrics`, optionsFor(config, "metrics", ["websocket", "sse", "long-polling"]));
   metrics.on("message", ({ data }) => {
-    const cell = document.querySelector(`[data-metric="${data?.metric}"]`);
+    const cell = typeof data?.metric === "string" ? document.querySelector(`[data-metric="${CSS.escape(data.metric)}"]`) : null;
     if (!cell) return;
     const value = data.metric === "memory_rss" ? data.value / 1048576 : Number(data.value);
     cell.textContent = value.toFixed(data.metric === "connections" ? 0 : 1);
     plot(data.metric, value);
   });
+  const subscribe = () => {
+    for (const metric of ["cpu_usage", "memory_rss", "connections"]) metrics.send({ type: "subscribe", metric });
+  };
+  // A new session on the server has no subscriptions: ask again.
+  metrics.on("sessionLost", subscribe);
   await metrics.connect();
-  for (const metric of ["cpu_usage", "memory_rss", "connections"]) metrics.send({ type: "subscribe", metric });
+  subscribe();
 }
 
 await init();
 showFeatures(detectFeatures());
 const config = await (await fetch("/config")).json();
-$("connect").onclick = () => connectChat(config);
+$("connect").onclick = async () => {
+  $("connect").disabled = true; // connecting can take seconds (fallbacks); one click is enough
+  await connectChat(config);
+  if (!chat || chat.state === "closed") $("connect").disabled = false;
+};
+// Leaving the page says goodbye, so the others see us go now rather than after the server's
+// session grace period.
+addEventListener("pagehide", () => { chat?.close(1000, "page closed").catch(() => {}); });
+$("room").addEventListener("keydown", (event) => { if (event.key === "Enter") $("join").click(); });
 $("disconnect").onclick = () => chat?.close(1000, "bye");
 $("join").onclick = () => chat?.send({ type: "join_room", room: $("room").value });
 $("leave").onclick = () => {
@@ -256,6 +302,10 @@ $("send-form").onsubmit = (event) => {
   event.preventDefault();
   const text = $("text").value.trim();
   const to = $("to").value;
+  if (to && !people.has(to)) {
+    log(`${to} has left: message not sent`, "error");
+    return;
+  }
   if (text && chat) {
     if (to) {
       // Private: the server sends no copy back to the sender, so it stays "sent".

@@ -541,7 +541,8 @@ fn documented_defaults_match_the_code() {
     let beat = c.heartbeat.clone().expect("heartbeat is on by default");
     let batch = universal_socket::core::BatchConfig::default();
     assert!(c.session.enabled, "resumable sessions are on by default");
-    // The README's tables list exactly the options the code accepts and the events it emits.
+    // The README's tables list exactly the options the code accepts and the events it emits, and
+    // each row's default cell is the code's (compared whole, row by row).
     let section = readme
         .split("## Options and events")
         .nth(1)
@@ -575,7 +576,56 @@ fn documented_defaults_match_the_code() {
         sorted(&EVENT_NAMES),
         "README events table"
     );
+    let overflow = match queue.overflow {
+        universal_socket::core::OverflowPolicy::Reject => "reject",
+        universal_socket::core::OverflowPolicy::DropOldest => "drop-oldest",
+    };
+    let transports: Vec<String> = c
+        .transports
+        .iter()
+        .map(|k| format!("{:?}", k.as_str()))
+        .collect();
     for (option, default) in [
+        ("transports", format!("[{}]", transports.join(", "))),
+        ("binaryType", format!("{:?}", d.binary_type.as_str())),
+        ("protocols", "[]".to_owned()),
+        ("decodeBinary", d.decode_binary.to_string()),
+        (
+            "reconnect",
+            format!(
+                "{{ initialDelayMs: {}, factor: {}, maxDelayMs: {}, maxAttempts: {}, jitter: {} }}",
+                b.initial_ms,
+                b.factor,
+                b.max_ms,
+                b.max_attempts.unwrap(),
+                b.jitter
+            ),
+        ),
+        (
+            "heartbeat",
+            format!(
+                "{{ intervalMs: {}, timeoutMs: {}, ping: {:?}, pong: {:?} }}",
+                beat.interval_ms, beat.timeout_ms, beat.ping, beat.pong
+            ),
+        ),
+        (
+            "queue",
+            format!(
+                "{{ maxMessages: {}, maxBytes: {} << 20, overflow: {overflow:?} }}",
+                queue.max_messages,
+                queue.max_bytes >> 20
+            ),
+        ),
+        (
+            "resume",
+            format!(
+                "{{ ackDelayMs: {}, helloTimeoutMs: {}, maxMessages: {}, maxBytes: {} << 20 }}",
+                c.session.ack_delay_ms,
+                c.session.hello_timeout_ms,
+                c.session.max_messages,
+                c.session.max_bytes >> 20
+            ),
+        ),
         ("connectTimeoutMs", c.connect_timeout_ms.to_string()),
         ("upgradeAfterMs", c.upgrade_after_ms.unwrap().to_string()),
         ("batch", c.batch.is_some().to_string()),

@@ -51,9 +51,10 @@ for (const { name, launch } of launchBrowsers()) {
       await waitForLog(page, "joined lobby");
       await page.type("#text", `hello from ${name}`);
       await page.click("#send");
-      await waitForLog(page, `in lobby: hello from ${name}`);
-      // Our own message is shown as sent, then marked delivered when the room's copy comes back.
+      // Our own message is shown as sent, then marked delivered when the room's copy comes back
+      // (instead of appearing a second time).
       await waitForLog(page, `you: hello from ${name} ✓ delivered`);
+      assert.ok(!(await logText(page)).includes(`in lobby: hello from ${name}`), "our own message logged twice");
 
       // Server metrics arrive on the second socket.
       await page.waitForFunction(() => document.querySelector('[data-metric="connections"]').textContent !== "—", { timeout: 10_000 });
@@ -71,7 +72,7 @@ for (const { name, launch } of launchBrowsers()) {
       await page.click("#join");
       await page.type("#text", "over sse");
       await page.click("#send");
-      await waitForLog(page, "in lobby: over sse");
+      await waitForLog(page, "you: over sse ✓ delivered");
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
@@ -87,6 +88,18 @@ for (const { name, launch } of launchBrowsers()) {
       await page.click("#connect");
       await page.waitForFunction(() => document.getElementById("state").textContent === "open", { timeout: 15_000 });
       assert.equal(await page.$eval("#transport", (el) => el.textContent), "webtransport");
+      // In a room, so that our messages come back and are marked delivered; the room is kept
+      // across the drop and the fallback (the session resumes).
+      const room = `faults-${name}-${Date.now().toString(36)}`;
+      await page.$eval("#room", (el, value) => { el.value = value; }, room);
+      await page.click("#join");
+      await waitForLog(page, `joined ${room}`);
+      const chatAndCheck = async (text) => {
+        await page.$eval("#text", (el, value) => { el.value = value; }, text);
+        await page.click("#send");
+        await waitForLog(page, `you: ${text} ✓ delivered`);
+      };
+      await chatAndCheck("before the drop");
 
       await page.click('[data-fault="drop"]');
       await waitForLog(page, "server: drop all connections");
@@ -94,6 +107,7 @@ for (const { name, launch } of launchBrowsers()) {
       await waitForLog(page, "reconnected on webtransport");
       await page.waitForFunction(() => Number(document.querySelector('[data-status="reconnects"]').textContent) >= 1,
         { timeout: 5_000 });
+      await chatAndCheck("after the drop");
       // The chat session was resumed, not restarted: the status panel counts it.
       await page.waitForFunction(() => /^resumable \([1-9]\d* resumed, 0 lost\)$/.test(document.querySelector('[data-status="session"]').textContent),
         { timeout: 5_000 }).catch(async (error) => {
@@ -108,6 +122,7 @@ for (const { name, launch } of launchBrowsers()) {
       await waitForLog(page, "reconnected on websocket");
       await page.waitForFunction(() => document.querySelector('[data-status="transport"]').textContent === "websocket",
         { timeout: 5_000 });
+      await chatAndCheck("after the fallback");
 
       // WebTransport is back: the socket climbs back in the background (upgradeAfterMs 5000).
       await page.click('[data-transport="webtransport"]');
@@ -157,9 +172,15 @@ for (const { name, launch } of launchBrowsers()) {
       // Alice on WebSocket, Bob on long polling: one chat across two transports.
       await connectAs(a.page, alice, "websocket");
       await connectAs(b.page, bob, "long-polling");
-      // Each learns the other's name (announced with the chat protocol's broadcast).
-      await waitForLog(a.page, `${bob} (client_`);
-      await waitForLog(b.page, `${alice} (client_`);
+      // Each learns the other's name (announced with the chat protocol's broadcast, answered
+      // privately) and shows it with the end of the id: "alice-firefox#1a2b".
+      await waitForLog(a.page, `${bob}#`);
+      await waitForLog(b.page, `${alice}#`);
+      const tagOf = async (page, who) => page.$$eval("#to option", (options, w) =>
+        options.map((o) => o.textContent.split(" ")[0]).find((t) => t.startsWith(`${w}#`)), who);
+      const aliceTag = await tagOf(b.page, alice);
+      const bobTag = await tagOf(a.page, bob);
+      assert.ok(aliceTag && bobTag, `tags ${aliceTag} ${bobTag}`);
       assert.ok(Number(await a.page.$eval("#online", (el) => el.textContent)) >= 2, "online count on Alice's page");
 
       for (const { page } of [a, b]) {
@@ -167,12 +188,12 @@ for (const { name, launch } of launchBrowsers()) {
         await press(page, "#join");
         await waitForLog(page, `joined ${room}`);
       }
-      await waitForLog(a.page, `${bob} joined ${room}`);
+      await waitForLog(a.page, `${bobTag} joined ${room}`);
       assert.equal(await a.page.$eval("#current-room", (el) => el.textContent), room);
 
       // A room message from Alice reaches Bob (and comes back to Alice as delivered).
       await say(a.page, "hello bob");
-      await waitForLog(b.page, `${alice} in ${room}: hello bob`);
+      await waitForLog(b.page, `${aliceTag} in ${room}: hello bob`);
       await waitForLog(a.page, "you: hello bob ✓ delivered");
 
       // A private message from Bob reaches Alice only.
@@ -180,14 +201,19 @@ for (const { name, launch } of launchBrowsers()) {
       assert.match(aliceId ?? "", /^client_/, "Alice is in Bob's send-to list");
       await b.page.$eval("#to", (el, value) => { el.value = value; }, aliceId);
       await say(b.page, "just for you");
-      await waitForLog(a.page, `${bob} → you (private): just for you`);
-      await waitForLog(b.page, `you → ${alice} (private): just for you — sent`);
+      await waitForLog(a.page, `${bobTag} → you (private): just for you`);
+      await waitForLog(b.page, `you → ${aliceTag} (private): just for you — sent`);
 
       // Alice leaves the room: Bob sees it; then Alice closes: Bob sees her disconnect.
       await press(a.page, "#leave");
-      await waitForLog(b.page, `${alice} left ${room}`);
+      await waitForLog(b.page, `${aliceTag} left ${room}`);
       await press(a.page, "#disconnect");
-      await waitForLog(b.page, `${alice} disconnected (`);
+      await waitForLog(b.page, `${aliceTag} disconnected (`);
+      // Bob had chosen Alice: the choice stays (marked as left) and sending is refused, never
+      // turned into a public message.
+      await say(b.page, "are you there?");
+      await waitForLog(b.page, "has left: message not sent");
+      assert.ok(!(await logText(b.page)).includes("you: are you there?"), "a private message went public");
 
       mkdirSync(artifacts, { recursive: true });
       await a.page.screenshot({ path: join(artifacts, `demo-two-pages-alice-${name}.png`), fullPage: true });
