@@ -2,7 +2,7 @@
 // install and resolve `import init, { UniversalSocket } from "universal-socket"` the way users
 // write it (an `exports` map with the types first, keywords, the files list with the README).
 // Run by scripts/build-pkg.sh after `wasm-pack build`; checked by tests/page/package.test.mjs.
-import { readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, writeFileSync } from "node:fs";
 
 const path = new URL("../pkg/package.json", import.meta.url);
 const pkg = JSON.parse(readFileSync(path, "utf8"));
@@ -25,3 +25,6 @@ pkg.files = [...new Set([...pkg.files, "README.md", "websocket/"])];
 // The glue only defines things; wasm-pack lists its inline snippets, which must be kept.
 pkg.sideEffects ??= false;
 writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);
+// The package's README is for people who install it (wasm-pack copies the repository's, which
+// opens with the repository's own `npm start` / `npm test`).
+copyFileSync(new URL("package-readme.md", import.meta.url), new URL("../pkg/README.md", import.meta.url));

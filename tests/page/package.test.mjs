@@ -76,6 +76,14 @@ test("the installed package.json is complete", () => {
   }
 });
 
+test("the installed README is the package's, for people who install it", () => {
+  const readme = readFileSync(join(app, "node_modules", "universal-socket", "README.md"), "utf8");
+  assert.match(readme, /^# universal-socket\n/);
+  assert.ok(readme.includes("npm install universal-socket"), "install command");
+  assert.ok(readme.includes('from "universal-socket"') && readme.includes("universal-socket/websocket"), "both entry points");
+  assert.ok(!readme.includes("npm test"), "the repository's developer commands");
+});
+
 test("an app with lib es2022 + dom + esnext.disposable type-checks under tsc --strict", () => {
   writeFileSync(join(app, "app.ts"), [
     'import init, { UniversalSocket, type UniversalSocketOptions } from "universal-socket";',
