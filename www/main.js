@@ -45,6 +45,9 @@ function optionsFor(config, service, transports) {
     reconnect: { maxAttempts: 10, jitter: 0.3 },
     // Short, so that a visitor sees the climb back to a better transport (the default is 60 s).
     upgradeAfterMs: 5000,
+    // A ping every 5 s (the default is 30 s): the round-trip time shows up soon, and a black hole
+    // is noticed within seconds.
+    heartbeat: { intervalMs: 5000 },
   };
 }
 

@@ -16,7 +16,8 @@ assert.ok(base, "UNIVERSAL_SOCKET_TEST_SERVER is not set: run `npm test`");
 const logText = (page) => page.$eval("#log", (log) => log.textContent);
 
 async function waitForLog(page, needle, timeout = 15_000) {
-  await page.waitForFunction((n) => document.getElementById("log").textContent.includes(n), { timeout }, needle)
+  // Polled on a timer, not on animation frames: a background tab (the two-page test) gets none.
+  await page.waitForFunction((n) => document.getElementById("log").textContent.includes(n), { timeout, polling: 100 }, needle)
     .catch(async () => assert.fail(`log never showed ${JSON.stringify(needle)}; it shows: ${await logText(page)}`));
 }
 
@@ -56,6 +57,9 @@ for (const { name, launch } of launchBrowsers()) {
       await waitForLog(page, `you: hello from ${name} ✓ delivered`);
       assert.ok(!(await logText(page)).includes(`in lobby: hello from ${name}`), "our own message logged twice");
 
+      // The status panel measures the round-trip time (the demo pings every 5 s).
+      await page.waitForFunction(() => /^\d+$/.test(document.querySelector('[data-status="rtt"]').textContent),
+        { timeout: 12_000 });
       // Server metrics arrive on the second socket.
       await page.waitForFunction(() => document.querySelector('[data-metric="connections"]').textContent !== "—", { timeout: 10_000 });
       // …and each chart receives points.
@@ -156,7 +160,7 @@ async function connectAs(page, name, transport) {
   await page.$eval("#name", (el, value) => { el.value = value; }, name);
   await page.$$eval("#transports input", (boxes, t) => { for (const box of boxes) box.checked = box.value === t; }, transport);
   await press(page, "#connect");
-  await page.waitForFunction(() => document.getElementById("state").textContent === "open", { timeout: 15_000 });
+  await page.waitForFunction(() => document.getElementById("state").textContent === "open", { timeout: 15_000, polling: 100 });
   assert.equal(await page.$eval("#transport", (el) => el.textContent), transport);
 }
 
