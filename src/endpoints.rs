@@ -148,7 +148,7 @@ pub fn without_query(url: &str) -> &str {
 /// comes from the server and goes into request URLs, so anything else (a path, a query, `..`)
 /// is refused rather than spliced in.
 pub fn is_session_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    crate::core::session::is_session_id(id.as_bytes())
 }
 
 /// `reason` cut to the 123 bytes a close reason may have (PROTOCOL.md §6.2), on a character

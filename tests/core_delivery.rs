@@ -5,10 +5,10 @@
 
 mod common;
 
-use common::{text, Sim};
+use common::{text, undelivered, Sim};
 use universal_socket::core::{
-    Action, BackoffConfig, ConnectionConfig, Event, HeartbeatConfig, OverflowPolicy, Payload,
-    QueueConfig, State, TransportKind,
+    Action, BackoffConfig, ConnectionConfig, Event, HeartbeatConfig, OverflowPolicy, QueueConfig,
+    State, TransportKind,
 };
 use TransportKind::*;
 
@@ -38,17 +38,6 @@ fn open_reporting(s: &mut Sim, buffered: u64) -> u64 {
     let id = s.c.conn_id();
     s.c.handle_transport_buffered(s.now, id, buffered);
     id
-}
-
-fn undelivered(events: &[Event]) -> Vec<Payload> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Undelivered(p) => Some(p.clone()),
-            _ => None,
-        })
-        .flatten()
-        .collect()
 }
 
 #[test]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{text, Sim};
+use common::{text, undelivered, Sim};
 use universal_socket::core::session::{
     decode_session_frame, encode_ack, encode_data, encode_hello, HelloStatus, SessionFrame,
 };
@@ -113,17 +113,6 @@ fn messages(events: &[Event]) -> Vec<Payload> {
             Event::Message(p) => Some(p.clone()),
             _ => None,
         })
-        .collect()
-}
-
-fn undelivered(events: &[Event]) -> Vec<Payload> {
-    events
-        .iter()
-        .filter_map(|e| match e {
-            Event::Undelivered(p) => Some(p.clone()),
-            _ => None,
-        })
-        .flatten()
         .collect()
 }
 

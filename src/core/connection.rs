@@ -60,7 +60,7 @@ use super::payload::Payload;
 use super::queue::{QueueConfig, SendQueue};
 use super::rng::SplitMix64;
 use super::session::{
-    decode_session_frame, is_hello, HelloStatus, PeerProtocol, Received, Session, SessionConfig,
+    decode_session_frame, HelloStatus, PeerProtocol, Received, Session, SessionConfig,
     SessionFrame, SessionQuery,
 };
 use super::transport_kind::{TransportKind, TransportSet};
@@ -508,6 +508,17 @@ impl Connection {
         )
     }
 
+    /// The largest message a transport must accept: the application's limit, plus the data
+    /// frame's header when sessions may be in use (PROTOCOL.md §6.4).
+    pub fn max_transport_message(&self) -> usize {
+        let header = if self.config.session.enabled {
+            super::session::DATA_OVERHEAD
+        } else {
+            0
+        };
+        self.config.max_message_size.saturating_add(header)
+    }
+
     /// What the URL of a link opened now must ask for (`v=2`, `resume=…`): the adapter adds
     /// these query parameters when it opens the transport.
     pub fn session_query(&self) -> SessionQuery {
@@ -801,27 +812,13 @@ impl Connection {
     pub fn handle_incoming(&mut self, now: u64, conn_id: u64, payload: Payload) {
         if self.hello_wait.is_some_and(|(id, _)| id == conn_id) {
             self.hello_wait = None;
-            if let Payload::Binary(bytes) = &payload {
-                if is_hello(bytes) {
-                    if let Ok(SessionFrame::Hello { status, ack, id }) = decode_session_frame(bytes)
-                    {
-                        let asked = self.session.id().map(str::to_owned);
-                        let resumed =
-                            status == HelloStatus::Resumed && asked.as_deref() == Some(&id);
-                        let lost = self.session.on_hello(status, ack, id);
-                        self.link_ready(now, conn_id);
-                        if asked.is_some() && !resumed {
-                            let reason = status.refusal().unwrap_or("session not resumed");
-                            self.events.push_back(Event::SessionLost {
-                                reason: reason.to_owned(),
-                            });
-                        }
-                        if !lost.is_empty() {
-                            self.events.push_back(Event::Undelivered(lost));
-                        }
-                    }
-                    return;
-                }
+            let hello = match &payload {
+                Payload::Binary(bytes) => decode_session_frame(bytes).ok(),
+                Payload::Text(_) => None,
+            };
+            if let Some(SessionFrame::Hello { status, ack, id }) = hello {
+                self.session_hello(now, conn_id, status, ack, id);
+                return;
             }
             if self.session.is_v2() {
                 self.link_without_hello(now, conn_id, "first message is not a session hello");
@@ -864,6 +861,24 @@ impl Connection {
             }
         }
         self.deliver(payload);
+    }
+
+    /// The server's `hello` on link `conn_id`: the session is new, resumed or lost, and the link
+    /// opens (a lost session is reported after `Open`, with what was unacknowledged).
+    fn session_hello(&mut self, now: u64, conn_id: u64, status: HelloStatus, ack: u64, id: String) {
+        let asked = self.session.id().map(str::to_owned);
+        let resumed = status == HelloStatus::Resumed && asked.as_deref() == Some(&id);
+        let lost = self.session.on_hello(status, ack, id);
+        self.link_ready(now, conn_id);
+        if asked.is_some() && !resumed {
+            let reason = status.refusal().unwrap_or("session not resumed");
+            self.events.push_back(Event::SessionLost {
+                reason: reason.to_owned(),
+            });
+        }
+        if !lost.is_empty() {
+            self.events.push_back(Event::Undelivered(lost));
+        }
     }
 
     fn deliver(&mut self, payload: Payload) {

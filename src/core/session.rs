@@ -221,11 +221,6 @@ pub fn decode_session_frame(bytes: &[u8]) -> Result<SessionFrame, SessionFrameEr
     }
 }
 
-/// Whether a binary message is a well-formed `hello` (how a v2 link is told from a v1 one).
-pub fn is_hello(bytes: &[u8]) -> bool {
-    bytes.first() == Some(&HELLO) && decode_session_frame(bytes).is_ok()
-}
-
 /// Encodes a `data` frame carrying `payload`.
 pub fn encode_data(seq: u64, ack: u64, payload: &Payload) -> Vec<u8> {
     let (inner, body): (u8, &[u8]) = match payload {
@@ -590,7 +585,6 @@ mod tests {
             Ok(SessionFrame::Ack(9))
         );
         let h = encode_hello(HelloStatus::Expired, 0, ID);
-        assert!(is_hello(&h));
         assert_eq!(
             decode_session_frame(&h),
             Ok(SessionFrame::Hello {
@@ -619,6 +613,6 @@ mod tests {
         assert_eq!(decode_session_frame(&h), Err(BadHello));
         let h = encode_hello(HelloStatus::New, 0, "0123456789ABCDEF0123456789abcdef");
         assert_eq!(decode_session_frame(&h), Err(BadHello));
-        assert!(!is_hello(b"\x12short"));
+        assert_eq!(decode_session_frame(b"\x12short"), Err(BadHello));
     }
 }

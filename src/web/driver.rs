@@ -662,16 +662,7 @@ impl Driver {
         // latest; a v2 data frame adds its header to the largest message.
         let (query, max_message_bytes) = {
             let conn = self.conn.borrow();
-            let config = conn.config();
-            let extra = if config.session.enabled {
-                crate::core::session::DATA_OVERHEAD
-            } else {
-                0
-            };
-            (
-                conn.session_query().params(),
-                config.max_message_size.saturating_add(extra),
-            )
+            (conn.session_query().params(), conn.max_transport_message())
         };
         let url = if query.is_empty() {
             url

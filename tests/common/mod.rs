@@ -164,3 +164,15 @@ impl Sim {
 pub fn text(s: &str) -> Payload {
     Payload::Text(s.into())
 }
+
+/// Every message handed back in `Undelivered` events, in order.
+pub fn undelivered(events: &[Event]) -> Vec<Payload> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Undelivered(p) => Some(p.clone()),
+            _ => None,
+        })
+        .flatten()
+        .collect()
+}

@@ -1,7 +1,9 @@
 //! End-to-end tests of the reference server over real loopback sockets (127.0.0.1 only).
 //! Every test starts its own server on ephemeral ports and is bounded in time.
 
-use std::future::Future;
+mod common;
+
+use common::*;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -10,36 +12,13 @@ use futures_util::{SinkExt, StreamExt};
 use http_body_util::{BodyExt, Full};
 use hyper::Request;
 use hyper_util::rt::TokioIo;
-use reference_server::{start, Options, Server};
+use reference_server::Options;
 use serde_json::{json, Value};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const LIMIT: Duration = Duration::from_secs(30);
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(LIMIT, f)
-        .await
-        .expect("test timed out")
-}
-
-async fn server() -> Server {
-    server_with(Options::default()).await
-}
-
-async fn server_with(opts: Options) -> Server {
-    start(opts).await.expect("server starts")
-}
-
-fn base(s: &Server) -> String {
-    format!("http://{}", s.http_addr)
-}
 
 // ------------------------------------------------------------------ HTTP helper
 
@@ -53,33 +32,6 @@ impl Resp {
     fn json(&self) -> Value {
         serde_json::from_slice(&self.body).expect("JSON body")
     }
-}
-
-async fn send_req(
-    method: &str,
-    url: &str,
-    content_type: Option<&str>,
-    body: Vec<u8>,
-) -> hyper::Response<hyper::body::Incoming> {
-    let uri: hyper::Uri = url.parse().unwrap();
-    let authority = uri.authority().unwrap().to_string();
-    let stream = TcpStream::connect(&authority).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri.path_and_query().unwrap().as_str())
-        .header("host", authority)
-        .header("origin", "http://example.test");
-    if let Some(ct) = content_type {
-        req = req.header("content-type", ct);
-    }
-    sender
-        .send_request(req.body(Full::new(Bytes::from(body))).unwrap())
-        .await
-        .unwrap()
 }
 
 async fn request(method: &str, url: &str, content_type: Option<&str>, body: Vec<u8>) -> Resp {
@@ -221,11 +173,6 @@ async fn ws_send_json(ws: &mut Ws, v: Value) {
 }
 
 /// Assert that nothing arrives for `ms` milliseconds.
-async fn ws_quiet(ws: &mut Ws, ms: u64) {
-    if let Ok(m) = tokio::time::timeout(Duration::from_millis(ms), ws.next()).await {
-        panic!("expected silence, got {m:?}");
-    }
-}
 
 // ------------------------------------------------------------------ tests
 
@@ -988,18 +935,6 @@ async fn control_blackhole_and_latency() {
 }
 
 // ------------------------------------------------------------------ WebTransport
-
-fn wt_client(hash_hex: &str) -> wtransport::Endpoint<wtransport::endpoint::endpoint_side::Client> {
-    let mut bytes = [0u8; 32];
-    for (i, b) in bytes.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hash_hex[2 * i..2 * i + 2], 16).unwrap();
-    }
-    let cfg = wtransport::ClientConfig::builder()
-        .with_bind_address("127.0.0.1:0".parse().unwrap())
-        .with_server_certificate_hashes([wtransport::tls::Sha256Digest::new(bytes)])
-        .build();
-    wtransport::Endpoint::client(cfg).unwrap()
-}
 
 async fn read_frame(recv: &mut wtransport::RecvStream) -> Option<(u8, Vec<u8>)> {
     let mut h = [0u8; 5];

@@ -2,72 +2,26 @@
 //! real loopback sockets: WebSocket, SSE, long polling and WebTransport. Every test starts its
 //! own server on ephemeral ports and is bounded in time.
 
-use std::future::Future;
+mod common;
+
+use common::*;
 use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
 use futures_util::{SinkExt, StreamExt};
-use http_body_util::{BodyExt, Full};
-use hyper::Request;
-use hyper_util::rt::TokioIo;
+use http_body_util::BodyExt;
 use reference_server::hub::Msg;
 use reference_server::session_frame::{decode, encode_ack, encode_data, SessionFrame};
 use reference_server::{start, Options, Server};
 use serde_json::{json, Value};
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-const LIMIT: Duration = Duration::from_secs(30);
-
-async fn bounded<F: Future>(f: F) -> F::Output {
-    tokio::time::timeout(LIMIT, f)
-        .await
-        .expect("test timed out")
-}
-
-async fn server() -> Server {
-    start(Options::default()).await.expect("server starts")
-}
-
-fn base(s: &Server) -> String {
-    format!("http://{}", s.http_addr)
-}
 
 fn url(s: &Server, transport: &str, service: &str) -> String {
     s.config[transport][service].as_str().unwrap().to_string()
 }
 
 // ------------------------------------------------------------------ HTTP
-
-async fn send_req(
-    method: &str,
-    url: &str,
-    content_type: Option<&str>,
-    body: Vec<u8>,
-) -> hyper::Response<hyper::body::Incoming> {
-    let uri: hyper::Uri = url.parse().unwrap();
-    let authority = uri.authority().unwrap().to_string();
-    let stream = TcpStream::connect(&authority).await.unwrap();
-    let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .unwrap();
-    tokio::spawn(conn);
-    let mut req = Request::builder()
-        .method(method)
-        .uri(uri.path_and_query().unwrap().as_str())
-        .header("host", authority);
-    if let Some(ct) = content_type {
-        req = req.header("content-type", ct);
-    }
-    sender
-        .send_request(req.body(Full::new(Bytes::from(body))).unwrap())
-        .await
-        .unwrap()
-}
 
 async fn request(
     method: &str,
@@ -257,12 +211,6 @@ async fn ws_close_code(ws: &mut Ws) -> u16 {
             Some(Ok(_)) => continue,
             other => panic!("expected a close frame, got {other:?}"),
         }
-    }
-}
-
-async fn ws_quiet(ws: &mut Ws, ms: u64) {
-    if let Ok(m) = tokio::time::timeout(Duration::from_millis(ms), ws.next()).await {
-        panic!("expected silence, got {m:?}");
     }
 }
 
@@ -979,18 +927,6 @@ async fn polling_v2_link_dedupes_a_whole_post_and_acks_once() {
 }
 
 // ------------------------------------------------------------------ WebTransport
-
-fn wt_client(hash_hex: &str) -> wtransport::Endpoint<wtransport::endpoint::endpoint_side::Client> {
-    let mut bytes = [0u8; 32];
-    for (i, b) in bytes.iter_mut().enumerate() {
-        *b = u8::from_str_radix(&hash_hex[2 * i..2 * i + 2], 16).unwrap();
-    }
-    let cfg = wtransport::ClientConfig::builder()
-        .with_bind_address("127.0.0.1:0".parse().unwrap())
-        .with_server_certificate_hashes([wtransport::tls::Sha256Digest::new(bytes)])
-        .build();
-    wtransport::Endpoint::client(cfg).unwrap()
-}
 
 /// The next §2 stream frame, which must be binary, decoded as a session frame.
 async fn wt_frame(recv: &mut wtransport::RecvStream) -> SessionFrame {
