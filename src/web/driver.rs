@@ -1,16 +1,23 @@
 //! The driver: runs the sans-IO [`Connection`] in the browser.
 //!
-//! It feeds the core with transport events (from one channel every adapter writes into), the
+//! It feeds the core with transport events (every adapter reports into one [`EventSink`], which
+//! hands the event to the driver at once, in the adapter's own callback: no task, promise or
+//! channel hop per message), the
 //! clock (`performance.now()`, monotonic, so a wall-clock step neither stalls nor fires every
 //! deadline; batch timestamps get `Date.now()` through an offset) and timer expiries, and
 //! carries out the core's actions by opening, writing to and closing adapters. Events go to Rust
 //! subscribers (the `Stream` of the Rust API) and to one JS dispatcher (the `UniversalSocket`
 //! class).
 //!
-//! Ownership: [`Driver`] holds everything in one `Rc`. The channel task, the timer and token
-//! lookups hold only a `Weak`, so dropping the last handle drops the adapters (which detach their
-//! listeners) and ends the task. Borrows of the `RefCell`s are never held while JS runs: events
-//! are taken out of the core first, then dispatched.
+//! Ownership: [`Driver`] holds everything in one `Rc`. The sink, the timer and token lookups
+//! hold only a `Weak`, so dropping the last handle drops the adapters (which detach their
+//! listeners). Borrows of the `RefCell`s are never held while JS runs: events are taken out of
+//! the core first, then dispatched.
+//!
+//! Re-entrancy: an adapter may report while the driver is calling it (a `send` refused, a close
+//! confirmed at once) or while a listener runs inside [`Driver::pump`]. Reports always go into
+//! the inbox; they are handled right away only when the driver is idle, otherwise by the pump
+//! loop that is already running (the `busy` flag), in order.
 
 use super::options::{SocketOptions, TokenSource};
 use super::transport::{self, EventSink, OpenRequest, Transport, TransportEvent};
@@ -21,6 +28,7 @@ use futures_channel::mpsc::{self, UnboundedSender};
 use futures_channel::oneshot;
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
@@ -176,7 +184,11 @@ pub struct Driver {
     last_close: RefCell<Option<CloseInfo>>,
     protocol: RefCell<String>,
     extensions: RefCell<String>,
-    pumping: Cell<bool>,
+    /// Transport reports not handled yet (see the module docs on re-entrancy).
+    inbox: RefCell<VecDeque<(u64, TransportEvent)>>,
+    /// Set while the pump runs or the driver calls into an adapter outside it: reports wait in
+    /// the inbox for the pump.
+    busy: Cell<bool>,
     /// The latest tokens presented (raw and as sent in the URL), for [`redact`].
     secrets: RefCell<Vec<String>>,
 }
@@ -191,13 +203,6 @@ extern "C" {
 /// Current time for the core: monotonic milliseconds (`performance.now()`).
 pub fn now() -> u64 {
     performance_now() as u64
-}
-
-/// `Date.now() - performance.now()`: what turns the core's monotonic times into the epoch
-/// milliseconds of batch timestamps. Read again before every input, so a wall-clock step shows
-/// in timestamps (as in the guide) but never in deadlines.
-fn wall_clock_offset() -> i64 {
-    (js_sys::Date::now() - performance_now()) as i64
 }
 
 /// How many of the latest tokens are remembered for redaction (a `getToken` may return a new
@@ -227,40 +232,39 @@ impl Driver {
         config.supported = supported;
         // The seed is the only randomness the core sees (jitter).
         let seed = (js_sys::Math::random() * 9_007_199_254_740_991.0) as u64;
-        let (sink, receiver) = mpsc::unbounded();
-        let driver = Rc::new(Driver {
-            conn: RefCell::new(Connection::new(config, seed)),
-            url: url.to_owned(),
-            endpoints,
-            use_stream: cfg!(feature = "websocket-stream")
-                && features.web_socket_stream
-                && options.web_socket_stream,
-            options,
-            transports: RefCell::new(Vec::new()),
-            sink,
-            timer: RefCell::new(None),
-            subscribers: RefCell::new(Vec::new()),
-            hook: RefCell::new(None),
-            connect_waiters: RefCell::new(Vec::new()),
-            close_waiters: RefCell::new(Vec::new()),
-            last_close: RefCell::new(None),
-            protocol: RefCell::new(String::new()),
-            extensions: RefCell::new(String::new()),
-            pumping: Cell::new(false),
-            secrets: RefCell::new(Vec::new()),
+        let driver = Rc::new_cyclic(|weak: &std::rc::Weak<Driver>| {
+            let weak = weak.clone();
+            let sink = EventSink::new(move |conn_id, event| {
+                if let Some(driver) = weak.upgrade() {
+                    driver.on_report(conn_id, event);
+                }
+            });
+            Driver {
+                conn: RefCell::new(Connection::new(config, seed)),
+                url: url.to_owned(),
+                endpoints,
+                use_stream: cfg!(feature = "websocket-stream")
+                    && features.web_socket_stream
+                    && options.web_socket_stream,
+                options,
+                transports: RefCell::new(Vec::new()),
+                sink,
+                timer: RefCell::new(None),
+                subscribers: RefCell::new(Vec::new()),
+                hook: RefCell::new(None),
+                connect_waiters: RefCell::new(Vec::new()),
+                close_waiters: RefCell::new(Vec::new()),
+                last_close: RefCell::new(None),
+                protocol: RefCell::new(String::new()),
+                extensions: RefCell::new(String::new()),
+                inbox: RefCell::new(VecDeque::new()),
+                busy: Cell::new(false),
+                secrets: RefCell::new(Vec::new()),
+            }
         });
         if let TokenSource::Fixed(token) = &driver.options.token {
             driver.remember_secret(token);
         }
-        let weak = Rc::downgrade(&driver);
-        spawn_local(async move {
-            use futures_util_lite::next;
-            let mut receiver = receiver;
-            while let Some((conn_id, event)) = next(&mut receiver).await {
-                let Some(driver) = weak.upgrade() else { break };
-                driver.on_transport_event(conn_id, event);
-            }
-        });
         Ok(driver)
     }
 
@@ -350,12 +354,14 @@ impl Driver {
         let open_on_webtransport =
             self.conn.borrow().transport() == Some(TransportKind::WebTransport);
         if open_on_webtransport {
-            let transports = self.transports.borrow();
-            if let Some(live) = transports.iter().find(|t| t.conn_id == current) {
-                return live
-                    .transport
-                    .send_datagram(&bytes)
-                    .map_err(|e| SocketError::Invalid(e.to_string()));
+            // The borrow of `transports` ends inside the closure, before `guarded` pumps.
+            let sent = self.guarded(|| {
+                let transports = self.transports.borrow();
+                let live = transports.iter().find(|t| t.conn_id == current)?;
+                Some(live.transport.send_datagram(&bytes))
+            });
+            if let Some(sent) = sent {
+                return sent.map_err(|e| SocketError::Invalid(e.reason));
             }
         }
         self.send(Payload::Binary(bytes))
@@ -444,15 +450,38 @@ impl Driver {
                     .handle_transport_buffered(at, conn_id, bytes);
             }
         }
-        self.pump();
     }
 
-    /// The monotonic time for the core, after refreshing its wall-clock offset.
+    /// An adapter's report: handled now when the driver is idle (the common case: a message
+    /// event straight from the browser), or by the pump loop already running.
+    fn on_report(self: &Rc<Self>, conn_id: u64, event: TransportEvent) {
+        self.inbox.borrow_mut().push_back((conn_id, event));
+        if !self.busy.get() {
+            self.pump();
+        }
+    }
+
+    /// Runs `f`, which calls into adapters outside the pump, with reports held in the inbox;
+    /// then pumps, which handles them.
+    fn guarded<R>(self: &Rc<Self>, f: impl FnOnce() -> R) -> R {
+        let was_busy = self.busy.replace(true);
+        let result = f();
+        self.busy.set(was_busy);
+        if !was_busy {
+            self.pump();
+        }
+        result
+    }
+
+    /// The monotonic time for the core; with batching on, the wall-clock offset of its
+    /// timestamps is refreshed too (one clock read per input otherwise: this runs per message).
     fn tick(&self) -> u64 {
-        self.conn
-            .borrow_mut()
-            .set_wall_clock_offset(wall_clock_offset());
-        now()
+        let now = performance_now();
+        let mut conn = self.conn.borrow_mut();
+        if conn.config().batch.is_some() {
+            conn.set_wall_clock_offset((js_sys::Date::now() - now) as i64);
+        }
+        now as u64
     }
 
     fn remember_secret(&self, token: &str) {
@@ -516,8 +545,11 @@ impl Driver {
     /// Runs the core until it has nothing more to say, then re-arms the timer. Re-entrant calls
     /// (a listener calling `send`) return at once; the outer loop picks up their work, so every
     /// listener sees events in order.
+    ///
+    /// Order: the core's pending actions (decided earlier), then its events, then adapter
+    /// reports that arrived meanwhile (which may produce more of both).
     fn pump(self: &Rc<Self>) {
-        if self.pumping.replace(true) {
+        if self.busy.replace(true) {
             return;
         }
         loop {
@@ -531,19 +563,30 @@ impl Driver {
                 self.dispatch(event);
                 continue;
             }
+            let report = self.inbox.borrow_mut().pop_front();
+            if let Some((conn_id, event)) = report {
+                self.on_transport_event(conn_id, event);
+                continue;
+            }
             break;
         }
-        self.pumping.set(false);
+        self.busy.set(false);
         self.arm_timer();
     }
 
+    /// Re-arms only for an earlier deadline: a timer that fires before the core's next
+    /// deadline finds nothing due and arms again. Deadlines that move later on every message
+    /// (the session's delayed ack, re-armed as acks ride on data frames) then cost no timer per
+    /// message.
     fn arm_timer(self: &Rc<Self>) {
         let deadline = self.conn.borrow().poll_timeout();
         let Some(deadline) = deadline else {
-            self.timer.borrow_mut().take();
+            if self.conn.borrow().state() == crate::core::State::Closed {
+                self.timer.borrow_mut().take();
+            }
             return;
         };
-        if matches!(&*self.timer.borrow(), Some((armed, _)) if *armed == deadline) {
+        if matches!(&*self.timer.borrow(), Some((armed, _)) if *armed <= deadline) {
             return;
         }
         // setTimeout treats delays over 2^31-1 ms as 0; a farther deadline is re-armed when it fires.
@@ -593,8 +636,7 @@ impl Driver {
                     live.transport.close(code, &reason);
                     live.grace = Some(Timeout::new(CLOSE_GRACE_MS, move || {
                         if let Some(driver) = weak.upgrade() {
-                            driver.drop_transport(conn_id);
-                            driver.pump();
+                            driver.guarded(|| driver.drop_transport(conn_id));
                         }
                     }));
                 }
@@ -641,7 +683,7 @@ impl Driver {
         url: String,
         token: Result<Option<String>, String>,
     ) {
-        match token {
+        self.guarded(|| match token {
             Ok(Some(token)) => {
                 self.remember_secret(&token);
                 self.open_with_url(conn_id, kind, with_token(&url, &token))
@@ -653,8 +695,7 @@ impl Driver {
                     .borrow_mut()
                     .handle_transport_failed(at, conn_id, reason);
             }
-        }
-        self.pump();
+        });
     }
 
     fn open_with_url(self: &Rc<Self>, conn_id: u64, kind: TransportKind, url: String) {
@@ -878,20 +919,5 @@ impl DynIntoPromise for JsValue {
         }
         let then = js_sys::Reflect::get(&self, &"then".into()).ok()?;
         then.is_function().then(|| js_sys::Promise::resolve(&self))
-    }
-}
-
-/// `StreamExt::next` without pulling in futures-util (wasm size).
-mod futures_util_lite {
-    use futures_channel::mpsc::UnboundedReceiver;
-    use std::future::poll_fn;
-    use std::pin::Pin;
-
-    pub async fn next<T>(receiver: &mut UnboundedReceiver<T>) -> Option<T> {
-        poll_fn(|cx| {
-            use futures_core::Stream;
-            Pin::new(&mut *receiver).poll_next(cx)
-        })
-        .await
     }
 }

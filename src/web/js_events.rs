@@ -319,13 +319,19 @@ impl JsSide {
 
     fn to_js(&self, event: &SocketEvent) -> (&'static str, JsValue) {
         let object = Object::new();
-        let set = |key: &str, value: JsValue| {
-            let _ = Reflect::set(&object, &JsValue::from_str(key), &value);
+        let set_ref = |key: &'static str, value: &JsValue| {
+            with_js_str(key, |key| {
+                let _ = Reflect::set(&object, key, value);
+            })
         };
+        let set = |key: &'static str, value: JsValue| set_ref(key, &value);
+        // Static strings (transport and event names) come from the cache too.
+        let set_str =
+            |key: &'static str, value: &'static str| with_js_str(value, |v| set_ref(key, v));
         let name = match event {
             SocketEvent::Open { transport } => {
                 *self.transport.borrow_mut() = transport.as_str();
-                set("transport", transport.as_str().into());
+                set_str("transport", transport.as_str());
                 "open"
             }
             SocketEvent::Message(payload) => {
@@ -335,11 +341,11 @@ impl JsSide {
                         set("message", message.as_str().into());
                         set("error", js_sys::Error::new(&message).into());
                         set("data", raw);
-                        set("type", "error".into());
+                        set_str("type", "error");
                         return ("error", object.into());
                     }
                 }
-                set("transport", (*self.transport.borrow()).into());
+                set_str("transport", *self.transport.borrow());
                 "message"
             }
             SocketEvent::Disconnect {
@@ -358,18 +364,18 @@ impl JsSide {
                 "reconnecting"
             }
             SocketEvent::Reconnected { transport } => {
-                set("transport", transport.as_str().into());
+                set_str("transport", transport.as_str());
                 "reconnected"
             }
             SocketEvent::Fallback { from, to, reason } => {
-                set("from", from.as_str().into());
-                set("to", to.as_str().into());
+                set_str("from", from.as_str());
+                set_str("to", to.as_str());
                 set("reason", reason.as_str().into());
                 "fallback"
             }
             SocketEvent::Upgrade { from, to } => {
-                set("from", from.as_str().into());
-                set("to", to.as_str().into());
+                set_str("from", from.as_str());
+                set_str("to", to.as_str());
                 "upgrade"
             }
             SocketEvent::MaxReconnectAttemptsReached => "maxReconnectAttemptsReached",
@@ -398,7 +404,7 @@ impl JsSide {
                 "close"
             }
         };
-        set("type", name.into());
+        set_str("type", name);
         (name, object.into())
     }
 
@@ -427,6 +433,46 @@ impl JsSide {
             Payload::Text(text) => JsValue::from_str(text),
             Payload::Binary(bytes) => binary_value(bytes, self.binary_type.get()),
         }
+    }
+}
+
+/// Property names and static values of event objects, made into JS strings once per thread
+/// instead of on every event: a message event needs five, and each `JsValue::from_str` is a
+/// UTF-8 decode in the glue. Immutable once made, so no borrow is held while JS runs.
+const CACHED_JS_STRINGS: [&str; 21] = [
+    "data",
+    "transport",
+    "type",
+    "message",
+    "error",
+    "code",
+    "reason",
+    "wasClean",
+    "attempt",
+    "delayMs",
+    "from",
+    "to",
+    "dropped",
+    "messages",
+    "webtransport",
+    "websocket",
+    "sse",
+    "long-polling",
+    "open",
+    "close",
+    "disconnect",
+];
+
+thread_local! {
+    static JS_STRINGS: Vec<JsValue> =
+        CACHED_JS_STRINGS.iter().map(|s| JsValue::from_str(s)).collect();
+}
+
+/// Runs `f` with `text` as a JS string: the cached one when it is in [`CACHED_JS_STRINGS`].
+fn with_js_str<R>(text: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
+    match CACHED_JS_STRINGS.iter().position(|s| *s == text) {
+        Some(i) => JS_STRINGS.with(|all| f(&all[i])),
+        None => f(&JsValue::from_str(text)),
     }
 }
 

@@ -48,7 +48,7 @@ pub async fn open(kind: Kind, service: &str, max: usize) -> (Box<dyn Transport>,
 
 /// Opens an adapter of `kind` on `url` with a sink the test reads.
 pub fn open_url(kind: TransportKind, url: String, max: usize) -> (Box<dyn Transport>, Receiver) {
-    let (sink, events) = mpsc::unbounded();
+    let (sink, events) = crate::transport_support::channel_sink();
     let request = OpenRequest {
         conn_id: CONN_ID,
         url,

@@ -7,7 +7,7 @@ use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt};
 use js_sys::{Array, Reflect};
 use universal_socket::core::Payload;
-use universal_socket::web::transport::{OpenRequest, Transport, TransportEvent};
+use universal_socket::web::transport::{EventSink, OpenRequest, Transport, TransportEvent};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub const MIB: usize = 1024 * 1024;
@@ -98,6 +98,16 @@ impl TestSink {
     }
 }
 
+/// A sink whose reports the test reads, in order, from a channel. (The driver handles reports
+/// synchronously; a test awaits them instead.)
+pub fn channel_sink() -> (EventSink, mpsc::UnboundedReceiver<(u64, TransportEvent)>) {
+    let (sender, receiver) = mpsc::unbounded();
+    let sink = EventSink::new(move |conn_id, event| {
+        let _ = sender.unbounded_send((conn_id, event));
+    });
+    (sink, receiver)
+}
+
 static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// An `OpenRequest` for `url` and the sink it reports into.
@@ -106,7 +116,7 @@ pub fn request(
     certificate_hashes: Vec<Vec<u8>>,
     max: usize,
 ) -> (OpenRequest, TestSink) {
-    let (sender, receiver) = mpsc::unbounded();
+    let (sink, receiver) = channel_sink();
     let id = NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let request = OpenRequest {
         conn_id: id,
@@ -114,7 +124,7 @@ pub fn request(
         protocols: Vec::new(),
         certificate_hashes,
         max_message_bytes: max,
-        sink: sender,
+        sink,
     };
     (request, TestSink { id, receiver })
 }

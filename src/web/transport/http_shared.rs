@@ -133,7 +133,7 @@ impl HttpShared {
     }
 
     fn emit(&self, event: TransportEvent) {
-        let _ = self.sink.unbounded_send((self.id, event));
+        self.sink.report(self.id, event);
     }
 
     pub(super) fn is_done(&self) -> bool {

@@ -1,7 +1,7 @@
 //! Browser transport adapters: one per transport, all behind [`Transport`].
 //!
 //! An adapter only moves messages: it opens the underlying JS object, reports what happens as
-//! [`TransportEvent`]s into a channel tagged with its `conn_id`, and sends what it is told. Every
+//! [`TransportEvent`]s to an [`EventSink`] tagged with its `conn_id`, and sends what it is told. Every
 //! decision (timeouts, fallback, reconnection, heartbeat) belongs to the sans-IO core. Dropping an
 //! adapter detaches every listener, aborts pending fetches and cancels stream readers, so a replaced
 //! connection can neither leak closures nor call back.
@@ -20,7 +20,7 @@ pub mod websocket_stream;
 pub mod webtransport;
 
 use crate::core::{Payload, TransportKind};
-use futures_channel::mpsc::UnboundedSender;
+use std::rc::Rc;
 
 /// What an adapter reports about its connection.
 #[derive(Debug, Clone, PartialEq)]
@@ -79,8 +79,30 @@ impl Lost {
     }
 }
 
-/// Where adapters send their events: `(conn_id, event)`.
-pub type EventSink = UnboundedSender<(u64, TransportEvent)>;
+/// Where adapters report their events, tagged with their `conn_id`. The driver handles a report
+/// synchronously, in the adapter's callback (no channel or task hop per message), so an adapter
+/// must not hold a borrow of its own state while it reports: the driver may call back into it
+/// (a listener that sends or closes).
+#[derive(Clone)]
+pub struct EventSink(Rc<dyn Fn(u64, TransportEvent)>);
+
+impl EventSink {
+    /// A sink that hands every report to `handle`.
+    pub fn new(handle: impl Fn(u64, TransportEvent) + 'static) -> Self {
+        EventSink(Rc::new(handle))
+    }
+
+    /// Reports `event` of connection `conn_id`.
+    pub fn report(&self, conn_id: u64, event: TransportEvent) {
+        (self.0)(conn_id, event)
+    }
+}
+
+impl std::fmt::Debug for EventSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EventSink")
+    }
+}
 
 /// Everything an adapter needs to open one connection.
 #[derive(Debug, Clone)]

@@ -67,7 +67,7 @@ impl Reporter {
     }
 
     fn send(&self, event: TransportEvent) {
-        let _ = self.sink.unbounded_send((self.id, event));
+        self.sink.report(self.id, event);
     }
 
     pub(super) fn opened(&self, protocol: String, extensions: String) {

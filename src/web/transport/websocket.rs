@@ -108,13 +108,13 @@ impl WebSocketConnection {
         let target = socket.clone();
         let on_open = EventListener::new(&socket, "open", move |_| {
             was_opened.set(true);
-            let _ = sink.unbounded_send((
+            sink.report(
                 id,
                 TransportEvent::Opened {
                     protocol: target.protocol(),
                     extensions: target.extensions(),
                 },
-            ));
+            );
         });
 
         let sink = request.sink.clone();
@@ -126,7 +126,7 @@ impl WebSocketConnection {
             };
             match bounded_payload(&event.data(), max) {
                 Incoming::Message(payload) => {
-                    let _ = sink.unbounded_send((id, TransportEvent::Message(payload)));
+                    sink.report(id, TransportEvent::Message(payload));
                 }
                 Incoming::TooBig => {
                     too_big_flag.set(true);
@@ -153,14 +153,14 @@ impl WebSocketConnection {
                     "WebSocket to {url} failed before opening (close code {})",
                     event.code()
                 ));
-                let _ = sink.unbounded_send((id, failed));
+                sink.report(id, failed);
                 return;
             }
             // `bufferedAmount` keeps counting what was never written once the socket is closed.
             let buffered = target.buffered_amount() as usize;
             let unsent = unsent.borrow_mut().take_unsent(buffered);
             if !unsent.is_empty() {
-                let _ = sink.unbounded_send((id, TransportEvent::Unsent(unsent)));
+                sink.report(id, TransportEvent::Unsent(unsent));
             }
             let closed = if too_big.get() {
                 TransportEvent::Closed {
@@ -175,7 +175,7 @@ impl WebSocketConnection {
                     was_clean: event.was_clean(),
                 }
             };
-            let _ = sink.unbounded_send((id, closed));
+            sink.report(id, closed);
         });
 
         Ok(WebSocketConnection {
