@@ -33,6 +33,7 @@ pub mod payload;
 pub mod queue;
 pub mod rng;
 pub mod session;
+pub mod text;
 pub mod transport_kind;
 pub mod upgrade;
 
