@@ -19,9 +19,12 @@
 //! the inbox; they are handled right away only when the driver is idle, otherwise by the pump
 //! loop that is already running (the `busy` flag), in order.
 
+pub use super::events::{CloseInfo, SocketError, SocketEvent};
 use super::options::{SocketOptions, TokenSource};
+use super::token::call_get_token;
 use super::transport::{self, EventSink, OpenRequest, Transport, TransportEvent};
-use crate::core::{Action, Connection, CoreError, Event, Payload, TransportKind, TransportSet};
+use crate::core::text::{concat, decimal, quoted};
+use crate::core::{Action, Connection, Event, Payload, TransportKind, TransportSet};
 use crate::endpoints::{with_token, Endpoints};
 use crate::redact::redact;
 use futures_channel::mpsc::{self, UnboundedSender};
@@ -31,131 +34,10 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::spawn_local;
 
 /// How long a transport we asked to close may take to confirm before it is dropped anyway.
 const CLOSE_GRACE_MS: u32 = 5000;
-
-/// What the socket reports, for Rust users (the JS class turns these into JS events).
-#[derive(Debug, Clone, PartialEq)]
-pub enum SocketEvent {
-    /// Opened on `transport` (first connect and every reconnect).
-    Open {
-        /// The transport now carrying messages; it may differ from the last one after a
-        /// fallback or an upgrade.
-        transport: TransportKind,
-    },
-    /// A message from the server.
-    Message(Payload),
-    /// The open transport was lost; a reconnect follows unless attempts are exhausted.
-    Disconnect {
-        /// Close code reported by the transport (1006 when it just failed, as in WebSocket).
-        code: u16,
-        /// Close reason from the server, or why the transport was lost ("" if none was given).
-        reason: String,
-        /// Whether a close handshake completed; false when the connection simply dropped.
-        was_clean: bool,
-    },
-    /// Reconnect attempt `attempt` starts in `delay_ms`.
-    Reconnecting {
-        /// Attempt number since the connection was lost, from 1 (compare it with the
-        /// configured maximum to show "retrying 3/10").
-        attempt: u32,
-        /// Backoff delay before the attempt, in ms, jitter included (for a countdown in the UI).
-        delay_ms: u64,
-    },
-    /// A reconnect succeeded.
-    Reconnected {
-        /// The transport the new connection uses; it may differ from the one that was lost.
-        transport: TransportKind,
-    },
-    /// A better transport opened in the background and replaced `from`; `Open` follows.
-    Upgrade {
-        /// The transport left (closed gracefully once the new one is in use).
-        from: TransportKind,
-        /// The better transport now in use.
-        to: TransportKind,
-    },
-    /// `from` failed to open; `to` is tried next.
-    Fallback {
-        /// The transport that failed to open.
-        from: TransportKind,
-        /// The transport tried next.
-        to: TransportKind,
-        /// Why `from` failed, for humans (a blocked port, a proxy, a missing endpoint…).
-        reason: String,
-    },
-    /// Reconnect attempts are exhausted; `Close` follows.
-    MaxReconnectAttemptsReached,
-    /// The send queue dropped its `dropped` oldest messages (overflow "drop-oldest").
-    QueueOverflow {
-        /// How many messages were dropped this time; they are gone and not reported again.
-        dropped: usize,
-    },
-    /// The server no longer had the session: the socket continues in a new one.
-    SessionLost {
-        /// Why: `unknown session`, `session expired` or `session belongs to another service`.
-        reason: String,
-    },
-    /// Something went wrong that does not close the socket by itself (or explains a close).
-    Error(String),
-    /// Messages handed back, never silently lost: still queued (or held by a transport) when
-    /// the socket closed for good, or sent on a transport that could not confirm them.
-    Undelivered(Vec<Payload>),
-    /// Closed for good.
-    Close(CloseInfo),
-}
-
-/// How the socket closed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CloseInfo {
-    /// The close code: the one passed to `close`, the server's, or 1006 when the connection
-    /// failed without a close handshake.
-    pub code: u16,
-    /// The close reason that goes with `code` ("" if none was given).
-    pub reason: String,
-    /// Whether the close completed cleanly (the peer confirmed it).
-    pub was_clean: bool,
-}
-
-/// Errors of the socket API.
-#[derive(Debug, Clone, PartialEq)]
-pub enum SocketError {
-    /// An option was rejected by `Socket::new` (or the JS constructor); the message names it.
-    Options(super::options::OptionsError),
-    /// The URL cannot be turned into transport endpoints (wrong scheme, no host, …).
-    Url(crate::endpoints::UrlError),
-    /// The connection refused the call: message too large, bad close code, queue full, or
-    /// already closed. Match on the [`CoreError`] to tell them apart.
-    Core(CoreError),
-    /// `connect()` failed: every transport tried, with its reason.
-    ConnectFailed(String),
-    /// The socket was closed before the operation completed.
-    Closed,
-    /// Bad input at the API boundary (wrong data type, malformed frame, …).
-    Invalid(String),
-}
-
-impl std::fmt::Display for SocketError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SocketError::Options(e) => write!(f, "{e}"),
-            SocketError::Url(e) => write!(f, "{e}"),
-            SocketError::Core(e) => write!(f, "{e}"),
-            SocketError::ConnectFailed(e) => write!(f, "{e}"),
-            SocketError::Closed => f.write_str("the socket closed before the operation completed"),
-            SocketError::Invalid(e) => f.write_str(e),
-        }
-    }
-}
-
-impl std::error::Error for SocketError {}
-
-impl From<CoreError> for SocketError {
-    fn from(e: CoreError) -> Self {
-        SocketError::Core(e)
-    }
-}
 
 /// Receives every event, synchronously, after Rust subscribers; used by the JS class.
 pub type EventHook = Box<dyn Fn(&SocketEvent)>;
@@ -321,7 +203,7 @@ impl Driver {
         self.conn.borrow_mut().handle_connect(at)?;
         let (sender, receiver) = oneshot::channel();
         self.connect_waiters.borrow_mut().push(sender);
-        self.log("connecting");
+        self.log(&["connecting"]);
         self.pump();
         Ok(receiver)
     }
@@ -389,7 +271,7 @@ impl Driver {
         let at = self.tick();
         self.conn.borrow_mut().close(at, code, reason)?;
         self.close_waiters.borrow_mut().push(sender);
-        self.log(&format!("closing with {code} {reason:?}"));
+        self.log(&["closing with ", &decimal(code.into()), " ", &quoted(reason)]);
         self.pump();
         Ok(receiver)
     }
@@ -618,7 +500,7 @@ impl Driver {
                 };
                 // Not taken: it goes back to the queue (or to `undelivered`), never lost.
                 if let Some(refused) = refused {
-                    self.log(&format!("send handed back: {}", refused.reason));
+                    self.log(&["send handed back: ", &refused.reason]);
                     let at = self.tick();
                     self.conn
                         .borrow_mut()
@@ -655,7 +537,7 @@ impl Driver {
                 return;
             }
             let url = driver.endpoints.get(kind).to_owned();
-            driver.log(&format!("opening {kind} to {url}"));
+            driver.log(&["opening ", kind.as_str(), " to ", &url]);
             let token = match &driver.options.token {
                 TokenSource::None => Ok(None),
                 TokenSource::Fixed(token) => Ok(Some(token.clone())),
@@ -738,7 +620,7 @@ impl Driver {
         let event = self.redact_event(event);
         let event = match event {
             Event::Open { kind } => {
-                self.log(&format!("open on {kind}"));
+                self.log(&["open on ", kind.as_str()]);
                 for waiter in self.connect_waiters.borrow_mut().drain(..) {
                     let _ = waiter.send(Ok(()));
                 }
@@ -755,35 +637,48 @@ impl Driver {
                 was_clean,
             },
             Event::Reconnecting { attempt, delay_ms } => {
-                self.log(&format!("reconnect attempt {attempt} in {delay_ms} ms"));
+                self.log(&[
+                    "reconnect attempt ",
+                    &decimal(attempt.into()),
+                    " in ",
+                    &decimal(delay_ms),
+                    " ms",
+                ]);
                 SocketEvent::Reconnecting { attempt, delay_ms }
             }
             Event::Reconnected { kind } => SocketEvent::Reconnected { transport: kind },
             Event::Upgraded { from, to } => {
-                self.log(&format!("upgraded from {from} to {to}"));
+                self.log(&["upgraded from ", from.as_str(), " to ", to.as_str()]);
                 SocketEvent::Upgrade { from, to }
             }
             Event::Fallback { from, to, reason } => {
-                self.log(&format!("fallback from {from} to {to}: {reason}"));
+                self.log(&[
+                    "fallback from ",
+                    from.as_str(),
+                    " to ",
+                    to.as_str(),
+                    ": ",
+                    &reason,
+                ]);
                 SocketEvent::Fallback { from, to, reason }
             }
             Event::MaxReconnectAttemptsReached => SocketEvent::MaxReconnectAttemptsReached,
             Event::QueueOverflow { dropped } => SocketEvent::QueueOverflow { dropped },
             Event::SessionLost { reason } => {
-                self.log(&format!("session lost: {reason}"));
+                self.log(&["session lost: ", &reason]);
                 SocketEvent::SessionLost { reason }
             }
             Event::ConnectFailed { tried } => {
                 let list = tried
                     .iter()
-                    .map(|(kind, why)| format!("{kind}: {why}"))
+                    .map(|(kind, why)| concat(&[kind.as_str(), ": ", why]))
                     .collect::<Vec<_>>()
                     .join("; ");
                 let message = if tried.is_empty() {
                     "connect failed: no configured transport is supported by this browser and build"
                         .to_owned()
                 } else {
-                    format!("connect failed, every transport tried: {list}")
+                    concat(&["connect failed, every transport tried: ", &list])
                 };
                 for waiter in self.connect_waiters.borrow_mut().drain(..) {
                     let _ = waiter.send(Err(SocketError::ConnectFailed(message.clone())));
@@ -816,7 +711,12 @@ impl Driver {
                 if !held.is_empty() {
                     self.emit(SocketEvent::Undelivered(held));
                 }
-                self.log(&format!("closed: {} {:?}", info.code, info.reason));
+                self.log(&[
+                    "closed: ",
+                    &decimal(info.code.into()),
+                    " ",
+                    &quoted(&info.reason),
+                ]);
                 *self.last_close.borrow_mut() = Some(info.clone());
                 for waiter in self.connect_waiters.borrow_mut().drain(..) {
                     let _ = waiter.send(Err(SocketError::Closed));
@@ -882,42 +782,11 @@ impl Driver {
         }
     }
 
-    fn log(&self, message: &str) {
+    /// With `debug` on, logs the parts (joined only then) to the console, tokens redacted.
+    fn log(&self, parts: &[&str]) {
         if self.options.debug {
-            let message = self.redact(format!("[universal-socket] {message}"));
+            let message = self.redact(concat(&[&["[universal-socket] "], parts].concat()));
             web_sys::console::debug_1(&JsValue::from_str(&message));
         }
-    }
-}
-
-/// Calls `auth.getToken()` and awaits it if it returned a thenable: the token, `None` for no
-/// token (`null`/`undefined`/not a string), or why it failed.
-async fn call_get_token(get_token: &js_sys::Function) -> Result<Option<String>, String> {
-    let describe = super::transport::websocket::describe;
-    let value = get_token
-        .call0(&JsValue::UNDEFINED)
-        .map_err(|e| format!("getToken() failed: {}", describe(&e)))?;
-    let value = match value.clone().dyn_into_promise() {
-        Some(promise) => JsFuture::from(promise)
-            .await
-            .map_err(|e| format!("getToken() failed: {}", describe(&e)))?,
-        None => value,
-    };
-    Ok(value.as_string())
-}
-
-trait DynIntoPromise {
-    fn dyn_into_promise(self) -> Option<js_sys::Promise>;
-}
-
-impl DynIntoPromise for JsValue {
-    /// Any thenable counts, as `await` would treat it.
-    fn dyn_into_promise(self) -> Option<js_sys::Promise> {
-        use wasm_bindgen::JsCast;
-        if self.is_instance_of::<js_sys::Promise>() {
-            return Some(self.unchecked_into());
-        }
-        let then = js_sys::Reflect::get(&self, &"then".into()).ok()?;
-        then.is_function().then(|| js_sys::Promise::resolve(&self))
     }
 }

@@ -12,6 +12,7 @@
 use super::driver::SocketEvent;
 use super::listener::EventListener;
 use super::options::BinaryType;
+use crate::core::text::{concat, decimal, quoted};
 use crate::core::{decode_message, CodecLimits, Payload};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
@@ -71,7 +72,7 @@ impl ListenOptions {
             s if s.is_undefined() => None,
             s => Some(
                 s.dyn_into::<web_sys::AbortSignal>()
-                    .map_err(|_| format!("{method}(): options.signal must be an AbortSignal"))?,
+                    .map_err(|_| concat(&[method, "(): options.signal must be an AbortSignal"]))?,
             ),
         };
         Ok(ListenOptions {
@@ -138,10 +139,12 @@ impl JsSide {
         if EVENT_NAMES.contains(&name) {
             Ok(())
         } else {
-            Err(format!(
-                "unknown event {name:?}; events are: {}",
-                EVENT_NAMES.join(", ")
-            ))
+            Err(concat(&[
+                "unknown event ",
+                &quoted(name),
+                "; events are: ",
+                &EVENT_NAMES.join(", "),
+            ]))
         }
     }
 
@@ -419,7 +422,7 @@ impl JsSide {
             Payload::Binary(bytes) if self.decode_binary => {
                 decode_frame(bytes).map_err(|message| {
                     (
-                        format!("malformed binary frame: {message}"),
+                        concat(&["malformed binary frame: ", &message]),
                         self.raw_data(payload),
                     )
                 })
@@ -490,11 +493,12 @@ fn call(listener: &Function, event: &JsValue) {
 /// still go to the console, so that nothing is lost silently.
 fn report_unheard(event: &SocketEvent) {
     let text = match event {
-        SocketEvent::Undelivered(payloads) => format!(
-            "universal-socket: {} message(s) came back undelivered after the socket was closed",
-            payloads.len()
-        ),
-        SocketEvent::Error(message) => format!("universal-socket (closed): {message}"),
+        SocketEvent::Undelivered(payloads) => concat(&[
+            "universal-socket: ",
+            &decimal(payloads.len() as u64),
+            " message(s) came back undelivered after the socket was closed",
+        ]),
+        SocketEvent::Error(message) => concat(&["universal-socket (closed): ", message]),
         _ => return,
     };
     web_sys::console::warn_1(&JsValue::from_str(&text));

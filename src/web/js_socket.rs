@@ -7,6 +7,7 @@ use super::driver::{SocketError, SocketEvent};
 use super::js_events::{decode_frame, Handler, JsSide, ListenOptions};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::Socket;
+use crate::core::text::concat;
 use crate::core::{encode_message, Payload, PeerProtocol, State, TransportKind};
 use js_sys::{ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
@@ -51,10 +52,10 @@ impl UniversalSocket {
         // Checked here, not by the glue: options passed in place of the URL must not be turned
         // into a string (and then into an error message).
         let Some(url) = url.as_string() else {
-            return Err(JsError::new(&format!(
-                "new UniversalSocket(url, options?): url must be a string, not {}",
-                type_name(&url)
-            )));
+            return Err(JsError::new(&concat(&[
+                "new UniversalSocket(url, options?): url must be a string, not ",
+                &type_name(&url),
+            ])));
         };
         UniversalSocket::new(&url, options)
     }
@@ -100,10 +101,10 @@ impl UniversalSocket {
             return Ok(());
         } else if data.is_undefined() || data.is_function() || data.is_symbol() || data.is_bigint()
         {
-            return Err(JsError::new(&format!(
-                "send() takes a string, an object, an ArrayBuffer, a TypedArray, a DataView or a Blob, not {}",
-                data.js_typeof().as_string().unwrap_or_default()
-            )));
+            return Err(JsError::new(&concat(&[
+                "send() takes a string, an object, an ArrayBuffer, a TypedArray, a DataView or a Blob, not ",
+                &data.js_typeof().as_string().unwrap_or_default(),
+            ])));
         } else {
             Outgoing::Json(to_json(&data, "send()")?)
         };
@@ -500,10 +501,10 @@ impl UniversalSocket {
                 (Err(error), Some(i)) => {
                     // Only this Blob is lost, and loudly; what was sent after it still goes out.
                     held.borrow_mut().remove(i);
-                    driver.report_error(format!(
-                        "send(): reading the Blob failed, it was not sent: {}",
-                        super::transport::websocket::describe(&error)
-                    ));
+                    driver.report_error(concat(&[
+                        "send(): reading the Blob failed, it was not sent: ",
+                        &super::transport::websocket::describe(&error),
+                    ]));
                 }
                 (_, None) => {}
             }
@@ -546,7 +547,7 @@ fn type_name(value: &JsValue) -> String {
         match kind.as_str() {
             "object" => "an object".to_owned(),
             "undefined" => "undefined".to_owned(),
-            _ => format!("a {kind}"),
+            _ => concat(&["a ", &kind]),
         }
     }
 }
@@ -564,11 +565,13 @@ fn close_code(code: &JsValue) -> Result<u16, JsError> {
                     .to_string_with_radix(10)
                     .map(String::from)
                     .unwrap_or_default(),
-                None => format!("({})", type_name(code)),
+                None => concat(&["(", &type_name(code), ")"]),
             };
-            Err(JsError::new(&format!(
-                "invalid close code {shown}: use 1000 or an application code in 3000-4999"
-            )))
+            Err(JsError::new(&concat(&[
+                "invalid close code ",
+                &shown,
+                ": use 1000 or an application code in 3000-4999",
+            ])))
         }
     }
 }
@@ -579,15 +582,17 @@ fn close_code(code: &JsValue) -> Result<u16, JsError> {
 fn to_json(value: &JsValue, what: &str) -> Result<String, JsError> {
     match js_sys::JSON::stringify(value) {
         Ok(json) => json.as_string().ok_or_else(|| {
-            JsError::new(&format!(
-                "{what}: JSON.stringify gives undefined for this value (a function, a symbol, or \
-                 a toJSON() that returns nothing), so there is nothing to send"
-            ))
+            JsError::new(&concat(&[
+                what,
+                ": JSON.stringify gives undefined for this value (a function, a symbol, or a \
+                 toJSON() that returns nothing), so there is nothing to send",
+            ]))
         }),
-        Err(error) => Err(JsError::new(&format!(
-            "{what}: the value cannot be serialised as JSON: {}",
-            super::transport::websocket::describe(&error)
-        ))),
+        Err(error) => Err(JsError::new(&concat(&[
+            what,
+            ": the value cannot be serialised as JSON: ",
+            &super::transport::websocket::describe(&error),
+        ]))),
     }
 }
 
@@ -611,18 +616,20 @@ pub(crate) fn bytes_of(data: &JsValue, what: &str) -> Result<Option<Vec<u8>>, St
         return Ok(None);
     };
     if Reflect::get(&buffer, &"detached".into()).is_ok_and(|d| d.is_truthy()) {
-        return Err(format!(
-            "{what}: the ArrayBuffer{} is detached (it was transferred, e.g. by postMessage or \
-             structuredClone), so its bytes are gone",
-            if view { " under this view" } else { "" }
-        ));
+        return Err(concat(&[
+            what,
+            ": the ArrayBuffer",
+            if view { " under this view" } else { "" },
+            " is detached (it was transferred, e.g. by postMessage or structuredClone), so its \
+             bytes are gone",
+        ]));
     }
     let length = length.as_f64().unwrap_or(0.0);
     if length == 0.0 {
         return Ok(Some(Vec::new()));
     }
     if offset + length > f64::from(u32::MAX) {
-        return Err(format!("{what}: the data is larger than 4 GiB"));
+        return Err(concat(&[what, ": the data is larger than 4 GiB"]));
     }
     let bytes = Uint8Array::new_with_byte_offset_and_length(&buffer, offset as u32, length as u32);
     Ok(Some(bytes.to_vec()))
@@ -651,7 +658,7 @@ pub fn decode_message_js(
     let bytes = bytes_of(&bytes, "decodeMessage()")
         .map_err(|e| JsError::new(&e))?
         .ok_or_else(|| JsError::new("decodeMessage() takes an ArrayBuffer or a TypedArray"))?;
-    decode_frame(&bytes).map_err(|e| JsError::new(&format!("malformed binary frame: {e}")))
+    decode_frame(&bytes).map_err(|e| JsError::new(&concat(&["malformed binary frame: ", &e])))
 }
 
 /// Live DOM event listeners the SDK owns (transports' listeners, and the `abort` listeners of

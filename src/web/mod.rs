@@ -3,11 +3,13 @@
 
 pub mod bindings;
 pub mod driver;
+pub mod events;
 pub mod features;
 pub mod js_events;
 pub mod js_socket;
 pub mod listener;
 pub mod options;
 pub mod socket;
+mod token;
 pub mod transport;
 pub mod typescript;
