@@ -128,7 +128,7 @@ impl UniversalSocket {
         let bytes = bytes_of(&data, "sendDatagram()")
             .map_err(|e| JsError::new(&e))?
             .ok_or_else(|| JsError::new("sendDatagram() takes an ArrayBuffer or a TypedArray"))?;
-        self.socket.driver.send_datagram(bytes).map_err(js_error)
+        self.socket.send_datagram(bytes).map_err(js_error)
     }
 
     /// Closes for good (stops every retry). `code` is 1000 (the default) or 3000–4999, `reason`
@@ -149,7 +149,7 @@ impl UniversalSocket {
         let already_closed = self.socket.state() == State::Closed;
         // Marked before the driver runs: a close while connecting emits `close` synchronously.
         let was_closing = self.js.mark_closing();
-        let waiter = match self.socket.driver.close(code, &reason) {
+        let waiter = match self.socket.start_close(code, &reason) {
             Ok(waiter) => waiter,
             Err(error) => {
                 if !was_closing {
@@ -304,19 +304,19 @@ impl UniversalSocket {
     /// The URL given to the constructor, as given (each transport's endpoint is derived from it).
     #[wasm_bindgen(getter)]
     pub fn url(&self) -> String {
-        self.socket.driver.url.clone()
+        self.socket.url()
     }
 
     /// The negotiated WebSocket subprotocol ("" elsewhere).
     #[wasm_bindgen(getter)]
     pub fn protocol(&self) -> String {
-        self.socket.driver.protocol()
+        self.socket.protocol()
     }
 
     /// The WebSocket extensions the server accepted ("" elsewhere).
     #[wasm_bindgen(getter)]
     pub fn extensions(&self) -> String {
-        self.socket.driver.extensions()
+        self.socket.extensions()
     }
 
     /// Bytes queued or not yet written to the network.
@@ -343,7 +343,7 @@ impl UniversalSocket {
     /// Reconnect attempts since the connection was last open.
     #[wasm_bindgen(getter, js_name = reconnectAttempts)]
     pub fn reconnect_attempts(&self) -> u32 {
-        self.socket.driver.connection(|c| c.reconnect_attempt())
+        self.socket.reconnect_attempts()
     }
 
     /// Number of JS listeners and `on*` handlers held (for leak checks); 0 after the final
@@ -392,10 +392,8 @@ impl UniversalSocket {
             set(&times, kind.as_str(), (stats.time_on(kind) as f64).into());
         }
         set(&object, "timeOnTransportMs", times.into());
-        let (protocol, (unacked, unacked_bytes)) = self
-            .socket
-            .driver
-            .connection(|c| (c.peer_protocol(), c.resend_buffer()));
+        let protocol = self.socket.peer_protocol();
+        let (unacked, unacked_bytes) = self.socket.unacknowledged();
         let protocol = match protocol {
             PeerProtocol::Unknown => JsValue::NULL,
             PeerProtocol::V1 => 1.into(),
@@ -428,7 +426,7 @@ impl UniversalSocket {
         ));
         let socket = Socket::new(url, options).map_err(js_error)?;
         let dispatcher = Rc::clone(&js);
-        socket.driver.set_hook(Box::new(move |event: &SocketEvent| {
+        socket.set_hook(Box::new(move |event: &SocketEvent| {
             dispatcher.dispatch(event)
         }));
         Ok(UniversalSocket {
@@ -483,10 +481,10 @@ impl UniversalSocket {
         self.next_blob.set(id + 1);
         self.held.borrow_mut().push_back(Outgoing::Blob(id, None));
         let held: Weak<RefCell<VecDeque<Outgoing>>> = Rc::downgrade(&self.held);
-        let socket = Rc::downgrade(&self.socket.driver);
+        let socket = self.socket.downgrade();
         spawn_local(async move {
             let read = JsFuture::from(blob.array_buffer()).await;
-            let (Some(held), Some(driver)) = (held.upgrade(), socket.upgrade()) else {
+            let (Some(held), Some(socket)) = (held.upgrade(), socket.upgrade()) else {
                 return;
             };
             let slot = held
@@ -501,14 +499,13 @@ impl UniversalSocket {
                 (Err(error), Some(i)) => {
                     // Only this Blob is lost, and loudly; what was sent after it still goes out.
                     held.borrow_mut().remove(i);
-                    driver.report_error(concat(&[
+                    socket.report_error(concat(&[
                         "send(): reading the Blob failed, it was not sent: ",
                         &super::transport::websocket::describe(&error),
                     ]));
                 }
                 (_, None) => {}
             }
-            let socket = Socket { driver };
             loop {
                 let next = {
                     let mut queue = held.borrow_mut();
@@ -519,7 +516,7 @@ impl UniversalSocket {
                 };
                 let Some(item) = next else { break };
                 if let Err(error) = send_now(&socket, item) {
-                    socket.driver.report_error(error.to_string());
+                    socket.report_error(error.to_string());
                 }
             }
         });
@@ -529,7 +526,7 @@ impl UniversalSocket {
 fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {
     match item {
         Outgoing::Ready(payload) => socket.send_now(payload),
-        Outgoing::Json(json) => socket.driver.send_json(json),
+        Outgoing::Json(json) => socket.send_json_text(json),
         Outgoing::Blob(_, Some(bytes)) => socket.send_now(Payload::Binary(bytes)),
         Outgoing::Blob(_, None) => Ok(()),
     }

@@ -15,21 +15,36 @@
 //! socket.close(1000, "bye").await?;
 //! ```
 
-use super::driver::Driver;
 pub use super::driver::{CloseInfo, SocketError, SocketEvent};
+use super::driver::{Driver, EventHook};
 use super::options::SocketOptions;
-use crate::core::{Payload, State, Stats, TransportKind};
+use crate::core::{Payload, PeerProtocol, State, Stats, TransportKind};
 use futures_channel::mpsc::UnboundedReceiver;
-use std::rc::Rc;
+use futures_channel::oneshot;
+use std::rc::{Rc, Weak};
 
 /// `send` waits while more than this many bytes are buffered (backpressure for Rust callers).
 const HIGH_WATER_BYTES: u64 = 1 << 20;
 
 /// A universal socket. Cloning gives another handle to the same connection; the connection is
 /// torn down (listeners removed, transports closed) when the last handle is dropped.
+///
+/// The JS class `UniversalSocket` is built on this same type (nothing reaches past it into the
+/// driver), so both APIs behave alike.
 #[derive(Clone)]
 pub struct Socket {
-    pub(crate) driver: Rc<Driver>,
+    driver: Rc<Driver>,
+}
+
+/// A handle that does not keep the connection alive (for tasks that outlive a call, such as a
+/// Blob being read).
+pub(crate) struct WeakSocket(Weak<Driver>);
+
+impl WeakSocket {
+    /// The socket, if a strong handle still exists.
+    pub(crate) fn upgrade(&self) -> Option<Socket> {
+        self.0.upgrade().map(|driver| Socket { driver })
+    }
 }
 
 impl Socket {
@@ -129,5 +144,73 @@ impl Socket {
     /// transport), like `WebSocket.bufferedAmount`; [`Socket::send`] waits on it.
     pub fn buffered_amount(&self) -> u64 {
         self.driver.buffered_amount()
+    }
+
+    /// Sends an unreliable datagram while open on WebTransport; on every other transport (or
+    /// while not open) it is sent as an ordinary, reliable binary message.
+    pub fn send_datagram(&self, bytes: Vec<u8>) -> Result<(), SocketError> {
+        self.driver.send_datagram(bytes)
+    }
+
+    /// The URL given to [`Socket::new`], as given.
+    pub fn url(&self) -> String {
+        self.driver.url.clone()
+    }
+
+    /// The WebSocket subprotocol the server chose ("" on other transports or when none).
+    pub fn protocol(&self) -> String {
+        self.driver.protocol()
+    }
+
+    /// The WebSocket extensions the server accepted ("" on other transports).
+    pub fn extensions(&self) -> String {
+        self.driver.extensions()
+    }
+
+    /// The session protocol the server speaks: v2 (resumable sessions), v1, or not known yet.
+    pub fn peer_protocol(&self) -> PeerProtocol {
+        self.driver.connection(|c| c.peer_protocol())
+    }
+
+    /// Messages and bytes sent but not yet acknowledged by the server (resumable sessions; 0
+    /// otherwise): what a resume would send again.
+    pub fn unacknowledged(&self) -> (usize, usize) {
+        self.driver.connection(|c| c.resend_buffer())
+    }
+
+    /// Reconnect attempts since the connection was last open.
+    pub fn reconnect_attempts(&self) -> u32 {
+        self.driver.connection(|c| c.reconnect_attempt())
+    }
+
+    /// Starts a close; the receiver resolves when it completes. (The JS class needs the close
+    /// started synchronously, before its promise exists.)
+    pub(crate) fn start_close(
+        &self,
+        code: u16,
+        reason: &str,
+    ) -> Result<oneshot::Receiver<CloseInfo>, SocketError> {
+        self.driver.close(code, reason)
+    }
+
+    /// Sends a JSON text that is known to be valid (from `JSON.stringify`), through the batcher
+    /// when batching is on.
+    pub(crate) fn send_json_text(&self, json: String) -> Result<(), SocketError> {
+        self.driver.send_json(json)
+    }
+
+    /// Installs the one synchronous event hook (the JS class's dispatcher).
+    pub(crate) fn set_hook(&self, hook: EventHook) {
+        self.driver.set_hook(hook)
+    }
+
+    /// Reports a problem to listeners as an `error` event (tokens redacted).
+    pub(crate) fn report_error(&self, message: String) {
+        self.driver.report_error(message)
+    }
+
+    /// A handle that does not keep the connection alive.
+    pub(crate) fn downgrade(&self) -> WeakSocket {
+        WeakSocket(Rc::downgrade(&self.driver))
     }
 }
