@@ -14,11 +14,18 @@ wasm-pack --quiet build --release --target web --out-dir target/pkg-websocket --
 mkdir -p pkg/websocket
 cp target/pkg-websocket/universal_socket.js target/pkg-websocket/universal_socket_bg.wasm \
   target/pkg-websocket/universal_socket.d.ts pkg/websocket/
-# Minify both JS glues (the declarations keep the docs): 9.8 → 7.3 KB gzipped for the full build.
-# Names are kept, so `socket.constructor.name` is still "UniversalSocket"; `import.meta.url`, the
-# exports and the wasm import names (strings) are untouched.
+# Short names for the wasm's imports and the exports only the glue reads, in the wasm, the glue
+# and the declarations of both builds (wasm-bindgen's are hashed: about 2 KB gzipped on each side).
+node scripts/short-wasm-names.mjs pkg pkg/websocket
+# Minify both JS glues (the declarations keep the docs).
+# The exports' names are kept (scripts/keep-export-names.mjs), so `socket.constructor.name` is
+# still "UniversalSocket"; esbuild leaves property names and strings (`import.meta.url`, the wasm
+# import and export names) as they are.
 for glue in pkg/universal_socket.js pkg/websocket/universal_socket.js; do
-  esbuild "$glue" --minify --keep-names --format=esm --outfile="$glue" --allow-overwrite --log-level=warning
+  node scripts/keep-export-names.mjs "$glue"
+  esbuild "$glue" --minify --format=esm --outfile="$glue" --allow-overwrite --log-level=warning
 done
+# The minified glue, loaded in Node, defines every import of its wasm (and nothing else).
+node scripts/check-wasm-imports.mjs pkg pkg/websocket
 node scripts/finish-pkg.mjs
 rm -rf www/pkg && cp -r pkg www/pkg

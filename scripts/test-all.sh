@@ -39,8 +39,9 @@ for browser in firefox chrome; do
   WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack test --headless "--$browser" -- --test browser
 done
 
-step "building the npm package; type-checking its TypeScript declarations"
+step "building the npm package; its size budget (scripts/size-budget.json); type-checking its TypeScript declarations"
 bash scripts/build-pkg.sh
+node scripts/check-size-budget.mjs
 npx tsc -p tests/types/tsconfig.json
 echo "TypeScript usage compiles against pkg/universal_socket.d.ts"
 

@@ -113,6 +113,27 @@ test("an app with lib es2022 + dom + esnext.disposable type-checks under tsc --s
   }
 });
 
+test("both installed builds: the wasm's imports have short names, each defined by the glue; the declarations name real exports", async () => {
+  const { importProblems } = await import(join(root, "scripts", "check-wasm-imports.mjs"));
+  const installed = join(app, "node_modules", "universal-socket");
+  for (const build of [installed, join(installed, "websocket")]) {
+    assert.deepEqual(await importProblems(build), [], build);
+    const exports = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(join(build, "universal_socket_bg.wasm"))))
+      .map(({ name }) => name);
+    const declarations = readFileSync(join(build, "universal_socket.d.ts"), "utf8");
+    const initOutput = declarations.slice(declarations.indexOf("export interface InitOutput {"));
+    const declared = [...initOutput.slice(0, initOutput.indexOf("\n}")).matchAll(/^ {4}readonly (\S+): /gm)].map((m) => m[1]);
+    assert.ok(declared.includes("memory") && declared.length > 10, `InitOutput in ${build}`);
+    assert.deepEqual(declared.filter((name) => !exports.includes(name)), [], `InitOutput names no missing export (${build})`);
+  }
+  const wasmDeclarations = readFileSync(join(root, "pkg", "universal_socket_bg.wasm.d.ts"), "utf8");
+  const declared = [...wasmDeclarations.matchAll(/^export const (\S+): /gm)].map((m) => m[1]);
+  const exports = WebAssembly.Module.exports(new WebAssembly.Module(readFileSync(join(root, "pkg", "universal_socket_bg.wasm"))));
+  assert.ok(declared.length > 10);
+  assert.deepEqual(declared.filter((name) => !exports.some((entry) => entry.name === name)), [],
+    "universal_socket_bg.wasm.d.ts names only real exports");
+});
+
 /// A module script that echoes one message through the installed package (the full build, then
 /// the WebSocket-only one) and puts the outcome in the page title. The WebSocket-only build must
 /// also refuse SSE (not built in) with a clear error.
