@@ -1,0 +1,58 @@
+// The size budget of the npm package (issue "Lean and fast"): for each build in
+// scripts/size-budget.json, the gzipped size (level 9, node's zlib) of its wasm plus its JS glue
+// must not exceed the committed budget by more than 1 %. Bytes are deterministic for a given
+// toolchain, so a growth past that is a change to look at, not noise. A build more than 1 % under
+// its budget passes, with a note that the budget can be tightened. `npm test` runs this right after
+// building the package (scripts/test-all.sh); timings stay in the bench.
+//
+// Usage: node scripts/check-size-budget.mjs            check pkg/ against the budget
+//        node scripts/check-size-budget.mjs --write    set the budget to the current sizes
+import { readFileSync, writeFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
+
+const root = new URL("../", import.meta.url);
+const budgetPath = new URL("scripts/size-budget.json", root);
+const TOLERANCE = 0.01;
+const FILES = ["universal_socket_bg.wasm", "universal_socket.js"];
+
+const gzipped = (dir, file) => gzipSync(readFileSync(new URL(`${dir}/${file}`, root)), { level: 9 }).length;
+const percent = (value) => `${value >= 0 ? "+" : ""}${(value * 100).toFixed(2)} %`;
+
+const budget = JSON.parse(readFileSync(budgetPath, "utf8"));
+const builds = Object.keys(budget.gzipBytes ?? {});
+if (!builds.length) throw new Error(`${budgetPath.pathname}: no builds under "gzipBytes"`);
+
+const rows = builds.map((dir) => {
+  const [wasm, glue] = FILES.map((file) => gzipped(dir, file));
+  return { dir, wasm, glue, total: wasm + glue, budget: budget.gzipBytes[dir] };
+});
+
+if (process.argv.includes("--write")) {
+  for (const row of rows) budget.gzipBytes[row.dir] = row.total;
+  writeFileSync(budgetPath, `${JSON.stringify(budget, null, 2)}\n`);
+  for (const row of rows) console.log(`size budget: ${row.dir} set to ${row.total} B`);
+  process.exit(0);
+}
+
+const over = [];
+console.log("build            wasm gz   glue gz     total    budget   vs budget");
+for (const row of rows) {
+  const delta = row.total / row.budget - 1;
+  console.log(`${row.dir.padEnd(15)} ${String(row.wasm).padStart(8)} ${String(row.glue).padStart(9)} ` +
+    `${String(row.total).padStart(9)} ${String(row.budget).padStart(9)}   ${percent(delta)}`);
+  if (delta > TOLERANCE) over.push(row);
+  else if (delta < -TOLERANCE) {
+    console.log(`  ${row.dir} is ${percent(-delta).slice(1)} under its budget: tighten it to ${row.total} ` +
+      "(node scripts/check-size-budget.mjs --write)");
+  }
+}
+if (over.length) {
+  for (const row of over) {
+    console.error(`size budget exceeded: ${row.dir} is ${row.total} B gzipped (wasm ${row.wasm} + glue ${row.glue}), ` +
+      `${row.total - row.budget} B (${percent(row.total / row.budget - 1)}) over its budget of ${row.budget} B ` +
+      `(allowed: +${TOLERANCE * 100} %). Make it smaller, or raise the budget in scripts/size-budget.json ` +
+      "with the reason in the commit.");
+  }
+  process.exit(1);
+}
+console.log("size budget: every build within 1 % of its budget");
