@@ -92,19 +92,23 @@ impl UniversalSocket {
         )]
         data: JsValue,
     ) -> Result<(), JsError> {
+        // Cheapest tests first (each is a call into JS): strings, then objects (bytes, Blob or
+        // JSON), then the primitives JSON takes (numbers, booleans, null).
         let item = if let Some(text) = data.as_string() {
             Outgoing::Ready(Payload::Text(text))
+        } else if !data.is_object() {
+            if data.is_undefined() || data.is_function() || data.is_symbol() || data.is_bigint() {
+                return Err(JsError::new(&concat(&[
+                    "send() takes a string, an object, an ArrayBuffer, a TypedArray, a DataView or a Blob, not ",
+                    &data.js_typeof().as_string().unwrap_or_default(),
+                ])));
+            }
+            Outgoing::Json(to_json(&data, "send()")?)
         } else if let Some(bytes) = bytes_of(&data, "send()").map_err(|e| JsError::new(&e))? {
             Outgoing::Ready(Payload::Binary(bytes))
         } else if let Some(blob) = data.dyn_ref::<web_sys::Blob>() {
             self.read_blob(blob.clone());
             return Ok(());
-        } else if data.is_undefined() || data.is_function() || data.is_symbol() || data.is_bigint()
-        {
-            return Err(JsError::new(&concat(&[
-                "send() takes a string, an object, an ArrayBuffer, a TypedArray, a DataView or a Blob, not ",
-                &data.js_typeof().as_string().unwrap_or_default(),
-            ])));
         } else {
             Outgoing::Json(to_json(&data, "send()")?)
         };
