@@ -1,9 +1,19 @@
 // The benchmark page's code (the same file in every browser), driven by bench/run.mjs through
-// window.bench. Each measurement opens its own connection to the echo service, measures with
-// performance.now(), closes, and returns plain numbers; any failure rejects (run.mjs then exits 1).
-import init, { UniversalSocket } from "./pkg/universal_socket.js";
+// window.bench. Each measurement opens its own connections, measures with performance.now(),
+// closes, and returns plain numbers; any failure rejects (run.mjs then exits 1).
+//
+// A client is described by a plain, JSON-serialisable spec so that run.mjs decides what runs:
+//   { kind: "raw", url }                                   the browser's WebSocket (the baseline)
+//   { kind: "universal", url, options }                    UniversalSocket with these options
+//   { kind: "partysocket", url }                           partysocket's ReconnectingWebSocket
+//   { kind: "guide", url, batch? }                         the guide's RobustWebSocketManager
+//                                                          (+ its MessageBatcher when `batch`)
+// The peers are loaded from /peers/*.js, which run.mjs builds in the same run (bench/peers.mjs).
+import init, { UniversalSocket, encodeMessage, decodeMessage, liveTransportListeners } from "./pkg/universal_socket.js";
 
 const STEP_TIMEOUT_MS = 30_000;
+let wasm = null; // the wasm exports init() returned (memory included)
+let peers = null; // { ReconnectingWebSocket, RobustWebSocketManager, MessageBatcher, BinaryDataHandler }
 
 function withTimeout(promise, what, ms = STEP_TIMEOUT_MS) {
   let timer;
@@ -13,8 +23,10 @@ function withTimeout(promise, what, ms = STEP_TIMEOUT_MS) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** A plain browser WebSocket behind the small interface both clients share. */
-async function openRaw(url) {
+const once = (target, type) => new Promise((resolve) => target.addEventListener(type, resolve, { once: true }));
+
+/** A plain browser WebSocket behind the small interface every client shares. */
+async function openRaw({ url }) {
   const ws = new WebSocket(url);
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
@@ -36,14 +48,9 @@ async function openRaw(url) {
   return client;
 }
 
-/** UniversalSocket on the WebSocket transport only, no heartbeat; `extra` adds options. */
-async function openUniversal(url, extra) {
-  const socket = new UniversalSocket(url, {
-    transports: ["websocket"],
-    endpoints: { websocket: url },
-    heartbeat: false,
-    ...extra,
-  });
+/** UniversalSocket with `options` (run.mjs picks the path: transports, endpoints, batch, …). */
+async function openUniversal({ url, options }) {
+  const socket = new UniversalSocket(url, { heartbeat: false, ...options });
   const client = {
     name: "UniversalSocket",
     handler: null,
@@ -60,13 +67,58 @@ async function openUniversal(url, extra) {
   return client;
 }
 
+/** partysocket's ReconnectingWebSocket, as its README shows it. */
+async function openPartysocket({ url }) {
+  const ws = new peers.ReconnectingWebSocket(url, undefined, { maxRetries: 0 });
+  const opened = once(ws, "open");
+  const failed = once(ws, "error").then(() => { throw new Error(`partysocket could not connect to ${url}`); });
+  await Promise.race([opened, failed]);
+  const client = {
+    name: "partysocket",
+    handler: null,
+    sendText: (text) => ws.send(text),
+    sendObject: (object) => ws.send(JSON.stringify(object)),
+    close: () => {
+      const closed = once(ws, "close");
+      ws.close(1000, "");
+      return closed;
+    },
+  };
+  ws.addEventListener("message", (event) => client.handler(event.data));
+  return client;
+}
+
+/** The guide's RobustWebSocketManager (§7.1), with its MessageBatcher (§7.2) when `batch`. */
+async function openGuide({ url, batch }) {
+  const manager = new peers.RobustWebSocketManager(url);
+  await manager.connect();
+  const batcher = batch ? new peers.MessageBatcher(manager, batch) : null;
+  const client = {
+    name: batch ? "guide RobustWebSocketManager + MessageBatcher" : "guide RobustWebSocketManager",
+    handler: null,
+    sendText: (text) => manager.send(text),
+    sendObject: batcher ? (object) => batcher.addMessage(object) : (object) => manager.send(object),
+    close: () => new Promise((resolve) => {
+      if (manager.ws.readyState === WebSocket.CLOSED) return resolve();
+      manager.addEventListener("close", () => resolve());
+      manager.close();
+    }),
+  };
+  manager.addEventListener("message", (event) => client.handler(event.data));
+  return client;
+}
+
+const OPENERS = { raw: openRaw, universal: openUniversal, partysocket: openPartysocket, guide: openGuide };
+
+function open(spec) {
+  const opener = OPENERS[spec.kind];
+  if (!opener) throw new Error(`unknown client kind ${spec.kind}`);
+  return withTimeout(opener(spec), `open ${spec.kind}`, 10_000);
+}
+
 /** Closes without letting a failed or slow close hide the measurement's own result or error. */
 function closeQuietly(client) {
   return withTimeout(client.close(), "close", 5_000).catch(() => {});
-}
-
-function open(kind, url, extra) {
-  return kind === "raw" ? openRaw(url) : openUniversal(url, extra ?? {});
 }
 
 function quantile(sorted, q) {
@@ -75,18 +127,18 @@ function quantile(sorted, q) {
 }
 
 /**
- * Latency of every client in `variants` ([{ kind, extra }]), interleaved so that drift and
- * background noise hit them alike: all connections are opened, then each of the `warmup` + `n`
- * rounds does one round trip of a 32-byte text on each client in turn, each one timed on its own.
+ * Latency of every client in `specs`, interleaved so that drift and background noise hit them
+ * alike: all connections are opened, then each of the `warmup` + `n` rounds does one round trip of
+ * a 32-byte text on each client in turn, each one timed on its own.
  */
-async function latency(url, variants, n, warmup) {
+async function latency(specs, n, warmup) {
   const clients = [];
   try {
-    for (const { kind, extra } of variants) clients.push(await open(kind, url, extra));
+    for (const spec of specs) clients.push(await open(spec));
     return await withTimeout((async () => {
       const text = "0123456789abcdef0123456789abcdef"; // 32 bytes, not JSON, not "ping"
       let resolve = null;
-      for (const client of clients) client.handler = (data) => { const r = resolve; resolve = null; r(data); };
+      for (const client of clients) client.handler = (data) => { const r = resolve; resolve = null; r?.(data); };
       const samples = clients.map(() => []);
       for (let i = -warmup; i < n; i++) {
         for (let c = 0; c < clients.length; c++) {
@@ -107,7 +159,7 @@ async function latency(url, variants, n, warmup) {
           minUs: sorted[0], maxUs: sorted[sorted.length - 1], transport: clients[c].transport ?? "websocket",
         };
       });
-    })(), "latency");
+    })(), "latency", 120_000);
   } finally {
     for (const client of clients) await closeQuietly(client);
   }
@@ -115,12 +167,12 @@ async function latency(url, variants, n, warmup) {
 
 /**
  * Sends `m` objects `{"n":i}` in one synchronous loop and waits until all are echoed back, in
- * order (a batch is echoed as one message; its inner messages are counted). Both clients hand
- * objects to the application: the raw one parses each echo with JSON.parse, UniversalSocket does
- * it itself (parseJson, the default).
+ * order (a batch is echoed as one message; its inner messages are counted). Every client hands
+ * objects to the application: the JS ones parse each echo with JSON.parse, UniversalSocket does it
+ * itself (parseJson, set by run.mjs).
  */
-async function throughput(kind, url, m, extra) {
-  const client = await open(kind, url, extra);
+async function throughput(spec, m) {
+  const client = await open(spec);
   try {
     return await withTimeout((async () => {
       let next = 0;
@@ -145,13 +197,99 @@ async function throughput(kind, url, m, extra) {
       const t1 = performance.now();
       await finished;
       const t2 = performance.now();
-      return { m, frames, sendLoopMs: t1 - t0, totalMs: t2 - t0, perSec: m / ((t2 - t0) / 1000) };
-    })(), `throughput ${kind}`);
+      return { m, frames, sendLoopMs: t1 - t0, totalMs: t2 - t0, perSec: m / ((t2 - t0) / 1000), transport: client.transport ?? "websocket" };
+    })(), `throughput ${spec.kind}`);
   } finally {
     await closeQuietly(client);
   }
 }
 
+// ---- codec -----------------------------------------------------------------------------------
+const CODEC_PAYLOADS = {
+  "small (chat message)": { text: "Hello Binary!", timestamp: 1764000000000 },
+  "1 KiB (20 records)": {
+    items: Array.from({ length: 20 }, (_, i) => ({ id: i, name: `item-${i}`, price: i * 1.25, tags: ["a", "b"], ok: i % 2 === 0 })),
+  },
+};
+
+const sameBytes = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+/**
+ * encode + decode round trips per second, UniversalSocket's `encodeMessage`/`decodeMessage` (the
+ * wasm codec, as the package exports it) against the guide's `BinaryDataHandler`, for `ms` per
+ * sample, `reps` samples each, alternating. Both must produce the same bytes and the same value.
+ */
+function codec(ms, reps) {
+  if (!peers.BinaryDataHandler) return [];
+  const impls = {
+    "guide BinaryDataHandler": {
+      encode: (type, data) => peers.BinaryDataHandler.encodeMessage(type, data),
+      decode: (bytes) => peers.BinaryDataHandler.decodeMessage(bytes),
+    },
+    "universal encodeMessage/decodeMessage": { encode: encodeMessage, decode: decodeMessage },
+  };
+  const results = [];
+  for (const [payloadName, data] of Object.entries(CODEC_PAYLOADS)) {
+    const guideBytes = new Uint8Array(impls["guide BinaryDataHandler"].encode("chat", data));
+    const ours = encodeMessage("chat", data);
+    if (!sameBytes(guideBytes, ours)) throw new Error(`codec: encodeMessage differs from the guide's bytes for ${payloadName}`);
+    if (JSON.stringify(decodeMessage(guideBytes.buffer).data) !== JSON.stringify(data)) throw new Error(`codec: decodeMessage of the guide's bytes differs for ${payloadName}`);
+    const samples = Object.fromEntries(Object.keys(impls).map((k) => [k, []]));
+    for (let rep = 0; rep < reps; rep++) {
+      for (const [name, impl] of Object.entries(impls)) {
+        let ops = 0;
+        let sink = 0;
+        const t0 = performance.now();
+        let t1 = t0;
+        while (t1 - t0 < ms) {
+          for (let i = 0; i < 64; i++) {
+            const bytes = impl.encode("chat", data);
+            sink += impl.decode(bytes).type.length;
+          }
+          ops += 64;
+          t1 = performance.now();
+        }
+        if (sink !== ops * 4) throw new Error(`codec ${name}: decoded a wrong type`);
+        samples[name].push(ops / ((t1 - t0) / 1000));
+      }
+    }
+    for (const [name, runs] of Object.entries(samples)) results.push({ payload: payloadName, bytes: ours.length, impl: name, runs });
+  }
+  return results;
+}
+
+// ---- memory ----------------------------------------------------------------------------------
+/** What the page can say about its JS heap, in bytes, or null with why not. */
+async function jsHeap() {
+  if (performance.memory) return { bytes: performance.memory.usedJSHeapSize, source: "performance.memory.usedJSHeapSize" };
+  if (globalThis.crossOriginIsolated && performance.measureUserAgentSpecificMemory) {
+    const m = await withTimeout(performance.measureUserAgentSpecificMemory(), "measureUserAgentSpecificMemory", 25_000);
+    return { bytes: m.bytes, source: "performance.measureUserAgentSpecificMemory()" };
+  }
+  return { bytes: null, source: "unavailable (no performance.memory, no measureUserAgentSpecificMemory)" };
+}
+
+function memorySnapshot() {
+  return { wasmBytes: wasm.memory.buffer.byteLength, liveListeners: liveTransportListeners() };
+}
+
+/**
+ * `cycles` connect/close cycles of `spec` (at most `maxMs`), one at a time; returns how many ran
+ * and how long. run.mjs takes heap readings before and after (with a GC first where it can).
+ */
+async function cycles(spec, count, maxMs) {
+  const t0 = performance.now();
+  let done = 0;
+  while (done < count && performance.now() - t0 < maxMs) {
+    const client = await open(spec);
+    client.handler = () => {};
+    await withTimeout(client.close(), "close in cycles", 5_000);
+    done++;
+  }
+  return { cycles: done, ms: performance.now() - t0 };
+}
+
+// ---- info ------------------------------------------------------------------------------------
 /** What the measurements can resolve: the smallest step performance.now() takes here. */
 function timerResolutionUs() {
   let smallest = Infinity;
@@ -172,13 +310,18 @@ function info() {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     timerResolutionUs: timerResolutionUs(),
     webSocketStream: "WebSocketStream" in globalThis,
+    webTransport: "WebTransport" in globalThis,
+    performanceMemory: "memory" in performance,
+    measureUserAgentSpecificMemory: typeof performance.measureUserAgentSpecificMemory === "function",
   };
 }
 
 const status = document.getElementById("status");
 try {
-  await init();
-  window.bench = { info, latency, throughput };
+  wasm = await init();
+  const [party, guide] = await Promise.all([import("./peers/partysocket.js"), import("./peers/guide.js")]);
+  peers = { ...party, ...guide };
+  window.bench = { info, latency, throughput, codec, cycles, jsHeap, memorySnapshot };
   window.benchReady = "ready";
   status.textContent = "ready";
 } catch (error) {

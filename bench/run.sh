@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # `npm run bench`: installs what is missing (scripts/bootstrap.sh: wasm-pack, the browsers, the
 # npm dev-dependencies such as `ws`), builds the npm package (pkg/), starts the reference server
-# on ephemeral loopback ports, and runs bench/run.mjs (latency, throughput and size, in headless Firefox and
-# Chromium). Measurements, not assertions: exits non-zero only when something breaks.
+# on ephemeral loopback ports, and runs bench/run.mjs (memory, codec, latency and throughput in headless
+# Firefox and Chromium, and the sizes; see bench/README.md). Measurements, not assertions: exits
+# non-zero only when something breaks. BENCH_NO_BUILD=1 skips the build (pkg/ is already fresh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -15,8 +16,12 @@ trap cleanup EXIT
 echo "==> installing what is missing (scripts/bootstrap.sh)" >&2
 bash scripts/bootstrap.sh
 
-echo "==> building the package (scripts/build-pkg.sh)" >&2
-bash scripts/build-pkg.sh
+if [ -n "${BENCH_NO_BUILD:-}" ]; then
+  echo "==> BENCH_NO_BUILD is set: using pkg/ as it is" >&2
+else
+  echo "==> building the package (scripts/build-pkg.sh)" >&2
+  bash scripts/build-pkg.sh
+fi
 
 echo "==> starting the reference server" >&2
 # The page itself is served by bench/run.mjs (with COOP/COEP headers, for a fine
