@@ -20,7 +20,7 @@ cargo clippy --workspace --all-targets -q -- -D warnings
 step "cargo clippy (wasm32-unknown-unknown)"
 cargo clippy -p universal-socket --all-targets --target wasm32-unknown-unknown -q -- -D warnings
 # The WebSocket-only build of the npm package (universal-socket/websocket).
-cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features websocket-stream -q -- -D warnings
+cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features websocket-stream,small-allocator -q -- -D warnings
 # With the Rust example, which turns on the `serde` feature (send_json, Payload::json).
 cargo clippy -p universal-socket -p rust-chat --all-targets --target wasm32-unknown-unknown -q -- -D warnings
 
@@ -36,7 +36,7 @@ export UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP"
 
 for browser in firefox chrome; do
   step "browser tests in headless $browser"
-  WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack test --headless "--$browser" -- --test browser
+  WASM_BINDGEN_TEST_TIMEOUT=120 wasm-pack test --headless "--$browser" -- --test browser --features small-allocator
 done
 
 step "building the npm package; its size budget (scripts/size-budget.json); type-checking its TypeScript declarations"

@@ -57,6 +57,11 @@
 
 #![deny(missing_docs)]
 
+// The npm package's global allocator, smaller than std's dlmalloc (src/allocator). Behind a
+// feature that only scripts/build-pkg.sh (and the browser tests) turn on: a global allocator in a
+// library would be forced on every Rust app that depends on it, and clash with its own.
+#[cfg(all(target_arch = "wasm32", feature = "small-allocator"))]
+mod allocator;
 pub mod core;
 pub mod endpoints;
 pub mod redact;
