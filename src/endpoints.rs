@@ -2,16 +2,26 @@
 //!
 //! Convention (documented in PROTOCOL.md and the README): the URL names a service on a server,
 //! `http(s)://host:port/<service>` or `ws(s)://host:port/ws/<service>`. From it:
-//! - WebSocket: `ws(s)://host:port/ws/<service>` — a `ws(s)://` URL is used exactly as given, so
-//!   any ordinary WebSocket server works;
+//! - WebSocket: `ws(s)://host:port/ws/<service>` — a `ws(s)://` URL is used as given (as the
+//!   browser's `URL` normalises it), so any ordinary WebSocket server works;
 //! - SSE: `http(s)://host:port/sse/<service>`;
 //! - long polling: `http(s)://host:port/poll/<service>`;
 //! - WebTransport: `https://host:port/wt/<service>` (HTTP/3 on the same port number, UDP).
 //!
-//! Explicit endpoints (`options.endpoints`) override any of them. Pure logic, tested natively.
+//! Explicit endpoints (`options.endpoints`) override any of them.
+//!
+//! Parsing is the browser's (`URL`, in `endpoints/browser.rs`): it gets upper-case schemes, IPv6
+//! literals, default ports, percent-encoding and international host names right, and costs no
+//! wasm. What is derived from the parsed parts ([`UrlParts`]) — which scheme maps to which
+//! transport URL, joining paths and queries, the token and session parameters — is plain Rust
+//! here, tested natively.
 
+use crate::core::text::{concat as join, push_hex_upper};
 use crate::core::TransportKind;
 use std::fmt;
+
+#[cfg(target_arch = "wasm32")]
+mod browser;
 
 /// An unusable URL, with the reason.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +35,54 @@ impl fmt::Display for UrlError {
 
 impl std::error::Error for UrlError {}
 
+/// An absolute URL as the browser's `URL` parsed it: its fields are `URL`'s, so they are already
+/// normalised (scheme and host in lower case, default port dropped, path percent-encoded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlParts {
+    /// The scheme without its `:` (`URL.protocol` minus the colon), e.g. `https`.
+    pub scheme: String,
+    /// Host and port (`URL.host`), e.g. `example.com:8080` or `[::1]:8080`.
+    pub host: String,
+    /// The path (`URL.pathname`), `/` at least for the schemes used here.
+    pub path: String,
+    /// `?query` including the `?`, or empty (`URL.search`).
+    pub query: String,
+    /// Whether the URL had a user name or password (`user:pw@host`); such a URL is refused.
+    pub has_credentials: bool,
+}
+
+impl UrlParts {
+    /// The URL as the transports open it: user info and fragment are never part of it.
+    fn href(&self) -> String {
+        join(&[&self.scheme, "://", &self.host, &self.path, &self.query])
+    }
+
+    /// What makes the URL unusable for the transports, if anything: a scheme other than the
+    /// four, no host, or credentials. The reason goes after `invalid URL "…"`.
+    fn problem(&self) -> Option<String> {
+        if !matches!(self.scheme.as_str(), "http" | "https" | "ws" | "wss") {
+            return Some(join(&[
+                ": the scheme must be http, https, ws or wss, not \"",
+                &self.scheme,
+                "\"",
+            ]));
+        }
+        if self.host.is_empty() {
+            return Some(": it has no host".into());
+        }
+        if self.has_credentials {
+            // Refused rather than dropped: fetch rejects such URLs, so they could never work on
+            // every transport, and a password would show in every message about the URL.
+            return Some(
+                ": a user name or password in the URL is not supported; send credentials with \
+                 the auth option"
+                    .into(),
+            );
+        }
+        None
+    }
+}
+
 /// The endpoint of every transport.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Endpoints {
@@ -37,67 +95,136 @@ impl Endpoints {
         &self.urls[kind.index()]
     }
 
-    /// Validates `url` and derives every endpoint not given explicitly.
+    /// Parses `url` and the explicit endpoints with the browser's `URL`, validates them and
+    /// derives every endpoint not given explicitly.
+    #[cfg(target_arch = "wasm32")]
     pub fn derive(url: &str, explicit: &[Option<String>; 4]) -> Result<Endpoints, UrlError> {
-        let parsed = split_url(url)?;
-        let secure = matches!(parsed.scheme.as_str(), "https" | "wss");
-        let http = if secure { "https" } else { "http" };
-        let ws = if secure { "wss" } else { "ws" };
-        // The service path without a leading `/ws` prefix: `/ws/echo` and `/echo` both name `echo`.
-        let service = parsed
-            .path
+        let given = browser::parse(url, "")?;
+        let mut parsed: [Option<(&str, UrlParts)>; 4] = Default::default();
+        for kind in TransportKind::ALL {
+            if let Some(text) = &explicit[kind.index()] {
+                let parts = browser::parse(text, &endpoint_prefix(kind))?;
+                parsed[kind.index()] = Some((text.as_str(), parts));
+            }
+        }
+        Endpoints::from_parts(url, &given, &parsed)
+    }
+
+    /// The derivation rules, on URLs already parsed: `url` and its parts `given`, and per
+    /// transport an explicit endpoint's text and parts. The texts only word the reasons (through
+    /// [`for_humans`]: no user info, query or fragment).
+    pub fn from_parts(
+        url: &str,
+        given: &UrlParts,
+        explicit: &[Option<(&str, UrlParts)>; 4],
+    ) -> Result<Endpoints, UrlError> {
+        if let Some(why) = given.problem() {
+            return Err(UrlError(join(&[&invalid_url("", url), &why])));
+        }
+        let secure = matches!(given.scheme.as_str(), "https" | "wss");
+        let http = if secure { "https://" } else { "http://" };
+        let ws = if secure { "wss://" } else { "ws://" };
+        // The service path without a trailing `/` or a leading `/ws` prefix: `/ws/echo` and
+        // `/echo` both name `echo`.
+        let path = given.path.trim_end_matches('/');
+        let service = path
             .strip_prefix("/ws")
             .filter(|rest| rest.is_empty() || rest.starts_with('/'))
-            .unwrap_or(parsed.path);
-        let host = parsed.authority;
-        let websocket = if matches!(parsed.scheme.as_str(), "ws" | "wss") {
-            // As given, but with the scheme in lower case as a browser's URL parser would.
-            format!("{}{}", parsed.scheme, &url[parsed.scheme.len()..])
-        } else {
-            format!("{ws}://{host}/ws{service}{}", parsed.query)
+            .unwrap_or(path);
+        let derived = |scheme: &str, prefix: &str| {
+            join(&[scheme, &given.host, prefix, service, &given.query])
         };
-        let derived = [
-            format!("https://{host}/wt{service}{}", parsed.query),
+        let websocket = if matches!(given.scheme.as_str(), "ws" | "wss") {
+            given.href()
+        } else {
+            derived(ws, "/ws")
+        };
+        let mut urls = [
+            derived("https://", "/wt"),
             websocket,
-            format!("{http}://{host}/sse{service}{}", parsed.query),
-            format!("{http}://{host}/poll{service}{}", parsed.query),
+            derived(http, "/sse"),
+            derived(http, "/poll"),
         ];
-        let mut urls = derived;
         for kind in TransportKind::ALL {
-            if let Some(explicit) = &explicit[kind.index()] {
-                let parts =
-                    split_url(explicit).map_err(|e| UrlError(format!("endpoints.{kind}: {e}")))?;
-                urls[kind.index()] = format!("{}{}", parts.scheme, &explicit[parts.scheme.len()..]);
+            if let Some((text, parts)) = &explicit[kind.index()] {
+                if let Some(why) = parts.problem() {
+                    let prefix = endpoint_prefix(kind);
+                    return Err(UrlError(join(&[&invalid_url(&prefix, text), &why])));
+                }
+                urls[kind.index()] = parts.href();
             }
         }
         Ok(Endpoints { urls })
     }
 }
 
+/// `endpoints.<kind>: `, how reasons about an explicit endpoint start.
+fn endpoint_prefix(kind: TransportKind) -> String {
+    join(&["endpoints.", kind.as_str(), ": "])
+}
+
+/// `prefix` + `invalid URL "<url for humans>"`, how every reason about a URL starts.
+fn invalid_url(prefix: &str, url: &str) -> String {
+    join(&[prefix, "invalid URL \"", &for_humans(url), "\""])
+}
+
+/// `url` as it may appear in a message: without query and fragment (the query may hold the auth
+/// token) and without user info (`user:password@`, shown as `…@`). It works on text the browser
+/// could not parse too, so it cuts by hand: the user info is whatever precedes the last `@` of
+/// the authority (after `//`, up to the path), or of the whole text when there is no `//`.
+pub fn for_humans(url: &str) -> String {
+    let url = without_query(url);
+    let start = url.find("//").map_or(0, |i| i + 2);
+    let authority = url.get(start..).unwrap_or_default();
+    let authority = if start == 0 {
+        authority
+    } else {
+        authority.split(['/', '\\']).next().unwrap_or_default()
+    };
+    match authority.rfind('@') {
+        Some(at) => join(&[
+            url.get(..start).unwrap_or_default(),
+            "\u{2026}",
+            url.get(start + at..).unwrap_or_default(),
+        ]),
+        None => url.to_owned(),
+    }
+}
+
 /// Adds `token=<token>` to a URL's query (percent-encoded), the guide §8.2 convention.
 pub fn with_token(url: &str, token: &str) -> String {
     let (base, fragment) = url.split_once('#').map_or((url, ""), |(b, f)| (b, f));
-    let separator = if base.contains('?') { '&' } else { '?' };
-    let encoded = percent_encode(token);
-    let fragment = if fragment.is_empty() {
-        String::new()
-    } else {
-        format!("#{fragment}")
-    };
-    format!("{base}{separator}token={encoded}{fragment}")
+    let mut out = String::with_capacity(url.len() + token.len() + 8);
+    out.push_str(base);
+    out.push(if base.contains('?') { '&' } else { '?' });
+    out.push_str("token=");
+    push_percent_encoded(&mut out, token);
+    if !fragment.is_empty() {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
 }
 
 /// `value` percent-encoded for a query (every byte but RFC 3986's unreserved ones).
 pub fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
+    let mut out = String::with_capacity(value.len());
+    push_percent_encoded(&mut out, value);
+    out
+}
+
+fn push_percent_encoded(out: &mut String, value: &str) {
+    for b in value.bytes() {
+        match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
+                out.push(char::from(b))
             }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+            _ => {
+                out.push('%');
+                push_hex_upper(out, b);
+            }
+        }
+    }
 }
 
 /// A request URL derived from a transport endpoint: `segments` are appended to the path
@@ -114,26 +241,24 @@ pub fn request_url(endpoint: &str, segments: &[&str], params: &[(&str, &str)]) -
     let mut out = path.trim_end_matches('/').to_owned();
     for segment in segments {
         out.push('/');
-        out.push_str(&percent_encode(segment));
+        push_percent_encoded(&mut out, segment);
     }
-    let replaced = |pair: &&str| {
+    let replaced = |pair: &str| {
         let name = pair.split('=').next().unwrap_or("");
         params.iter().any(|(key, _)| *key == name)
     };
-    let mut pairs: Vec<String> = query
-        .split('&')
-        .filter(|pair| !pair.is_empty())
-        .filter(|pair| !replaced(pair))
-        .map(str::to_owned)
-        .collect();
-    pairs.extend(
-        params
-            .iter()
-            .map(|(key, value)| format!("{key}={}", percent_encode(value))),
-    );
-    if !pairs.is_empty() {
-        out.push('?');
-        out.push_str(&pairs.join("&"));
+    let mut separator = '?';
+    for pair in query.split('&').filter(|p| !p.is_empty() && !replaced(p)) {
+        out.push(separator);
+        out.push_str(pair);
+        separator = '&';
+    }
+    for (key, value) in params {
+        out.push(separator);
+        out.push_str(key);
+        out.push('=');
+        push_percent_encoded(&mut out, value);
+        separator = '&';
     }
     out
 }
@@ -165,67 +290,29 @@ pub fn cap_reason(reason: &str) -> &str {
     &reason[..end]
 }
 
-struct UrlParts<'a> {
-    /// Lower case, as browsers normalise it (`HTTPS://` is `https://`).
-    scheme: String,
-    authority: &'a str,
-    path: &'a str,
-    /// `?query` including the `?`, or empty.
-    query: &'a str,
-}
-
-/// A strict split of an absolute URL; the browser re-validates when the transport opens.
-fn split_url(url: &str) -> Result<UrlParts<'_>, UrlError> {
-    let (scheme, rest) = url.split_once("://").ok_or_else(|| {
-        UrlError(format!(
-            "invalid URL {url:?}: expected an absolute URL such as http://host:port/service"
-        ))
-    })?;
-    let scheme = scheme.to_ascii_lowercase();
-    if !matches!(scheme.as_str(), "http" | "https" | "ws" | "wss") {
-        return Err(UrlError(format!(
-            "invalid URL {url:?}: the scheme must be http, https, ws or wss, not {scheme:?}"
-        )));
-    }
-    let rest = rest.split('#').next().unwrap_or("");
-    let (before_query, query) = match rest.find('?') {
-        Some(i) => rest.split_at(i),
-        None => (rest, ""),
-    };
-    let (authority, path) = match before_query.find('/') {
-        Some(i) => before_query.split_at(i),
-        None => (before_query, ""),
-    };
-    if authority.is_empty()
-        || authority.contains(char::is_whitespace)
-        || authority.contains('@') && authority.ends_with('@')
-    {
-        return Err(UrlError(format!("invalid URL {url:?}: it has no host")));
-    }
-    if path.contains(char::is_whitespace) {
-        return Err(UrlError(format!(
-            "invalid URL {url:?}: the path contains white space"
-        )));
-    }
-    Ok(UrlParts {
-        scheme,
-        authority,
-        path: path.trim_end_matches('/'),
-        query,
-    })
-}
-
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
 
-    fn derive(url: &str) -> Endpoints {
-        Endpoints::derive(url, &Default::default()).unwrap()
+    /// What the browser's `URL` gives for an absolute URL (the browser tests check the parsing
+    /// itself; these check the rules applied to it).
+    fn parts(scheme: &str, host: &str, path: &str, query: &str) -> UrlParts {
+        UrlParts {
+            scheme: scheme.into(),
+            host: host.into(),
+            path: path.into(),
+            query: query.into(),
+            has_credentials: false,
+        }
+    }
+
+    fn derive(given: UrlParts) -> Endpoints {
+        Endpoints::from_parts("as typed", &given, &Default::default()).unwrap()
     }
 
     #[test]
     fn http_url_names_a_service() {
-        let e = derive("http://127.0.0.1:8080/echo");
+        let e = derive(parts("http", "127.0.0.1:8080", "/echo", ""));
         assert_eq!(
             e.get(TransportKind::WebSocket),
             "ws://127.0.0.1:8080/ws/echo"
@@ -239,11 +326,21 @@ mod tests {
             e.get(TransportKind::WebTransport),
             "https://127.0.0.1:8080/wt/echo"
         );
+        // A trailing slash names the same service; an IPv6 host keeps its brackets.
+        let e = derive(parts("https", "[::1]:9", "/echo/", "?a=%20"));
+        assert_eq!(
+            e.get(TransportKind::WebSocket),
+            "wss://[::1]:9/ws/echo?a=%20"
+        );
+        assert_eq!(
+            e.get(TransportKind::LongPolling),
+            "https://[::1]:9/poll/echo?a=%20"
+        );
     }
 
     #[test]
-    fn ws_url_is_used_verbatim() {
-        let e = derive("wss://example.com/ws/chat?room=a");
+    fn ws_url_is_used_as_given() {
+        let e = derive(parts("wss", "example.com", "/ws/chat", "?room=a"));
         assert_eq!(
             e.get(TransportKind::WebSocket),
             "wss://example.com/ws/chat?room=a"
@@ -252,48 +349,79 @@ mod tests {
             e.get(TransportKind::Sse),
             "https://example.com/sse/chat?room=a"
         );
-        let plain = derive("ws://localhost:8080");
-        assert_eq!(plain.get(TransportKind::WebSocket), "ws://localhost:8080");
+        let plain = derive(parts("ws", "localhost:8080", "/", ""));
+        assert_eq!(plain.get(TransportKind::WebSocket), "ws://localhost:8080/");
         assert_eq!(
             plain.get(TransportKind::LongPolling),
             "http://localhost:8080/poll"
         );
+        // `/wsx` is a service of its own, not `/ws` + `x`.
+        let e = derive(parts("ws", "h", "/wsx", ""));
+        assert_eq!(e.get(TransportKind::Sse), "http://h/sse/wsx");
     }
 
     #[test]
-    fn bad_urls_say_why() {
-        for (url, needle) in [
-            ("not a url", "absolute URL"),
-            ("ftp://x/y", "scheme"),
-            ("http:///x", "no host"),
+    fn bad_urls_say_why_without_secrets() {
+        let mut ftp = parts("ftp", "x", "/y", "");
+        let mut no_host = parts("http", "", "/x", "");
+        let mut credentials = parts("https", "h", "/x", "?token=t0k");
+        credentials.has_credentials = true;
+        for (url, given, needle) in [
+            (
+                "ftp://x/y",
+                &mut ftp,
+                "the scheme must be http, https, ws or wss, not \"ftp\"",
+            ),
+            ("http:x", &mut no_host, "no host"),
+            (
+                "https://me:s3cret@h/x?token=t0k",
+                &mut credentials,
+                "user name or password",
+            ),
         ] {
-            let e = Endpoints::derive(url, &Default::default()).unwrap_err();
+            let e = Endpoints::from_parts(url, given, &Default::default()).unwrap_err();
+            assert!(e.0.starts_with("invalid URL \""), "{url}: {e}");
             assert!(e.0.contains(needle), "{url}: {e}");
+            assert!(
+                !e.0.contains("s3cret") && !e.0.contains("t0k"),
+                "{url}: {e}"
+            );
         }
     }
 
     #[test]
-    fn upper_case_schemes_work_as_in_browsers() {
-        let e = derive("HTTPS://example.com/chat?room=a");
-        assert_eq!(
-            e.get(TransportKind::WebSocket),
-            "wss://example.com/ws/chat?room=a"
-        );
-        assert_eq!(
-            e.get(TransportKind::Sse),
-            "https://example.com/sse/chat?room=a"
-        );
-        let e = derive("Http://h:1/echo");
-        assert_eq!(e.get(TransportKind::LongPolling), "http://h:1/poll/echo");
-        // A ws(s) URL is kept as given apart from its scheme, which is normalised.
-        let e = derive("WS://h:1/ws/echo?x=Y");
-        assert_eq!(e.get(TransportKind::WebSocket), "ws://h:1/ws/echo?x=Y");
-        assert_eq!(e.get(TransportKind::Sse), "http://h:1/sse/echo?x=Y");
-        let e = derive("wSs://h/ws/echo");
-        assert_eq!(e.get(TransportKind::WebSocket), "wss://h/ws/echo");
-        let explicit = [None, None, Some("HTTP://other/sse/x".to_owned()), None];
-        let e = Endpoints::derive("http://h/echo", &explicit).unwrap();
+    fn explicit_endpoints_replace_derived_ones() {
+        let given = parts("http", "h", "/echo", "");
+        let mut explicit: [Option<(&str, UrlParts)>; 4] = Default::default();
+        explicit[TransportKind::Sse.index()] =
+            Some(("HTTP://Other/sse/x#f", parts("http", "other", "/sse/x", "")));
+        let e = Endpoints::from_parts("http://h/echo", &given, &explicit).unwrap();
         assert_eq!(e.get(TransportKind::Sse), "http://other/sse/x");
+        assert_eq!(e.get(TransportKind::LongPolling), "http://h/poll/echo");
+        let mut bad = parts("http", "other", "/", "");
+        bad.has_credentials = true;
+        explicit[TransportKind::LongPolling.index()] = Some(("http://u:pw@other/", bad));
+        let e = Endpoints::from_parts("http://h/echo", &given, &explicit).unwrap_err();
+        assert_eq!(
+            e.0,
+            "endpoints.long-polling: invalid URL \"http://\u{2026}@other/\": a user name or \
+             password in the URL is not supported; send credentials with the auth option"
+        );
+    }
+
+    #[test]
+    fn urls_for_humans_have_no_user_info_query_or_fragment() {
+        for (url, shown) in [
+            ("http://h/x?token=a#f", "http://h/x"),
+            ("ws://user:pw@h:1/x", "ws://\u{2026}@h:1/x"),
+            ("ws://a@b@h/x@y", "ws://\u{2026}@h/x@y"),
+            ("http://h/a@b", "http://h/a@b"),
+            ("user:pw@host", "\u{2026}@host"),
+            ("not a url", "not a url"),
+            ("", ""),
+        ] {
+            assert_eq!(for_humans(url), shown, "{url}");
+        }
     }
 
     #[test]

@@ -43,7 +43,7 @@
 //! - `web` (wasm32 only): the browser adapters for each transport, the `Socket` Rust API, and
 //!   the JS-facing `UniversalSocket` class.
 //! - [`endpoints`] and [`redact`]: deriving each transport's URL from the one given, and keeping
-//!   tokens out of messages.
+//!   tokens out of messages. [`option_rules`]: the JS options object's keys, checks and messages.
 //!
 //! # Feature flags
 //!
@@ -52,8 +52,8 @@
 //!   `Payload::json::<T>()` decodes a received message into any `T: DeserializeOwned`. The npm
 //!   package is built without it, so it adds nothing to the JS build.
 //!
-//! The `web` module exists only on `wasm32`; on other targets the crate is `core`, `endpoints`
-//! and `redact` (pure Rust, for tests and for driving the protocol elsewhere).
+//! The `web` module exists only on `wasm32`; on other targets the crate is `core`, `endpoints`,
+//! `redact` and `option_rules` (pure Rust, for tests and for driving the protocol elsewhere).
 
 #![deny(missing_docs)]
 
@@ -64,6 +64,7 @@
 mod allocator;
 pub mod core;
 pub mod endpoints;
+pub mod option_rules;
 pub mod redact;
 #[cfg(target_arch = "wasm32")]
 pub mod web;

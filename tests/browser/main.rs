@@ -8,6 +8,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 mod event_source;
 mod features;
+mod options;
 mod socket_api;
 mod socket_clock;
 mod socket_cycles;
@@ -16,7 +17,9 @@ mod socket_fallback;
 mod socket_reconnect;
 mod socket_support;
 mod socket_transports;
+mod socket_urls;
 mod support;
+mod transport_base64;
 mod transport_long_polling;
 mod transport_sse;
 mod transport_support;

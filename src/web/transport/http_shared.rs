@@ -1,7 +1,8 @@
 //! The HTTP plumbing the SSE and long-polling adapters share: the ordered upstream queue (one
 //! POST in flight, so the server sees messages in order, each POST packing everything queued
-//! meanwhile), the global `fetch` with an AbortController, the close request, size-checked reads
-//! of what the server sends, and a small base64 decoder (no crate, for wasm size).
+//! meanwhile), the global `fetch` with an AbortController, the close request, and size-checked
+//! reads of what the server sends (base64 decoded by the browser). The pure rules of the wire
+//! format (batch frames, base64 size bound, close codes) are `core::http_wire`, tested natively.
 //!
 //! Nothing a send accepted is lost silently: when the connection ends, the messages of a POST
 //! whose answer never came are reported as [`TransportEvent::Unconfirmed`] and those never
@@ -9,7 +10,9 @@
 
 use super::websocket::describe;
 use super::{EventSink, Lost, OpenRequest, SendError, TransportEvent};
-use crate::core::frame::{HEADER_LEN, KIND_BINARY, KIND_TEXT};
+use crate::core::frame::HEADER_LEN;
+use crate::core::http_wire::{append_frame, base64_may_fit, close_code_from};
+use crate::core::text::{concat as cat, decimal, push_decimal};
 use crate::core::Payload;
 use crate::endpoints::{cap_reason, is_session_id, request_url, without_query};
 use js_sys::{JsString, Promise, Reflect, Uint8Array};
@@ -32,6 +35,14 @@ extern "C" {
     /// copy a server's (possibly huge) text into wasm memory and back first.
     #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
     fn json_parse(text: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// `Uint8Array.fromBase64` (Firefox 133, Chromium 140): base64 straight to bytes in JS.
+    #[wasm_bindgen(js_namespace = Uint8Array, js_name = fromBase64, catch)]
+    fn uint8_array_from_base64(text: &JsValue) -> Result<Uint8Array, JsValue>;
+
+    /// `atob`, where `Uint8Array.fromBase64` is missing: base64 to a binary string.
+    #[wasm_bindgen(js_name = atob, catch)]
+    fn atob(text: &JsValue) -> Result<JsValue, JsValue>;
 }
 
 /// Content type of an upstream POST packing several messages (PROTOCOL.md §4.2): a sequence of
@@ -112,7 +123,7 @@ impl HttpShared {
         event_source: Option<EventSource>,
     ) -> Result<Rc<Self>, String> {
         let abort = AbortController::new()
-            .map_err(|e| format!("AbortController unavailable: {}", describe(&e)))?;
+            .map_err(|e| cat(&["AbortController unavailable: ", &describe(&e)]))?;
         Ok(Rc::new(HttpShared {
             id: request.conn_id,
             sink: request.sink.clone(),
@@ -171,11 +182,12 @@ impl HttpShared {
             return;
         }
         if !is_session_id(&session) {
-            self.finish(TransportEvent::Failed(format!(
-                "{} named an invalid session id ({} bytes); expected 32 lowercase hex characters",
+            self.finish(TransportEvent::Failed(cat(&[
                 self.endpoint_for_humans(),
-                session.len()
-            )));
+                " named an invalid session id (",
+                &decimal(session.len() as u64),
+                " bytes); expected 32 lowercase hex characters",
+            ])));
             return;
         }
         *self.session.borrow_mut() = Some(session);
@@ -314,11 +326,11 @@ impl HttpShared {
             self.protocol_error("a binary message is not a base64 string");
             return;
         };
-        if units / 4 * 3 > self.max_message_bytes.saturating_add(2) {
+        if !base64_may_fit(units, self.max_message_bytes) {
             self.too_big();
             return;
         }
-        match value.as_string().as_deref().and_then(decode_base64) {
+        match decode_base64(value) {
             Some(bytes) => self.deliver(Payload::Binary(bytes)),
             None => self.protocol_error("a binary message is not valid base64"),
         }
@@ -485,23 +497,10 @@ impl HttpShared {
         };
         self.finish(TransportEvent::Closed {
             code: 1006,
-            reason: format!("upstream request failed: {why}"),
+            reason: cat(&["upstream request failed: ", &why]),
             was_clean: false,
         });
     }
-}
-
-/// Appends one §2 frame (`0x00` text / `0x01` binary, u32 BE length, payload) to `body`.
-fn append_frame(body: &mut Vec<u8>, payload: &Payload) {
-    let (kind, bytes) = match payload {
-        Payload::Text(text) => (KIND_TEXT, text.as_bytes()),
-        Payload::Binary(bytes) => (KIND_BINARY, bytes.as_slice()),
-    };
-    // A message over 4 GiB cannot exist here: the core refuses messages over its maximum.
-    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
-    body.push(kind);
-    body.extend_from_slice(&len.to_be_bytes());
-    body.extend_from_slice(bytes);
 }
 
 /// POSTs queued requests one at a time, in order, each packing every message queued meanwhile.
@@ -537,7 +536,7 @@ async fn drain(weak: Weak<HttpShared>) {
             (Step::Close, Err(PostError::Gone(why) | PostError::Other(why))) => {
                 shared.finish(TransportEvent::Closed {
                     code: 1006,
-                    reason: format!("the close request failed: {why}"),
+                    reason: cat(&["the close request failed: ", &why]),
                     was_clean: false,
                 });
                 return;
@@ -552,11 +551,8 @@ async fn post(request: &Request) -> Result<(), PostError> {
     if response.ok() {
         return Ok(());
     }
-    let why = format!(
-        "POST {} answered HTTP {}",
-        without_query(&request.url()),
-        response.status()
-    );
+    let mut why = cat(&["POST ", without_query(&request.url()), " answered HTTP "]);
+    push_decimal(&mut why, u64::from(response.status()));
     Err(if response.status() == 404 {
         PostError::Gone(why)
     } else {
@@ -587,7 +583,12 @@ fn close_body(code: u16, reason: &str) -> String {
     let _ = Reflect::set(&body, &"reason".into(), &JsValue::from_str(reason));
     js_sys::JSON::stringify(&body)
         .map(String::from)
-        .unwrap_or_else(|_| format!("{{\"code\":{code}}}"))
+        .unwrap_or_else(|_| {
+            let mut body = "{\"code\":".to_owned();
+            push_decimal(&mut body, u64::from(code));
+            body.push('}');
+            body
+        })
 }
 
 /// Builds a request; `body` is the value and its Content-Type. Errors name the path, never the
@@ -610,17 +611,17 @@ pub(super) fn build_request(
     }
     init.set_signal(signal);
     Request::new_with_str_and_init(url, &init)
-        .map_err(|e| format!("{method} {}: {}", without_query(url), describe(&e)))
+        .map_err(|e| cat(&[method, " ", without_query(url), ": ", &describe(&e)]))
 }
 
 /// Fetches `request` with the global `fetch`; only network errors (and aborts) are errors.
 pub(super) async fn fetch(request: &Request) -> Result<Response, String> {
-    let what = format!("{} {}", request.method(), without_query(&request.url()));
+    let what = || cat(&[&request.method(), " ", without_query(&request.url())]);
     JsFuture::from(fetch_with_request(request))
         .await
-        .map_err(|e| format!("{what} failed: {}", describe(&e)))?
+        .map_err(|e| cat(&[&what(), " failed: ", &describe(&e)]))?
         .dyn_into::<Response>()
-        .map_err(|_| format!("{what}: fetch did not return a Response"))
+        .map_err(|_| cat(&[&what(), ": fetch did not return a Response"]))
 }
 
 /// A string longer than allowed.
@@ -662,10 +663,7 @@ pub(super) fn session_from(value: &JsValue) -> Result<String, String> {
 /// The reason is capped at 123 bytes (on a character boundary), and only its first 123 UTF-16
 /// units are ever copied out of JS.
 pub(super) fn parse_close(value: &JsValue) -> (u16, String) {
-    let code = property(value, "code")
-        .as_f64()
-        .filter(|c| (0.0..=65535.0).contains(c))
-        .map_or(1005, |c| c as u16);
+    let code = close_code_from(property(value, "code").as_f64());
     let reason = property(value, "reason")
         .dyn_ref::<JsString>()
         .and_then(|r| {
@@ -677,31 +675,18 @@ pub(super) fn parse_close(value: &JsValue) -> (u16, String) {
     (code, reason)
 }
 
-/// Decodes standard base64 (padding optional). A dozen lines here instead of a base64 crate or a
-/// round trip through `atob`'s binary string keeps the wasm small and copies the bytes once.
-pub(super) fn decode_base64(input: &str) -> Option<Vec<u8>> {
-    let digits = input.trim_end_matches('=').as_bytes();
-    if digits.len() % 4 == 1 || input.len() - digits.len() > 2 {
-        return None;
+/// Decodes base64 text still in JS with the browser: `Uint8Array.fromBase64` where present,
+/// else `atob`. Either way the bytes are copied into wasm once (`atob`'s binary string is turned
+/// into bytes in place). `None` if the text is not base64.
+fn decode_base64(text: &JsValue) -> Option<Vec<u8>> {
+    match uint8_array_from_base64(text) {
+        Ok(bytes) => Some(bytes.to_vec()),
+        // Bad base64 is a `SyntaxError`; a `TypeError` (called on a string) means the method is
+        // missing. Asking each time, rather than once, costs nothing on the path that has it.
+        Err(error) if error.is_instance_of::<js_sys::TypeError>() => atob(text)
+            .ok()?
+            .as_string()
+            .and_then(crate::core::text::binary_string_bytes),
+        Err(_) => None,
     }
-    let mut out = Vec::with_capacity(digits.len() / 4 * 3 + 2);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for &c in digits {
-        let value = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        };
-        acc = (acc << 6) | u32::from(value);
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-            acc &= (1 << bits) - 1;
-        }
-    }
-    Some(out)
 }

@@ -15,6 +15,7 @@ use super::http_shared::{
 };
 use super::stream_support::{byte_length_of, read_chunk, settle_quietly};
 use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
+use crate::core::text::{concat, decimal, push_decimal};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
 use js_sys::Array;
@@ -22,8 +23,9 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 
-/// How long the server may hold a poll open, in ms (below common proxy idle timeouts).
-const POLL_WAIT_MS: u32 = 25_000;
+/// How long the server may hold a poll open, in ms (below common proxy idle timeouts), as the
+/// `wait` query parameter spells it.
+const POLL_WAIT_MS: &str = "25000";
 
 /// One long-polling connection. Dropping it aborts the pending poll and any upstream POST, ends
 /// the poll loop, and tells the server the session is abandoned.
@@ -84,8 +86,7 @@ async fn run(weak: Weak<HttpShared>) {
             if shared.is_done() {
                 return;
             }
-            let wait = POLL_WAIT_MS.to_string();
-            let Some(url) = shared.session_request_url(&[], &[("wait", &wait)]) else {
+            let Some(url) = shared.session_request_url(&[], &[("wait", POLL_WAIT_MS)]) else {
                 return;
             };
             (
@@ -156,7 +157,7 @@ async fn open_session(weak: &Weak<HttpShared>) -> Option<String> {
 async fn open_request(request: &web_sys::Request, path: &str) -> Result<String, String> {
     let response = fetch(request)
         .await
-        .map_err(|e| format!("long-polling open: {e}"))?;
+        .map_err(|e| concat(&["long-polling open: ", &e]))?;
     if !response.ok() {
         // The body says why (e.g. "transport disabled"); only its start is read, to explain.
         let why = match body_text(&response, MAX_OPEN_BODY).await {
@@ -166,18 +167,26 @@ async fn open_request(request: &web_sys::Request, path: &str) -> Result<String, 
                 .and_then(|t| t.as_string()),
             Err(_) => None,
         };
-        return Err(format!(
-            "long-polling open: POST {path} answered HTTP {}{}",
-            response.status(),
-            why.map(|w| format!(" ({w})")).unwrap_or_default()
-        ));
+        let mut reason = concat(&["long-polling open: POST ", path, " answered HTTP "]);
+        push_decimal(&mut reason, u64::from(response.status()));
+        if let Some(why) = why {
+            reason.push_str(" (");
+            reason.push_str(&why);
+            reason.push(')');
+        }
+        return Err(reason);
     }
     let text = body_text(&response, MAX_OPEN_BODY)
         .await
-        .map_err(|e| format!("long-polling open: {e}"))?;
-    let body = parse_json(&text)
-        .ok_or_else(|| format!("long-polling open: POST {path} answered something not JSON"))?;
-    session_from(&body).map_err(|why| format!("long-polling open: POST {path}: {why}"))
+        .map_err(|e| concat(&["long-polling open: ", &e.into_reason()]))?;
+    let body = parse_json(&text).ok_or_else(|| {
+        concat(&[
+            "long-polling open: POST ",
+            path,
+            " answered something not JSON",
+        ])
+    })?;
+    session_from(&body).map_err(|why| concat(&["long-polling open: POST ", path, ": ", &why]))
 }
 
 /// One poll: the array of entries, or the event that ends the connection.
@@ -188,18 +197,20 @@ async fn poll_once(request: &web_sys::Request, limit: usize) -> Result<Array, Po
         return Err(Poll::Gone);
     }
     if !response.ok() {
-        return Err(end(format!(
-            "GET {} answered HTTP {}",
-            without_query(&request.url()),
-            response.status()
-        )));
+        let mut why = concat(&["GET ", without_query(&request.url()), " answered HTTP "]);
+        push_decimal(&mut why, u64::from(response.status()));
+        return Err(end(why));
     }
     let text = match body_text(&response, limit).await {
         Ok(text) => text,
         Err(BodyError::TooLong) => {
             return Err(Poll::End(TransportEvent::Closed {
                 code: 1009,
-                reason: format!("a poll answer was larger than {limit} bytes"),
+                reason: concat(&[
+                    "a poll answer was larger than ",
+                    &decimal(limit as u64),
+                    " bytes",
+                ]),
                 was_clean: false,
             }))
         }
@@ -223,18 +234,12 @@ enum BodyError {
     Read(String),
 }
 
-impl std::fmt::Display for BodyError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl BodyError {
+    fn into_reason(self) -> String {
         match self {
-            BodyError::TooLong => f.write_str("the response is too large"),
-            BodyError::Read(why) => f.write_str(why),
+            BodyError::TooLong => "the response is too large".to_owned(),
+            BodyError::Read(why) => why,
         }
-    }
-}
-
-impl From<BodyError> for String {
-    fn from(e: BodyError) -> String {
-        e.to_string()
     }
 }
 
@@ -254,10 +259,10 @@ async fn body_text(response: &web_sys::Response, limit: usize) -> Result<JsValue
         return Err(BodyError::TooLong);
     }
     let read_error = |e: JsValue| {
-        BodyError::Read(format!(
-            "reading the response failed: {}",
-            super::websocket::describe(&e)
-        ))
+        BodyError::Read(concat(&[
+            "reading the response failed: ",
+            &super::websocket::describe(&e),
+        ]))
     };
     let Some(body) = response.body() else {
         return Ok(JsValue::from_str(""));

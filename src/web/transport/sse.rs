@@ -13,6 +13,7 @@
 use super::http_shared::{parse_close, parse_json, session_from, HttpShared, Phase};
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
+use crate::core::text::{concat, push_decimal};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
 use crate::web::listener::EventListener;
@@ -33,11 +34,12 @@ impl SseConnection {
     /// when the browser rejects the URL.
     pub fn open(request: OpenRequest) -> Result<Self, String> {
         let source = EventSource::new(&request.url).map_err(|e| {
-            format!(
-                "EventSource({}) failed: {}",
+            concat(&[
+                "EventSource(",
                 without_query(&request.url),
-                describe(&e)
-            )
+                ") failed: ",
+                &describe(&e),
+            ])
         })?;
         let shared = match HttpShared::new(&request, Some(source.clone())) {
             Ok(shared) => shared,
@@ -76,9 +78,12 @@ impl SseConnection {
             let (code, reason) = parse_close(&parse_json(&data).unwrap_or(JsValue::NULL));
             // `Closed` is only ever reported for a connection that was reported open.
             shared.finish(if shared.phase.get() == Phase::Connecting {
-                TransportEvent::Failed(format!(
-                    "the SSE server closed before naming the session ({code} {reason})"
-                ))
+                let mut why = "the SSE server closed before naming the session (".to_owned();
+                push_decimal(&mut why, u64::from(code));
+                why.push(' ');
+                why.push_str(&reason);
+                why.push(')');
+                TransportEvent::Failed(why)
             } else {
                 TransportEvent::Closed {
                     code,
@@ -97,11 +102,12 @@ impl SseConnection {
             let event = if let Some(closed) = shared.client_close_event(false) {
                 closed
             } else if shared.phase.get() == Phase::Connecting {
-                TransportEvent::Failed(format!(
-                    "SSE EventSource to {} failed before the session event (refused, non-200 \
-                     answer or network error; EventSource does not expose the status)",
-                    shared.endpoint_for_humans()
-                ))
+                TransportEvent::Failed(concat(&[
+                    "SSE EventSource to ",
+                    shared.endpoint_for_humans(),
+                    " failed before the session event (refused, non-200 answer or network \
+                     error; EventSource does not expose the status)",
+                ]))
             } else {
                 TransportEvent::Closed {
                     code: 1006,
@@ -131,10 +137,11 @@ fn session_handler(shared: &Rc<HttpShared>) -> impl FnMut(Event) + 'static {
             .and_then(|value| session_from(&value));
         match session {
             Ok(session) => shared.opened(session),
-            Err(why) => shared.finish(TransportEvent::Failed(format!(
-                "{}: {why}",
-                shared.endpoint_for_humans()
-            ))),
+            Err(why) => shared.finish(TransportEvent::Failed(concat(&[
+                shared.endpoint_for_humans(),
+                ": ",
+                &why,
+            ]))),
         }
     }
 }

@@ -1,0 +1,74 @@
+//! The pure rules of the HTTP transports' wire format (PROTOCOL.md §4.2–4.3), kept apart from the
+//! browser adapters (`web::transport::http_shared`) so that host tests reach them.
+
+use super::frame::{KIND_BINARY, KIND_TEXT};
+use super::Payload;
+
+/// Appends one §2 frame (`0x00` text / `0x01` binary, u32 BE length, payload) to an upstream
+/// batch body.
+pub fn append_frame(body: &mut Vec<u8>, payload: &Payload) {
+    let (kind, bytes) = match payload {
+        Payload::Text(text) => (KIND_TEXT, text.as_bytes()),
+        Payload::Binary(bytes) => (KIND_BINARY, bytes.as_slice()),
+    };
+    // A message over 4 GiB cannot exist here: the core refuses messages over its maximum.
+    let len = u32::try_from(bytes.len()).unwrap_or(u32::MAX);
+    body.push(kind);
+    body.extend_from_slice(&len.to_be_bytes());
+    body.extend_from_slice(bytes);
+}
+
+/// Whether base64 text of `units` characters may decode to at most `max` bytes. Checked before
+/// the text is decoded (or even copied out of JS), so a huge message is never allocated; it may
+/// overestimate (padding, white space), and the decoded length is checked again.
+pub fn base64_may_fit(units: usize, max: usize) -> bool {
+    units / 4 * 3 <= max.saturating_add(2)
+}
+
+/// The close code in a server's `{"code": N}`: a whole number in 0..=65535, else 1005 (no status
+/// received), as a missing code is.
+pub fn close_code_from(number: Option<f64>) -> u16 {
+    match number {
+        Some(code) if (0.0..=65535.0).contains(&code) && code.fract() == 0.0 => code as u16,
+        // 1005: "no status received" (RFC 6455), never sent, only reported.
+        _ => 1005,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_are_kind_length_payload() {
+        let mut body = Vec::new();
+        append_frame(&mut body, &Payload::Text("hé".into()));
+        append_frame(&mut body, &Payload::Binary(vec![7]));
+        assert_eq!(body, [0, 0, 0, 0, 3, b'h', 0xC3, 0xA9, 1, 0, 0, 0, 1, 7]);
+    }
+
+    #[test]
+    fn base64_sizes_are_bounded_before_decoding() {
+        // 4 characters are at most 3 bytes.
+        assert!(base64_may_fit(4, 3));
+        assert!(base64_may_fit(8, 4)); // "AAAAAA==" is 4 bytes
+        assert!(!base64_may_fit(12, 4));
+        assert!(base64_may_fit(usize::MAX, usize::MAX));
+    }
+
+    #[test]
+    fn close_codes_are_whole_numbers_in_range() {
+        assert_eq!(close_code_from(Some(1000.0)), 1000);
+        assert_eq!(close_code_from(Some(0.0)), 0);
+        assert_eq!(close_code_from(Some(65535.0)), 65535);
+        for bad in [
+            None,
+            Some(-1.0),
+            Some(65536.0),
+            Some(1000.5),
+            Some(f64::NAN),
+        ] {
+            assert_eq!(close_code_from(bad), 1005, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,27 @@
+//! Parsing with the browser's `URL`: correct for every case the URL standard covers (upper-case
+//! schemes, IPv6 literals, default ports, percent-encoding, international host names) and no
+//! parser in the wasm. The rules applied to its result are plain Rust in `endpoints.rs`.
+
+use super::{invalid_url, join, UrlError, UrlParts};
+
+/// `url` parsed; not absolute or not a URL at all → a reason starting with `prefix` (the
+/// browser's own message is not used: it quotes the URL whole, user info and token included).
+pub(super) fn parse(url: &str, prefix: &str) -> Result<UrlParts, UrlError> {
+    let parsed = web_sys::Url::new(url).map_err(|_| {
+        UrlError(join(&[
+            &invalid_url(prefix, url),
+            ": expected an absolute URL such as http://host:port/service",
+        ]))
+    })?;
+    let mut scheme = parsed.protocol();
+    if scheme.ends_with(':') {
+        scheme.pop();
+    }
+    Ok(UrlParts {
+        scheme,
+        host: parsed.host(),
+        path: parsed.pathname(),
+        query: parsed.search(),
+        has_credentials: !parsed.username().is_empty() || !parsed.password().is_empty(),
+    })
+}
