@@ -806,3 +806,22 @@ fn one_late_timer_tick_runs_everything_due() {
     );
     assert_eq!(c.poll_timeout(), Some(60_000), "pong deadline");
 }
+
+/// A close before open with a reason reads as the `format!` the message used to be built with.
+#[test]
+fn close_before_open_with_reason_names_code_and_reason() {
+    let mut s = Sim::new(ConnectionConfig {
+        heartbeat: None,
+        batch: None,
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    assert_eq!(s.last_open(), (1, WebTransport));
+    s.drop_link(4403, "forbidden: \"x\"");
+    assert_eq!(s.last_open(), (2, WebSocket));
+    assert!(s.events.contains(&Event::Fallback {
+        from: WebTransport,
+        to: WebSocket,
+        reason: format!("closed before open (code {}: {})", 4403, "forbidden: \"x\""),
+    }));
+}

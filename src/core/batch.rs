@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use super::json_check::{validate_json, JsonError};
+use super::text::{concat, decimal};
 
 const PREFIX: &str = "{\"type\":\"batch\",\"messages\":[";
 const MIDDLE: &str = "],\"timestamp\":";
@@ -64,15 +65,26 @@ pub enum BatchError {
     InvalidJson(JsonError),
 }
 
+impl BatchError {
+    /// The text for humans, built by hand so the JS build links no `core::fmt` (issue 9: size);
+    /// `Display` writes the same text.
+    pub fn message(&self) -> String {
+        match self {
+            BatchError::ItemTooLarge { size, max } => concat(&[
+                "batch item of ",
+                &decimal(*size as u64),
+                " bytes cannot fit in a batch (at most ",
+                &decimal(*max as u64),
+                " bytes per item)",
+            ]),
+            BatchError::InvalidJson(e) => concat(&["batch item is not valid JSON: ", &e.message()]),
+        }
+    }
+}
+
 impl fmt::Display for BatchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            BatchError::ItemTooLarge { size, max } => write!(
-                f,
-                "batch item of {size} bytes cannot fit in a batch (at most {max} bytes per item)"
-            ),
-            BatchError::InvalidJson(e) => write!(f, "batch item is not valid JSON: {e}"),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -208,7 +220,7 @@ impl Batcher {
         }
         out.push_str(MIDDLE);
         let timestamp = (now as i64).saturating_add(self.timestamp_offset).max(0);
-        out.push_str(&timestamp.to_string());
+        out.push_str(&decimal(u64::try_from(timestamp).unwrap_or(0)));
         out.push_str(SUFFIX);
         self.items_bytes = 0;
         self.ready.push_back(out);
@@ -281,5 +293,65 @@ mod tests {
             Err(BatchError::InvalidJson(_))
         ));
         assert!(b.is_empty());
+    }
+
+    /// `message()` reads exactly as the `format!` it replaced.
+    #[test]
+    fn message_matches_the_former_format() {
+        use crate::core::json_check::JsonErrorKind;
+        let json = JsonError {
+            position: 3,
+            kind: JsonErrorKind::TrailingCharacters,
+        };
+        let cases = [
+            (
+                BatchError::ItemTooLarge { size: 0, max: 0 },
+                format!(
+                    "batch item of {} bytes cannot fit in a batch (at most {} bytes per item)",
+                    0, 0
+                ),
+            ),
+            (
+                BatchError::ItemTooLarge {
+                    size: 16_777_190,
+                    max: usize::MAX,
+                },
+                format!(
+                    "batch item of {} bytes cannot fit in a batch (at most {} bytes per item)",
+                    16_777_190,
+                    usize::MAX
+                ),
+            ),
+            (
+                BatchError::InvalidJson(json),
+                format!(
+                    "batch item is not valid JSON: unexpected data after the JSON value at byte {}",
+                    3
+                ),
+            ),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error.message(), want);
+            assert_eq!(error.to_string(), want);
+        }
+    }
+
+    #[test]
+    fn timestamp_is_written_in_decimal() {
+        for (offset, want) in [
+            (0, 1234u64),
+            (1_700_000_000_000, 1_700_000_001_234),
+            (-5000, 0),
+        ] {
+            let mut b = Batcher::new(BatchConfig::default());
+            b.set_timestamp_offset(offset);
+            b.push(1234, "1".into()).unwrap();
+            b.flush(1234);
+            let batch = b.poll_batch().unwrap();
+            assert!(
+                batch.ends_with(&format!("\"timestamp\":{want}}}")),
+                "{batch}"
+            );
+        }
     }
 }

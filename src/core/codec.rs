@@ -21,6 +21,7 @@
 use std::fmt;
 
 use super::json_check::{validate_json, JsonError};
+use super::text::{concat, decimal};
 
 /// Default maximum length of the type field in bytes.
 pub const DEFAULT_MAX_TYPE_LEN: usize = 256;
@@ -90,34 +91,53 @@ pub enum CodecError {
     TooLarge,
 }
 
-impl fmt::Display for CodecError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl CodecError {
+    /// The text for humans, built by hand so the JS build links no `core::fmt` (issue 9: size);
+    /// `Display` writes the same text.
+    pub fn message(&self) -> String {
         match self {
-            CodecError::TooShort { len } => write!(
-                f,
-                "binary message is {len} bytes, shorter than the 4-byte type length prefix"
-            ),
+            CodecError::TooShort { len } => concat(&[
+                "binary message is ",
+                &decimal(*len as u64),
+                " bytes, shorter than the 4-byte type length prefix",
+            ]),
             CodecError::TypeLengthOutOfBounds {
                 type_len,
                 available,
-            } => write!(
-                f,
-                "binary message announces a {type_len}-byte type but only {available} bytes follow the prefix"
-            ),
-            CodecError::TypeTooLong { len, max } => {
-                write!(f, "message type is {len} bytes, more than the limit of {max}")
+            } => concat(&[
+                "binary message announces a ",
+                &decimal(*type_len),
+                "-byte type but only ",
+                &decimal(*available as u64),
+                " bytes follow the prefix",
+            ]),
+            CodecError::TypeTooLong { len, max } => concat(&[
+                "message type is ",
+                &decimal(*len),
+                " bytes, more than the limit of ",
+                &decimal(*max as u64),
+            ]),
+            CodecError::InvalidTypeUtf8 { valid_up_to } => concat(&[
+                "message type is not valid UTF-8 (first bad byte at offset ",
+                &decimal(*valid_up_to as u64),
+                ")",
+            ]),
+            CodecError::InvalidDataUtf8 { valid_up_to } => concat(&[
+                "message data is not valid UTF-8 (first bad byte at offset ",
+                &decimal(*valid_up_to as u64),
+                ")",
+            ]),
+            CodecError::InvalidJson(e) => {
+                concat(&["message data is not valid JSON: ", &e.message()])
             }
-            CodecError::InvalidTypeUtf8 { valid_up_to } => write!(
-                f,
-                "message type is not valid UTF-8 (first bad byte at offset {valid_up_to})"
-            ),
-            CodecError::InvalidDataUtf8 { valid_up_to } => write!(
-                f,
-                "message data is not valid UTF-8 (first bad byte at offset {valid_up_to})"
-            ),
-            CodecError::InvalidJson(e) => write!(f, "message data is not valid JSON: {e}"),
-            CodecError::TooLarge => f.write_str("message is too large to encode"),
+            CodecError::TooLarge => "message is too large to encode".to_owned(),
         }
+    }
+}
+
+impl fmt::Display for CodecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 
@@ -284,5 +304,75 @@ mod tests {
         b.extend_from_slice(b"\xEF\xBB\xBFa\xEF\xBB\xBF{}");
         let m = decode_message(&b, &L).unwrap();
         assert_eq!((m.type_name, m.data_json), ("a", "{}"));
+    }
+
+    /// `message()` reads exactly as the `format!` it replaced.
+    #[test]
+    fn message_matches_the_former_format() {
+        use crate::core::json_check::JsonErrorKind;
+        let json = JsonError {
+            position: 12,
+            kind: JsonErrorKind::InvalidNumber,
+        };
+        let cases = [
+            (
+                CodecError::TooShort { len: 3 },
+                format!(
+                    "binary message is {} bytes, shorter than the 4-byte type length prefix",
+                    3
+                ),
+            ),
+            (
+                CodecError::TypeLengthOutOfBounds {
+                    type_len: u64::from(u32::MAX),
+                    available: 10,
+                },
+                format!(
+                    "binary message announces a {}-byte type but only {} bytes follow the prefix",
+                    u32::MAX,
+                    10
+                ),
+            ),
+            (
+                CodecError::TypeTooLong {
+                    len: u64::MAX,
+                    max: 256,
+                },
+                format!(
+                    "message type is {} bytes, more than the limit of {}",
+                    u64::MAX,
+                    256
+                ),
+            ),
+            (
+                CodecError::InvalidTypeUtf8 { valid_up_to: 0 },
+                format!(
+                    "message type is not valid UTF-8 (first bad byte at offset {})",
+                    0
+                ),
+            ),
+            (
+                CodecError::InvalidDataUtf8 { valid_up_to: 77 },
+                format!(
+                    "message data is not valid UTF-8 (first bad byte at offset {})",
+                    77
+                ),
+            ),
+            (
+                CodecError::InvalidJson(json),
+                format!(
+                    "message data is not valid JSON: invalid number in JSON at byte {}",
+                    12
+                ),
+            ),
+            (
+                CodecError::TooLarge,
+                "message is too large to encode".to_owned(),
+            ),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error.message(), want);
+            assert_eq!(error.to_string(), want);
+        }
     }
 }

@@ -63,6 +63,7 @@ use super::session::{
     decode_session_frame, HelloStatus, PeerProtocol, Received, Session, SessionConfig,
     SessionFrame, SessionQuery,
 };
+use super::text::{concat, decimal};
 use super::transport_kind::{TransportKind, TransportSet};
 use super::upgrade::UpgradeProbe;
 
@@ -679,7 +680,11 @@ impl Connection {
         };
         self.account_open_time(now);
         let old = self.conn_id;
-        self.close_transport(old, close_code::NORMAL, &format!("upgrading to {to}"));
+        self.close_transport(
+            old,
+            close_code::NORMAL,
+            &concat(&["upgrading to ", to.as_str()]),
+        );
         // An older retiring transport still closing after a whole probe window is forgotten:
         // the driver's close grace drops it. In a v2 session the server took the session over
         // to the new link and resends there whatever the old one had not delivered, so the old
@@ -781,10 +786,11 @@ impl Connection {
             State::Closing => self.finish_closed(now, code, reason, was_clean),
             State::Open => self.link_lost(now, code, reason, was_clean),
             State::Connecting | State::Reconnecting if !self.transport_open => {
+                let code = decimal(u64::from(code));
                 let reason = if reason.is_empty() {
-                    format!("closed before open (code {code})")
+                    concat(&["closed before open (code ", &code, ")"])
                 } else {
-                    format!("closed before open (code {code}: {reason})")
+                    concat(&["closed before open (code ", &code, ": ", &reason, ")"])
                 };
                 self.attempt_failed(now, reason);
             }
@@ -905,7 +911,7 @@ impl Connection {
             }
             Ok(SessionFrame::Ack(ack)) => self.peer_acked(ack),
             Ok(SessionFrame::Hello { .. }) => self.broken_link(now, conn_id, "unexpected hello"),
-            Err(e) => self.broken_link(now, conn_id, &e.to_string()),
+            Err(e) => self.broken_link(now, conn_id, e.message()),
         }
     }
 
@@ -1138,10 +1144,11 @@ impl Connection {
                 code: close_code::CONNECT_TIMEOUT,
                 reason: "connect timeout".to_owned(),
             });
-            let reason = format!(
-                "connect timeout after {} ms",
-                self.config.connect_timeout_ms
-            );
+            let reason = concat(&[
+                "connect timeout after ",
+                &decimal(self.config.connect_timeout_ms),
+                " ms",
+            ]);
             self.attempt_failed(now, reason);
             return;
         }

@@ -5,6 +5,7 @@ use std::fmt;
 use super::batch::BatchError;
 use super::json_check::JsonError;
 use super::queue::QueueError;
+use super::text::{concat, decimal};
 
 /// Errors from calls on a [`Connection`](super::Connection). Every rejected call leaves the
 /// machine unchanged and nothing that was previously accepted is lost.
@@ -36,27 +37,42 @@ pub enum CoreError {
     Batch(BatchError),
 }
 
+impl CoreError {
+    /// The text for humans, built by hand so the JS build links no `core::fmt` (issue 9: size);
+    /// `Display` writes the same text.
+    pub fn message(&self) -> String {
+        match self {
+            CoreError::MessageTooLarge { size, max } => concat(&[
+                "message of ",
+                &decimal(*size as u64),
+                " bytes exceeds the maximum message size of ",
+                &decimal(*max as u64),
+                " bytes",
+            ]),
+            CoreError::InvalidCloseCode(c) => concat(&[
+                "invalid close code ",
+                &decimal(u64::from(*c)),
+                ": use 1000 or an application code in 3000-4999",
+            ]),
+            CoreError::CloseReasonTooLong { len } => concat(&[
+                "close reason is ",
+                &decimal(*len as u64),
+                " UTF-8 bytes; at most 123 are allowed",
+            ]),
+            CoreError::Closed => "the connection is closing or closed".to_owned(),
+            CoreError::InvalidState(what) => concat(&["invalid state: ", what]),
+            CoreError::InvalidJson(e) => {
+                concat(&["batched message is not valid JSON: ", &e.message()])
+            }
+            CoreError::Queue(e) => e.message(),
+            CoreError::Batch(e) => e.message(),
+        }
+    }
+}
+
 impl fmt::Display for CoreError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            CoreError::MessageTooLarge { size, max } => write!(
-                f,
-                "message of {size} bytes exceeds the maximum message size of {max} bytes"
-            ),
-            CoreError::InvalidCloseCode(c) => write!(
-                f,
-                "invalid close code {c}: use 1000 or an application code in 3000-4999"
-            ),
-            CoreError::CloseReasonTooLong { len } => write!(
-                f,
-                "close reason is {len} UTF-8 bytes; at most 123 are allowed"
-            ),
-            CoreError::Closed => f.write_str("the connection is closing or closed"),
-            CoreError::InvalidState(what) => write!(f, "invalid state: {what}"),
-            CoreError::InvalidJson(e) => write!(f, "batched message is not valid JSON: {e}"),
-            CoreError::Queue(e) => write!(f, "{e}"),
-            CoreError::Batch(e) => write!(f, "{e}"),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -80,5 +96,91 @@ impl From<QueueError> for CoreError {
 impl From<BatchError> for CoreError {
     fn from(e: BatchError) -> Self {
         CoreError::Batch(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::json_check::JsonErrorKind;
+
+    /// `message()` reads exactly as the `format!` it replaced.
+    #[test]
+    fn message_matches_the_former_format() {
+        let json = JsonError {
+            position: 7,
+            kind: JsonErrorKind::UnexpectedByte(b'\n'),
+        };
+        let cases = [
+            (
+                CoreError::MessageTooLarge { size: 0, max: 1 },
+                "message of 0 bytes exceeds the maximum message size of 1 bytes".to_owned(),
+            ),
+            (
+                CoreError::MessageTooLarge {
+                    size: 16_777_217,
+                    max: usize::MAX,
+                },
+                format!(
+                    "message of {} bytes exceeds the maximum message size of {} bytes",
+                    16_777_217,
+                    usize::MAX
+                ),
+            ),
+            (
+                CoreError::InvalidCloseCode(1001),
+                format!(
+                    "invalid close code {}: use 1000 or an application code in 3000-4999",
+                    1001
+                ),
+            ),
+            (
+                CoreError::InvalidCloseCode(u16::MAX),
+                format!(
+                    "invalid close code {}: use 1000 or an application code in 3000-4999",
+                    u16::MAX
+                ),
+            ),
+            (
+                CoreError::CloseReasonTooLong { len: 124 },
+                format!("close reason is {} UTF-8 bytes; at most 123 are allowed", 124),
+            ),
+            (
+                CoreError::Closed,
+                "the connection is closing or closed".to_owned(),
+            ),
+            (
+                CoreError::InvalidState("already connecting"),
+                format!("invalid state: {}", "already connecting"),
+            ),
+            (
+                CoreError::InvalidJson(json),
+                format!(
+                    "batched message is not valid JSON: unexpected byte 0x{:02x} in JSON at byte {}",
+                    b'\n', 7
+                ),
+            ),
+            (
+                CoreError::Queue(QueueError::Full {
+                    messages: 3,
+                    bytes: 40,
+                }),
+                format!(
+                    "send queue is full ({} messages, {} bytes); message not queued",
+                    3, 40
+                ),
+            ),
+            (
+                CoreError::Batch(BatchError::ItemTooLarge { size: 9, max: 8 }),
+                format!(
+                    "batch item of {} bytes cannot fit in a batch (at most {} bytes per item)",
+                    9, 8
+                ),
+            ),
+        ];
+        for (error, want) in cases {
+            assert_eq!(error.message(), want);
+            assert_eq!(error.to_string(), want);
+        }
     }
 }

@@ -12,6 +12,7 @@
 use std::fmt;
 
 use super::close_code;
+use super::text::{concat, decimal, hex_byte};
 
 /// Frame kind byte: UTF-8 text message.
 pub const KIND_TEXT: u8 = 0x00;
@@ -86,27 +87,41 @@ impl FrameError {
     }
 }
 
+impl FrameError {
+    /// The text for humans, built by hand so the JS build links no `core::fmt` (issue 9: size);
+    /// `Display` writes the same text.
+    pub fn message(&self) -> String {
+        match self {
+            FrameError::TooLarge { len, max } => concat(&[
+                "frame announces ",
+                &decimal(*len),
+                " payload bytes, more than the maximum of ",
+                &decimal(*max as u64),
+            ]),
+            FrameError::UnknownKind(k) if *k == KIND_SEQUENCED || *k == KIND_ACK => concat(&[
+                "frame kind ",
+                &hex_byte(*k),
+                " is reserved for resumable sessions and not supported",
+            ]),
+            FrameError::UnknownKind(k) => concat(&["unknown frame kind ", &hex_byte(*k)]),
+            FrameError::InvalidUtf8 => "text frame or close reason is not valid UTF-8".to_owned(),
+            FrameError::CloseTooShort { len } => concat(&[
+                "close frame payload is ",
+                &decimal(*len as u64),
+                " bytes, shorter than the 2-byte code",
+            ]),
+            FrameError::CloseReasonTooLong { len } => concat(&[
+                "close reason is ",
+                &decimal(*len as u64),
+                " bytes, more than 123",
+            ]),
+        }
+    }
+}
+
 impl fmt::Display for FrameError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FrameError::TooLarge { len, max } => write!(
-                f,
-                "frame announces {len} payload bytes, more than the maximum of {max}"
-            ),
-            FrameError::UnknownKind(k) if *k == KIND_SEQUENCED || *k == KIND_ACK => write!(
-                f,
-                "frame kind 0x{k:02x} is reserved for resumable sessions and not supported"
-            ),
-            FrameError::UnknownKind(k) => write!(f, "unknown frame kind 0x{k:02x}"),
-            FrameError::InvalidUtf8 => f.write_str("text frame or close reason is not valid UTF-8"),
-            FrameError::CloseTooShort { len } => write!(
-                f,
-                "close frame payload is {len} bytes, shorter than the 2-byte code"
-            ),
-            FrameError::CloseReasonTooLong { len } => {
-                write!(f, "close reason is {len} bytes, more than 123")
-            }
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -384,5 +399,50 @@ mod tests {
             d.next_frame(),
             Some(Err(FrameError::CloseReasonTooLong { len: 124 }))
         );
+    }
+
+    /// `message()` reads exactly as the `format!` it replaced.
+    #[test]
+    fn message_matches_the_former_format() {
+        let mut cases = vec![
+            (
+                FrameError::TooLarge {
+                    len: u64::MAX,
+                    max: 1 << 20,
+                },
+                format!(
+                    "frame announces {} payload bytes, more than the maximum of {}",
+                    u64::MAX,
+                    1 << 20
+                ),
+            ),
+            (
+                FrameError::InvalidUtf8,
+                "text frame or close reason is not valid UTF-8".to_owned(),
+            ),
+            (
+                FrameError::CloseTooShort { len: 1 },
+                format!(
+                    "close frame payload is {} bytes, shorter than the 2-byte code",
+                    1
+                ),
+            ),
+            (
+                FrameError::CloseReasonTooLong { len: 124 },
+                format!("close reason is {} bytes, more than 123", 124),
+            ),
+        ];
+        for k in 0..=255u8 {
+            let want = if k == KIND_SEQUENCED || k == KIND_ACK {
+                format!("frame kind 0x{k:02x} is reserved for resumable sessions and not supported")
+            } else {
+                format!("unknown frame kind 0x{k:02x}")
+            };
+            cases.push((FrameError::UnknownKind(k), want));
+        }
+        for (error, want) in cases {
+            assert_eq!(error.message(), want);
+            assert_eq!(error.to_string(), want);
+        }
     }
 }

@@ -14,6 +14,8 @@
 
 use std::fmt;
 
+use super::text::{concat, decimal, hex_byte};
+
 /// Deepest nesting of arrays/objects accepted. Browsers accept more, but anything this deep is
 /// not a real message and the cap keeps the validator's state a fixed 64 bytes.
 pub const MAX_DEPTH: usize = 512;
@@ -46,27 +48,42 @@ pub enum JsonErrorKind {
     TrailingCharacters,
 }
 
-impl fmt::Display for JsonError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let at = self.position;
+impl JsonError {
+    /// The text for humans, built by hand so the JS build links no `core::fmt` (issue 9: size);
+    /// `Display` writes the same text.
+    pub fn message(&self) -> String {
+        let at = decimal(self.position as u64);
         match self.kind {
-            JsonErrorKind::UnexpectedEnd => write!(f, "unexpected end of JSON input at byte {at}"),
+            JsonErrorKind::UnexpectedEnd => concat(&["unexpected end of JSON input at byte ", &at]),
             JsonErrorKind::UnexpectedByte(b) => {
-                write!(f, "unexpected byte 0x{b:02x} in JSON at byte {at}")
+                concat(&["unexpected byte ", &hex_byte(b), " in JSON at byte ", &at])
             }
-            JsonErrorKind::ControlCharacterInString(b) => write!(
-                f,
-                "unescaped control character 0x{b:02x} in JSON string at byte {at}"
-            ),
-            JsonErrorKind::InvalidEscape => write!(f, "invalid escape in JSON string at byte {at}"),
-            JsonErrorKind::InvalidNumber => write!(f, "invalid number in JSON at byte {at}"),
-            JsonErrorKind::TooDeep => {
-                write!(f, "JSON nested deeper than {MAX_DEPTH} levels at byte {at}")
+            JsonErrorKind::ControlCharacterInString(b) => concat(&[
+                "unescaped control character ",
+                &hex_byte(b),
+                " in JSON string at byte ",
+                &at,
+            ]),
+            JsonErrorKind::InvalidEscape => {
+                concat(&["invalid escape in JSON string at byte ", &at])
             }
+            JsonErrorKind::InvalidNumber => concat(&["invalid number in JSON at byte ", &at]),
+            JsonErrorKind::TooDeep => concat(&[
+                "JSON nested deeper than ",
+                &decimal(MAX_DEPTH as u64),
+                " levels at byte ",
+                &at,
+            ]),
             JsonErrorKind::TrailingCharacters => {
-                write!(f, "unexpected data after the JSON value at byte {at}")
+                concat(&["unexpected data after the JSON value at byte ", &at])
             }
         }
+    }
+}
+
+impl fmt::Display for JsonError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
     }
 }
 
@@ -420,5 +437,51 @@ mod tests {
         let e = validate_json("[1,,2]").unwrap_err();
         assert_eq!(e.position, 3);
         assert_eq!(e.kind, JsonErrorKind::UnexpectedByte(b','));
+    }
+
+    /// `message()` reads exactly as the `format!` it replaced.
+    #[test]
+    fn message_matches_the_former_format() {
+        for at in [0, 1, 99, 1 << 24, usize::MAX] {
+            for b in [0u8, 0x0a, 0x1f, b'x', 0xff] {
+                let cases = [
+                    (
+                        JsonErrorKind::UnexpectedEnd,
+                        format!("unexpected end of JSON input at byte {at}"),
+                    ),
+                    (
+                        JsonErrorKind::UnexpectedByte(b),
+                        format!("unexpected byte 0x{b:02x} in JSON at byte {at}"),
+                    ),
+                    (
+                        JsonErrorKind::ControlCharacterInString(b),
+                        format!(
+                            "unescaped control character 0x{b:02x} in JSON string at byte {at}"
+                        ),
+                    ),
+                    (
+                        JsonErrorKind::InvalidEscape,
+                        format!("invalid escape in JSON string at byte {at}"),
+                    ),
+                    (
+                        JsonErrorKind::InvalidNumber,
+                        format!("invalid number in JSON at byte {at}"),
+                    ),
+                    (
+                        JsonErrorKind::TooDeep,
+                        format!("JSON nested deeper than {MAX_DEPTH} levels at byte {at}"),
+                    ),
+                    (
+                        JsonErrorKind::TrailingCharacters,
+                        format!("unexpected data after the JSON value at byte {at}"),
+                    ),
+                ];
+                for (kind, want) in cases {
+                    let error = JsonError { position: at, kind };
+                    assert_eq!(error.message(), want);
+                    assert_eq!(error.to_string(), want);
+                }
+            }
+        }
     }
 }

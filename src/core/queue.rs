@@ -10,6 +10,7 @@ use std::collections::VecDeque;
 use std::fmt;
 
 use super::payload::Payload;
+use super::text::{concat, decimal};
 
 /// What to do when a message does not fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,18 +62,32 @@ pub enum QueueError {
     },
 }
 
+impl QueueError {
+    /// The text for humans, built by hand so the JS build links no `core::fmt` (issue 9: size);
+    /// `Display` writes the same text.
+    pub fn message(&self) -> String {
+        match self {
+            QueueError::Full { messages, bytes } => concat(&[
+                "send queue is full (",
+                &decimal(*messages as u64),
+                " messages, ",
+                &decimal(*bytes as u64),
+                " bytes); message not queued",
+            ]),
+            QueueError::TooLarge { size, max_bytes } => concat(&[
+                "message of ",
+                &decimal(*size as u64),
+                " bytes can never fit the send queue limit of ",
+                &decimal(*max_bytes as u64),
+                " bytes",
+            ]),
+        }
+    }
+}
+
 impl fmt::Display for QueueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            QueueError::Full { messages, bytes } => write!(
-                f,
-                "send queue is full ({messages} messages, {bytes} bytes); message not queued"
-            ),
-            QueueError::TooLarge { size, max_bytes } => write!(
-                f,
-                "message of {size} bytes can never fit the send queue limit of {max_bytes} bytes"
-            ),
-        }
+        f.write_str(&self.message())
     }
 }
 
@@ -227,5 +242,32 @@ mod tests {
             })
         );
         assert!(q.is_empty());
+    }
+
+    /// `message()` reads exactly as the `format!` it replaced.
+    #[test]
+    fn message_matches_the_former_format() {
+        for (a, b) in [
+            (0, 0),
+            (1, 9),
+            (1000, 1 << 20),
+            (usize::MAX, usize::MAX - 1),
+        ] {
+            let full = QueueError::Full {
+                messages: a,
+                bytes: b,
+            };
+            let want = format!("send queue is full ({a} messages, {b} bytes); message not queued");
+            assert_eq!(full.message(), want);
+            assert_eq!(full.to_string(), want);
+            let too_large = QueueError::TooLarge {
+                size: a,
+                max_bytes: b,
+            };
+            let want =
+                format!("message of {a} bytes can never fit the send queue limit of {b} bytes");
+            assert_eq!(too_large.message(), want);
+            assert_eq!(too_large.to_string(), want);
+        }
     }
 }

@@ -13,6 +13,7 @@
 use std::collections::VecDeque;
 
 use super::payload::Payload;
+use super::text::{concat, decimal};
 
 /// Kind byte of a `data` session frame.
 pub const DATA: u8 = 0x10;
@@ -152,16 +153,24 @@ pub enum SessionFrameError {
     TrailingBytes,
 }
 
-impl std::fmt::Display for SessionFrameError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
+impl SessionFrameError {
+    /// The text for humans (a fixed text, so no allocation and no `core::fmt` on the JS build,
+    /// issue 9: size); `Display` writes the same text.
+    pub fn message(&self) -> &'static str {
+        match self {
             Self::Truncated => "truncated session frame",
             Self::UnknownKind(_) => "unknown session frame kind",
             Self::UnknownInnerKind(_) => "unknown data frame message kind",
             Self::BadHello => "malformed hello",
             Self::InvalidUtf8 => "text message is not UTF-8",
             Self::TrailingBytes => "ack frame with trailing bytes",
-        })
+        }
+    }
+}
+
+impl std::fmt::Display for SessionFrameError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
     }
 }
 
@@ -288,7 +297,10 @@ impl SessionQuery {
             Self::Off => Vec::new(),
             Self::New => vec![("v", "2".to_owned())],
             Self::Resume { id, last } => {
-                vec![("v", "2".to_owned()), ("resume", format!("{id}.{last}"))]
+                vec![
+                    ("v", "2".to_owned()),
+                    ("resume", concat(&[id, ".", &decimal(*last)])),
+                ]
             }
         }
     }
@@ -614,5 +626,20 @@ mod tests {
         let h = encode_hello(HelloStatus::New, 0, "0123456789ABCDEF0123456789abcdef");
         assert_eq!(decode_session_frame(&h), Err(BadHello));
         assert_eq!(decode_session_frame(b"\x12short"), Err(BadHello));
+    }
+
+    /// The resume parameter reads exactly as the `format!("{id}.{last}")` it replaced.
+    #[test]
+    fn resume_query_matches_the_former_format() {
+        for last in [0, 7, 1 << 40, u64::MAX] {
+            let query = SessionQuery::Resume {
+                id: ID.into(),
+                last,
+            };
+            assert_eq!(
+                query.params(),
+                vec![("v", "2".to_owned()), ("resume", format!("{ID}.{last}"))]
+            );
+        }
     }
 }

@@ -103,16 +103,48 @@ pub enum SocketError {
     Invalid(String),
 }
 
+impl SocketError {
+    /// The error's text, as `Display` shows it (built without `core::fmt`: the JS build shows
+    /// it in every thrown `Error`).
+    pub fn message(&self) -> String {
+        match self {
+            SocketError::Options(e) => e.message(),
+            SocketError::Url(e) => e.0.clone(),
+            SocketError::Core(e) => e.message(),
+            SocketError::ConnectFailed(e) | SocketError::Invalid(e) => e.clone(),
+            SocketError::Closed => "the socket closed before the operation completed".to_owned(),
+        }
+    }
+}
+
 impl std::fmt::Display for SocketError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SocketError::Options(e) => write!(f, "{e}"),
-            SocketError::Url(e) => write!(f, "{e}"),
-            SocketError::Core(e) => write!(f, "{e}"),
-            SocketError::ConnectFailed(e) => write!(f, "{e}"),
-            SocketError::Closed => f.write_str("the socket closed before the operation completed"),
-            SocketError::Invalid(e) => f.write_str(e),
-        }
+        f.write_str(&self.message())
+    }
+}
+
+/// Errors that the JS boundary turns into a thrown `Error` by their [`message`]
+/// (`ErrorMessage::message`), not through `Display`.
+pub(crate) trait ErrorMessage {
+    /// The text of the JS `Error`.
+    fn message(&self) -> String;
+}
+
+impl ErrorMessage for SocketError {
+    fn message(&self) -> String {
+        SocketError::message(self)
+    }
+}
+
+impl ErrorMessage for super::options::OptionsError {
+    fn message(&self) -> String {
+        super::options::OptionsError::message(self)
+    }
+}
+
+impl ErrorMessage for crate::core::CodecError {
+    fn message(&self) -> String {
+        crate::core::CodecError::message(self)
     }
 }
 

@@ -519,7 +519,7 @@ pub fn binary_value(bytes: &[u8], kind: BinaryType) -> JsValue {
 
 /// Decodes one binary-codec frame into `{ type, data }`.
 pub fn decode_frame(bytes: &[u8]) -> Result<JsValue, String> {
-    let decoded = decode_message(bytes, &CodecLimits::default()).map_err(|e| e.to_string())?;
+    let decoded = decode_message(bytes, &CodecLimits::default()).map_err(|e| e.message())?;
     let data = js_sys::JSON::parse(decoded.data_json).map_err(|_| "data is not JSON".to_owned())?;
     let object = Object::new();
     let _ = Reflect::set(&object, &"type".into(), &decoded.type_name.into());

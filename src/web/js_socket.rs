@@ -4,6 +4,7 @@
 //! runs. Bad input throws a JS `Error` that says what was wrong and changes nothing.
 
 use super::driver::{SocketError, SocketEvent};
+use super::events::ErrorMessage;
 use super::js_events::{decode_frame, Handler, JsSide, ListenOptions};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::Socket;
@@ -17,8 +18,8 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
 
-fn js_error(error: impl std::fmt::Display) -> JsError {
-    JsError::new(&error.to_string())
+fn js_error(error: impl ErrorMessage) -> JsError {
+    JsError::new(&error.message())
 }
 
 /// One outgoing message, kept in order behind a Blob that is still being read.
@@ -79,7 +80,7 @@ impl UniversalSocket {
             connecting
                 .await
                 .map(|_| JsValue::UNDEFINED)
-                .map_err(|e| JsError::new(&e.to_string()).into())
+                .map_err(|e| JsError::new(&e.message()).into())
         })
     }
 
@@ -520,7 +521,7 @@ impl UniversalSocket {
                 };
                 let Some(item) = next else { break };
                 if let Err(error) = send_now(&socket, item) {
-                    socket.report_error(error.to_string());
+                    socket.report_error(error.message());
                 }
             }
         });

@@ -131,10 +131,16 @@ impl Default for SocketOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OptionsError(pub String);
 
+impl OptionsError {
+    /// The error's text, as `Display` shows it, built without `core::fmt`.
+    pub fn message(&self) -> String {
+        crate::core::text::concat(&["invalid UniversalSocket options: ", &self.0])
+    }
+}
+
 impl fmt::Display for OptionsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("invalid UniversalSocket options: ")?;
-        f.write_str(&self.0)
+        f.write_str(&self.message())
     }
 }
 

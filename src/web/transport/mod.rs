@@ -19,6 +19,7 @@ pub mod websocket_stream;
 #[cfg(feature = "webtransport")]
 pub mod webtransport;
 
+use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use std::rc::Rc;
 
@@ -171,7 +172,7 @@ pub trait Transport {
     /// the socket documents that `sendDatagram` falls back to an ordinary message there).
     fn send_datagram(&self, bytes: &[u8]) -> Result<(), SendError> {
         Err(SendError::new(
-            format!("{} has no datagrams", self.kind()),
+            concat(&[self.kind().as_str(), " has no datagrams"]),
             Payload::Binary(bytes.to_vec()),
         ))
     }
@@ -205,7 +206,7 @@ pub fn open(
         TransportKind::LongPolling => long_polling::LongPollingConnection::open(request)
             .map(|t| Box::new(t) as Box<dyn Transport>),
         #[allow(unreachable_patterns)]
-        other => Err(format!("{other} is not in this build")),
+        other => Err(concat(&[other.as_str(), " is not in this build"])),
     }
 }
 

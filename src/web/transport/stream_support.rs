@@ -15,6 +15,7 @@
 
 use super::Lost;
 use super::{EventSink, TransportEvent};
+use crate::core::text::concat;
 use crate::core::{close_code, Payload};
 use crate::web::bindings::text_encoder::JsTextEncoder;
 use js_sys::{ArrayBuffer, JsString, Promise, Reflect, Uint8Array};
@@ -360,7 +361,7 @@ pub(super) fn truncate_reason(reason: &str) -> String {
 pub(crate) fn scrub_query(text: &str, url: &str) -> String {
     match url.split_once('?') {
         Some((_, query)) if !query.is_empty() => {
-            text.replace(&format!("?{query}"), "").replace(query, "")
+            text.replace(&concat(&["?", query]), "").replace(query, "")
         }
         _ => text.to_owned(),
     }

@@ -15,6 +15,7 @@
 
 use super::stream_support::{scrub_query, text_within, truncate_reason, without_query};
 use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
+use crate::core::text::{concat, decimal};
 use crate::core::{Payload, TransportKind};
 use crate::web::listener::EventListener;
 use js_sys::{Array, ArrayBuffer, JsString, Uint8Array};
@@ -85,11 +86,12 @@ impl WebSocketConnection {
             .map(|p| JsValue::from_str(p))
             .collect::<Array>();
         let socket = WebSocket::new_with_str_sequence(&request.url, &protocols).map_err(|e| {
-            format!(
-                "WebSocket({}) failed: {}",
+            concat(&[
+                "WebSocket(",
                 without_query(&request.url),
-                scrub_query(&describe(&e), &request.url)
-            )
+                ") failed: ",
+                &scrub_query(&describe(&e), &request.url),
+            ])
         })?;
         // Binary arrives as ArrayBuffer so it can be measured and copied synchronously.
         socket.set_binary_type(BinaryType::Arraybuffer);
@@ -149,10 +151,13 @@ impl WebSocketConnection {
                 return;
             };
             if !opened.get() {
-                let failed = TransportEvent::Failed(format!(
-                    "WebSocket to {url} failed before opening (close code {})",
-                    event.code()
-                ));
+                let failed = TransportEvent::Failed(concat(&[
+                    "WebSocket to ",
+                    &url,
+                    " failed before opening (close code ",
+                    &decimal(u64::from(event.code())),
+                    ")",
+                ]));
                 sink.report(id, failed);
                 return;
             }
@@ -228,7 +233,7 @@ impl Transport for WebSocketConnection {
             Payload::Binary(bytes) => self.socket.send_with_u8_array(bytes),
         };
         if let Err(e) = result {
-            let reason = format!("WebSocket send failed: {}", describe(&e));
+            let reason = concat(&["WebSocket send failed: ", &describe(&e)]);
             return Err(SendError::new(reason, payload));
         }
         let mut tail = self.tail.borrow_mut();

@@ -26,6 +26,7 @@ use super::stream_support::{
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code;
+use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::web::bindings::websocket_stream::{
     WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStream,
@@ -79,11 +80,12 @@ impl WebSocketStreamConnection {
             let _ = Reflect::set(&options, &"protocols".into(), &protocols);
         }
         let socket = WebSocketStream::new_with_options(&request.url, &options).map_err(|e| {
-            format!(
-                "WebSocketStream({}) failed: {}",
+            concat(&[
+                "WebSocketStream(",
                 without_query(&request.url),
-                scrub_query(&describe(&e), &request.url)
-            )
+                ") failed: ",
+                &scrub_query(&describe(&e), &request.url),
+            ])
         })?;
         let shared = Rc::new(Shared {
             socket: socket.clone(),
@@ -113,11 +115,12 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
         Err(error) => {
             // `closed` rejects too; observe it so the browser logs no unhandled rejection.
             settle_quietly(socket.closed());
-            shared.report.failed(format!(
-                "WebSocketStream to {} failed before opening: {}",
+            shared.report.failed(concat(&[
+                "WebSocketStream to ",
                 without_query(&url),
-                scrub_query(&describe(&error), &url)
-            ));
+                " failed before opening: ",
+                &scrub_query(&describe(&error), &url),
+            ]));
             return;
         }
     };
@@ -131,11 +134,12 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     let (reader, writer) = match streams {
         Ok(streams) => streams,
         Err(error) => {
-            shared.report.failed(format!(
-                "WebSocketStream to {}: its streams are unusable: {}",
+            shared.report.failed(concat(&[
+                "WebSocketStream to ",
                 without_query(&url),
-                scrub_query(&describe(&error), &url)
-            ));
+                ": its streams are unusable: ",
+                &scrub_query(&describe(&error), &url),
+            ]));
             close_socket(&socket, None);
             settle_quietly(socket.closed());
             return;

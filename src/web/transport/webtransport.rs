@@ -33,6 +33,7 @@ use super::stream_support::{
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code;
+use crate::core::text::concat;
 use crate::core::{encode_frame, Frame, FrameDecoder, FrameError, Payload, TransportKind};
 use crate::web::bindings::webtransport::{
     WebTransport, WebTransportBidirectionalStream, WebTransportCloseInfo,
@@ -98,11 +99,12 @@ impl WebTransportConnection {
             let _ = Reflect::set(&options, &"serverCertificateHashes".into(), &hashes);
         }
         let transport = WebTransport::new_with_options(&request.url, &options).map_err(|e| {
-            format!(
-                "WebTransport({}) failed: {}",
+            concat(&[
+                "WebTransport(",
                 without_query(&request.url),
-                scrub_query(&describe(&e), &request.url)
-            )
+                ") failed: ",
+                &scrub_query(&describe(&e), &request.url),
+            ])
         })?;
         // Rejects whenever the session ends abruptly; observed once here so the browser logs no
         // unhandled rejection (the task ends with the session, which `Drop` closes).
@@ -160,11 +162,12 @@ enum End {
 async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: String) {
     if let Err(error) = JsFuture::from(transport.ready()).await {
         if let Some(shared) = weak.upgrade() {
-            shared.report.failed(format!(
-                "WebTransport to {} failed: {}",
+            shared.report.failed(concat(&[
+                "WebTransport to ",
                 without_query(&url),
-                scrub_query(&describe(&error), &url)
-            ));
+                " failed: ",
+                &scrub_query(&describe(&error), &url),
+            ]));
         }
         return;
     }
@@ -183,11 +186,12 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
     let streams = match opened {
         Ok(streams) => streams,
         Err(error) => {
-            shared.report.failed(format!(
-                "WebTransport to {}: no bidirectional stream: {}",
+            shared.report.failed(concat(&[
+                "WebTransport to ",
                 without_query(&url),
-                scrub_query(&error, &url)
-            ));
+                ": no bidirectional stream: ",
+                &scrub_query(&error, &url),
+            ]));
             close_session(&transport, None);
             return;
         }
@@ -231,7 +235,7 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
         }
         End::Violation(error) => {
             let code = error.close_code();
-            let reason = truncate_reason(&error.to_string());
+            let reason = truncate_reason(&error.message());
             if !shared.report.begin_close(code, &reason) {
                 return;
             }
@@ -313,7 +317,7 @@ async fn read_frames(
             Ok(None) => return End::Finished("the stream ended without a close frame".into()),
             Err(error) => {
                 let error = scrub_query(&describe(&error), url);
-                return End::Finished(format!("the stream failed: {error}"));
+                return End::Finished(concat(&["the stream failed: ", &error]));
             }
         };
         let Some(shared) = weak.upgrade() else {
@@ -411,7 +415,7 @@ impl Transport for WebTransportConnection {
         };
         let bytes = match encoded {
             Ok(bytes) => bytes,
-            Err(e) => return Err(SendError::new(e.to_string(), payload)),
+            Err(e) => return Err(SendError::new(e.message(), payload)),
         };
         // Writes on one writer are queued in call order, so messages stay ordered; a failed
         // write also errors the stream, which the reader reports as the close, handing back
