@@ -173,6 +173,7 @@ fn invalid_url(prefix: &str, url: &str) -> String {
 /// could not parse too, so it cuts by hand: the user info is whatever precedes the last `@` of
 /// the authority (after `//`, up to the path), or of the whole text when there is no `//`.
 pub fn for_humans(url: &str) -> String {
+    let whole = url;
     let url = without_query(url);
     let start = url.find("//").map_or(0, |i| i + 2);
     let authority = url.get(start..).unwrap_or_default();
@@ -187,6 +188,9 @@ pub fn for_humans(url: &str) -> String {
             "\u{2026}",
             url.get(start + at..).unwrap_or_default(),
         ]),
+        // An `@` past the cut (`user:pa#ss@host`, `user:pa/ss@host` in text the browser could
+        // not parse) may end a password: show the scheme only.
+        None if whole.contains('@') => join(&[url.get(..start).unwrap_or_default(), "\u{2026}"]),
         None => url.to_owned(),
     }
 }
@@ -415,7 +419,11 @@ mod tests {
             ("http://h/x?token=a#f", "http://h/x"),
             ("ws://user:pw@h:1/x", "ws://\u{2026}@h:1/x"),
             ("ws://a@b@h/x@y", "ws://\u{2026}@h/x@y"),
-            ("http://h/a@b", "http://h/a@b"),
+            // An `@` past the authority may end a password the browser could not parse.
+            ("http://h/a@b", "http://\u{2026}"),
+            ("http://user:pa#ss@host/", "http://\u{2026}"),
+            ("http://user:pa/ss@host/", "http://\u{2026}"),
+            ("http://user:pa?ss@host/", "http://\u{2026}"),
             ("user:pw@host", "\u{2026}@host"),
             ("not a url", "not a url"),
             ("", ""),

@@ -3,6 +3,10 @@
 //! Registered only on wasm32 (see `lib.rs`); native builds keep the system allocator. The host
 //! tests (`tests/allocator.rs`) run `heap.rs` on a simulated memory.
 
+// The heap assumes one thread (see the `Sync` impl below): refuse a threaded build outright.
+#[cfg(target_feature = "atomics")]
+compile_error!("src/allocator assumes single-threaded wasm; build without the atomics feature");
+
 mod heap;
 
 use core::alloc::{GlobalAlloc, Layout};

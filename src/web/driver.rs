@@ -457,7 +457,7 @@ impl Driver {
     }
 
     /// Re-arms only for an earlier deadline: a timer that fires before the core's next
-    /// deadline finds nothing due and arms again. Deadlines that move later on every message
+    /// deadline (a stale one, kept on purpose) finds nothing due and arms again. Deadlines that move later on every message
     /// (the session's delayed ack, re-armed as acks ride on data frames) then cost no timer per
     /// message.
     fn arm_timer(self: &Rc<Self>) {

@@ -83,7 +83,9 @@ impl Lost {
 /// Where adapters report their events, tagged with their `conn_id`. The driver handles a report
 /// synchronously, in the adapter's callback (no channel or task hop per message), so an adapter
 /// must not hold a borrow of its own state while it reports: the driver may call back into it
-/// (a listener that sends or closes).
+/// (a listener that sends or closes). And after any report the adapter may already be dropped
+/// (a `Closed` drops it at once): do the remaining work first (e.g. WebTransport answers a close
+/// frame before reporting `Closed`), and only read state through a `Weak` after a report.
 #[derive(Clone)]
 pub struct EventSink(Rc<dyn Fn(u64, TransportEvent)>);
 

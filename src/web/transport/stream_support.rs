@@ -146,8 +146,6 @@ struct PendingWrite {
     /// The message, kept until the write resolves so that it can be handed back; `None` for
     /// control frames (a WebTransport close frame), which are not the application's.
     payload: Option<Payload>,
-    /// The write's promise, awaited by the log's watcher (see [`Writes::watch`]).
-    promise: Promise,
 }
 
 /// The writes of one writer that have not resolved (pending, or rejected), oldest first.
@@ -158,11 +156,9 @@ struct WriteLog {
     /// Sum of `len` over `unresolved`: what `buffered_amount` reports. A rejected write stays
     /// counted: its bytes were not sent, so the amount must not fall as if they were.
     bytes: usize,
-    /// A watcher task is running (one per log, not one per write).
-    watching: bool,
 }
 
-/// The write log shared by a connection and the task that watches its write promises.
+/// The write log shared by a connection and the tasks that watch its write promises.
 #[derive(Clone, Default)]
 pub(super) struct Writes(Rc<RefCell<WriteLog>>);
 
@@ -172,74 +168,22 @@ impl Writes {
         self.0.borrow().bytes
     }
 
-    /// Logs a write; starts the watcher unless it is running.
-    fn begin(&self, len: usize, payload: Option<Payload>, promise: Promise) {
-        let start_watcher = {
-            let mut log = self.0.borrow_mut();
-            let seq = log.next_seq;
-            log.next_seq += 1;
-            log.bytes = log.bytes.saturating_add(len);
-            log.unresolved.push_back(PendingWrite {
-                seq,
-                len,
-                payload,
-                promise,
-            });
-            !std::mem::replace(&mut log.watching, true)
-        };
-        if start_watcher {
-            spawn_local(self.clone().watch());
-        }
+    fn begin(&self, len: usize, payload: Option<Payload>) -> u64 {
+        let mut log = self.0.borrow_mut();
+        let seq = log.next_seq;
+        log.next_seq += 1;
+        log.bytes = log.bytes.saturating_add(len);
+        log.unresolved.push_back(PendingWrite { seq, len, payload });
+        seq
     }
 
-    /// Every write up to `seq` resolved: their messages were handed to the network.
-    fn resolved_through(&self, seq: u64) {
+    /// The write resolved: its message was handed to the network.
+    fn resolved(&self, seq: u64) {
         let mut log = self.0.borrow_mut();
-        while log.unresolved.front().is_some_and(|w| w.seq <= seq) {
-            if let Some(write) = log.unresolved.pop_front() {
+        if let Some(index) = log.unresolved.iter().position(|w| w.seq == seq) {
+            if let Some(write) = log.unresolved.remove(index) {
                 log.bytes = log.bytes.saturating_sub(write.len);
             }
-        }
-    }
-
-    /// The watcher: awaits the newest write. A stream settles its writes in order, so when the
-    /// newest resolves every earlier one has too: one await per burst instead of a task and a
-    /// promise reaction per message. When one rejects (the stream errored), the earlier writes
-    /// are settled already; each is checked, so those that went out leave the log and the rest
-    /// stay to be handed back. Holds only the log, so it ends once the writes settle (dropping
-    /// the connection errors the stream).
-    async fn watch(self) {
-        loop {
-            let newest = {
-                let mut log = self.0.borrow_mut();
-                match log.unresolved.back() {
-                    Some(w) => (w.seq, w.promise.clone()),
-                    None => {
-                        log.watching = false;
-                        return;
-                    }
-                }
-            };
-            if JsFuture::from(newest.1).await.is_ok() {
-                self.resolved_through(newest.0);
-                continue;
-            }
-            let settled: Vec<(u64, Promise)> = self
-                .0
-                .borrow()
-                .unresolved
-                .iter()
-                .filter(|w| w.seq < newest.0)
-                .map(|w| (w.seq, w.promise.clone()))
-                .collect();
-            for (seq, promise) in settled {
-                if JsFuture::from(promise).await.is_err() {
-                    break;
-                }
-                self.resolved_through(seq);
-            }
-            self.0.borrow_mut().watching = false;
-            return;
         }
     }
 
@@ -273,7 +217,16 @@ impl TrackedWriter {
     /// settles when it is sent. A rejected write stays in the log (see [`WriteLog::bytes`]).
     pub(super) fn write(&self, chunk: &JsValue, len: usize, payload: Option<Payload>) -> Promise {
         let promise = self.writer.write_with_chunk(chunk);
-        self.writes.begin(len, payload, promise.clone());
+        let seq = self.writes.begin(len, payload);
+        let writes = self.writes.clone();
+        let settled = promise.clone();
+        // Only the log is captured; the promise settles when the write completes or the stream
+        // errors (dropping the connection errors it), so this task always ends.
+        spawn_local(async move {
+            if JsFuture::from(settled).await.is_ok() {
+                writes.resolved(seq);
+            }
+        });
         promise
     }
 

@@ -227,11 +227,12 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
         End::Gone => {}
         End::CloseFrame(code, reason) => {
             // The server closed; answer by closing the session with the same code, as a
-            // WebSocket answers a close frame.
+            // WebSocket answers a close frame. Before reporting: the driver handles the report
+            // at once and may drop this adapter, whose `Drop` would close with code 0.
+            close_session(&transport, Some((code, &truncate_reason(&reason))));
             shared
                 .report
                 .closed(code, reason.clone(), true, shared.lost());
-            close_session(&transport, Some((code, &truncate_reason(&reason))));
         }
         End::Violation(error) => {
             let code = error.close_code();
