@@ -16,7 +16,7 @@
 use super::Lost;
 use super::{EventSink, TransportEvent};
 use crate::core::text::concat;
-use crate::core::{close_code, Payload};
+use crate::core::Payload;
 use crate::web::bindings::text_encoder::JsTextEncoder;
 use js_sys::{ArrayBuffer, JsString, Promise, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
@@ -300,13 +300,10 @@ pub(super) fn byte_length_of(chunk: &JsValue) -> Option<usize> {
     }
 }
 
-/// Cuts a close reason to the 123 bytes a close frame allows, on a character boundary.
+/// A close reason cut to the 123 bytes a close frame allows (the rule is
+/// [`crate::endpoints::cap_reason`]'s), owned for an event.
 pub(super) fn truncate_reason(reason: &str) -> String {
-    let mut end = reason.len().min(close_code::MAX_REASON_BYTES);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    reason.get(..end).unwrap_or_default().to_owned()
+    crate::endpoints::cap_reason(reason).to_owned()
 }
 
 /// `text` with every occurrence of `url`'s query (which may hold the auth token) removed, for
@@ -320,10 +317,7 @@ pub(crate) fn scrub_query(text: &str, url: &str) -> String {
     }
 }
 
-/// `url` without its query and fragment, for messages: the query may hold the auth token.
-pub(crate) fn without_query(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or_default()
-}
+pub(crate) use crate::endpoints::without_query;
 
 /// The text of a JS string if its UTF-8 is at most `max` bytes; `None` (nothing copied into
 /// wasm) if it is longer. A UTF-16 length over `max` is too big outright (a code unit is at least
