@@ -145,15 +145,19 @@ impl Batcher {
     }
 
     /// Queues one JSON item at time `now`. May make batches ready (check
-    /// [`poll_batch`](Self::poll_batch)).
+    /// [`poll_batch`](Self::poll_batch)). The item is checked to be JSON: one that is not would
+    /// make the whole batch unreadable for the server.
     pub fn push(&mut self, now: u64, item: String) -> Result<(), BatchError> {
-        if Self::batch_size(1, item.len()) > self.config.max_bytes {
-            return Err(BatchError::ItemTooLarge {
-                size: item.len(),
-                max: self.max_item_bytes(),
-            });
-        }
+        self.check_size(&item)?;
         validate_json(&item).map_err(BatchError::InvalidJson)?;
+        self.push_serialized(now, item)
+    }
+
+    /// [`push`](Self::push) for an item a JSON serializer just produced (`JSON.stringify`,
+    /// serde_json), which is not scanned again: the JS build's objects take this path, so the
+    /// JSON validator is not in its wasm and batching costs no second pass over each item.
+    pub fn push_serialized(&mut self, now: u64, item: String) -> Result<(), BatchError> {
+        self.check_size(&item)?;
         let n = self.items.len().saturating_add(1);
         if !self.items.is_empty()
             && Self::batch_size(n, self.items_bytes.saturating_add(item.len()))
@@ -168,6 +172,17 @@ impl Batcher {
         self.items.push(item);
         if self.items.len() >= self.config.max_messages.max(1) {
             self.emit(now);
+        }
+        Ok(())
+    }
+
+    /// Refuses an item that cannot fit in a batch even alone.
+    fn check_size(&self, item: &str) -> Result<(), BatchError> {
+        if Self::batch_size(1, item.len()) > self.config.max_bytes {
+            return Err(BatchError::ItemTooLarge {
+                size: item.len(),
+                max: self.max_item_bytes(),
+            });
         }
         Ok(())
     }
@@ -293,6 +308,21 @@ mod tests {
             Err(BatchError::InvalidJson(_))
         ));
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn serialized_items_skip_only_the_json_check() {
+        let mut b = Batcher::new(BatchConfig {
+            max_bytes: ENVELOPE_OVERHEAD + 3,
+            ..BatchConfig::default()
+        });
+        assert_eq!(
+            b.push_serialized(0, "1234".into()),
+            Err(BatchError::ItemTooLarge { size: 4, max: 3 })
+        );
+        b.push_serialized(0, "[1]".into()).unwrap();
+        b.flush(5);
+        assert!(b.poll_batch().unwrap().contains("[[1]]"));
     }
 
     /// `message()` reads exactly as the `format!` it replaced.

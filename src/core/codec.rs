@@ -163,15 +163,22 @@ pub fn encode_message_with_limits(
     data_json: &str,
     limits: &CodecLimits,
 ) -> Result<Vec<u8>, CodecError> {
-    let t = type_name.as_bytes();
-    if t.len() > limits.max_type_len {
-        return Err(CodecError::TypeTooLong {
-            len: t.len() as u64,
-            max: limits.max_type_len,
-        });
-    }
-    let type_len = u32::try_from(t.len()).map_err(|_| CodecError::TooLarge)?;
+    check_type_len(type_name, limits)?;
     validate_json(data_json).map_err(CodecError::InvalidJson)?;
+    encode_serialized(type_name, data_json, limits)
+}
+
+/// Encodes `data_json` that a JSON serializer just produced (`JSON.stringify`, serde_json)
+/// without checking it again: the JS build's `sendBinary` and `encodeMessage` take this path, so
+/// the JSON validator is not in its wasm and the data is not scanned twice. Text of any other
+/// origin goes through [`encode_message_with_limits`].
+pub fn encode_serialized(
+    type_name: &str,
+    data_json: &str,
+    limits: &CodecLimits,
+) -> Result<Vec<u8>, CodecError> {
+    let t = type_name.as_bytes();
+    let type_len = check_type_len(type_name, limits)?;
     let total = 4usize
         .checked_add(t.len())
         .and_then(|n| n.checked_add(data_json.len()))
@@ -183,9 +190,33 @@ pub fn encode_message_with_limits(
     Ok(out)
 }
 
+/// The type's length as the 4-byte prefix holds it, or the error when it is over the limit.
+fn check_type_len(type_name: &str, limits: &CodecLimits) -> Result<u32, CodecError> {
+    let len = type_name.len();
+    if len > limits.max_type_len {
+        return Err(CodecError::TypeTooLong {
+            len: len as u64,
+            max: limits.max_type_len,
+        });
+    }
+    u32::try_from(len).map_err(|_| CodecError::TooLarge)
+}
+
 /// Decodes a binary message without allocating. Order of checks: prefix present, type length
 /// within the limit, type within the buffer, UTF-8 of type, UTF-8 of data, JSON of data.
 pub fn decode_message<'a>(
+    bytes: &'a [u8],
+    limits: &CodecLimits,
+) -> Result<DecodedMessage<'a>, CodecError> {
+    let decoded = decode_unparsed(bytes, limits)?;
+    validate_json(decoded.data_json).map_err(CodecError::InvalidJson)?;
+    Ok(decoded)
+}
+
+/// [`decode_message`] without its last check, that the data is JSON: for callers that parse
+/// the data next anyway and so check it there (the JS build hands it to the browser's
+/// `JSON.parse`, which refuses what is not JSON; the validator is then not in its wasm).
+pub fn decode_unparsed<'a>(
     bytes: &'a [u8],
     limits: &CodecLimits,
 ) -> Result<DecodedMessage<'a>, CodecError> {
@@ -223,7 +254,6 @@ pub fn decode_message<'a>(
         std::str::from_utf8(strip_bom(data_bytes)).map_err(|e| CodecError::InvalidDataUtf8 {
             valid_up_to: e.valid_up_to(),
         })?;
-    validate_json(data_json).map_err(CodecError::InvalidJson)?;
     Ok(DecodedMessage {
         type_name,
         data_json,
@@ -247,6 +277,38 @@ mod tests {
         let m = decode_message(&bytes, &L).unwrap();
         assert_eq!(m.type_name, "chat");
         assert_eq!(m.data_json, "{\"text\":\"hi\"}");
+    }
+
+    #[test]
+    fn serialized_and_unparsed_skip_only_the_json_check() {
+        // Same bytes as the checked encoder for valid JSON.
+        assert_eq!(
+            encode_serialized("chat", "[1]", &L).unwrap(),
+            encode_message("chat", "[1]").unwrap()
+        );
+        // The JSON is the serializer's responsibility (and the browser's JSON.parse on decode)…
+        let frame = encode_serialized("a", "{", &L).unwrap();
+        assert_eq!(decode_unparsed(&frame, &L).unwrap().data_json, "{");
+        assert!(matches!(
+            decode_message(&frame, &L),
+            Err(CodecError::InvalidJson(_))
+        ));
+        // …every other check stays.
+        assert!(matches!(
+            encode_serialized(&"x".repeat(257), "1", &L),
+            Err(CodecError::TypeTooLong { len: 257, max: 256 })
+        ));
+        assert_eq!(
+            decode_unparsed(&[0, 0, 0, 9, b'a'], &L),
+            Err(CodecError::TypeLengthOutOfBounds {
+                type_len: 9,
+                available: 1
+            })
+        );
+        assert_eq!(
+            decode_unparsed(&[0, 0, 0, 1, b'a', b'"', 0xc3], &L),
+            Err(CodecError::InvalidDataUtf8 { valid_up_to: 1 })
+        );
     }
 
     #[test]

@@ -51,7 +51,7 @@
 use std::collections::VecDeque;
 
 use super::backoff::BackoffConfig;
-use super::batch::{BatchConfig, BatchError, Batcher};
+use super::batch::{BatchConfig, Batcher};
 use super::close_code::{self, validate_close};
 use super::error::CoreError;
 use super::fallback::{FallbackPlan, DEFAULT_UPGRADE_AFTER_MS};
@@ -1221,18 +1221,25 @@ impl Connection {
         if matches!(self.state, State::Closing | State::Closed) {
             return Err(CoreError::Closed);
         }
+        validate_json(&json).map_err(CoreError::InvalidJson)?;
+        self.send_serialized(now, json)
+    }
+
+    /// [`send_batchable`](Self::send_batchable) for JSON a serializer just produced
+    /// (`JSON.stringify`, serde_json): not scanned again, so the JS build, whose objects all come
+    /// from `JSON.stringify`, neither links the JSON validator nor pays a second pass per item.
+    pub fn send_serialized(&mut self, now: u64, json: String) -> Result<(), CoreError> {
+        if matches!(self.state, State::Closing | State::Closed) {
+            return Err(CoreError::Closed);
+        }
         // While holding, items wait in the (bounded) queue one by one, like while not open.
         if self.state == State::Open && !self.holding() {
             if let Some(b) = self.batcher.as_mut() {
-                b.push(now, json).map_err(|e| match e {
-                    BatchError::InvalidJson(j) => CoreError::InvalidJson(j),
-                    other => CoreError::Batch(other),
-                })?;
+                b.push_serialized(now, json).map_err(CoreError::Batch)?;
                 self.drain_batches();
                 return Ok(());
             }
         }
-        validate_json(&json).map_err(CoreError::InvalidJson)?;
         self.send(now, Payload::Text(json))
     }
 

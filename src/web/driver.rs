@@ -216,16 +216,11 @@ impl Driver {
         Ok(())
     }
 
-    /// Sends a JSON text through the batcher when batching is on.
+    /// Sends the JSON text `JSON.stringify` made of an object, through the batcher when
+    /// batching is on (not scanned again: see `Connection::send_serialized`).
     pub fn send_json(self: &Rc<Self>, json: String) -> Result<(), SocketError> {
-        let batching = self.conn.borrow().config().batch.is_some();
-        if batching {
-            let at = self.tick();
-            self.conn.borrow_mut().send_batchable(at, json)?;
-        } else {
-            let at = self.tick();
-            self.conn.borrow_mut().send(at, Payload::Text(json))?;
-        }
+        let at = self.tick();
+        self.conn.borrow_mut().send_serialized(at, json)?;
         self.pump();
         Ok(())
     }

@@ -13,7 +13,7 @@ use super::driver::SocketEvent;
 use super::listener::EventListener;
 use super::options::BinaryType;
 use crate::core::text::{concat, decimal, quoted};
-use crate::core::{decode_message, CodecLimits, Payload};
+use crate::core::{decode_unparsed, CodecLimits, Payload};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -517,10 +517,13 @@ pub fn binary_value(bytes: &[u8], kind: BinaryType) -> JsValue {
     }
 }
 
-/// Decodes one binary-codec frame into `{ type, data }`.
+/// Decodes one binary-codec frame into `{ type, data }`. The browser's `JSON.parse` is the one
+/// check that the data is JSON (the core's validator would scan it a second time, and would be
+/// in the wasm only for this). Its message is not passed on: V8's quotes the data.
 pub fn decode_frame(bytes: &[u8]) -> Result<JsValue, String> {
-    let decoded = decode_message(bytes, &CodecLimits::default()).map_err(|e| e.message())?;
-    let data = js_sys::JSON::parse(decoded.data_json).map_err(|_| "data is not JSON".to_owned())?;
+    let decoded = decode_unparsed(bytes, &CodecLimits::default()).map_err(|e| e.message())?;
+    let data = js_sys::JSON::parse(decoded.data_json)
+        .map_err(|_| "message data is not valid JSON".to_owned())?;
     let object = Object::new();
     let _ = Reflect::set(&object, &"type".into(), &decoded.type_name.into());
     let _ = Reflect::set(&object, &"data".into(), &data);

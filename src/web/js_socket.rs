@@ -9,7 +9,7 @@ use super::js_events::{decode_frame, Handler, JsSide, ListenOptions};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::Socket;
 use crate::core::text::concat;
-use crate::core::{encode_message, Payload, PeerProtocol, State, TransportKind};
+use crate::core::{encode_serialized, CodecLimits, Payload, PeerProtocol, State, TransportKind};
 use js_sys::{ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -643,7 +643,8 @@ fn encode_js(type_name: &str, data: &JsValue, what: &str) -> Result<Vec<u8>, JsE
     } else {
         to_json(data, what)?
     };
-    encode_message(type_name, &json).map_err(js_error)
+    // `json` is JSON.stringify's output (or "null"): not scanned again.
+    encode_serialized(type_name, &json, &CodecLimits::default()).map_err(js_error)
 }
 
 /// `encodeMessage(type, data)`: one binary-codec frame (guide §7.2 `BinaryDataHandler`).
