@@ -433,11 +433,17 @@ pub fn hex_sha256(hex: &str) -> Option<Vec<u8>> {
     if hex.len() != 64 {
         return None;
     }
-    let mut bytes = Vec::with_capacity(32);
-    for i in 0..32 {
-        bytes.push(u8::from_str_radix(hex.get(i * 2..i * 2 + 2)?, 16).ok()?);
-    }
-    Some(bytes)
+    // Digit by digit: `u8::from_str_radix` would take a sign ("+f" as 15).
+    let digits = hex
+        .bytes()
+        .map(|b| (b as char).to_digit(16).map(|d| d as u8))
+        .collect::<Option<Vec<u8>>>()?;
+    Some(
+        digits
+            .chunks(2)
+            .map(|pair| (pair[0] << 4) | pair[1])
+            .collect(),
+    )
 }
 
 /// The messages about `webtransport.serverCertificateHashes`.

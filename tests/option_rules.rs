@@ -246,6 +246,9 @@ fn certificate_hashes_are_64_hex_digits() {
         &hex[1..],
         &format!("{}g", &hex[1..]),
         &format!("{hex}0"),
+        // A sign is not a digit (u8::from_str_radix took "+f" as 15).
+        &format!("+f{}", &hex[2..]),
+        &format!("{}+f", &hex[..62]),
     ] {
         assert_eq!(hex_sha256(bad), None, "{bad}");
     }

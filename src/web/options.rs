@@ -7,6 +7,7 @@
 //! Not serde + serde-wasm-bindgen: they would add 18–26 KB gzipped to the wasm, and they do not
 //! reject misspelled keys.
 
+use crate::core::text::concat;
 use crate::core::{BatchConfig, ConnectionConfig, HeartbeatConfig, OverflowPolicy, SessionConfig};
 use crate::option_rules::{
     check_number, check_whole, clamp_size, full_name, hashes, hex_sha256, limits, must_be,
@@ -134,7 +135,7 @@ pub struct OptionsError(pub String);
 impl OptionsError {
     /// The error's text, as `Display` shows it, built without `core::fmt`.
     pub fn message(&self) -> String {
-        crate::core::text::concat(&["invalid UniversalSocket options: ", &self.0])
+        concat(&["invalid UniversalSocket options: ", &self.0])
     }
 }
 
@@ -191,7 +192,15 @@ fn read_object(
         }
     }
     for opt in keys {
-        let raw = Reflect::get(object, &JsValue::from_str(opt.key)).unwrap_or_default();
+        // A getter that throws is the user's bug: say so rather than use the default.
+        let raw = Reflect::get(object, &JsValue::from_str(opt.key)).map_err(|error| {
+            concat(&[
+                "reading ",
+                &full_name(path, opt.key),
+                " threw: ",
+                &super::transport::websocket::describe(&error),
+            ])
+        })?;
         if !raw.is_undefined() {
             read(&raw, opt, &full_name(path, opt.key), options)?;
         }

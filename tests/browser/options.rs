@@ -138,3 +138,17 @@ fn option_errors_name_the_option_and_the_nearest_key() {
         assert!(text.starts_with(expected), "{json}: {text:?} should start with {expected:?}");
     }
 }
+
+/// A getter that throws is an error that names the option, not a silent default.
+#[wasm_bindgen_test]
+fn an_option_whose_getter_throws_is_an_error() {
+    let make = js_sys::Function::new_no_args(
+        "return { transports: ['websocket'], reconnect: { get maxAttempts() { throw new Error('boom'); } } };",
+    );
+    let object = make.call0(&JsValue::NULL).unwrap();
+    let text = SocketOptions::from_js(&object).map(|_| ()).unwrap_err().0;
+    assert!(
+        text.starts_with("reading reconnect.maxAttempts threw: ") && text.contains("boom"),
+        "{text}"
+    );
+}
