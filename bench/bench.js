@@ -4,6 +4,8 @@
 //
 // A client is described by a plain, JSON-serialisable spec so that run.mjs decides what runs:
 //   { kind: "raw", url }                                   the browser's WebSocket (the baseline)
+//   { kind: "rawStream", url }                             the browser's WebSocketStream, used
+//                                                          directly (what that API itself costs)
 //   { kind: "universal", url, options }                    UniversalSocket with these options
 //   { kind: "partysocket", url }                           partysocket's ReconnectingWebSocket
 //   { kind: "guide", url, batch? }                         the guide's RobustWebSocketManager
@@ -45,6 +47,36 @@ async function openRaw({ url }) {
   };
   ws.onmessage = (event) => client.handler(event.data);
   ws.onerror = () => { client.failed = new Error("raw WebSocket error"); };
+  return client;
+}
+
+/**
+ * The browser's WebSocketStream used directly, as its explainer shows it: one reader loop, one
+ * writer, a write per message without awaiting it. It says what the WebSocketStream path can
+ * reach at best, as the raw WebSocket does for the classic path.
+ */
+async function openRawStream({ url }) {
+  const stream = new WebSocketStream(url);
+  const { readable, writable } = await stream.opened;
+  const reader = readable.getReader();
+  const writer = writable.getWriter();
+  const client = {
+    name: "raw WebSocketStream",
+    handler: null,
+    sendText: (text) => { writer.write(text).catch((e) => { client.failed = e; }); },
+    sendObject: (object) => { writer.write(JSON.stringify(object)).catch((e) => { client.failed = e; }); },
+    close: async () => {
+      stream.close({ closeCode: 1000, reason: "" });
+      await stream.closed.catch(() => {});
+    },
+  };
+  (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      client.handler(value);
+    }
+  })().catch((e) => { client.failed = e; });
   return client;
 }
 
@@ -108,7 +140,7 @@ async function openGuide({ url, batch }) {
   return client;
 }
 
-const OPENERS = { raw: openRaw, universal: openUniversal, partysocket: openPartysocket, guide: openGuide };
+const OPENERS = { raw: openRaw, rawStream: openRawStream, universal: openUniversal, partysocket: openPartysocket, guide: openGuide };
 
 function open(spec) {
   const opener = OPENERS[spec.kind];

@@ -136,13 +136,15 @@ async function benchBrowser(name, launch, pageUrl, cfg, nodeEchoUrl) {
     const raw = (u) => ({ label: "raw WebSocket", spec: { kind: "raw", url: u } });
     const peerClients = (u) => peersAvailable().map((k) => ({ label: k === "guide" ? "guide RobustWebSocketManager" : "partysocket", spec: { kind: k, url: u } }));
     const universal = (p, options = p.options) => ({ label: `universal ${p.path}`, spec: { kind: "universal", url: p.url, options } });
+    // The browser's own WebSocketStream, where it has one: the best the WebSocketStream path can do.
+    const rawStream = (u) => (info.webSocketStream ? [{ label: "raw WebSocketStream", spec: { kind: "rawStream", url: u } }] : []);
     const groups = [
-      { target: "reference server echo", n: N, clients: [raw(ws), ...paths.filter((p) => !p.http).map((p) => universal(p)), ...peerClients(ws)] },
+      { target: "reference server echo", n: N, clients: [raw(ws), ...rawStream(ws), ...paths.filter((p) => !p.http).map((p) => universal(p)), ...peerClients(ws)] },
       { target: "reference server echo, SSE and long polling", n: N_HTTP, clients: [raw(ws), ...paths.filter((p) => p.http).map((p) => universal(p))] },
       {
         target: "plain Node `ws` echo",
         n: N,
-        clients: [raw(nodeEchoUrl), ...paths.filter((p) => p.path.startsWith("websocket")).map((p) => universal(p, { ...p.options, endpoints: { websocket: nodeEchoUrl } })), ...peerClients(nodeEchoUrl)],
+        clients: [raw(nodeEchoUrl), ...rawStream(nodeEchoUrl), ...paths.filter((p) => p.path.startsWith("websocket")).map((p) => universal(p, { ...p.options, endpoints: { websocket: nodeEchoUrl } })), ...peerClients(nodeEchoUrl)],
       },
     ];
     for (const { target, n, clients } of groups) {
@@ -154,6 +156,7 @@ async function benchBrowser(name, launch, pageUrl, cfg, nodeEchoUrl) {
     step("throughput");
     const burst = (m) => ({ queue: { maxMessages: m * 2, maxBytes: 2 ** 30 } });
     const tp = [{ label: "raw WebSocket", m: M, spec: { kind: "raw", url: ws } }];
+    if (info.webSocketStream) tp.push({ label: "raw WebSocketStream", m: M, spec: { kind: "rawStream", url: ws } });
     for (const p of paths) {
       const m = p.http ? M_HTTP : M;
       const options = { ...p.options, ...burst(m) };
