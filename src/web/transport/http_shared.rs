@@ -5,11 +5,14 @@
 //! format (batch frames, base64 size bound, close codes) are `core::http_wire`, tested natively.
 //!
 //! Nothing a send accepted is lost silently: when the connection ends, the messages of a POST
-//! whose answer never came are reported as [`TransportEvent::Unconfirmed`] and those never
-//! posted as [`TransportEvent::Unsent`], before the terminal event.
+//! whose answer never came are reported as [`super::TransportEvent::Unconfirmed`] and those
+//! never posted as [`super::TransportEvent::Unsent`], before the terminal event. The events go
+//! through the [`Reporter`] every adapter shares (`event_rules.rs`).
 
+use super::event_rules::{Phase, Reporter, TOO_BIG};
 use super::websocket::describe;
-use super::{EventSink, Lost, OpenRequest, SendError, TransportEvent};
+use super::{Lost, OpenRequest, SendError};
+use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
 use crate::core::frame::HEADER_LEN;
 use crate::core::http_wire::{append_frame, base64_may_fit, close_code_from};
 use crate::core::text::{concat as cat, decimal, push_decimal};
@@ -53,19 +56,6 @@ pub(super) const BATCH_CONTENT_TYPE: &str = "application/vnd.universal-socket.ba
 /// server accepts batch bodies up to `max(maxPayload + 5, 1 MiB)`.
 const POST_BUDGET_BYTES: usize = 1 << 20;
 
-/// Where an HTTP-transport connection is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Phase {
-    /// Waiting for the server to name the session.
-    Connecting,
-    /// Session known; messages flow both ways.
-    Open,
-    /// `close()` was called; the close POST goes out after the messages sent before it.
-    Closing,
-    /// A terminal event was sent (or the adapter was dropped); nothing more is reported.
-    Done,
-}
-
 /// What the drain task POSTs next.
 enum Step {
     /// A batch of the queued messages (now in `in_flight`).
@@ -84,16 +74,17 @@ enum PostError {
 
 /// The state of one SSE or long-polling connection, shared (by `Weak`) with its listeners and
 /// async tasks so that dropping the adapter — the only strong owner — ends all of them.
+///
+/// Its phase is the reporter's: opening until the server names the session, then open; closing
+/// once `close()` was called (the close POST goes out after the messages sent before it).
 pub(super) struct HttpShared {
-    id: u64,
-    sink: EventSink,
+    pub(super) report: Reporter,
     pub(super) max_message_bytes: usize,
     /// The transport endpoint as given, e.g. `http://host/sse/echo?token=…`; every request URL
     /// is derived from it with [`request_url`], so its query (the token) is kept.
     pub(super) url: String,
     /// The session id, once the server has named a valid one.
     session: RefCell<Option<String>>,
-    pub(super) phase: Cell<Phase>,
     /// Messages accepted by `send` and not yet handed to `fetch`.
     queue: RefCell<VecDeque<Payload>>,
     /// The messages of the POST in flight: confirmed by its `2xx`, unconfirmed if it fails.
@@ -108,8 +99,6 @@ pub(super) struct HttpShared {
     abort: AbortController,
     /// The SSE stream; `None` for long polling.
     event_source: Option<EventSource>,
-    /// The code and reason of `close()`, once called.
-    close_request: RefCell<Option<(u16, String)>>,
     /// Whether the close POST was started (it goes once, after every queued message).
     close_sent: Cell<bool>,
     /// Whether the server answered the close POST: from then on the end of the downstream (SSE
@@ -124,31 +113,33 @@ impl HttpShared {
     ) -> Result<Rc<Self>, String> {
         let abort = AbortController::new()
             .map_err(|e| cat(&["AbortController unavailable: ", &describe(&e)]))?;
+        let name = if event_source.is_some() {
+            "SSE EventSource to "
+        } else {
+            "long polling to "
+        };
         Ok(Rc::new(HttpShared {
-            id: request.conn_id,
-            sink: request.sink.clone(),
+            report: Reporter::new(
+                request.conn_id,
+                request.sink.clone(),
+                cat(&[name, without_query(&request.url)]),
+            ),
             max_message_bytes: request.max_message_bytes,
             url: request.url.clone(),
             session: RefCell::new(None),
-            phase: Cell::new(Phase::Connecting),
             queue: RefCell::new(VecDeque::new()),
             in_flight: RefCell::new(Vec::new()),
             draining: Cell::new(false),
             buffered: Cell::new(0),
             abort,
             event_source,
-            close_request: RefCell::new(None),
             close_sent: Cell::new(false),
             close_acked: Cell::new(false),
         }))
     }
 
-    fn emit(&self, event: TransportEvent) {
-        self.sink.report(self.id, event);
-    }
-
     pub(super) fn is_done(&self) -> bool {
-        self.phase.get() == Phase::Done
+        self.report.is_ended()
     }
 
     /// Aborts this connection's fetches when the connection is torn down.
@@ -178,75 +169,63 @@ impl HttpShared {
     /// out. An id that is not 32 lowercase hex characters would be spliced into request URLs,
     /// so it fails the connection instead.
     pub(super) fn opened(self: &Rc<Self>, session: String) {
-        if self.phase.get() != Phase::Connecting {
+        if self.report.phase() != Phase::Opening {
             return;
         }
         if !is_session_id(&session) {
-            self.finish(TransportEvent::Failed(cat(&[
+            self.failed(cat(&[
                 self.endpoint_for_humans(),
                 " named an invalid session id (",
                 &decimal(session.len() as u64),
                 " bytes); expected 32 lowercase hex characters",
-            ])));
+            ]));
             return;
         }
         *self.session.borrow_mut() = Some(session);
-        self.phase.set(Phase::Open);
-        self.emit(TransportEvent::Opened {
-            protocol: String::new(),
-            extensions: String::new(),
-        });
+        self.report.opened(String::new(), String::new());
         // The core holds messages back while this is over its mark, so report it from the start.
-        self.emit(TransportEvent::Buffered(self.buffered.get()));
+        self.report.buffered(self.buffered.get());
         self.kick();
     }
 
-    /// Reports the terminal event (once), after handing back every message not confirmed, and
-    /// releases the JS side: the EventSource is closed and every fetch aborted, so nothing calls
-    /// back afterwards.
-    pub(super) fn finish(&self, event: TransportEvent) {
-        if self.is_done() {
-            return;
+    /// The connection could not be opened: everything is released (see [`Self::closed`]),
+    /// then what it held and `Failed` are reported.
+    pub(super) fn failed(&self, reason: String) {
+        if !self.is_done() {
+            let lost = self.take_held();
+            self.teardown();
+            self.report.failed(reason, lost);
         }
-        self.phase.set(Phase::Done);
-        self.hand_back();
-        self.teardown();
-        self.emit(event);
+    }
+
+    /// The connection ended: the JS side is released (the EventSource closed, every fetch
+    /// aborted, so nothing calls back afterwards), then every message not confirmed is handed
+    /// back and the terminal event reported (`Failed` if it never opened, see
+    /// [`Reporter::closed`]).
+    pub(super) fn closed(&self, code: u16, reason: String, was_clean: bool) {
+        if !self.is_done() {
+            let lost = self.take_held();
+            self.teardown();
+            self.report.closed(code, reason, was_clean, lost);
+        }
     }
 
     /// The adapter is being dropped: whatever it still holds goes back to the core (the driver
     /// drops an adapter after its terminal event, when nothing is left, or after a close grace
     /// period, when something may be), then everything is released.
     pub(super) fn release(&self) {
-        if !self.is_done() {
-            self.phase.set(Phase::Done);
-            self.hand_back();
-        }
+        self.report.end_handing_back(self.take_held());
         self.teardown();
     }
 
-    /// Takes out what [`Self::hand_back`] would report, for the driver to report itself
-    /// (the adapter is about to be dropped, and its events would arrive too late).
+    /// Takes out every message not confirmed: the POST in flight is `unconfirmed` (the server
+    /// may have taken it), everything queued `unsent` (it certainly never left). Only then does
+    /// `buffered_amount` fall: the bytes are the core's again.
     pub(super) fn take_held(&self) -> Lost {
         self.buffered.set(0);
         Lost {
             unconfirmed: std::mem::take(&mut *self.in_flight.borrow_mut()),
             unsent: self.queue.borrow_mut().drain(..).collect(),
-        }
-    }
-
-    /// The POST in flight → `Unconfirmed` (the server may have taken it), everything queued →
-    /// `Unsent` (it certainly never left). Only then does `buffered_amount` fall: the bytes are
-    /// the core's again.
-    fn hand_back(&self) {
-        let unconfirmed = std::mem::take(&mut *self.in_flight.borrow_mut());
-        let unsent: Vec<Payload> = self.queue.borrow_mut().drain(..).collect();
-        self.buffered.set(0);
-        if !unconfirmed.is_empty() {
-            self.emit(TransportEvent::Unconfirmed(unconfirmed));
-        }
-        if !unsent.is_empty() {
-            self.emit(TransportEvent::Unsent(unsent));
         }
     }
 
@@ -299,7 +278,7 @@ impl HttpShared {
             self.too_big();
             return;
         }
-        self.emit(TransportEvent::Message(payload));
+        self.report.message(payload);
     }
 
     /// A text message still in JS. Its length is checked before it is copied into wasm memory:
@@ -337,63 +316,50 @@ impl HttpShared {
     }
 
     fn protocol_error(&self, reason: &str) {
-        self.finish(TransportEvent::Closed {
-            code: 1002,
-            reason: reason.into(),
-            was_clean: false,
-        });
+        self.closed(PROTOCOL_ERROR, reason.into(), false);
     }
 
+    /// No close handshake here: the server is told why (long polling), and the connection ends.
     fn too_big(&self) {
-        self.abandon_server_session(Some((1009, "message too big")));
-        self.finish(TransportEvent::Closed {
-            code: 1009,
-            reason: "message too big".into(),
-            was_clean: false,
-        });
+        self.abandon_server_session(Some((MESSAGE_TOO_BIG, TOO_BIG)));
+        self.closed(MESSAGE_TOO_BIG, TOO_BIG.into(), false);
     }
 
     pub(super) fn send(self: &Rc<Self>, payload: Payload) -> Result<(), SendError> {
-        match self.phase.get() {
-            Phase::Connecting | Phase::Open => {
+        match self.report.phase() {
+            Phase::Opening | Phase::Open => {
                 self.buffered.set(self.buffered.get() + payload.len());
                 self.queue.borrow_mut().push_back(payload);
                 self.kick();
                 Ok(())
             }
             Phase::Closing => Err(SendError::new("the connection is closing", payload)),
-            Phase::Done => Err(SendError::new("the connection is closed", payload)),
+            Phase::Ended => Err(SendError::new("the connection is closed", payload)),
         }
     }
 
+    /// Before open there is no session to tell, so the connection just fails to open; after, the
+    /// close POST goes out behind every queued message.
     pub(super) fn close(self: &Rc<Self>, code: u16, reason: &str) {
-        match self.phase.get() {
-            // No session yet, so nothing to tell the server; like a WebSocket closed while
-            // connecting, this is a failure to open.
-            Phase::Connecting => self.finish(TransportEvent::Failed(
-                "closed by the client before the connection opened".into(),
-            )),
-            Phase::Open => {
-                self.phase.set(Phase::Closing);
-                *self.close_request.borrow_mut() = Some((code, reason.to_owned()));
-                self.kick();
-            }
-            Phase::Closing | Phase::Done => {}
+        if self.report.abort_opening(|| self.take_held()) {
+            self.teardown();
+        } else if self.report.begin_close(code, reason) {
+            self.kick();
         }
     }
 
-    /// The client close as a clean `Closed`, if the downstream may now end: after the server
-    /// acknowledged the close POST or, with `even_unacked`, as soon as it was requested.
-    pub(super) fn client_close_event(&self, even_unacked: bool) -> Option<TransportEvent> {
+    /// Reports the client close as a clean `Closed` if the downstream may now end: after the
+    /// server acknowledged the close POST or, with `even_unacked`, as soon as it was requested.
+    /// False when no client close is in progress (or not yet acknowledged).
+    pub(super) fn end_client_close(&self, even_unacked: bool) -> bool {
         if !(self.close_acked.get() || even_unacked) {
-            return None;
+            return false;
         }
-        let (code, reason) = self.close_request.borrow().clone()?;
-        Some(TransportEvent::Closed {
-            code,
-            reason,
-            was_clean: true,
-        })
+        let Some((code, reason)) = self.report.client_close() else {
+            return false;
+        };
+        self.closed(code, reason, true);
+        true
     }
 
     pub(super) fn buffered_amount(&self) -> u32 {
@@ -402,9 +368,10 @@ impl HttpShared {
 
     /// Starts the drain task unless one is already running or there is no session to POST to.
     fn kick(self: &Rc<Self>) {
-        let ready = matches!(self.phase.get(), Phase::Open | Phase::Closing);
-        let work = !self.queue.borrow().is_empty()
-            || (self.phase.get() == Phase::Closing && !self.close_sent.get());
+        let phase = self.report.phase();
+        let ready = matches!(phase, Phase::Open | Phase::Closing);
+        let work =
+            !self.queue.borrow().is_empty() || (phase == Phase::Closing && !self.close_sent.get());
         if ready && work && !self.draining.get() {
             self.draining.set(true);
             spawn_local(drain(Rc::downgrade(self)));
@@ -458,9 +425,10 @@ impl HttpShared {
             );
             return Some((request, Step::Messages));
         }
-        if self.phase.get() == Phase::Closing && !self.close_sent.get() {
+        if !self.close_sent.get() {
+            // Only while closing is there a client close to send.
+            let (code, reason) = self.report.client_close()?;
             let url = self.session_request_url(&["close"], &[])?;
-            let (code, reason) = self.close_request.borrow().clone()?;
             self.close_sent.set(true);
             let body = JsValue::from_str(&close_body(code, &reason));
             let request = build_request(
@@ -479,7 +447,7 @@ impl HttpShared {
     fn confirmed(&self) {
         let sent: usize = self.in_flight.borrow_mut().drain(..).map(|p| p.len()).sum();
         self.buffered.set(self.buffered.get().saturating_sub(sent));
-        self.emit(TransportEvent::Buffered(self.buffered.get()));
+        self.report.buffered(self.buffered.get());
     }
 
     /// A batch POST failed. After a `404` the server took nothing, so its messages go back in
@@ -495,11 +463,7 @@ impl HttpShared {
             }
             PostError::Other(why) => why,
         };
-        self.finish(TransportEvent::Closed {
-            code: 1006,
-            reason: cat(&["upstream request failed: ", &why]),
-            was_clean: false,
-        });
+        self.closed(ABNORMAL, cat(&["upstream request failed: ", &why]), false);
     }
 }
 
@@ -534,11 +498,7 @@ async fn drain(weak: Weak<HttpShared>) {
                 return;
             }
             (Step::Close, Err(PostError::Gone(why) | PostError::Other(why))) => {
-                shared.finish(TransportEvent::Closed {
-                    code: 1006,
-                    reason: cat(&["the close request failed: ", &why]),
-                    was_clean: false,
-                });
+                shared.closed(ABNORMAL, cat(&["the close request failed: ", &why]), false);
                 return;
             }
         }
@@ -570,9 +530,8 @@ const CLOSE_GRACE_MS: u32 = 2_000;
 /// echoes the server sent before the close may still be on their way down and would be lost.
 async fn close_grace(weak: Weak<HttpShared>) {
     gloo_timers::future::TimeoutFuture::new(CLOSE_GRACE_MS).await;
-    let Some(shared) = weak.upgrade() else { return };
-    if let Some(event) = shared.client_close_event(false) {
-        shared.finish(event);
+    if let Some(shared) = weak.upgrade() {
+        shared.end_client_close(false);
     }
 }
 

@@ -10,11 +10,13 @@
 //! A poll answer is bounded before it is read: the server may send everything it has queued at
 //! once, but a body over `max_poll_body` ends the connection (1009) instead of being copied.
 
+use super::event_rules::Phase;
 use super::http_shared::{
-    build_request, fetch, parse_close, parse_json, property, session_from, HttpShared, Phase,
+    build_request, fetch, parse_close, parse_json, property, session_from, HttpShared,
 };
 use super::stream_support::{byte_length_of, read_chunk, settle_quietly};
-use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
+use super::{Lost, OpenRequest, SendError, Transport};
+use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
 use crate::core::text::{concat, decimal, push_decimal};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
@@ -57,16 +59,8 @@ const MAX_OPEN_BODY: usize = 4096;
 enum Poll {
     /// 404: the session is unknown to the server.
     Gone,
-    /// Anything else, as the event to report.
-    End(TransportEvent),
-}
-
-fn gone() -> TransportEvent {
-    TransportEvent::Closed {
-        code: 1006,
-        reason: "session expired or dropped by the server".into(),
-        was_clean: false,
-    }
+    /// Anything else: the code and reason of the (unclean) close to report.
+    End(u16, String),
 }
 
 /// Opens the session, then polls until the connection ends. Holds the state only by `Weak`, and
@@ -96,7 +90,7 @@ async fn run(weak: Weak<HttpShared>) {
         };
         let outcome = match request {
             Ok(request) => poll_once(&request, limit).await,
-            Err(e) => Err(Poll::End(closed_1006(e))),
+            Err(e) => Err(Poll::End(ABNORMAL, e)),
         };
         let Some(shared) = weak.upgrade() else { return };
         if shared.is_done() {
@@ -111,16 +105,17 @@ async fn run(weak: Weak<HttpShared>) {
                     }
                 }
             }
-            Err(event) => {
+            Err(Poll::Gone) => {
                 // While closing, the session disappearing (404) is the server completing the
                 // close: a poll started after the close POST finds no session.
-                let closing = shared.phase.get() == Phase::Closing;
-                let event = match event {
-                    Poll::Gone if closing => shared.client_close_event(true).unwrap_or(gone()),
-                    Poll::Gone => gone(),
-                    Poll::End(event) => event,
-                };
-                shared.finish(event);
+                if !shared.end_client_close(true) {
+                    let reason = "session expired or dropped by the server";
+                    shared.closed(ABNORMAL, reason.into(), false);
+                }
+                return;
+            }
+            Err(Poll::End(code, reason)) => {
+                shared.closed(code, reason, false);
                 return;
             }
         }
@@ -147,7 +142,7 @@ async fn open_session(weak: &Weak<HttpShared>) -> Option<String> {
     match result {
         Ok(session) => Some(session),
         Err(why) => {
-            shared.finish(TransportEvent::Failed(why));
+            shared.failed(why);
             None
         }
     }
@@ -191,7 +186,7 @@ async fn open_request(request: &web_sys::Request, path: &str) -> Result<String, 
 
 /// One poll: the array of entries, or the event that ends the connection.
 async fn poll_once(request: &web_sys::Request, limit: usize) -> Result<Array, Poll> {
-    let end = |reason| Poll::End(closed_1006(reason));
+    let end = |reason| Poll::End(ABNORMAL, reason);
     let response = fetch(request).await.map_err(end)?;
     if response.status() == 404 {
         return Err(Poll::Gone);
@@ -204,25 +199,23 @@ async fn poll_once(request: &web_sys::Request, limit: usize) -> Result<Array, Po
     let text = match body_text(&response, limit).await {
         Ok(text) => text,
         Err(BodyError::TooLong) => {
-            return Err(Poll::End(TransportEvent::Closed {
-                code: 1009,
-                reason: concat(&[
+            return Err(Poll::End(
+                MESSAGE_TOO_BIG,
+                concat(&[
                     "a poll answer was larger than ",
                     &decimal(limit as u64),
                     " bytes",
                 ]),
-                was_clean: false,
-            }))
+            ))
         }
         Err(BodyError::Read(why)) => return Err(end(why)),
     };
     match parse_json(&text) {
         Some(body) if Array::is_array(&body) => Ok(Array::from(&body)),
-        _ => Err(Poll::End(TransportEvent::Closed {
-            code: 1002,
-            reason: "a poll answered something other than a JSON array".into(),
-            was_clean: false,
-        })),
+        _ => Err(Poll::End(
+            PROTOCOL_ERROR,
+            "a poll answered something other than a JSON array".into(),
+        )),
     }
 }
 
@@ -298,21 +291,9 @@ fn handle_item(shared: &HttpShared, item: &JsValue) {
     let close = property(item, "close");
     if close.is_object() {
         let (code, reason) = parse_close(&close);
-        shared.finish(TransportEvent::Closed {
-            code,
-            reason,
-            was_clean: true,
-        });
+        shared.closed(code, reason, true);
     }
     // Unknown entries are skipped, so a server may add kinds (e.g. resumable sessions) later.
-}
-
-fn closed_1006(reason: String) -> TransportEvent {
-    TransportEvent::Closed {
-        code: 1006,
-        reason,
-        was_clean: false,
-    }
 }
 
 impl Transport for LongPollingConnection {
@@ -341,7 +322,7 @@ impl Drop for LongPollingConnection {
     fn drop(&mut self) {
         // Without a stream the server cannot notice the client left; say so rather than leave the
         // session to expire on its own 30 s later.
-        if matches!(self.shared.phase.get(), Phase::Open | Phase::Closing) {
+        if matches!(self.shared.report.phase(), Phase::Open | Phase::Closing) {
             self.shared.abandon_server_session(None);
         }
         self.shared.release();

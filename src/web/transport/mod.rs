@@ -4,8 +4,10 @@
 //! [`TransportEvent`]s to an [`EventSink`] tagged with its `conn_id`, and sends what it is told. Every
 //! decision (timeouts, fallback, reconnection, heartbeat) belongs to the sans-IO core. Dropping an
 //! adapter detaches every listener, aborts pending fetches and cancels stream readers, so a replaced
-//! connection can neither leak closures nor call back.
+//! connection can neither leak closures nor call back. What an adapter may report, and in which
+//! order, is kept by one `Reporter` (`event_rules.rs`) that every adapter reports through.
 
+mod event_rules;
 #[cfg(any(feature = "sse", feature = "long-polling"))]
 mod http_shared;
 #[cfg(feature = "long-polling")]

@@ -10,10 +10,12 @@
 //! The HTTP plumbing both HTTP transports share (ordered upstream queue, global `fetch`, base64,
 //! size-checked reads) is `HttpShared` in `http_shared.rs`.
 
-use super::http_shared::{parse_close, parse_json, session_from, HttpShared, Phase};
+use super::event_rules::Phase;
+use super::http_shared::{parse_close, parse_json, session_from, HttpShared};
 use super::websocket::describe;
-use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
-use crate::core::text::{concat, push_decimal};
+use super::{Lost, OpenRequest, SendError, Transport};
+use crate::core::close_code::ABNORMAL;
+use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
 use crate::web::listener::EventListener;
@@ -76,46 +78,29 @@ impl SseConnection {
                 return;
             };
             let (code, reason) = parse_close(&parse_json(&data).unwrap_or(JsValue::NULL));
-            // `Closed` is only ever reported for a connection that was reported open.
-            shared.finish(if shared.phase.get() == Phase::Connecting {
-                let mut why = "the SSE server closed before naming the session (".to_owned();
-                push_decimal(&mut why, u64::from(code));
-                why.push(' ');
-                why.push_str(&reason);
-                why.push(')');
-                TransportEvent::Failed(why)
-            } else {
-                TransportEvent::Closed {
-                    code,
-                    reason,
-                    was_clean: true,
-                }
-            });
+            // Before the session event this is a failure to open (see `Reporter::closed`).
+            shared.closed(code, reason, true);
         });
 
         // EventSource reports every problem (refused, non-200, stream cut) as a bare `error`
-        // without a status, and would then reconnect by itself; `finish` closes it because
-        // reconnection is the core's decision.
+        // without a status, and would then reconnect by itself; ending the connection closes it
+        // because reconnection is the core's decision.
         let weak = Rc::downgrade(&shared);
         let on_error = EventListener::new(&source, "error", move |_| {
             let Some(shared) = weak.upgrade() else { return };
-            let event = if let Some(closed) = shared.client_close_event(false) {
-                closed
-            } else if shared.phase.get() == Phase::Connecting {
-                TransportEvent::Failed(concat(&[
-                    "SSE EventSource to ",
-                    shared.endpoint_for_humans(),
+            if shared.end_client_close(false) {
+                return;
+            }
+            if shared.report.phase() == Phase::Opening {
+                shared.failed(concat(&[
+                    shared.report.label(),
                     " failed before the session event (refused, non-200 answer or network \
                      error; EventSource does not expose the status)",
-                ]))
+                ]));
             } else {
-                TransportEvent::Closed {
-                    code: 1006,
-                    reason: "the SSE event stream ended without a close event".into(),
-                    was_clean: false,
-                }
-            };
-            shared.finish(event);
+                let reason = "the SSE event stream ended without a close event";
+                shared.closed(ABNORMAL, reason.into(), false);
+            }
         });
 
         Ok(SseConnection {
@@ -137,11 +122,7 @@ fn session_handler(shared: &Rc<HttpShared>) -> impl FnMut(Event) + 'static {
             .and_then(|value| session_from(&value));
         match session {
             Ok(session) => shared.opened(session),
-            Err(why) => shared.finish(TransportEvent::Failed(concat(&[
-                shared.endpoint_for_humans(),
-                ": ",
-                &why,
-            ]))),
+            Err(why) => shared.failed(concat(&[shared.endpoint_for_humans(), ": ", &why])),
         }
     }
 }

@@ -1,6 +1,7 @@
-//! Helpers shared by the two streams-based adapters (WebTransport and WebSocketStream): the
-//! event rules every adapter must keep, an ordered writer that tracks buffered bytes, and small
-//! promise utilities. They hold no DOM listeners; tasks await promises and hold only `Weak`s.
+//! Helpers shared by the two streams-based adapters (WebTransport and WebSocketStream): an
+//! ordered writer that tracks buffered bytes, and small promise and chunk utilities (some also
+//! serve the classic WebSocket and long polling). They hold no DOM listeners; tasks await
+//! promises and hold only `Weak`s. The event rules every adapter keeps are `event_rules.rs`.
 // Helpers shared by several adapters; a build without some of them (cargo features) leaves
 // some helpers unused, which the linker drops.
 #![cfg_attr(
@@ -13,13 +14,11 @@
     allow(dead_code)
 )]
 
-use super::Lost;
-use super::{EventSink, TransportEvent};
 use crate::core::text::concat;
 use crate::core::Payload;
 use crate::web::bindings::text_encoder::JsTextEncoder;
 use js_sys::{ArrayBuffer, JsString, Promise, Reflect, Uint8Array};
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
@@ -28,116 +27,6 @@ use std::task::Poll;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
-
-/// Where a connection is in its life, as far as events go.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Phase {
-    Opening,
-    Open,
-    /// The client started a close; messages the server sent before its answer are still
-    /// reported (nothing received is dropped), sends are refused.
-    Closing,
-    /// `Failed` or `Closed` was sent, or the connection was dropped.
-    Ended,
-}
-
-/// Sends a connection's events and enforces the [`TransportEvent`] rules in one place: `Opened`
-/// once, messages while open or closing, then exactly one of `Failed` (before open) or `Closed`
-/// (after, preceded by whatever was sent but not delivered), and nothing once the connection is
-/// dropped.
-pub(super) struct Reporter {
-    id: u64,
-    sink: EventSink,
-    phase: Cell<Phase>,
-    /// Code and reason of a client close in progress.
-    client_close: RefCell<Option<(u16, String)>>,
-}
-
-impl Reporter {
-    pub(super) fn new(id: u64, sink: EventSink) -> Self {
-        Reporter {
-            id,
-            sink,
-            phase: Cell::new(Phase::Opening),
-            client_close: RefCell::new(None),
-        }
-    }
-
-    pub(super) fn phase(&self) -> Phase {
-        self.phase.get()
-    }
-
-    fn send(&self, event: TransportEvent) {
-        self.sink.report(self.id, event);
-    }
-
-    pub(super) fn opened(&self, protocol: String, extensions: String) {
-        if self.phase.get() == Phase::Opening {
-            self.phase.set(Phase::Open);
-            self.send(TransportEvent::Opened {
-                protocol,
-                extensions,
-            });
-        }
-    }
-
-    pub(super) fn message(&self, payload: Payload) {
-        if matches!(self.phase.get(), Phase::Open | Phase::Closing) {
-            self.send(TransportEvent::Message(payload));
-        }
-    }
-
-    pub(super) fn failed(&self, reason: String) {
-        if self.phase.get() == Phase::Opening {
-            self.phase.set(Phase::Ended);
-            self.send(TransportEvent::Failed(reason));
-        }
-    }
-
-    /// Open → Closing, remembering the client's code and reason; false if not open.
-    pub(super) fn begin_close(&self, code: u16, reason: &str) -> bool {
-        if self.phase.get() != Phase::Open {
-            return false;
-        }
-        self.phase.set(Phase::Closing);
-        *self.client_close.borrow_mut() = Some((code, reason.to_owned()));
-        true
-    }
-
-    /// The client close in progress, if the connection is still closing.
-    pub(super) fn client_close(&self) -> Option<(u16, String)> {
-        if self.phase.get() == Phase::Closing {
-            self.client_close.borrow().clone()
-        } else {
-            None
-        }
-    }
-
-    /// The terminal event of an open connection. `lost` (what was sent but not delivered) goes
-    /// out first, so the core has it before it learns the connection is gone. The reason is cut
-    /// to the 123 bytes a close frame allows: it may come from the server.
-    pub(super) fn closed(&self, code: u16, reason: String, was_clean: bool, lost: Lost) {
-        if matches!(self.phase.get(), Phase::Open | Phase::Closing) {
-            self.phase.set(Phase::Ended);
-            if !lost.unconfirmed.is_empty() {
-                self.send(TransportEvent::Unconfirmed(lost.unconfirmed));
-            }
-            if !lost.unsent.is_empty() {
-                self.send(TransportEvent::Unsent(lost.unsent));
-            }
-            self.send(TransportEvent::Closed {
-                code,
-                reason: truncate_reason(&reason),
-                was_clean,
-            });
-        }
-    }
-
-    /// Silences the reporter (the connection was dropped).
-    pub(super) fn end(&self) {
-        self.phase.set(Phase::Ended);
-    }
-}
 
 /// One write whose promise has not resolved.
 struct PendingWrite {
@@ -297,6 +186,33 @@ pub(super) fn byte_length_of(chunk: &JsValue) -> Option<usize> {
         chunk
             .dyn_ref::<ArrayBuffer>()
             .map(|buffer| buffer.byte_length() as usize)
+    }
+}
+
+/// What one WebSocket message (a `message` event's data, a readable's chunk) carried.
+pub(super) enum Incoming {
+    Message(Payload),
+    /// Over the maximum; detected without copying more than the maximum into wasm.
+    TooBig,
+    /// Neither a string nor bytes: nothing a WebSocket delivers.
+    Other,
+}
+
+/// A WebSocket message, copied into wasm only once its size is known to be within `max` (see
+/// [`text_within`] for strings): one bound for both WebSocket adapters.
+pub(super) fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
+    if let Some(text) = data.dyn_ref::<JsString>() {
+        return match text_within(text, max) {
+            Some(text) => Incoming::Message(Payload::Text(text)),
+            None => Incoming::TooBig,
+        };
+    }
+    match byte_length_of(data) {
+        Some(len) if len > max => Incoming::TooBig,
+        _ => match bytes_of(data) {
+            Some(bytes) => Incoming::Message(Payload::Binary(bytes)),
+            None => Incoming::Other,
+        },
     }
 }
 

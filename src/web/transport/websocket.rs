@@ -13,24 +13,25 @@
 //! UTF-8 length measured in JS) before it is copied into wasm, so a hostile server cannot make
 //! the adapter allocate more than its configured maximum.
 
-use super::stream_support::{scrub_query, text_within, truncate_reason, without_query};
-use super::{Lost, OpenRequest, SendError, Transport, TransportEvent};
-use crate::core::text::{concat, decimal};
+use super::event_rules::Reporter;
+use super::stream_support::{
+    bounded_payload, scrub_query, truncate_reason, without_query, Incoming,
+};
+use super::{Lost, OpenRequest, SendError, Transport};
+use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::web::listener::EventListener;
-use js_sys::{Array, ArrayBuffer, JsString, Uint8Array};
-use std::cell::{Cell, RefCell};
+use js_sys::Array;
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-/// Reason of the close that follows an oversized message.
-const TOO_BIG: &str = "message too big";
-
 /// One WebSocket connection; its listeners are removed when it is dropped.
 pub struct WebSocketConnection {
     socket: WebSocket,
+    report: Rc<Reporter>,
     /// Recently sent messages that may still be in `bufferedAmount`.
     tail: Rc<RefCell<SentTail>>,
     _listeners: [EventListener; 4],
@@ -96,124 +97,74 @@ impl WebSocketConnection {
         // Binary arrives as ArrayBuffer so it can be measured and copied synchronously.
         socket.set_binary_type(BinaryType::Arraybuffer);
 
-        let id = request.conn_id;
-        // Whether `open` fired: an error before it is a connect failure, after it a close.
-        let opened = Rc::new(Cell::new(false));
+        let report = Rc::new(Reporter::new(
+            request.conn_id,
+            request.sink,
+            concat(&["WebSocket to ", without_query(&request.url)]),
+        ));
         let max = request.max_message_bytes;
-        // Set when we close because the server sent more than `max`: browsers only let a page
-        // close with 1000 or 3000-4999, so the wire says 1000 and the event says 1009.
-        let too_big = Rc::new(Cell::new(false));
         let tail = Rc::new(RefCell::new(SentTail::default()));
 
-        let sink = request.sink.clone();
-        let was_opened = opened.clone();
+        let opened = report.clone();
         let target = socket.clone();
         let on_open = EventListener::new(&socket, "open", move |_| {
-            was_opened.set(true);
-            sink.report(
-                id,
-                TransportEvent::Opened {
-                    protocol: target.protocol(),
-                    extensions: target.extensions(),
-                },
-            );
+            opened.opened(target.protocol(), target.extensions());
         });
 
-        let sink = request.sink.clone();
+        let received = report.clone();
         let target = socket.clone();
-        let too_big_flag = too_big.clone();
         let on_message = EventListener::new(&socket, "message", move |event| {
             let Ok(event) = event.dyn_into::<MessageEvent>() else {
                 return;
             };
             match bounded_payload(&event.data(), max) {
-                Incoming::Message(payload) => {
-                    sink.report(id, TransportEvent::Message(payload));
-                }
+                Incoming::Message(payload) => received.message(payload),
                 Incoming::TooBig => {
-                    too_big_flag.set(true);
-                    let _ = target.close_with_code_and_reason(1000, TOO_BIG);
+                    if let Some((code, reason)) = received.too_big() {
+                        let _ = target.close_with_code_and_reason(code, reason);
+                    }
                 }
                 Incoming::Other => {}
             }
         });
 
         // Browsers fire `error` then `close`; the close carries the code, so errors are only
-        // reported through it. Before `open`, a close is a connect failure.
+        // reported through it (before `open`, as a failure to open).
         let on_error = EventListener::new(&socket, "error", |_| {});
 
-        let sink = request.sink.clone();
-        let url = without_query(&request.url).to_owned();
+        let ended = report.clone();
         let target = socket.clone();
         let unsent = tail.clone();
         let on_close = EventListener::new(&socket, "close", move |event| {
             let Ok(event) = event.dyn_into::<CloseEvent>() else {
                 return;
             };
-            if !opened.get() {
-                let failed = TransportEvent::Failed(concat(&[
-                    "WebSocket to ",
-                    &url,
-                    " failed before opening (close code ",
-                    &decimal(u64::from(event.code())),
-                    ")",
-                ]));
-                sink.report(id, failed);
-                return;
-            }
             // `bufferedAmount` keeps counting what was never written once the socket is closed.
             let buffered = target.buffered_amount() as usize;
             let unsent = unsent.borrow_mut().take_unsent(buffered);
-            if !unsent.is_empty() {
-                sink.report(id, TransportEvent::Unsent(unsent));
-            }
-            let closed = if too_big.get() {
-                TransportEvent::Closed {
-                    code: 1009,
-                    reason: TOO_BIG.into(),
-                    was_clean: false,
-                }
-            } else {
-                TransportEvent::Closed {
-                    code: event.code(),
-                    reason: truncate_reason(&event.reason()),
-                    was_clean: event.was_clean(),
-                }
+            // The only close this adapter records is the 1009 it started (a client close reports
+            // what the browser saw), reported as not clean.
+            let (code, reason, clean) = match ended.client_close() {
+                Some((code, reason)) => (code, reason, false),
+                None => (
+                    event.code(),
+                    truncate_reason(&event.reason()),
+                    event.was_clean(),
+                ),
             };
-            sink.report(id, closed);
+            let lost = Lost {
+                unconfirmed: Vec::new(),
+                unsent,
+            };
+            ended.closed(code, reason, clean, lost);
         });
 
         Ok(WebSocketConnection {
             socket,
+            report,
             tail,
             _listeners: [on_open, on_message, on_error, on_close],
         })
-    }
-}
-
-/// What a `message` event carried.
-enum Incoming {
-    Message(Payload),
-    /// Over the maximum; detected without copying more than the maximum into wasm.
-    TooBig,
-    /// Not a string or an ArrayBuffer (nothing a WebSocket with `binaryType` "arraybuffer"
-    /// delivers).
-    Other,
-}
-
-/// Copies a message into wasm only once its size is known to be within `max` (see
-/// [`text_within`] for strings).
-fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
-    if let Some(text) = data.dyn_ref::<JsString>() {
-        return match text_within(text, max) {
-            Some(text) => Incoming::Message(Payload::Text(text)),
-            None => Incoming::TooBig,
-        };
-    }
-    match data.dyn_ref::<ArrayBuffer>() {
-        Some(buffer) if buffer.byte_length() as usize > max => Incoming::TooBig,
-        Some(buffer) => Incoming::Message(Payload::Binary(Uint8Array::new(buffer).to_vec())),
-        None => Incoming::Other,
     }
 }
 
@@ -242,7 +193,10 @@ impl Transport for WebSocketConnection {
         Ok(())
     }
 
+    /// Before open, a close is a failure to open, reported at once; after, the browser's
+    /// `close` event reports it.
     fn close(&self, code: u16, reason: &str) {
+        self.report.abort_opening(Lost::default);
         let _ = self.socket.close_with_code_and_reason(code, reason);
     }
 

@@ -19,9 +19,10 @@
 //! connection's state. Dropping the connection cancels the reader and closes the socket, which
 //! settles every promise they await.
 
+use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    byte_length_of, bytes_of, read_chunk, scrub_query, settle_quietly, text_within, with_timeout,
-    without_query, Phase, Reporter, TrackedWriter, Writes,
+    bounded_payload, read_chunk, scrub_query, settle_quietly, truncate_reason, with_timeout,
+    without_query, Incoming, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
@@ -38,9 +39,6 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::ReadableStreamDefaultReader;
-
-/// Reason of the close that follows an oversized message.
-const TOO_BIG: &str = "message too big";
 
 /// What a `CloseEvent` reports when the close frame carried no code.
 const NO_STATUS: u16 = 1005;
@@ -89,7 +87,11 @@ impl WebSocketStreamConnection {
         })?;
         let shared = Rc::new(Shared {
             socket: socket.clone(),
-            report: Reporter::new(request.conn_id, request.sink),
+            report: Reporter::new(
+                request.conn_id,
+                request.sink,
+                concat(&["WebSocketStream to ", without_query(&request.url)]),
+            ),
             streams: RefCell::new(None),
             writes: Writes::default(),
         });
@@ -115,12 +117,12 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
         Err(error) => {
             // `closed` rejects too; observe it so the browser logs no unhandled rejection.
             settle_quietly(socket.closed());
-            shared.report.failed(concat(&[
-                "WebSocketStream to ",
-                without_query(&url),
+            let reason = concat(&[
+                shared.report.label(),
                 " failed before opening: ",
                 &scrub_query(&describe(&error), &url),
-            ]));
+            ]);
+            shared.report.failed(reason, Lost::default());
             return;
         }
     };
@@ -134,14 +136,14 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     let (reader, writer) = match streams {
         Ok(streams) => streams,
         Err(error) => {
-            shared.report.failed(concat(&[
-                "WebSocketStream to ",
-                without_query(&url),
-                ": its streams are unusable: ",
-                &scrub_query(&describe(&error), &url),
-            ]));
             close_socket(&socket, None);
             settle_quietly(socket.closed());
+            let reason = concat(&[
+                shared.report.label(),
+                ": its streams are unusable: ",
+                &scrub_query(&describe(&error), &url),
+            ]);
+            shared.report.failed(reason, Lost::default());
             return;
         }
     };
@@ -181,13 +183,15 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     let _ = with_timeout(reader_done, READER_DRAIN_MS).await;
     let Some(shared) = weak.upgrade() else { return };
     // A close we started reports our code and reason (for 1009 that is not what went on the
-    // wire, see `read_messages`); whether it was clean still comes from the socket.
+    // wire, see `Reporter::too_big`); whether it was clean still comes from the socket.
     let (code, reason) = shared.report.client_close().unwrap_or((code, reason));
     let lost = Lost {
         unconfirmed: Vec::new(),
         unsent: shared.writes.take_unresolved(),
     };
-    shared.report.closed(code, reason, clean, lost);
+    shared
+        .report
+        .closed(code, truncate_reason(&reason), clean, lost);
 }
 
 /// Reports each message; a message over `max` closes the socket with 1009.
@@ -195,29 +199,17 @@ async fn read_messages(weak: Weak<Shared>, reader: ReadableStreamDefaultReader, 
     // Ends when the socket closes (done) or fails (error), or when `Drop` cancels the reader.
     while let Ok(Some(chunk)) = read_chunk(&reader).await {
         let Some(shared) = weak.upgrade() else { return };
-        // Sizes are checked before copying into wasm (see `text_within` for strings).
-        let payload = if let Some(text) = chunk.dyn_ref::<js_sys::JsString>() {
-            text_within(text, max).map(Payload::Text)
-        } else if byte_length_of(&chunk).is_some_and(|len| len > max) {
-            None
-        } else if let Some(bytes) = bytes_of(&chunk) {
-            Some(Payload::Binary(bytes))
-        } else {
-            // Not a message type WebSocket has; nothing to report.
-            continue;
-        };
-        let Some(payload) = payload else {
-            // Scripts may only send 1000 or 3000–4999 (`close()` throws for 1009), so the
-            // server sees 1000 with the reason, while the application gets 1009.
-            if shared
-                .report
-                .begin_close(close_code::MESSAGE_TOO_BIG, TOO_BIG)
-            {
-                close_socket(&shared.socket, Some((close_code::NORMAL, TOO_BIG)));
+        match bounded_payload(&chunk, max) {
+            Incoming::Message(payload) => shared.report.message(payload),
+            Incoming::TooBig => {
+                if let Some(wire) = shared.report.too_big() {
+                    close_socket(&shared.socket, Some(wire));
+                }
+                return;
             }
-            return;
-        };
-        shared.report.message(payload);
+            // Not a message type WebSocket has; nothing to report.
+            Incoming::Other => {}
+        }
     }
 }
 
@@ -262,22 +254,12 @@ impl Transport for WebSocketStreamConnection {
         Ok(())
     }
 
+    /// Before open this aborts the handshake (a failure to open), after it starts the closing
+    /// handshake, which `run` reports when `closed` settles.
     fn close(&self, code: u16, reason: &str) {
-        match self.shared.report.phase() {
-            Phase::Opening => {
-                // Closing during the handshake aborts it; report it as a failed open, as the
-                // WebSocket adapter does.
-                self.shared
-                    .report
-                    .failed("closed by the client before opening".into());
-                close_socket(&self.shared.socket, Some((code, reason)));
-            }
-            Phase::Open => {
-                if self.shared.report.begin_close(code, reason) {
-                    close_socket(&self.shared.socket, Some((code, reason)));
-                }
-            }
-            Phase::Closing | Phase::Ended => {}
+        let report = &self.shared.report;
+        if report.abort_opening(Lost::default) || report.begin_close(code, reason) {
+            close_socket(&self.shared.socket, Some((code, reason)));
         }
     }
 
@@ -296,8 +278,7 @@ impl Transport for WebSocketStreamConnection {
 
 impl Drop for WebSocketStreamConnection {
     fn drop(&mut self) {
-        let live = self.shared.report.phase() != Phase::Ended;
-        self.shared.report.end();
+        let live = self.shared.report.end();
         if let Some((reader, writer)) = self.shared.streams.borrow_mut().take() {
             // Cancelling settles the pending read, which ends the reader task.
             settle_quietly(reader.cancel());

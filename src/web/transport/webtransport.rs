@@ -13,7 +13,8 @@
 //! connection), and dropping the connection cancels the readers and closes the session, which
 //! settles every promise they await, so every task ends.
 //!
-//! The helpers it shares with the WebSocketStream adapter are in `stream_support.rs`.
+//! The helpers it shares with the WebSocketStream adapter are in `stream_support.rs`; the event
+//! rules every adapter keeps are `event_rules.rs`.
 //!
 //! **Nothing lost silently.** Every frame written is logged until its write promise resolves.
 //! A clean close handshake proves the server read every frame before its answering close frame,
@@ -26,9 +27,10 @@
 //! frame is unknown (`Unconfirmed`, for the application to decide). Messages that arrive during
 //! a client close are reported too, up to the server's answering close frame.
 
+use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
     bytes_of, read_chunk, scrub_query, settle_quietly, truncate_reason, with_timeout,
-    without_query, Phase, Reporter, TrackedWriter, Writes,
+    without_query, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
@@ -111,7 +113,11 @@ impl WebTransportConnection {
         settle_quietly(transport.closed());
         let shared = Rc::new(Shared {
             transport: transport.clone(),
-            report: Reporter::new(request.conn_id, request.sink),
+            report: Reporter::new(
+                request.conn_id,
+                request.sink,
+                concat(&["WebTransport to ", without_query(&request.url)]),
+            ),
             streams: RefCell::new(None),
             writes: Writes::default(),
         });
@@ -162,12 +168,12 @@ enum End {
 async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: String) {
     if let Err(error) = JsFuture::from(transport.ready()).await {
         if let Some(shared) = weak.upgrade() {
-            shared.report.failed(concat(&[
-                "WebTransport to ",
-                without_query(&url),
+            let reason = concat(&[
+                shared.report.label(),
                 " failed: ",
                 &scrub_query(&describe(&error), &url),
-            ]));
+            ]);
+            shared.report.failed(reason, Lost::default());
         }
         return;
     }
@@ -186,13 +192,13 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
     let streams = match opened {
         Ok(streams) => streams,
         Err(error) => {
-            shared.report.failed(concat(&[
-                "WebTransport to ",
-                without_query(&url),
+            close_session(&transport, None);
+            let reason = concat(&[
+                shared.report.label(),
                 ": no bidirectional stream: ",
                 &scrub_query(&error, &url),
-            ]));
-            close_session(&transport, None);
+            ]);
+            shared.report.failed(reason, Lost::default());
             return;
         }
     };
@@ -229,10 +235,9 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
             // The server closed; answer by closing the session with the same code, as a
             // WebSocket answers a close frame. Before reporting: the driver handles the report
             // at once and may drop this adapter, whose `Drop` would close with code 0.
-            close_session(&transport, Some((code, &truncate_reason(&reason))));
-            shared
-                .report
-                .closed(code, reason.clone(), true, shared.lost());
+            let reason = truncate_reason(&reason);
+            close_session(&transport, Some((code, &reason)));
+            shared.report.closed(code, reason, true, shared.lost());
         }
         End::Violation(error) => {
             let code = error.close_code();
@@ -275,6 +280,7 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
                 }
             };
             if let Some(shared) = weak.upgrade() {
+                let reason = truncate_reason(&reason);
                 shared.report.closed(code, reason, clean, shared.lost());
             }
         }
@@ -430,34 +436,27 @@ impl Transport for WebTransportConnection {
     }
 
     fn close(&self, code: u16, reason: &str) {
-        match self.shared.report.phase() {
-            Phase::Opening => {
-                self.shared
-                    .report
-                    .failed("closed by the client before opening".into());
-                close_session(&self.shared.transport, Some((code, reason)));
-            }
-            Phase::Open => {
-                if !self.shared.report.begin_close(code, reason) {
-                    return;
-                }
-                // Queued behind every earlier send; the reader completes the close when the
-                // server answers, the timer below if it does not.
-                if let Some(writer) = self.shared.writer() {
-                    let _ = write_close_frame(&writer, code, reason);
-                }
-                let weak = Rc::downgrade(&self.shared);
-                spawn_local(async move {
-                    gloo_timers::future::TimeoutFuture::new(CLOSE_HANDSHAKE_MS).await;
-                    let Some(shared) = weak.upgrade() else { return };
-                    if let Some((code, reason)) = shared.report.client_close() {
-                        close_session(&shared.transport, Some((code, &reason)));
-                        shared.report.closed(code, reason, false, shared.lost());
-                    }
-                });
-            }
-            Phase::Closing | Phase::Ended => {}
+        if self.shared.report.abort_opening(Lost::default) {
+            close_session(&self.shared.transport, Some((code, reason)));
+            return;
         }
+        if !self.shared.report.begin_close(code, reason) {
+            return;
+        }
+        // Queued behind every earlier send; the reader completes the close when the server
+        // answers, the timer below if it does not.
+        if let Some(writer) = self.shared.writer() {
+            let _ = write_close_frame(&writer, code, reason);
+        }
+        let weak = Rc::downgrade(&self.shared);
+        spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(CLOSE_HANDSHAKE_MS).await;
+            let Some(shared) = weak.upgrade() else { return };
+            if let Some((code, reason)) = shared.report.client_close() {
+                close_session(&shared.transport, Some((code, &reason)));
+                shared.report.closed(code, reason, false, shared.lost());
+            }
+        });
     }
 
     /// While the session lives, every pending write may still complete: unconfirmed.

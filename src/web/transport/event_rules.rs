@@ -1,0 +1,226 @@
+//! The rules every adapter keeps when it reports [`TransportEvent`]s, in one place for all five:
+//! `Opened` once; `Message` only while open or closing; a connection that ends before it opened
+//! reports `Failed` (a close before open is a failure to open), one that opened reports `Closed`,
+//! and only one of them, once; what the adapter held but did not deliver (`Unconfirmed`, then
+//! `Unsent`) goes just before that terminal event; nothing comes after it, nor once the adapter
+//! is dropped.
+//!
+//! Reports are synchronous (see [`EventSink`]): the driver may call back into the adapter, or drop
+//! it, during any report. So the phase changes before a report goes out, no borrow is held while
+//! one does, and an adapter finishes its own work (closing its JS objects, answering a close
+//! frame) before it reports its terminal event.
+// A build without some adapters (cargo features) leaves some rules unused, which the linker drops.
+#![cfg_attr(
+    not(all(
+        feature = "webtransport",
+        feature = "websocket-stream",
+        feature = "sse",
+        feature = "long-polling"
+    )),
+    allow(dead_code)
+)]
+
+use super::{EventSink, Lost, TransportEvent};
+use crate::core::close_code::{MESSAGE_TOO_BIG, NORMAL};
+use crate::core::text::{concat, decimal};
+use crate::core::Payload;
+use std::cell::{Cell, RefCell};
+
+/// The reason of every close that follows a message over `max_message_bytes` (code 1009).
+pub(super) const TOO_BIG: &str = "message too big";
+
+/// Where a connection is in its life, as far as events go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    Opening,
+    Open,
+    /// A close was started (by the client, or for a message too big); messages the server sent
+    /// before its answer are still reported (nothing received is dropped), sends are refused.
+    Closing,
+    /// `Failed` or `Closed` was reported, or the adapter was dropped.
+    Ended,
+}
+
+/// Reports one connection's events to its sink, tagged with its `conn_id`, keeping the rules of
+/// the module documentation whatever order the adapter's callbacks come in.
+pub(super) struct Reporter {
+    id: u64,
+    sink: EventSink,
+    /// `"<transport> to <endpoint without its query>"`, for reasons humans read.
+    label: String,
+    phase: Cell<Phase>,
+    /// Code and reason of the close in progress, once [`Reporter::begin_close`] started one.
+    client_close: RefCell<Option<(u16, String)>>,
+}
+
+impl Reporter {
+    /// A reporter for connection `id`; `label` names it in reasons (never with the URL's query,
+    /// which may hold the token).
+    pub(super) fn new(id: u64, sink: EventSink, label: String) -> Self {
+        Reporter {
+            id,
+            sink,
+            label,
+            phase: Cell::new(Phase::Opening),
+            client_close: RefCell::new(None),
+        }
+    }
+
+    pub(super) fn phase(&self) -> Phase {
+        self.phase.get()
+    }
+
+    pub(super) fn is_ended(&self) -> bool {
+        self.phase.get() == Phase::Ended
+    }
+
+    /// `"<transport> to <endpoint>"`, to start a reason with.
+    pub(super) fn label(&self) -> &str {
+        &self.label
+    }
+
+    fn report(&self, event: TransportEvent) {
+        self.sink.report(self.id, event);
+    }
+
+    /// The connection opened (reported once).
+    pub(super) fn opened(&self, protocol: String, extensions: String) {
+        if self.phase.get() == Phase::Opening {
+            self.phase.set(Phase::Open);
+            self.report(TransportEvent::Opened {
+                protocol,
+                extensions,
+            });
+        }
+    }
+
+    /// A whole message from the server; dropped unless the connection is open or closing.
+    pub(super) fn message(&self, payload: Payload) {
+        if matches!(self.phase.get(), Phase::Open | Phase::Closing) {
+            self.report(TransportEvent::Message(payload));
+        }
+    }
+
+    /// How many bytes the adapter's own upstream buffer holds (adapters that buffer by
+    /// themselves), while the connection is open or closing.
+    pub(super) fn buffered(&self, bytes: usize) {
+        if matches!(self.phase.get(), Phase::Open | Phase::Closing) {
+            self.report(TransportEvent::Buffered(bytes));
+        }
+    }
+
+    /// The connection could not be opened: `lost`, then `Failed`. Ignored once it opened (it
+    /// ends with [`Reporter::closed`] then).
+    pub(super) fn failed(&self, reason: String, lost: Lost) {
+        if self.phase.get() == Phase::Opening {
+            self.terminal(lost, TransportEvent::Failed(reason));
+        }
+    }
+
+    /// The client closes a connection that has not opened: that is a failure to open, reported
+    /// now (after what `held` hands back), and true is returned: the adapter then aborts its
+    /// handshake. False in any other phase (`held` is not called).
+    pub(super) fn abort_opening(&self, held: impl FnOnce() -> Lost) -> bool {
+        if self.phase.get() != Phase::Opening {
+            return false;
+        }
+        self.terminal(
+            held(),
+            TransportEvent::Failed("closed by the client before opening".into()),
+        );
+        true
+    }
+
+    /// Open → Closing, remembering the code and reason to report; false (nothing changes) unless
+    /// the connection is open.
+    pub(super) fn begin_close(&self, code: u16, reason: &str) -> bool {
+        if self.phase.get() != Phase::Open {
+            return false;
+        }
+        self.phase.set(Phase::Closing);
+        *self.client_close.borrow_mut() = Some((code, reason.to_owned()));
+        true
+    }
+
+    /// A message over the maximum arrived: the connection closes, to be reported as 1009
+    /// [`TOO_BIG`]. Answers the code and reason a WebSocket puts on the wire, or `None` when the
+    /// connection is not open (a close is already under way). Scripts may only close with 1000
+    /// or 3000–4999 (`close()` throws for 1009), so the server sees 1000 with the reason, while
+    /// the application gets 1009.
+    pub(super) fn too_big(&self) -> Option<(u16, &'static str)> {
+        self.begin_close(MESSAGE_TOO_BIG, TOO_BIG)
+            .then_some((NORMAL, TOO_BIG))
+    }
+
+    /// The close [`Reporter::begin_close`] started, while it is in progress.
+    pub(super) fn client_close(&self) -> Option<(u16, String)> {
+        if self.phase.get() == Phase::Closing {
+            self.client_close.borrow().clone()
+        } else {
+            None
+        }
+    }
+
+    /// The connection ended: `lost` (what was sent but not delivered) first, so the core has it
+    /// before it learns the connection is gone, then `Closed` — or, before open, `Failed`: a
+    /// close before open is a failure to open. `reason` goes out as given (adapters cap one that
+    /// may be long with `truncate_reason`).
+    pub(super) fn closed(&self, code: u16, reason: String, was_clean: bool, lost: Lost) {
+        match self.phase.get() {
+            Phase::Opening => {
+                let mut why = concat(&[
+                    &self.label,
+                    " failed before opening (close code ",
+                    &decimal(u64::from(code)),
+                ]);
+                if !reason.is_empty() {
+                    why.push_str(": ");
+                    why.push_str(&reason);
+                }
+                why.push(')');
+                self.terminal(lost, TransportEvent::Failed(why));
+            }
+            Phase::Open | Phase::Closing => self.terminal(
+                lost,
+                TransportEvent::Closed {
+                    code,
+                    reason,
+                    was_clean,
+                },
+            ),
+            Phase::Ended => {}
+        }
+    }
+
+    /// The adapter is being dropped: silences the reporter. True if the connection had not
+    /// ended.
+    pub(super) fn end(&self) -> bool {
+        let live = !self.is_ended();
+        self.phase.set(Phase::Ended);
+        live
+    }
+
+    /// [`Reporter::end`], for an adapter that buffers by itself: what it still `held` is handed
+    /// back first if the connection had not ended (the driver normally took it out already, see
+    /// `Transport::abandon`).
+    pub(super) fn end_handing_back(&self, held: Lost) {
+        if self.end() {
+            self.hand_back(held);
+        }
+    }
+
+    fn terminal(&self, lost: Lost, event: TransportEvent) {
+        self.phase.set(Phase::Ended);
+        self.hand_back(lost);
+        self.report(event);
+    }
+
+    fn hand_back(&self, lost: Lost) {
+        if !lost.unconfirmed.is_empty() {
+            self.report(TransportEvent::Unconfirmed(lost.unconfirmed));
+        }
+        if !lost.unsent.is_empty() {
+            self.report(TransportEvent::Unsent(lost.unsent));
+        }
+    }
+}
