@@ -309,9 +309,10 @@ impl HttpShared {
             self.too_big();
             return;
         }
-        match decode_base64(value) {
-            Some(bytes) => self.deliver(Payload::Binary(bytes)),
-            None => self.protocol_error("a binary message is not valid base64"),
+        match decode_base64(value, self.max_message_bytes) {
+            Base64::Bytes(bytes) => self.deliver(Payload::Binary(bytes)),
+            Base64::TooBig => self.too_big(),
+            Base64::Invalid => self.protocol_error("a binary message is not valid base64"),
         }
     }
 
@@ -634,18 +635,33 @@ pub(super) fn parse_close(value: &JsValue) -> (u16, String) {
     (code, reason)
 }
 
+/// What base64 text decoded to.
+enum Base64 {
+    Bytes(Vec<u8>),
+    /// More than the maximum once decoded: not copied into wasm.
+    TooBig,
+    Invalid,
+}
+
 /// Decodes base64 text still in JS with the browser: `Uint8Array.fromBase64` where present,
-/// else `atob`. Either way the bytes are copied into wasm once (`atob`'s binary string is turned
-/// into bytes in place). `None` if the text is not base64.
-fn decode_base64(text: &JsValue) -> Option<Vec<u8>> {
+/// else `atob`. The decoded length is checked while the bytes are still in JS, and only then are
+/// they copied into wasm, once (`atob`'s binary string is turned into bytes in place).
+fn decode_base64(text: &JsValue, max: usize) -> Base64 {
     match uint8_array_from_base64(text) {
-        Ok(bytes) => Some(bytes.to_vec()),
+        Ok(bytes) if bytes.length() as usize > max => Base64::TooBig,
+        Ok(bytes) => Base64::Bytes(bytes.to_vec()),
         // Bad base64 is a `SyntaxError`; a `TypeError` (called on a string) means the method is
         // missing. Asking each time, rather than once, costs nothing on the path that has it.
-        Err(error) if error.is_instance_of::<js_sys::TypeError>() => atob(text)
-            .ok()?
-            .as_string()
-            .and_then(crate::core::text::binary_string_bytes),
-        Err(_) => None,
+        Err(error) if error.is_instance_of::<js_sys::TypeError>() => {
+            let Some(binary) = atob(text).ok().and_then(|b| b.dyn_into::<JsString>().ok()) else {
+                return Base64::Invalid;
+            };
+            if binary.length() as usize > max {
+                return Base64::TooBig;
+            }
+            crate::core::text::binary_string_bytes(String::from(binary))
+                .map_or(Base64::Invalid, Base64::Bytes)
+        }
+        Err(_) => Base64::Invalid,
     }
 }
