@@ -16,7 +16,10 @@
 //! transport URL, joining paths and queries, the token and session parameters — is plain Rust
 //! here, tested natively.
 
-use crate::core::text::{concat as join, push_hex_upper};
+use crate::core::text::{
+    before_any, concat as join, find, find_byte, push_hex_upper, rfind_byte, split_once_byte,
+    trim_end_byte,
+};
 use crate::core::TransportKind;
 use std::fmt;
 
@@ -126,7 +129,7 @@ impl Endpoints {
         let ws = if secure { "wss://" } else { "ws://" };
         // The service path without a trailing `/` or a leading `/ws` prefix: `/ws/echo` and
         // `/echo` both name `echo`.
-        let path = given.path.trim_end_matches('/');
+        let path = trim_end_byte(&given.path, b'/');
         let service = path
             .strip_prefix("/ws")
             .filter(|rest| rest.is_empty() || rest.starts_with('/'))
@@ -175,14 +178,15 @@ fn invalid_url(prefix: &str, url: &str) -> String {
 pub fn for_humans(url: &str) -> String {
     let whole = url;
     let url = without_query(url);
-    let start = url.find("//").map_or(0, |i| i + 2);
+    // `text::find`, not `str::find`: no Two-Way searcher in the wasm for one `//`.
+    let start = find(url, "//").map_or(0, |i| i + 2);
     let authority = url.get(start..).unwrap_or_default();
     let authority = if start == 0 {
         authority
     } else {
-        authority.split(['/', '\\']).next().unwrap_or_default()
+        before_any(authority, b"/\\")
     };
-    match authority.rfind('@') {
+    match rfind_byte(authority, b'@') {
         Some(at) => join(&[
             url.get(..start).unwrap_or_default(),
             "\u{2026}",
@@ -190,17 +194,23 @@ pub fn for_humans(url: &str) -> String {
         ]),
         // An `@` past the cut (`user:pa#ss@host`, `user:pa/ss@host` in text the browser could
         // not parse) may end a password: show the scheme only.
-        None if whole.contains('@') => join(&[url.get(..start).unwrap_or_default(), "\u{2026}"]),
+        None if find_byte(whole, b'@').is_some() => {
+            join(&[url.get(..start).unwrap_or_default(), "\u{2026}"])
+        }
         None => url.to_owned(),
     }
 }
 
 /// Adds `token=<token>` to a URL's query (percent-encoded), the guide §8.2 convention.
 pub fn with_token(url: &str, token: &str) -> String {
-    let (base, fragment) = url.split_once('#').map_or((url, ""), |(b, f)| (b, f));
+    let (base, fragment) = split_once_byte(url, b'#').unwrap_or((url, ""));
     let mut out = String::with_capacity(url.len() + token.len() + 8);
     out.push_str(base);
-    out.push(if base.contains('?') { '&' } else { '?' });
+    out.push(if find_byte(base, b'?').is_some() {
+        '&'
+    } else {
+        '?'
+    });
     out.push_str("token=");
     push_percent_encoded(&mut out, token);
     if !fragment.is_empty() {
@@ -238,24 +248,29 @@ fn push_percent_encoded(out: &mut String, value: &str) {
 /// path inside the query (and the server would answer 405). The fragment is dropped: it is never
 /// sent anyway.
 pub fn request_url(endpoint: &str, segments: &[&str], params: &[(&str, &str)]) -> String {
-    let without_fragment = endpoint.split('#').next().unwrap_or("");
-    let (path, query) = without_fragment
-        .split_once('?')
-        .unwrap_or((without_fragment, ""));
-    let mut out = path.trim_end_matches('/').to_owned();
+    // Byte searches (`core::text`), not `char` patterns: no `CharSearcher`/`memchr` in the wasm.
+    let without_fragment = before_any(endpoint, b"#");
+    let (path, query) = split_once_byte(without_fragment, b'?').unwrap_or((without_fragment, ""));
+    let mut out = trim_end_byte(path, b'/').to_owned();
     for segment in segments {
         out.push('/');
         push_percent_encoded(&mut out, segment);
     }
     let replaced = |pair: &str| {
-        let name = pair.split('=').next().unwrap_or("");
+        let name = before_any(pair, b"=");
         params.iter().any(|(key, _)| *key == name)
     };
     let mut separator = '?';
-    for pair in query.split('&').filter(|p| !p.is_empty() && !replaced(p)) {
-        out.push(separator);
-        out.push_str(pair);
-        separator = '&';
+    // The `&`-separated pairs, as `query.split('&')`; empty ones are dropped.
+    let mut rest = query;
+    while !rest.is_empty() {
+        let (pair, next) = split_once_byte(rest, b'&').unwrap_or((rest, ""));
+        if !pair.is_empty() && !replaced(pair) {
+            out.push(separator);
+            out.push_str(pair);
+            separator = '&';
+        }
+        rest = next;
     }
     for (key, value) in params {
         out.push(separator);
@@ -270,7 +285,7 @@ pub fn request_url(endpoint: &str, segments: &[&str], params: &[(&str, &str)]) -
 /// `url` without its query and fragment, for human-readable reasons: the query may hold the
 /// auth token, and no string the SDK produces may contain it.
 pub fn without_query(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or("")
+    before_any(url, b"?#")
 }
 
 /// Whether `id` is a session id as PROTOCOL.md defines it (32 lowercase hex characters). It
@@ -291,7 +306,9 @@ pub fn cap_reason(reason: &str) -> &str {
     while !reason.is_char_boundary(end) {
         end -= 1;
     }
-    &reason[..end]
+    // `get`, not `[..end]` (a boundary either way): slicing links `str::slice_error_fail`, 1.4 KB
+    // of panic message code in the wasm.
+    reason.get(..end).unwrap_or_default()
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

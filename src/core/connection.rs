@@ -990,7 +990,8 @@ impl Connection {
             // handed back: they follow it, in order, and never reach the transport (handing
             // them back one by one would put each in front of the last: reversed).
             let mut kept = VecDeque::with_capacity(self.actions.len());
-            for action in self.actions.drain(..) {
+            // Popped, not `drain(..)`ed: see `queue::take_all`.
+            while let Some(action) = self.actions.pop_front() {
                 match action {
                     Action::Send {
                         conn_id: id,

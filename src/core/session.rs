@@ -223,7 +223,10 @@ pub fn decode_session_frame(bytes: &[u8]) -> Result<SessionFrame, SessionFrameEr
             if !is_session_id(id) {
                 return Err(SessionFrameError::BadHello);
             }
-            let id = String::from_utf8_lossy(id).into_owned();
+            // Lower-case hex digits (checked above), so byte for character; not
+            // `String::from_utf8_lossy`, whose replacement machinery (`Utf8Chunks`) would cost
+            // 0.5 KB of wasm for text that cannot need it.
+            let id: String = id.iter().copied().map(char::from).collect();
             Ok(SessionFrame::Hello { status, ack, id })
         }
         other => Err(SessionFrameError::UnknownKind(other)),
@@ -452,7 +455,7 @@ impl Session {
         } else {
             if self.id.is_some() {
                 self.stats.lost = self.stats.lost.saturating_add(1);
-                lost = self.unacked.drain(..).map(|(_, p)| p).collect();
+                lost = self.take_unacked();
             }
             self.unacked_bytes = 0;
             self.sent_seq = 0;
@@ -555,10 +558,19 @@ impl Session {
         Some(encode_ack(ack))
     }
 
+    /// Takes every unacknowledged payload, oldest first. The taken deque is consumed, not
+    /// `drain(..)`ed: `Drain`'s drop code is about 0.5 KB of wasm per element type.
+    fn take_unacked(&mut self) -> Vec<Payload> {
+        std::mem::take(&mut self.unacked)
+            .into_iter()
+            .map(|(_, payload)| payload)
+            .collect()
+    }
+
     /// Everything unacknowledged, oldest first, and a fresh start: the socket closed for good
     /// (its next connect starts a new session; the peer's protocol stays known).
     pub fn end(&mut self) -> Vec<Payload> {
-        let left = self.unacked.drain(..).map(|(_, p)| p).collect();
+        let left = self.take_unacked();
         self.unacked_bytes = 0;
         self.id = None;
         self.sent_seq = 0;

@@ -9,7 +9,109 @@
 /// The concatenation of `parts`, what `format!("{a}{b}")` does without `core::fmt`. Taking a
 /// slice of `&str` lets callers mix `&str` and `&String` in one array literal.
 pub fn concat(parts: &[&str]) -> String {
-    parts.concat()
+    join(parts, "")
+}
+
+/// `parts` with `separator` between them, what `parts.join(separator)` gives. A plain loop: std's
+/// `join`/`concat` (`join_generic_copy`, specialised for separator lengths) is about 1 KB of wasm.
+pub fn join(parts: &[&str], separator: &str) -> String {
+    let capacity = parts.iter().fold(0usize, |sum, part| {
+        sum.saturating_add(part.len())
+            .saturating_add(separator.len())
+    });
+    let mut out = String::with_capacity(capacity);
+    for (i, part) in parts.iter().enumerate() {
+        if i > 0 {
+            out.push_str(separator);
+        }
+        out.push_str(part);
+    }
+    out
+}
+
+/// The byte offset of the first occurrence of `needle` in `haystack`, what `haystack.find(needle)`
+/// answers. A plain byte comparison at each offset: a `&str` pattern in `str::find`, `contains` or
+/// `replace` links the Two-Way searcher (`StrSearcher`, about 2.3 KB of wasm), and the SDK's
+/// searches are short texts (messages, URLs) for short needles (tokens, queries). A match of
+/// UTF-8 in UTF-8 starts and ends on character boundaries, so the offset can slice `haystack`.
+pub fn find(haystack: &str, needle: &str) -> Option<usize> {
+    if needle.is_empty() {
+        return Some(0);
+    }
+    haystack
+        .as_bytes()
+        .windows(needle.len())
+        .position(|window| window == needle.as_bytes())
+}
+
+/// The byte offset of the first `byte` in `text`, what `text.find(char)` answers for an ASCII
+/// character. A plain loop: `char` patterns (`find`, `split`, `split_once`, `contains`,
+/// `rfind`, `trim_end_matches`) link `CharSearcher`, `memchr` and `memrchr`, about 1 KB of wasm,
+/// for URLs a few dozen bytes long. An ASCII byte in UTF-8 is a whole character, so the offset
+/// is a character boundary; a non-ASCII `byte` is never found.
+pub fn find_byte(text: &str, byte: u8) -> Option<usize> {
+    if !byte.is_ascii() {
+        return None;
+    }
+    text.bytes().position(|b| b == byte)
+}
+
+/// The byte offset of the last `byte` (ASCII) in `text`, as `text.rfind(char)`; see
+/// [`find_byte`].
+pub fn rfind_byte(text: &str, byte: u8) -> Option<usize> {
+    if !byte.is_ascii() {
+        return None;
+    }
+    text.bytes().rposition(|b| b == byte)
+}
+
+/// `text` around its first `byte` (ASCII), as `text.split_once(char)`; see [`find_byte`].
+pub fn split_once_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    let at = find_byte(text, byte)?;
+    Some((text.get(..at)?, text.get(at + 1..)?))
+}
+
+/// `text` up to its first byte among `stops` (ASCII), the whole of it if there is none: what
+/// `text.split([..]).next()` gives; see [`find_byte`].
+// `stops.contains(&b)` on bytes is `memchr`, which this avoids (see `find_byte`).
+#[allow(clippy::manual_contains)]
+pub fn before_any<'a>(text: &'a str, stops: &[u8]) -> &'a str {
+    let end = text
+        .bytes()
+        .position(|b| b.is_ascii() && stops.iter().any(|&stop| stop == b))
+        .unwrap_or(text.len());
+    text.get(..end).unwrap_or_default()
+}
+
+/// `text` without any trailing `byte` (ASCII), as `text.trim_end_matches(char)`; see
+/// [`find_byte`].
+pub fn trim_end_byte(text: &str, byte: u8) -> &str {
+    if !byte.is_ascii() {
+        return text;
+    }
+    let end = text
+        .bytes()
+        .rposition(|b| b != byte)
+        .map_or(0, |last| last + 1);
+    text.get(..end).unwrap_or_default()
+}
+
+/// `text` with every occurrence of `from` (left to right, not overlapping) replaced by `to`, what
+/// `text.replace(from, to)` gives for a non-empty `from`, without the Two-Way searcher (see
+/// [`find`]). An empty `from` leaves `text` unchanged.
+pub fn replace(text: &str, from: &str, to: &str) -> String {
+    if from.is_empty() {
+        return text.to_owned();
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = find(rest, from) {
+        out.push_str(rest.get(..at).unwrap_or_default());
+        out.push_str(to);
+        rest = rest.get(at + from.len()..).unwrap_or_default();
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Appends `value` in decimal to `out`.
@@ -175,7 +277,75 @@ mod tests {
     }
 
     #[test]
+    fn find_and_replace_match_std() {
+        let texts = [
+            "",
+            "a",
+            "aaa",
+            "abcabc",
+            "x?q=1&q=1",
+            "é€😀é",
+            "token=token=t",
+        ];
+        let needles = [
+            "a", "aa", "bc", "q=1", "?q=1", "€", "😀é", "token=", "zz", "abcabcd",
+        ];
+        for text in texts {
+            for needle in needles {
+                assert_eq!(find(text, needle), text.find(needle), "{text:?} {needle:?}");
+                for to in ["", "[redacted]", "a"] {
+                    assert_eq!(replace(text, needle, to), text.replace(needle, to));
+                }
+            }
+            assert_eq!(find(text, ""), Some(0));
+            assert_eq!(replace(text, "", "x"), text);
+        }
+    }
+
+    #[test]
+    fn byte_searches_match_std() {
+        let texts = [
+            "",
+            "/",
+            "a",
+            "//x//",
+            "é?q#f",
+            "h/p?a=1&b=2#frag",
+            "a@b@c",
+            "€/",
+            "x€",
+        ];
+        for text in texts {
+            for c in ['/', '?', '#', '@', '=', '&', 'z'] {
+                let b = c as u8;
+                assert_eq!(find_byte(text, b), text.find(c), "{text:?} {c:?}");
+                assert_eq!(rfind_byte(text, b), text.rfind(c), "{text:?} {c:?}");
+                assert_eq!(split_once_byte(text, b), text.split_once(c));
+                assert_eq!(trim_end_byte(text, b), text.trim_end_matches(c));
+            }
+            assert_eq!(
+                before_any(text, b"?#"),
+                text.split(['?', '#']).next().unwrap()
+            );
+            assert_eq!(
+                before_any(text, b"/\\"),
+                text.split(['/', '\\']).next().unwrap()
+            );
+            assert_eq!(before_any(text, b""), text);
+            // A non-ASCII byte is never a match (it would not be a whole character).
+            assert_eq!(find_byte(text, 0xA9), None);
+            assert_eq!(rfind_byte(text, 0x82), None);
+            assert_eq!(trim_end_byte(text, 0xAC), text);
+        }
+    }
+
+    #[test]
     fn concat_joins() {
         assert_eq!(concat(&["a", "", "bc"]), "abc");
+        assert_eq!(concat(&[]), "");
+        for parts in [&[][..], &["a"], &["a", "", "bc"], &["é", "😀"]] {
+            assert_eq!(join(parts, ", "), parts.join(", "));
+            assert_eq!(join(parts, ""), parts.concat());
+        }
     }
 }

@@ -368,8 +368,11 @@ impl Driver {
                 secrets.push(form);
             }
         }
-        let excess = secrets.len().saturating_sub(SECRETS_KEPT * 2);
-        secrets.drain(..excess);
+        // Removed one by one, not `drain(..excess)`: `Vec::drain`'s range check would link
+        // integer formatting for its panic message (see `core::queue::take_all`).
+        while secrets.len() > SECRETS_KEPT * 2 {
+            secrets.remove(0);
+        }
     }
 
     /// `text` without any token this socket presented (see [`redact`]).
@@ -664,11 +667,16 @@ impl Driver {
                 SocketEvent::SessionLost { reason }
             }
             Event::ConnectFailed { tried } => {
-                let list = tried
-                    .iter()
-                    .map(|(kind, why)| concat(&[kind.as_str(), ": ", why]))
-                    .collect::<Vec<_>>()
-                    .join("; ");
+                // Built in place: no `Vec<String>` and `join` (see `text::join`).
+                let mut list = String::new();
+                for (i, (kind, why)) in tried.iter().enumerate() {
+                    if i > 0 {
+                        list.push_str("; ");
+                    }
+                    list.push_str(kind.as_str());
+                    list.push_str(": ");
+                    list.push_str(why);
+                }
                 let message = if tried.is_empty() {
                     "connect failed: no configured transport is supported by this browser and build"
                         .to_owned()
@@ -780,7 +788,11 @@ impl Driver {
     /// With `debug` on, logs the parts (joined only then) to the console, tokens redacted.
     fn log(&self, parts: &[&str]) {
         if self.options.debug {
-            let message = self.redact(concat(&[&["[universal-socket] "], parts].concat()));
+            let mut message = String::from("[universal-socket] ");
+            for part in parts {
+                message.push_str(part);
+            }
+            let message = self.redact(message);
             web_sys::console::debug_1(&JsValue::from_str(&message));
         }
     }

@@ -12,7 +12,7 @@
 use super::driver::SocketEvent;
 use super::listener::EventListener;
 use super::options::BinaryType;
-use crate::core::text::{concat, decimal, quoted};
+use crate::core::text::{concat, decimal, join, quoted};
 use crate::core::{decode_unparsed, CodecLimits, Payload};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
@@ -143,7 +143,7 @@ impl JsSide {
                 "unknown event ",
                 &quoted(name),
                 "; events are: ",
-                &EVENT_NAMES.join(", "),
+                &join(&EVENT_NAMES, ", "),
             ]))
         }
     }

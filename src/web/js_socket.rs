@@ -13,6 +13,8 @@ use crate::core::{encode_serialized, CodecLimits, Payload, PeerProtocol, State, 
 use js_sys::{ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -76,12 +78,12 @@ impl UniversalSocket {
         }
         // Started now, not in the promise's microtask: `connect(); close();` must not connect.
         let connecting = self.socket.connect();
-        future_to_promise(async move {
+        promise_of(Box::pin(async move {
             connecting
                 .await
                 .map(|_| JsValue::UNDEFINED)
                 .map_err(|e| JsError::new(&e.message()).into())
-        })
+        }))
     }
 
     /// Sends a string, an object (as JSON, batched when batching is on), an ArrayBuffer, a
@@ -167,7 +169,7 @@ impl UniversalSocket {
             // No `close` event will come: the last one was dispatched before this call.
             self.js.release();
         }
-        Ok(future_to_promise(async move {
+        Ok(promise_of(Box::pin(async move {
             let info = waiter
                 .await
                 .map_err(|_| JsValue::from(JsError::new("the socket was dropped while closing")))?;
@@ -176,7 +178,7 @@ impl UniversalSocket {
             let _ = Reflect::set(&result, &"reason".into(), &info.reason.into());
             let _ = Reflect::set(&result, &"wasClean".into(), &info.was_clean.into());
             Ok(result.into())
-        }))
+        })))
     }
 
     /// `on(event, listener, options?)`: adds a listener (see `UniversalSocketEventMap` for the
@@ -526,6 +528,12 @@ impl UniversalSocket {
             }
         });
     }
+}
+
+/// The Promise of a boxed future: one `future_to_promise` instance for `connect()` and `close()`
+/// (each distinct future type links its own copy, about 1 KB of wasm each).
+fn promise_of(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
+    future_to_promise(future)
 }
 
 fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {

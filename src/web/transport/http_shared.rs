@@ -225,7 +225,8 @@ impl HttpShared {
         self.buffered.set(0);
         Lost {
             unconfirmed: std::mem::take(&mut *self.in_flight.borrow_mut()),
-            unsent: self.queue.borrow_mut().drain(..).collect(),
+            // Not `drain(..)`: see `take_all`.
+            unsent: crate::core::queue::take_all(&mut self.queue.borrow_mut()),
         }
     }
 

@@ -14,7 +14,7 @@
     allow(dead_code)
 )]
 
-use crate::core::text::concat;
+use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
 use crate::web::bindings::text_encoder::JsTextEncoder;
 use js_sys::{ArrayBuffer, JsString, Promise, Reflect, Uint8Array};
@@ -81,10 +81,12 @@ impl Writes {
     pub(super) fn take_unresolved(&self) -> Vec<Payload> {
         let mut log = self.0.borrow_mut();
         log.bytes = 0;
-        log.unresolved
-            .drain(..)
-            .filter_map(|write| write.payload)
-            .collect()
+        // Popped, not `drain(..)`ed: see `core::queue::take_all`.
+        let mut unsent = Vec::new();
+        while let Some(write) = log.unresolved.pop_front() {
+            unsent.extend(write.payload);
+        }
+        unsent
     }
 }
 
@@ -223,11 +225,12 @@ pub(super) fn truncate_reason(reason: &str) -> String {
 }
 
 /// `text` with every occurrence of `url`'s query (which may hold the auth token) removed, for
-/// reasons and errors that browsers word with the full URL.
+/// reasons and errors that browsers word with the full URL. (`text::replace`, not `str::replace`:
+/// no Two-Way searcher in the wasm.)
 pub(crate) fn scrub_query(text: &str, url: &str) -> String {
-    match url.split_once('?') {
+    match split_once_byte(url, b'?') {
         Some((_, query)) if !query.is_empty() => {
-            text.replace(&concat(&["?", query]), "").replace(query, "")
+            replace(&replace(text, &concat(&["?", query]), ""), query, "")
         }
         _ => text.to_owned(),
     }

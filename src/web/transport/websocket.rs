@@ -73,7 +73,8 @@ impl SentTail {
             self.messages.clear();
             return Vec::new();
         }
-        self.messages.drain(..).collect()
+        // Not `drain(..)`: see `take_all`.
+        crate::core::queue::take_all(&mut self.messages)
     }
 }
 
