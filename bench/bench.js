@@ -62,7 +62,7 @@ async function openRawStream({ url }) {
   const writer = writable.getWriter();
   const client = {
     name: "raw WebSocketStream",
-    handler: null,
+    handler: () => {}, // until the measurement sets its own: a chunk must not end the reader loop
     sendText: (text) => { writer.write(text).catch((e) => { client.failed = e; }); },
     sendObject: (object) => { writer.write(JSON.stringify(object)).catch((e) => { client.failed = e; }); },
     close: async () => {

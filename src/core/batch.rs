@@ -148,7 +148,6 @@ impl Batcher {
     /// [`poll_batch`](Self::poll_batch)). The item is checked to be JSON: one that is not would
     /// make the whole batch unreadable for the server.
     pub fn push(&mut self, now: u64, item: String) -> Result<(), BatchError> {
-        self.check_size(&item)?;
         validate_json(&item).map_err(BatchError::InvalidJson)?;
         self.push_serialized(now, item)
     }
@@ -156,7 +155,7 @@ impl Batcher {
     /// [`push`](Self::push) for an item a JSON serializer just produced (`JSON.stringify`,
     /// serde_json), which is not scanned again: the JS build's objects take this path, so the
     /// JSON validator is not in its wasm and batching costs no second pass over each item.
-    pub fn push_serialized(&mut self, now: u64, item: String) -> Result<(), BatchError> {
+    pub(crate) fn push_serialized(&mut self, now: u64, item: String) -> Result<(), BatchError> {
         self.check_size(&item)?;
         let n = self.items.len().saturating_add(1);
         if !self.items.is_empty()

@@ -172,7 +172,7 @@ pub fn encode_message_with_limits(
 /// without checking it again: the JS build's `sendBinary` and `encodeMessage` take this path, so
 /// the JSON validator is not in its wasm and the data is not scanned twice. Text of any other
 /// origin goes through [`encode_message_with_limits`].
-pub fn encode_serialized(
+pub(crate) fn encode_serialized(
     type_name: &str,
     data_json: &str,
     limits: &CodecLimits,
@@ -216,7 +216,7 @@ pub fn decode_message<'a>(
 /// [`decode_message`] without its last check, that the data is JSON: for callers that parse
 /// the data next anyway and so check it there (the JS build hands it to the browser's
 /// `JSON.parse`, which refuses what is not JSON; the validator is then not in its wasm).
-pub fn decode_unparsed<'a>(
+pub(crate) fn decode_unparsed<'a>(
     bytes: &'a [u8],
     limits: &CodecLimits,
 ) -> Result<DecodedMessage<'a>, CodecError> {

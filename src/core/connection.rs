@@ -1219,9 +1219,6 @@ impl Connection {
     /// to this call rather than lost later. Without a batch config this is `send(Text(json))`
     /// after the JSON check.
     pub fn send_batchable(&mut self, now: u64, json: String) -> Result<(), CoreError> {
-        if matches!(self.state, State::Closing | State::Closed) {
-            return Err(CoreError::Closed);
-        }
         validate_json(&json).map_err(CoreError::InvalidJson)?;
         self.send_serialized(now, json)
     }
@@ -1229,7 +1226,7 @@ impl Connection {
     /// [`send_batchable`](Self::send_batchable) for JSON a serializer just produced
     /// (`JSON.stringify`, serde_json): not scanned again, so the JS build, whose objects all come
     /// from `JSON.stringify`, neither links the JSON validator nor pays a second pass per item.
-    pub fn send_serialized(&mut self, now: u64, json: String) -> Result<(), CoreError> {
+    pub(crate) fn send_serialized(&mut self, now: u64, json: String) -> Result<(), CoreError> {
         if matches!(self.state, State::Closing | State::Closed) {
             return Err(CoreError::Closed);
         }

@@ -40,10 +40,7 @@ pub mod upgrade;
 
 pub use backoff::BackoffConfig;
 pub use batch::{BatchConfig, BatchError, Batcher};
-pub use codec::{
-    decode_message, decode_unparsed, encode_message, encode_serialized, CodecError, CodecLimits,
-    DecodedMessage,
-};
+pub use codec::{decode_message, encode_message, CodecError, CodecLimits, DecodedMessage};
 pub use connection::{Action, Connection, ConnectionConfig, Event, HeartbeatConfig, State, Stats};
 pub use error::CoreError;
 pub use fallback::FallbackPlan;

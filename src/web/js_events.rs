@@ -12,8 +12,9 @@
 use super::driver::SocketEvent;
 use super::listener::EventListener;
 use super::options::BinaryType;
+use crate::core::codec::decode_unparsed;
 use crate::core::text::{concat, decimal, join, quoted};
-use crate::core::{decode_unparsed, CodecLimits, Payload};
+use crate::core::{CodecLimits, Payload};
 use js_sys::{Array, Function, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;

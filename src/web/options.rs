@@ -389,11 +389,21 @@ fn parse_hashes(list: &JsValue) -> Result<Vec<Vec<u8>>, String> {
             out.push(hex_sha256(&hex).ok_or_else(|| hashes::not_hex(&hex))?);
             continue;
         }
-        let algorithm = Reflect::get(&item, &"algorithm".into()).unwrap_or_default();
+        let read = |key: &str| {
+            Reflect::get(&item, &key.into()).map_err(|error| {
+                hashes::message(&concat(&[
+                    "reading ",
+                    key,
+                    " threw: ",
+                    &super::transport::websocket::describe(&error),
+                ]))
+            })
+        };
+        let algorithm = read("algorithm")?;
         if algorithm.as_string().as_deref() != Some("sha-256") {
             return Err(hashes::message("each entry needs algorithm \"sha-256\""));
         }
-        let value = Reflect::get(&item, &"value".into()).unwrap_or_default();
+        let value = read("value")?;
         let bytes = super::js_socket::bytes_of(&value, hashes::NAME)?
             .ok_or_else(|| hashes::message("value must be an ArrayBuffer or a typed array"))?;
         if bytes.len() != 32 {

@@ -151,4 +151,15 @@ fn an_option_whose_getter_throws_is_an_error() {
         text.starts_with("reading reconnect.maxAttempts threw: ") && text.contains("boom"),
         "{text}"
     );
+    // The same inside a certificate-hash entry (it read as a missing algorithm before).
+    let make = js_sys::Function::new_no_args(
+        "return { webtransport: { serverCertificateHashes: [{ get algorithm() { throw new Error('boom'); } }] } };",
+    );
+    let object = make.call0(&JsValue::NULL).unwrap();
+    let text = SocketOptions::from_js(&object).map(|_| ()).unwrap_err().0;
+    assert!(
+        text.starts_with("webtransport.serverCertificateHashes: reading algorithm threw: ")
+            && text.contains("boom"),
+        "{text}"
+    );
 }

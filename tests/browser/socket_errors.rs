@@ -157,6 +157,16 @@ fn malformed_frames_throw_in_decode_message() {
         };
         assert!(message(error).contains("malformed binary frame"));
     }
+    // Data that is not JSON is refused by the browser's JSON.parse, with a message that does not
+    // quote the data (V8's would).
+    let array = js_sys::Uint8Array::from(&[0u8, 0, 0, 1, b'a', b'{', b's'][..]);
+    let Err(error) = decode_message_js(array.into()) else {
+        panic!("bad JSON decoded")
+    };
+    assert_eq!(
+        message(error),
+        "malformed binary frame: message data is not valid JSON"
+    );
 }
 
 #[wasm_bindgen_test]

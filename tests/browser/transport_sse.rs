@@ -665,6 +665,26 @@ async fn transport_sse_hostile_session_id_fails() {
     hostile_session_id_fails(SSE).await;
 }
 
+/// A server that breaks the protocol after the open (a second `session` event that is not
+/// JSON) ends the connection like a drop: `Closed` 1006, so the core reconnects. (The failure
+/// was once swallowed after open: no event, a dead connection.)
+#[wasm_bindgen_test]
+async fn transport_sse_hostile_second_session_event_closes_1006() {
+    let (_adapter, mut events) = open_url(SSE.kind, hostile(SSE, "session-twice").await, MIB);
+    expect_opened(&mut events).await;
+    match next(&mut events, "Closed 1006", 5000).await {
+        TransportEvent::Closed {
+            code: 1006,
+            reason,
+            was_clean: false,
+        } => assert!(reason.contains("not JSON"), "{reason}"),
+        other => panic!(
+            "expected Closed 1006, got {}",
+            crate::transport_support::short(&other)
+        ),
+    }
+}
+
 #[wasm_bindgen_test]
 async fn transport_sse_hostile_big_message_closes_1009() {
     hostile_big_message_closes_1009(SSE).await;

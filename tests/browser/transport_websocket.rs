@@ -233,6 +233,24 @@ async fn transport_websocket_close_is_recorded_by_the_server() {
     close_is_recorded("websocket", &connection, &mut sink).await;
 }
 
+/// A close before the handshake finished is a failure to open, reported at once (as on the
+/// other transports), not when the browser's close event comes.
+#[wasm_bindgen_test]
+async fn transport_websocket_closed_before_open_fails_at_once() {
+    let config = server_config().await;
+    let (request, mut sink) = request(get_str(&config, "ws.echo"), Vec::new(), MIB);
+    let connection = WebSocketConnection::open(request).expect("valid URL");
+    connection.close(1000, "");
+    match sink.try_next(0).await {
+        Some(Some(TransportEvent::Failed(reason))) => {
+            assert_eq!(reason, "closed by the client before opening")
+        }
+        other => panic!("expected Failed at once, got {other:?}"),
+    }
+    drop(connection);
+    sink.assert_ended("nothing after Failed").await;
+}
+
 #[wasm_bindgen_test]
 async fn transport_websocket_a_send_while_closing_is_handed_back() {
     let _server = crate::support::exclusive().await;

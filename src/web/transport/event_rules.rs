@@ -2,8 +2,9 @@
 //! `Opened` once; `Message` only while open or closing; a connection that ends before it opened
 //! reports `Failed` (a close before open is a failure to open), one that opened reports `Closed`,
 //! and only one of them, once; what the adapter held but did not deliver (`Unconfirmed`, then
-//! `Unsent`) goes just before that terminal event; nothing comes after it, nor once the adapter
-//! is dropped.
+//! `Unsent`) goes just before that terminal event; nothing comes after it. An adapter dropped
+//! before its terminal event hands back what it still held ([`Reporter::end_handing_back`]) and
+//! reports nothing else. A failure after open is reported as a dropped connection (1006).
 //!
 //! Reports are synchronous (see [`EventSink`]): the driver may call back into the adapter, or drop
 //! it, during any report. So the phase changes before a report goes out, no borrow is held while
@@ -21,7 +22,7 @@
 )]
 
 use super::{EventSink, Lost, TransportEvent};
-use crate::core::close_code::{MESSAGE_TOO_BIG, NORMAL};
+use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, NORMAL};
 use crate::core::text::{concat, decimal};
 use crate::core::Payload;
 use std::cell::{Cell, RefCell};
@@ -34,8 +35,9 @@ pub(super) const TOO_BIG: &str = "message too big";
 pub(super) enum Phase {
     Opening,
     Open,
-    /// A close was started (by the client, or for a message too big); messages the server sent
-    /// before its answer are still reported (nothing received is dropped), sends are refused.
+    /// A close was started: for a message too big (every adapter), or by the client (the
+    /// streams and HTTP adapters; the classic WebSocket reports a client close as the browser
+    /// saw it). Messages the server sent before its answer are still reported, sends are refused.
     Closing,
     /// `Failed` or `Closed` was reported, or the adapter was dropped.
     Ended,
@@ -109,11 +111,22 @@ impl Reporter {
         }
     }
 
-    /// The connection could not be opened: `lost`, then `Failed`. Ignored once it opened (it
-    /// ends with [`Reporter::closed`] then).
+    /// The connection could not be opened: `lost`, then `Failed`. Once it has opened, a failure
+    /// (a server that breaks the protocol after the handshake) ends it like a connection that
+    /// dropped: `lost`, then `Closed` with 1006, so the core reconnects and nothing the adapter
+    /// took out of its buffers is lost.
     pub(super) fn failed(&self, reason: String, lost: Lost) {
-        if self.phase.get() == Phase::Opening {
-            self.terminal(lost, TransportEvent::Failed(reason));
+        match self.phase.get() {
+            Phase::Opening => self.terminal(lost, TransportEvent::Failed(reason)),
+            Phase::Open | Phase::Closing => self.terminal(
+                lost,
+                TransportEvent::Closed {
+                    code: ABNORMAL,
+                    reason,
+                    was_clean: false,
+                },
+            ),
+            Phase::Ended => {}
         }
     }
 
@@ -180,14 +193,19 @@ impl Reporter {
                 why.push(')');
                 self.terminal(lost, TransportEvent::Failed(why));
             }
-            Phase::Open | Phase::Closing => self.terminal(
-                lost,
-                TransportEvent::Closed {
-                    code,
-                    reason,
-                    was_clean,
-                },
-            ),
+            Phase::Open | Phase::Closing => {
+                // A close that a message over the maximum started is never clean, whatever the
+                // handshake did: the same on every transport.
+                let too_big = matches!(&*self.client_close.borrow(), Some((MESSAGE_TOO_BIG, _)));
+                self.terminal(
+                    lost,
+                    TransportEvent::Closed {
+                        code,
+                        reason,
+                        was_clean: was_clean && !too_big,
+                    },
+                )
+            }
             Phase::Ended => {}
         }
     }

@@ -209,13 +209,19 @@ pub(super) fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
             None => Incoming::TooBig,
         };
     }
-    match byte_length_of(data) {
-        Some(len) if len > max => Incoming::TooBig,
-        _ => match bytes_of(data) {
-            Some(bytes) => Incoming::Message(Payload::Binary(bytes)),
-            None => Incoming::Other,
+    // One type test per kind of chunk (each is a call into JS on the hot path): an ArrayBuffer
+    // (the classic WebSocket's binaryType), else a Uint8Array (WebSocketStream's chunks).
+    let array = match data.dyn_ref::<ArrayBuffer>() {
+        Some(buffer) => Uint8Array::new(buffer),
+        None => match data.dyn_ref::<Uint8Array>() {
+            Some(array) => array.clone(),
+            None => return Incoming::Other,
         },
+    };
+    if array.byte_length() as usize > max {
+        return Incoming::TooBig;
     }
+    Incoming::Message(Payload::Binary(array.to_vec()))
 }
 
 /// A close reason cut to the 123 bytes a close frame allows (the rule is

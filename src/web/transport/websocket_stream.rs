@@ -183,7 +183,8 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     let _ = with_timeout(reader_done, READER_DRAIN_MS).await;
     let Some(shared) = weak.upgrade() else { return };
     // A close we started reports our code and reason (for 1009 that is not what went on the
-    // wire, see `Reporter::too_big`); whether it was clean still comes from the socket.
+    // wire, see `Reporter::too_big`); whether it was clean comes from the socket, except that a
+    // 1009 close never is (`Reporter::closed`).
     let (code, reason) = shared.report.client_close().unwrap_or((code, reason));
     let lost = Lost {
         unconfirmed: Vec::new(),
@@ -201,11 +202,13 @@ async fn read_messages(weak: Weak<Shared>, reader: ReadableStreamDefaultReader, 
         let Some(shared) = weak.upgrade() else { return };
         match bounded_payload(&chunk, max) {
             Incoming::Message(payload) => shared.report.message(payload),
+            // Reading goes on: what the server sent before its answer to the close still reaches
+            // the application, as on the classic WebSocket. A message over the maximum while a
+            // close is already under way cannot be delivered and changes nothing.
             Incoming::TooBig => {
                 if let Some(wire) = shared.report.too_big() {
                     close_socket(&shared.socket, Some(wire));
                 }
-                return;
             }
             // Not a message type WebSocket has; nothing to report.
             Incoming::Other => {}

@@ -645,8 +645,9 @@ fn fixture_reason() -> String {
 }
 
 /// `/sse/hostile-{case}`: `session` names a session id that is a path, not 32 hex characters;
-/// `big` sends a 4 MiB text message; `reason` closes with a 600-byte reason. The stream ends
-/// after these events.
+/// `big` sends a 4 MiB text message; `reason` closes with a 600-byte reason; `session-twice`
+/// opens, then sends a second `session` event that is not JSON. The stream ends after these
+/// events.
 fn hostile_sse(case: &str) -> Response {
     let open = |id: &str| sse_event(Some("session"), &json!({ "session": id }).to_string());
     let body = match case {
@@ -656,6 +657,7 @@ fn hostile_sse(case: &str) -> Response {
             let close = json!({"code": 4000, "reason": fixture_reason()}).to_string();
             open(FIXTURE_SESSION) + &sse_event(Some("close"), &close)
         }
+        "session-twice" => open(FIXTURE_SESSION) + &sse_event(Some("session"), "x"),
         _ => return (StatusCode::NOT_FOUND, "unknown hostile fixture").into_response(),
     };
     Response::builder()
