@@ -14,7 +14,6 @@
 //! batch over the limit flushes the current batch first, and an item that cannot fit even alone
 //! is refused with an error (never silently dropped).
 
-use std::collections::VecDeque;
 use std::fmt;
 
 use super::json_check::{validate_json, JsonError};
@@ -104,7 +103,11 @@ pub struct Batcher {
     items: Vec<String>,
     items_bytes: usize,
     deadline: Option<u64>,
-    ready: VecDeque<String>,
+    /// Finished batches, oldest first. A `Vec`, not a `VecDeque`: the connection polls them as
+    /// soon as they are made, so it holds one at most in practice, and a `VecDeque<String>`
+    /// would link its own `grow`, `pop_front` and `Drop` (`Vec<String>::remove` is linked
+    /// anyway).
+    ready: Vec<String>,
     /// Added to the (monotonic) `now` to give the batch's epoch-millisecond `timestamp`.
     timestamp_offset: i64,
 }
@@ -117,7 +120,7 @@ impl Batcher {
             items: Vec::new(),
             items_bytes: 0,
             deadline: None,
-            ready: VecDeque::new(),
+            ready: Vec::new(),
             timestamp_offset: 0,
         }
     }
@@ -200,7 +203,11 @@ impl Batcher {
 
     /// The next finished batch text.
     pub fn poll_batch(&mut self) -> Option<String> {
-        self.ready.pop_front()
+        if self.ready.is_empty() {
+            None
+        } else {
+            Some(self.ready.remove(0))
+        }
     }
 
     /// Emits the pending items now (used before a close, and before an unbatched message so that
@@ -237,7 +244,7 @@ impl Batcher {
         out.push_str(&decimal(u64::try_from(timestamp).unwrap_or(0)));
         out.push_str(SUFFIX);
         self.items_bytes = 0;
-        self.ready.push_back(out);
+        self.ready.push(out);
     }
 }
 

@@ -27,20 +27,25 @@ use crate::core::text::{concat, decimal, quoted};
 use crate::core::{Action, Connection, Event, Payload, TransportKind, TransportSet};
 use crate::endpoints::{with_token, Endpoints};
 use crate::redact::redact;
-use futures_channel::mpsc::{self, UnboundedSender};
+use futures_channel::mpsc;
 use futures_channel::oneshot;
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::spawn_local;
 
 /// How long a transport we asked to close may take to confirm before it is dropped anyway.
 const CLOSE_GRACE_MS: u32 = 5000;
 
 /// Receives every event, synchronously, after Rust subscribers; used by the JS class.
 pub type EventHook = Box<dyn Fn(&SocketEvent)>;
+
+/// One Rust subscriber: forwards an event, `false` once its receiver is gone. Not the
+/// `UnboundedSender` itself: behind a `dyn`, the channel's code (futures' mpsc, about 1–2 KB of
+/// wasm) and the event's `Clone` are linked only through [`Driver::subscribe`], which the JS
+/// class never calls.
+type Subscriber = Box<dyn Fn(&SocketEvent) -> bool>;
 
 struct LiveTransport {
     conn_id: u64,
@@ -59,7 +64,7 @@ pub struct Driver {
     transports: RefCell<Vec<LiveTransport>>,
     sink: EventSink,
     timer: RefCell<Option<(u64, Timeout)>>,
-    subscribers: RefCell<Vec<UnboundedSender<SocketEvent>>>,
+    subscribers: RefCell<Vec<Subscriber>>,
     hook: RefCell<Option<Rc<EventHook>>>,
     connect_waiters: RefCell<Vec<oneshot::Sender<Result<(), SocketError>>>>,
     close_waiters: RefCell<Vec<oneshot::Sender<CloseInfo>>>,
@@ -160,14 +165,26 @@ impl Driver {
     /// A new stream of every later event.
     pub fn subscribe(&self) -> mpsc::UnboundedReceiver<SocketEvent> {
         let (sender, receiver) = mpsc::unbounded();
-        self.subscribers.borrow_mut().push(sender);
+        self.subscribers
+            .borrow_mut()
+            .push(Box::new(move |event: &SocketEvent| {
+                sender.unbounded_send(event.clone()).is_ok()
+            }));
         receiver
     }
 
     /// Runs `f` with a shared borrow of the sans-IO core, to read its state or stats. The borrow
     /// ends when this returns, so it can never be held while JS runs.
+    #[inline]
     pub fn connection<R>(&self, f: impl FnOnce(&Connection) -> R) -> R {
-        f(&self.conn.borrow())
+        f(&self.borrow_connection())
+    }
+
+    /// The borrow (and its panic path) in one function rather than in every instance of
+    /// [`Self::connection`], one per caller's closure.
+    #[inline(never)]
+    fn borrow_connection(&self) -> std::cell::Ref<'_, Connection> {
+        self.conn.borrow()
     }
 
     /// The WebSocket subprotocol the server chose for the current connection ("" on other
@@ -529,7 +546,7 @@ impl Driver {
     /// arrives after the attempt timed out or the socket closed opens nothing either.
     fn open_transport(self: &Rc<Self>, conn_id: u64, kind: TransportKind) {
         let weak = Rc::downgrade(self);
-        spawn_local(async move {
+        crate::web::spawn(Box::pin(async move {
             let Some(driver) = weak.upgrade() else { return };
             if !driver.conn.borrow().wants_transport(conn_id) {
                 return;
@@ -553,7 +570,7 @@ impl Driver {
                 }
             };
             driver.open_with_token(conn_id, kind, url, token);
-        });
+        }));
     }
 
     fn open_with_token(
@@ -778,7 +795,7 @@ impl Driver {
     fn emit(&self, event: SocketEvent) {
         self.subscribers
             .borrow_mut()
-            .retain(|s| s.unbounded_send(event.clone()).is_ok());
+            .retain(|subscriber| subscriber(&event));
         let hook = self.hook.borrow().clone();
         if let Some(hook) = hook {
             hook(&event);

@@ -169,7 +169,7 @@ impl JsSide {
             let weak = Rc::downgrade(self);
             EventListener::new(&signal, "abort", move |_| {
                 if let Some(js) = weak.upgrade() {
-                    js.remove_where(|e| e.id == id);
+                    js.remove_where(&|e| e.id == id);
                 }
             })
         });
@@ -185,12 +185,13 @@ impl JsSide {
     /// `removeEventListener`/`off`: removes `listener` for `name` (the same function object that
     /// was added), as the DOM does; unknown pairs are ignored.
     pub fn remove(&self, name: &str, listener: &Function) {
-        self.remove_where(|e| e.name == name && &e.listener == listener);
+        self.remove_where(&|e| e.name == name && &e.listener == listener);
     }
 
     /// Removes the matching entries; they are dropped (detaching their abort listeners, which
-    /// calls into JS) only once the borrow is over.
-    fn remove_where(&self, matches: impl Fn(&Entry) -> bool) {
+    /// calls into JS) only once the borrow is over. Takes a `dyn Fn`: one copy of the
+    /// `partition` for both callers.
+    fn remove_where(&self, matches: &dyn Fn(&Entry) -> bool) {
         let removed: Vec<Entry> = {
             let mut listeners = self.listeners.borrow_mut();
             let (gone, kept) = std::mem::take(&mut *listeners)
@@ -306,18 +307,18 @@ impl JsSide {
 
     /// The listener `id` if it is still registered (an earlier listener may have removed it);
     /// a `once` listener is removed here, before it is called.
+    ///
+    /// Removed through [`Self::remove_where`] (ids are unique), not `Vec::remove`, whose copy
+    /// for `Entry` would be one more function in the wasm.
     fn take_for_call(&self, id: u64) -> Option<Function> {
-        let (listener, removed) = {
-            let mut listeners = self.listeners.borrow_mut();
-            let i = listeners.iter().position(|e| e.id == id)?;
-            if listeners[i].once {
-                let entry = listeners.remove(i);
-                (entry.listener.clone(), Some(entry))
-            } else {
-                (listeners[i].listener.clone(), None)
-            }
+        let (listener, once) = {
+            let listeners = self.listeners.borrow();
+            let entry = listeners.iter().find(|e| e.id == id)?;
+            (entry.listener.clone(), entry.once)
         };
-        drop(removed);
+        if once {
+            self.remove_where(&|e| e.id == id);
+        }
         Some(listener)
     }
 

@@ -19,7 +19,7 @@ use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, spawn_local, JsFuture};
+use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 fn js_error(error: impl ErrorMessage) -> JsError {
     JsError::new(&error.message())
@@ -32,6 +32,8 @@ enum Outgoing {
     /// A Blob being read (reads may finish in any order, hence the id); `None` until its bytes
     /// arrive.
     Blob(u64, Option<Vec<u8>>),
+    /// A Blob whose read failed, left in place of it and skipped (see `read_blob`).
+    Lost,
 }
 
 /// A real-time connection over WebTransport, WebSocket, SSE or long polling, with fallback,
@@ -490,7 +492,7 @@ impl UniversalSocket {
         self.held.borrow_mut().push_back(Outgoing::Blob(id, None));
         let held: Weak<RefCell<VecDeque<Outgoing>>> = Rc::downgrade(&self.held);
         let socket = self.socket.downgrade();
-        spawn_local(async move {
+        crate::web::spawn(Box::pin(async move {
             let read = JsFuture::from(blob.array_buffer()).await;
             let (Some(held), Some(socket)) = (held.upgrade(), socket.upgrade()) else {
                 return;
@@ -506,7 +508,17 @@ impl UniversalSocket {
                 }
                 (Err(error), Some(i)) => {
                     // Only this Blob is lost, and loudly; what was sent after it still goes out.
-                    held.borrow_mut().remove(i);
+                    // Not `VecDeque::remove`, which links `wrap_copy` (about 0.8 KB of wasm):
+                    // at the front it is popped; anywhere else a Blob still being read is ahead
+                    // of it (the loop below never leaves anything else at the front), so the
+                    // `Lost` marker is skipped before the queue can be seen empty.
+                    let mut queue = held.borrow_mut();
+                    if i == 0 {
+                        queue.pop_front();
+                    } else if let Some(slot) = queue.get_mut(i) {
+                        *slot = Outgoing::Lost;
+                    }
+                    drop(queue);
                     socket.report_error(concat(&[
                         "send(): reading the Blob failed, it was not sent: ",
                         &super::transport::websocket::describe(&error),
@@ -527,7 +539,7 @@ impl UniversalSocket {
                     socket.report_error(error.message());
                 }
             }
-        });
+        }));
     }
 }
 
@@ -542,7 +554,7 @@ fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {
         Outgoing::Ready(payload) => socket.send_now(payload),
         Outgoing::Json(json) => socket.send_json_text(json),
         Outgoing::Blob(_, Some(bytes)) => socket.send_now(Payload::Binary(bytes)),
-        Outgoing::Blob(_, None) => Ok(()),
+        Outgoing::Blob(_, None) | Outgoing::Lost => Ok(()),
     }
 }
 

@@ -13,3 +13,10 @@ pub mod socket;
 mod token;
 pub mod transport;
 pub mod typescript;
+
+/// `spawn_local` for every task the crate starts, all through one boxed future type: each
+/// distinct future type links its own copy of wasm-bindgen-futures' task code (about 0.2 KB
+/// of wasm each); boxing costs one small allocation per task.
+pub(crate) fn spawn(future: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(future)
+}

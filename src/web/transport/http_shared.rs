@@ -24,7 +24,7 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, EventSource, Headers, Request, RequestInit, Response};
 
 #[wasm_bindgen]
@@ -265,9 +265,9 @@ impl HttpShared {
         let Ok(request) = request else {
             return;
         };
-        spawn_local(async move {
+        crate::web::spawn(Box::pin(async move {
             let _ = JsFuture::from(fetch_with_request(&request)).await;
-        });
+        }));
     }
 
     /// A message from the server: delivered, or the connection closes with 1009 if too big.
@@ -376,7 +376,7 @@ impl HttpShared {
             !self.queue.borrow().is_empty() || (phase == Phase::Closing && !self.close_sent.get());
         if ready && work && !self.draining.get() {
             self.draining.set(true);
-            spawn_local(drain(Rc::downgrade(self)));
+            crate::web::spawn(Box::pin(drain(Rc::downgrade(self))));
         }
     }
 

@@ -23,7 +23,7 @@ use crate::endpoints::without_query;
 use js_sys::Array;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 
 /// How long the server may hold a poll open, in ms (below common proxy idle timeouts), as the
 /// `wait` query parameter spells it.
@@ -40,7 +40,7 @@ impl LongPollingConnection {
     /// where the browser has no `AbortController` (a poll could then never be cancelled).
     pub fn open(request: OpenRequest) -> Result<Self, String> {
         let shared = HttpShared::new(&request, None)?;
-        spawn_local(run(Rc::downgrade(&shared)));
+        crate::web::spawn(Box::pin(run(Rc::downgrade(&shared))));
         Ok(LongPollingConnection { shared })
     }
 }

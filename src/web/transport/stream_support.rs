@@ -25,7 +25,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
 
 /// One write whose promise has not resolved.
@@ -70,7 +70,12 @@ impl Writes {
     fn resolved(&self, seq: u64) {
         let mut log = self.0.borrow_mut();
         if let Some(index) = log.unresolved.iter().position(|w| w.seq == seq) {
-            if let Some(write) = log.unresolved.remove(index) {
+            // Swapped to the front and popped, the others keeping their order: not
+            // `VecDeque::remove`, which links `wrap_copy` for this element type.
+            for i in (1..=index).rev() {
+                log.unresolved.swap(i, i - 1);
+            }
+            if let Some(write) = log.unresolved.pop_front() {
                 log.bytes = log.bytes.saturating_sub(write.len);
             }
         }
@@ -113,11 +118,11 @@ impl TrackedWriter {
         let settled = promise.clone();
         // Only the log is captured; the promise settles when the write completes or the stream
         // errors (dropping the connection errors it), so this task always ends.
-        spawn_local(async move {
+        crate::web::spawn(Box::pin(async move {
             if JsFuture::from(settled).await.is_ok() {
                 writes.resolved(seq);
             }
-        });
+        }));
         promise
     }
 
@@ -135,9 +140,9 @@ impl TrackedWriter {
 /// Awaits `promise` in a task and ignores the outcome, so a rejection is handled (no console
 /// noise) and nothing is leaked once it settles.
 pub(super) fn settle_quietly(promise: Promise) {
-    spawn_local(async move {
+    crate::web::spawn(Box::pin(async move {
         let _ = JsFuture::from(promise).await;
-    });
+    }));
 }
 
 /// `future`'s output, or `None` after `ms` milliseconds.

@@ -37,7 +37,7 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
 
 /// What a `CloseEvent` reports when the close frame carried no code.
@@ -95,12 +95,12 @@ impl WebSocketStreamConnection {
             streams: RefCell::new(None),
             writes: Writes::default(),
         });
-        spawn_local(run(
+        crate::web::spawn(Box::pin(run(
             Rc::downgrade(&shared),
             socket,
             request.max_message_bytes,
             request.url,
-        ));
+        )));
         Ok(WebSocketStreamConnection { shared })
     }
 }
@@ -153,10 +153,10 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     drop(shared);
     let (drained, reader_done) = oneshot::channel::<()>();
     let weak_reader = weak.clone();
-    spawn_local(async move {
+    crate::web::spawn(Box::pin(async move {
         read_messages(weak_reader, reader, max).await;
         let _ = drained.send(());
-    });
+    }));
 
     // The one place `Closed` comes from, whoever closed: `closed` settles after the closing
     // handshake, or rejects when the connection was lost.

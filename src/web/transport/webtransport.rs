@@ -44,7 +44,7 @@ use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
 
 /// How long a client close waits for the server's answering close frame before closing the
@@ -121,12 +121,12 @@ impl WebTransportConnection {
             streams: RefCell::new(None),
             writes: Writes::default(),
         });
-        spawn_local(run(
+        crate::web::spawn(Box::pin(run(
             Rc::downgrade(&shared),
             transport,
             request.max_message_bytes,
             request.url,
-        ));
+        )));
         Ok(WebTransportConnection { shared })
     }
 }
@@ -207,7 +207,7 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
     *shared.streams.borrow_mut() = Some(streams);
     shared.report.opened(String::new(), String::new());
     if let Some(datagrams) = datagram_reader {
-        spawn_local(read_datagrams(weak.clone(), datagrams, max));
+        crate::web::spawn(Box::pin(read_datagrams(weak.clone(), datagrams, max)));
     }
     drop(shared);
 
@@ -449,14 +449,14 @@ impl Transport for WebTransportConnection {
             let _ = write_close_frame(&writer, code, reason);
         }
         let weak = Rc::downgrade(&self.shared);
-        spawn_local(async move {
+        crate::web::spawn(Box::pin(async move {
             gloo_timers::future::TimeoutFuture::new(CLOSE_HANDSHAKE_MS).await;
             let Some(shared) = weak.upgrade() else { return };
             if let Some((code, reason)) = shared.report.client_close() {
                 close_session(&shared.transport, Some((code, &reason)));
                 shared.report.closed(code, reason, false, shared.lost());
             }
-        });
+        }));
     }
 
     /// While the session lives, every pending write may still complete: unconfirmed.
