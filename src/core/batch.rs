@@ -103,11 +103,11 @@ pub struct Batcher {
     items: Vec<String>,
     items_bytes: usize,
     deadline: Option<u64>,
-    /// Finished batches, oldest first. A `Vec`, not a `VecDeque`: the connection polls them as
-    /// soon as they are made, so it holds one at most in practice, and a `VecDeque<String>`
-    /// would link its own `grow`, `pop_front` and `Drop` (`Vec<String>::remove` is linked
-    /// anyway).
+    /// Finished batches, oldest first, read from `ready_read` on. A `Vec`, not a `VecDeque`: a
+    /// `VecDeque<String>` would link its own `grow`, `pop_front` and `Drop`.
     ready: Vec<String>,
+    /// How many of `ready` were polled (taken, left empty); reset when all were.
+    ready_read: usize,
     /// Added to the (monotonic) `now` to give the batch's epoch-millisecond `timestamp`.
     timestamp_offset: i64,
 }
@@ -121,6 +121,7 @@ impl Batcher {
             items_bytes: 0,
             deadline: None,
             ready: Vec::new(),
+            ready_read: 0,
             timestamp_offset: 0,
         }
     }
@@ -203,11 +204,17 @@ impl Batcher {
 
     /// The next finished batch text.
     pub fn poll_batch(&mut self) -> Option<String> {
-        if self.ready.is_empty() {
-            None
-        } else {
-            Some(self.ready.remove(0))
+        // A read cursor, not `remove(0)` (quadratic for a caller that polls many batches late)
+        // nor a VecDeque (more code in the wasm); the Vec empties once everything was read.
+        let next = self.ready.get_mut(self.ready_read).map(std::mem::take);
+        if next.is_some() {
+            self.ready_read += 1;
         }
+        if self.ready_read >= self.ready.len() {
+            self.ready.clear();
+            self.ready_read = 0;
+        }
+        next
     }
 
     /// Emits the pending items now (used before a close, and before an unbatched message so that
@@ -304,6 +311,25 @@ mod tests {
         );
         b.flush(5);
         assert!(b.poll_batch().unwrap().contains("[7]"));
+    }
+
+    /// Batches polled late, many at once, come out oldest first, and the batcher is empty after.
+    #[test]
+    fn many_ready_batches_poll_in_order() {
+        let mut b = Batcher::new(BatchConfig {
+            max_messages: 1,
+            ..BatchConfig::default()
+        });
+        for i in 0..5 {
+            b.push(0, i.to_string()).unwrap();
+        }
+        assert!(b.poll_batch().unwrap().contains("[0]"));
+        b.push(0, "5".into()).unwrap();
+        for i in 1..6 {
+            assert!(b.poll_batch().unwrap().contains(&format!("[{i}]")), "batch {i}");
+        }
+        assert_eq!(b.poll_batch(), None);
+        assert!(b.is_empty());
     }
 
     #[test]

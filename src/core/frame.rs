@@ -190,10 +190,10 @@ impl FrameDecoder {
         if self.poisoned.is_some() {
             return;
         }
-        if self.start > 0 && self.start >= self.buf.len() / 2 {
+        if self.start > 0 && self.start >= self.buf.len() - self.start {
             // The unread tail moved to the front. Not `drain(..start)` nor `copy_within`: their
             // range checks link `slice_index_fail` (integer formatting for a panic message).
-            // The tail is no longer than the consumed head (`start >= len / 2`), so it is one
+            // The tail is no longer than the consumed head (the condition above), so it is one
             // non-overlapping copy of equal lengths.
             if let Some((head, tail)) = self.buf.split_at_mut_checked(self.start) {
                 let kept = tail.len();
@@ -411,7 +411,7 @@ mod tests {
         );
     }
 
-    /// `message()` reads exactly as the `format!` it replaced.
+    /// The buffer's compaction in `push` never loses or reorders bytes.
     #[test]
     fn compaction_keeps_the_unread_tail_across_byte_and_frame_splits() {
         // Frames of varied sizes fed in chunks of every size 1..=9: `push` moves the unread
@@ -439,6 +439,7 @@ mod tests {
         }
     }
 
+    /// `message()` reads exactly as the `format!` it replaced.
     #[test]
     fn message_matches_the_former_format() {
         let mut cases = vec![

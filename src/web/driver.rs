@@ -44,7 +44,8 @@ pub type EventHook = Box<dyn Fn(&SocketEvent)>;
 /// One Rust subscriber: forwards an event, `false` once its receiver is gone. Not the
 /// `UnboundedSender` itself: behind a `dyn`, the channel's code (futures' mpsc, about 1–2 KB of
 /// wasm) and the event's `Clone` are linked only through [`Driver::subscribe`], which the JS
-/// class never calls.
+/// class never calls. A subscriber runs while `emit` borrows the list: it must only queue the
+/// event (as the channel does), never run user code or call back into the driver.
 type Subscriber = Box<dyn Fn(&SocketEvent) -> bool>;
 
 struct LiveTransport {
