@@ -326,7 +326,10 @@ mod tests {
         assert!(b.poll_batch().unwrap().contains("[0]"));
         b.push(0, "5".into()).unwrap();
         for i in 1..6 {
-            assert!(b.poll_batch().unwrap().contains(&format!("[{i}]")), "batch {i}");
+            assert!(
+                b.poll_batch().unwrap().contains(&format!("[{i}]")),
+                "batch {i}"
+            );
         }
         assert_eq!(b.poll_batch(), None);
         assert!(b.is_empty());
