@@ -10,16 +10,6 @@
 //! it, during any report. So the phase changes before a report goes out, no borrow is held while
 //! one does, and an adapter finishes its own work (closing its JS objects, answering a close
 //! frame) before it reports its terminal event.
-// A build without some adapters (cargo features) leaves some rules unused, which the linker drops.
-#![cfg_attr(
-    not(all(
-        feature = "webtransport",
-        feature = "websocket-stream",
-        feature = "sse",
-        feature = "long-polling"
-    )),
-    allow(dead_code)
-)]
 
 use super::{EventSink, Lost, TransportEvent};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, NORMAL};

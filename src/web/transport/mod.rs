@@ -6,6 +6,17 @@
 //! adapter detaches every listener, aborts pending fetches and cancels stream readers, so a replaced
 //! connection can neither leak closures nor call back. What an adapter may report, and in which
 //! order, is kept by one `Reporter` (`event_rules.rs`) that every adapter reports through.
+// A build without some adapters (cargo features) leaves some shared rules and helpers
+// (`event_rules`, `stream_support`) unused; the linker drops them.
+#![cfg_attr(
+    not(all(
+        feature = "webtransport",
+        feature = "websocket-stream",
+        feature = "sse",
+        feature = "long-polling"
+    )),
+    allow(dead_code)
+)]
 
 mod event_rules;
 #[cfg(any(feature = "sse", feature = "long-polling"))]

@@ -2,17 +2,6 @@
 //! ordered writer that tracks buffered bytes, and small promise and chunk utilities (some also
 //! serve the classic WebSocket and long polling). They hold no DOM listeners; tasks await
 //! promises and hold only `Weak`s. The event rules every adapter keeps are `event_rules.rs`.
-// Helpers shared by several adapters; a build without some of them (cargo features) leaves
-// some helpers unused, which the linker drops.
-#![cfg_attr(
-    not(all(
-        feature = "webtransport",
-        feature = "websocket-stream",
-        feature = "sse",
-        feature = "long-polling"
-    )),
-    allow(dead_code)
-)]
 
 use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
