@@ -437,9 +437,17 @@ fn close_timeout_when_transport_never_confirms() {
     let mut s = Sim::with(&[WebSocket]);
     s.connect();
     s.opened();
+    s.advance_to(100);
     s.c.close(s.now, 4001, "x").unwrap();
     s.pump();
-    s.advance(5000);
+    assert_eq!(
+        s.c.poll_timeout(),
+        Some(3_100),
+        "one bound: close_timeout_ms (3 s)"
+    );
+    s.advance_to(3_099);
+    assert_eq!(s.c.state(), State::Closing);
+    s.advance_to(3_100);
     assert_eq!(s.c.state(), State::Closed);
     assert_eq!(
         s.events.last(),
@@ -447,6 +455,70 @@ fn close_timeout_when_transport_never_confirms() {
             code: 4001,
             reason: "x".into(),
             was_clean: false
+        })
+    );
+    // The final close drops every transport; nothing more is due.
+    assert!(!s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::AbandonTransport { .. })));
+    assert_eq!(s.c.poll_timeout(), None);
+}
+
+/// Every transport the core asks to close (here: one a heartbeat timeout gave up on, while the
+/// socket goes on) has `close_timeout_ms` to report its end; then the core tells the adapter
+/// layer to drop it. One that reports its end in time is not abandoned.
+#[test]
+fn a_transport_that_never_confirms_its_close_is_abandoned() {
+    let config = ConnectionConfig {
+        heartbeat: Some(HeartbeatConfig {
+            interval_ms: 1_000,
+            timeout_ms: 500,
+            ..HeartbeatConfig::default()
+        }),
+        transports: vec![WebSocket],
+        ..ConnectionConfig::default()
+    };
+    let mut s = Sim::new(config);
+    s.connect();
+    s.opened();
+    let (first, _) = s.last_open();
+    s.advance_to(1_500); // ping at 1 000, no pong by 1 500
+    assert!(s.actions.contains(&Action::CloseTransport {
+        conn_id: first,
+        code: 4000,
+        reason: "heartbeat timeout".into()
+    }));
+    s.advance_to(4_499);
+    assert!(!s
+        .actions
+        .contains(&Action::AbandonTransport { conn_id: first }));
+    s.advance_to(4_500);
+    assert!(s
+        .actions
+        .contains(&Action::AbandonTransport { conn_id: first }));
+
+    // The reconnected link is closed by the application and confirms in time: no abandon.
+    s.opened();
+    let (second, _) = s.last_open();
+    assert_ne!(second, first);
+    s.take_actions();
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    s.advance(1_000);
+    s.c.handle_transport_closed(s.now, second, 1000, "bye".into(), true);
+    s.pump();
+    s.advance(10_000);
+    assert!(!s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::AbandonTransport { .. })));
+    assert_eq!(
+        s.events.last(),
+        Some(&Event::Close {
+            code: 1000,
+            reason: "bye".into(),
+            was_clean: true
         })
     );
 }
@@ -823,5 +895,77 @@ fn close_before_open_with_reason_names_code_and_reason() {
         from: WebTransport,
         to: WebSocket,
         reason: format!("closed before open (code {}: {})", 4403, "forbidden: \"x\""),
+    }));
+}
+
+/// An adapter that announced its end (`handle_transport_ending`: the server closed, and it is
+/// still delivering what came before) and then never says more is given up on after the same
+/// close wait; it then ends with the outcome it announced. Messages it delivers meanwhile still
+/// reach the application.
+#[test]
+fn an_ending_transport_that_never_finishes_ends_with_its_announced_outcome() {
+    let mut s = Sim::with(&[WebSocket]);
+    s.connect();
+    s.opened();
+    let (id, _) = s.last_open();
+    s.advance_to(1_000);
+    s.c.handle_transport_ending(s.now, id, 4321, "server bye".into(), true);
+    s.pump();
+    s.incoming(text("sent before the close"));
+    assert_eq!(
+        s.events.last(),
+        Some(&Event::Message(text("sent before the close")))
+    );
+    s.advance_to(3_999);
+    assert!(!s
+        .actions
+        .contains(&Action::AbandonTransport { conn_id: id }));
+    assert_eq!(s.c.state(), State::Open);
+    s.advance_to(4_000);
+    assert!(s
+        .actions
+        .contains(&Action::AbandonTransport { conn_id: id }));
+    // The adapter layer drops it, then tells the core.
+    s.c.handle_transport_abandoned(s.now, id);
+    s.pump();
+    assert!(s.events.contains(&Event::Disconnected {
+        code: 4321,
+        reason: "server bye".into(),
+        was_clean: true
+    }));
+    assert_eq!(s.c.state(), State::Reconnecting);
+    // Once only: a late `Closed` from the dropped adapter is stale.
+    s.c.handle_transport_abandoned(s.now, id);
+    s.pump();
+    assert_eq!(
+        s.events
+            .iter()
+            .filter(|e| matches!(e, Event::Disconnected { .. }))
+            .count(),
+        1
+    );
+}
+
+/// An ending transport that reports its end in time is not given up on, and its own outcome
+/// (not the announced one) is what the application sees.
+#[test]
+fn an_ending_transport_that_finishes_in_time_is_not_abandoned() {
+    let mut s = Sim::with(&[WebSocket]);
+    s.connect();
+    s.opened();
+    let (id, _) = s.last_open();
+    s.c.handle_transport_ending(s.now, id, 1006, "stream ended".into(), false);
+    s.pump();
+    s.advance(500);
+    s.c.handle_transport_closed(s.now, id, 4000, "the real reason".into(), true);
+    s.pump();
+    s.advance(10_000);
+    assert!(!s
+        .actions
+        .contains(&Action::AbandonTransport { conn_id: id }));
+    assert!(s.events.contains(&Event::Disconnected {
+        code: 4000,
+        reason: "the real reason".into(),
+        was_clean: true
     }));
 }

@@ -53,6 +53,7 @@ use std::collections::VecDeque;
 use super::backoff::BackoffConfig;
 use super::batch::{BatchConfig, Batcher};
 use super::close_code::{self, validate_close};
+use super::closing::ClosingTransports;
 use super::error::CoreError;
 use super::fallback::{FallbackPlan, DEFAULT_UPGRADE_AFTER_MS};
 use super::json_check::validate_json;
@@ -101,8 +102,10 @@ pub struct ConnectionConfig {
     /// How long one transport may take to open before it is abandoned, ms (default 2000, the
     /// guide's `timeoutInterval`).
     pub connect_timeout_ms: u64,
-    /// How long to wait for the transport to confirm an application close before declaring the
-    /// connection closed anyway, ms (default 5000).
+    /// How long a transport asked to close (for any reason) may take to confirm before it is
+    /// abandoned, and so how long an application close waits for a silent server before it
+    /// completes anyway (not clean), ms (default 3000). One bound for every transport: the
+    /// adapters keep no close timers of their own (see `closing.rs`).
     pub close_timeout_ms: u64,
     /// Heartbeat, or `None` to disable.
     pub heartbeat: Option<HeartbeatConfig>,
@@ -132,7 +135,7 @@ impl Default for ConnectionConfig {
         Self {
             backoff: BackoffConfig::default(),
             connect_timeout_ms: 2000,
-            close_timeout_ms: 5000,
+            close_timeout_ms: 3000,
             heartbeat: Some(HeartbeatConfig::default()),
             batch: Some(BatchConfig::default()),
             queue: QueueConfig::default(),
@@ -194,7 +197,9 @@ pub enum Action {
         /// The message.
         payload: Payload,
     },
-    /// Close (or abandon, if still opening) transport `conn_id`.
+    /// Close (or abandon, if still opening) transport `conn_id`. It has
+    /// [`ConnectionConfig::close_timeout_ms`] to report its end; then
+    /// [`Action::AbandonTransport`] follows.
     CloseTransport {
         /// Transport id.
         conn_id: u64,
@@ -202,6 +207,14 @@ pub enum Action {
         code: u16,
         /// Close reason.
         reason: String,
+    },
+    /// Transport `conn_id` did not report its end in time (asked to close, or announced by
+    /// [`Connection::handle_transport_ending`]): drop it now, reporting what it still held
+    /// ([`Connection::handle_unconfirmed`] / [`Connection::handle_unsent`]), then call
+    /// [`Connection::handle_transport_abandoned`].
+    AbandonTransport {
+        /// Transport id.
+        conn_id: u64,
     },
 }
 
@@ -359,6 +372,8 @@ pub struct Connection {
     connect_deadline: Option<u64>,
     reconnect_at: Option<u64>,
     close_deadline: Option<u64>,
+    /// Transports asked to close that have not reported their end yet.
+    closing: ClosingTransports,
     pending_close: Option<(u16, String)>,
     attempt: u32,
     /// The current round belongs to a reconnect (not to the initial connect).
@@ -424,6 +439,7 @@ impl Connection {
             connect_deadline: None,
             reconnect_at: None,
             close_deadline: None,
+            closing: ClosingTransports::default(),
             pending_close: None,
             attempt: 0,
             reconnecting: false,
@@ -565,6 +581,7 @@ impl Connection {
             self.reconnect_at,
             self.close_deadline,
             self.hello_wait.map(|(_, d)| d),
+            self.closing.poll_timeout(),
         ]
         .into_iter()
         .flatten()
@@ -677,18 +694,19 @@ impl Connection {
             return;
         };
         let Some(from) = self.kind.filter(|_| self.state == State::Open) else {
-            self.close_transport(id, close_code::TRANSPORT_REPLACED, "upgrade abandoned");
+            self.close_transport(now, id, close_code::TRANSPORT_REPLACED, "upgrade abandoned");
             return;
         };
         self.account_open_time(now);
         let old = self.conn_id;
         self.close_transport(
+            now,
             old,
             close_code::NORMAL,
             &concat(&["upgrading to ", to.as_str()]),
         );
         // An older retiring transport still closing after a whole probe window is forgotten:
-        // the driver's close grace drops it. In a v2 session the server took the session over
+        // the core has given up on it by then (`close_timeout_ms`). In a v2 session the server took the session over
         // to the new link and resends there whatever the old one had not delivered, so the old
         // one is not listened to at all.
         self.retiring = (!self.session.is_v2()).then_some(old);
@@ -723,7 +741,11 @@ impl Connection {
         }
     }
 
-    fn close_transport(&mut self, conn_id: u64, code: u16, reason: &str) {
+    /// Asks transport `conn_id` to close; it is abandoned if it has not ended within
+    /// [`ConnectionConfig::close_timeout_ms`]. Every `CloseTransport` goes through here.
+    fn close_transport(&mut self, now: u64, conn_id: u64, code: u16, reason: &str) {
+        let give_up_at = now.saturating_add(self.config.close_timeout_ms);
+        self.closing.asked(conn_id, give_up_at);
         self.actions.push_back(Action::CloseTransport {
             conn_id,
             code,
@@ -735,7 +757,7 @@ impl Connection {
     fn run_probe(&mut self, now: u64) {
         if let Some(id) = self.probe.timed_out(now) {
             self.clear_hello_wait(id);
-            self.close_transport(id, close_code::CONNECT_TIMEOUT, "connect timeout");
+            self.close_transport(now, id, close_code::CONNECT_TIMEOUT, "connect timeout");
             self.probe.failed(now);
         }
         let Some(current) = self.kind else { return };
@@ -756,6 +778,7 @@ impl Connection {
     /// Transport `conn_id` reported an error. Before open this is a failed attempt (fall back to
     /// the next transport); after open it is treated as an abnormal close (1006).
     pub fn handle_transport_failed(&mut self, now: u64, conn_id: u64, reason: String) {
+        self.closing.ended(conn_id);
         if self.forget_side_transport(now, conn_id) {
             return;
         }
@@ -769,6 +792,42 @@ impl Connection {
         }
     }
 
+    /// Transport `conn_id` has ended with this outcome but is still finishing: delivering what
+    /// the server sent before its close, finding out why the connection ended, or letting a
+    /// close frame leave. Messages it delivers meanwhile are handled as usual; its `Closed` (or
+    /// `Failed`) should follow. If that does not come within
+    /// [`ConnectionConfig::close_timeout_ms`], the core gives up on it
+    /// ([`Action::AbandonTransport`]) and it ends with this outcome.
+    pub fn handle_transport_ending(
+        &mut self,
+        now: u64,
+        conn_id: u64,
+        code: u16,
+        reason: String,
+        was_clean: bool,
+    ) {
+        let give_up_at = now.saturating_add(self.config.close_timeout_ms);
+        self.closing
+            .ending(conn_id, give_up_at, (code, reason, was_clean));
+    }
+
+    /// The adapter layer dropped transport `conn_id`, as [`Action::AbandonTransport`] asked,
+    /// after reporting what it held. A transport that had announced its end (see
+    /// [`handle_transport_ending`](Self::handle_transport_ending)) ends now with that outcome;
+    /// one the core had asked to close was already forgotten.
+    pub fn handle_transport_abandoned(&mut self, now: u64, conn_id: u64) {
+        match self.closing.take_outcome(conn_id) {
+            Some((code, reason, was_clean)) => {
+                self.handle_transport_closed(now, conn_id, code, reason, was_clean)
+            }
+            None => {
+                if self.retiring == Some(conn_id) {
+                    self.retiring = None;
+                }
+            }
+        }
+    }
+
     /// Transport `conn_id` closed.
     pub fn handle_transport_closed(
         &mut self,
@@ -778,6 +837,7 @@ impl Connection {
         reason: String,
         was_clean: bool,
     ) {
+        self.closing.ended(conn_id);
         if self.forget_side_transport(now, conn_id) {
             return;
         }
@@ -904,14 +964,14 @@ impl Connection {
     fn incoming_frame(&mut self, now: u64, conn_id: u64, bytes: &[u8]) {
         match decode_session_frame(bytes) {
             Ok(SessionFrame::Data { seq, ack, payload }) => {
-                self.peer_acked(ack);
+                self.peer_acked(now, ack);
                 match self.session.on_data(now, seq) {
                     Received::Deliver => self.deliver(payload),
                     Received::Duplicate => {}
                     Received::Gap => self.broken_link(now, conn_id, "sequence gap"),
                 }
             }
-            Ok(SessionFrame::Ack(ack)) => self.peer_acked(ack),
+            Ok(SessionFrame::Ack(ack)) => self.peer_acked(now, ack),
             Ok(SessionFrame::Hello { .. }) => self.broken_link(now, conn_id, "unexpected hello"),
             Err(e) => self.broken_link(now, conn_id, e.message()),
         }
@@ -919,7 +979,7 @@ impl Connection {
 
     /// The server acknowledged up to `ack`: room in the resend buffer lets held messages go,
     /// and a close waiting for acks proceeds.
-    fn peer_acked(&mut self, ack: u64) {
+    fn peer_acked(&mut self, now: u64, ack: u64) {
         if self.session.on_ack(ack) == 0 {
             return;
         }
@@ -931,7 +991,7 @@ impl Connection {
                 if self.session.unacked_messages() == 0 && self.queue.is_empty() {
                     if let Some((code, reason)) = self.close_after_acks.take() {
                         let id = self.conn_id;
-                        self.close_transport(id, code, &reason);
+                        self.close_transport(now, id, code, &reason);
                     }
                 }
             }
@@ -945,7 +1005,7 @@ impl Connection {
     /// session, and browsers refuse `WebSocket.close(1002)` anyway).
     fn broken_link(&mut self, now: u64, conn_id: u64, reason: &str) {
         let code = close_code::SESSION_ERROR;
-        self.close_transport(conn_id, code, reason);
+        self.close_transport(now, conn_id, code, reason);
         if conn_id != self.conn_id {
             return;
         }
@@ -960,7 +1020,7 @@ impl Connection {
     /// falls back or the probe waits for its next window). Closed with a transport-level code so
     /// that a server that did attach the session keeps it (PROTOCOL.md §7.3).
     fn link_without_hello(&mut self, now: u64, conn_id: u64, reason: &str) {
-        self.close_transport(conn_id, close_code::SESSION_ERROR, reason);
+        self.close_transport(now, conn_id, close_code::SESSION_ERROR, reason);
         if self.probe.is_probe(conn_id) {
             self.probe.failed(now);
         } else if self.is_pending_attempt(conn_id) {
@@ -1130,7 +1190,7 @@ impl Connection {
             if let Some((code, reason)) = self.close_after_acks.take() {
                 // Acks did not come in time: close anyway; what is unacknowledged is handed back.
                 let id = self.conn_id;
-                self.close_transport(id, code, &reason);
+                self.close_transport(now, id, code, &reason);
             }
             let (code, reason) = self
                 .pending_close
@@ -1140,13 +1200,18 @@ impl Connection {
             self.finish_closed(now, code, reason, false);
             return;
         }
+        if let Some(id) = self.closing.take_due(now) {
+            // Closing for `close_timeout_ms` and still not ended (an application close waiting
+            // for this transport has just ended above, at the same deadline): the adapter layer drops
+            // it, handing back what it held, then calls `handle_transport_abandoned`.
+            self.actions
+                .push_back(Action::AbandonTransport { conn_id: id });
+            return;
+        }
         if self.connect_deadline.is_some_and(|d| d <= now) {
             self.connect_deadline = None;
-            self.actions.push_back(Action::CloseTransport {
-                conn_id: self.conn_id,
-                code: close_code::CONNECT_TIMEOUT,
-                reason: "connect timeout".to_owned(),
-            });
+            let id = self.conn_id;
+            self.close_transport(now, id, close_code::CONNECT_TIMEOUT, "connect timeout");
             let reason = concat(&[
                 "connect timeout after ",
                 &decimal(self.config.connect_timeout_ms),
@@ -1165,11 +1230,8 @@ impl Connection {
         }
         if self.hb.pong_deadline.is_some_and(|d| d <= now) {
             let reason = "heartbeat timeout".to_owned();
-            self.actions.push_back(Action::CloseTransport {
-                conn_id: self.conn_id,
-                code: close_code::HEARTBEAT_TIMEOUT,
-                reason: reason.clone(),
-            });
+            let id = self.conn_id;
+            self.close_transport(now, id, close_code::HEARTBEAT_TIMEOUT, &reason);
             self.link_lost(now, close_code::HEARTBEAT_TIMEOUT, reason, false);
             return;
         }
@@ -1253,17 +1315,14 @@ impl Connection {
             State::Closing | State::Closed => Ok(()),
             State::Open => {
                 self.flush_batch(now);
-                self.cancel_probe(code, reason);
+                self.cancel_probe(now, code, reason);
                 if self.session.unacked_messages() > 0 || !self.queue.is_empty() {
                     // v2: close once the server has acknowledged everything sent, so a
                     // `send(); close()` hands nothing back needlessly.
                     self.close_after_acks = Some((code, reason.to_owned()));
                 } else {
-                    self.actions.push_back(Action::CloseTransport {
-                        conn_id: self.conn_id,
-                        code,
-                        reason: reason.to_owned(),
-                    });
+                    let id = self.conn_id;
+                    self.close_transport(now, id, code, reason);
                 }
                 self.state = State::Closing;
                 self.close_deadline = Some(now.saturating_add(self.config.close_timeout_ms));
@@ -1276,11 +1335,8 @@ impl Connection {
             }
             State::Connecting | State::Reconnecting => {
                 if self.kind.is_some() {
-                    self.actions.push_back(Action::CloseTransport {
-                        conn_id: self.conn_id,
-                        code,
-                        reason: reason.to_owned(),
-                    });
+                    let id = self.conn_id;
+                    self.close_transport(now, id, code, reason);
                 }
                 self.finish_closed(now, code, reason.to_owned(), true);
                 Ok(())
@@ -1444,16 +1500,16 @@ impl Connection {
     /// Stops a background attempt at a better transport: with the transport-level code 4002
     /// when the socket goes on (a v2 server keeps the session it may have attached), with the
     /// application's own code when the socket is closing for good.
-    fn cancel_probe(&mut self, code: u16, reason: &str) {
+    fn cancel_probe(&mut self, now: u64, code: u16, reason: &str) {
         if let Some(id) = self.probe.cancel() {
             self.clear_hello_wait(id);
-            self.close_transport(id, code, reason);
+            self.close_transport(now, id, code, reason);
         }
     }
 
     fn end_session(&mut self, now: u64) {
         self.account_open_time(now);
-        self.cancel_probe(close_code::TRANSPORT_REPLACED, "upgrade abandoned");
+        self.cancel_probe(now, close_code::TRANSPORT_REPLACED, "upgrade abandoned");
         self.hello_wait = None;
         self.retiring = None;
         self.opened_at = None;
@@ -1521,6 +1577,8 @@ impl Connection {
         self.connect_deadline = None;
         self.reconnect_at = None;
         self.close_deadline = None;
+        // The adapter layer drops every transport at the final close: none is waited for.
+        self.closing.clear();
         self.pending_close = None;
         self.reconnecting = false;
         if let Some(b) = self.batcher.as_mut() {

@@ -23,6 +23,7 @@
 pub mod backoff;
 pub mod batch;
 pub mod close_code;
+mod closing;
 pub mod codec;
 pub mod connection;
 pub mod error;

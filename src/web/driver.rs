@@ -35,9 +35,6 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
-/// How long a transport we asked to close may take to confirm before it is dropped anyway.
-const CLOSE_GRACE_MS: u32 = 5000;
-
 /// Receives every event, synchronously, after Rust subscribers; used by the JS class.
 pub type EventHook = Box<dyn Fn(&SocketEvent)>;
 
@@ -51,8 +48,6 @@ type Subscriber = Box<dyn Fn(&SocketEvent) -> bool>;
 struct LiveTransport {
     conn_id: u64,
     transport: Box<dyn Transport>,
-    /// Set once we asked it to close: drops it if it never confirms.
-    grace: Option<Timeout>,
 }
 
 /// Shared state of one socket.
@@ -312,6 +307,15 @@ impl Driver {
                     .borrow_mut()
                     .handle_transport_failed(at, conn_id, reason);
             }
+            TransportEvent::Ending {
+                code,
+                reason,
+                was_clean,
+            } => {
+                self.conn
+                    .borrow_mut()
+                    .handle_transport_ending(at, conn_id, code, reason, was_clean);
+            }
             TransportEvent::Closed {
                 code,
                 reason,
@@ -528,16 +532,19 @@ impl Driver {
                 code,
                 reason,
             } => {
-                let weak = Rc::downgrade(self);
-                let mut transports = self.transports.borrow_mut();
-                if let Some(live) = transports.iter_mut().find(|t| t.conn_id == conn_id) {
+                let transports = self.transports.borrow();
+                if let Some(live) = transports.iter().find(|t| t.conn_id == conn_id) {
                     live.transport.close(code, &reason);
-                    live.grace = Some(Timeout::new(CLOSE_GRACE_MS, move || {
-                        if let Some(driver) = weak.upgrade() {
-                            driver.guarded(|| driver.drop_transport(conn_id));
-                        }
-                    }));
                 }
+            }
+            // The core stopped waiting for this transport's end (`core::closing`): what it held
+            // goes back to the core first, then the core ends it.
+            Action::AbandonTransport { conn_id } => {
+                self.drop_transport(conn_id);
+                let at = self.tick();
+                self.conn
+                    .borrow_mut()
+                    .handle_transport_abandoned(at, conn_id);
             }
         }
     }
@@ -618,11 +625,10 @@ impl Driver {
             sink: self.sink.clone(),
         };
         match transport::open(kind, request, self.use_stream) {
-            Ok(transport) => self.transports.borrow_mut().push(LiveTransport {
-                conn_id,
-                transport,
-                grace: None,
-            }),
+            Ok(transport) => self
+                .transports
+                .borrow_mut()
+                .push(LiveTransport { conn_id, transport }),
             Err(reason) => {
                 let at = self.tick();
                 self.conn

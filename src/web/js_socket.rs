@@ -142,8 +142,10 @@ impl UniversalSocket {
     }
 
     /// Closes for good (stops every retry). `code` is 1000 (the default) or 3000–4999, `reason`
-    /// at most 123 UTF-8 bytes. Resolves with `{ code, reason, wasClean }`. Once the final
-    /// `close` event has been dispatched, every listener is released (see `JsSide`).
+    /// at most 123 UTF-8 bytes. Resolves with `{ code, reason, wasClean }`: after 3 s with
+    /// `wasClean: false` and this code and reason if the server never answers (any transport).
+    /// Once the final `close` event has been dispatched, every listener is released (see
+    /// `JsSide`).
     #[wasm_bindgen(unchecked_return_type = "Promise<CloseResult>")]
     pub fn close(
         &self,

@@ -60,6 +60,37 @@ test("black hole: the heartbeat closes with 4000 and the socket reopens", async 
   });
 });
 
+test("unanswered close: close() resolves after the core's close wait (3 s), not clean, with the app's code", async (t) => {
+  await matrix(t, browsers, "unanswered close → close() resolves in ~3 s, wasClean false", async ({ page, opts, url }) => {
+    await inPage(page, async (url, opts) => {
+      const socket = new M.UniversalSocket(url, { ...opts, reconnect: { maxAttempts: 0 } });
+      const rec = M.track(socket);
+      M.sockets.main = rec;
+      await socket.connect();
+      socket.send("before the close");
+      await rec.waitTexts((t) => t === "before the close", 1, 10_000, "the echo");
+    }, url, opts);
+    // Longer than the SDK waits: the server never answers this close in time on any transport.
+    const ignoreMs = 4_500;
+    await control(`ignore-close?ms=${ignoreMs}`);
+    const ends = Date.now() + ignoreMs;
+    const result = await inPage(page, async () => {
+      const rec = M.sockets.main;
+      const started = performance.now();
+      const info = await rec.socket.close(4001, "bye");
+      const elapsed = performance.now() - started;
+      const closes = rec.of("close").map(({ e }) => ({ code: e.code, reason: e.reason, wasClean: e.wasClean }));
+      return { info: { code: info.code, reason: info.reason, wasClean: info.wasClean }, elapsed, closes, state: rec.socket.state, events: rec.summary() };
+    });
+    // Let the server drop what it held before the next cell counts live connections.
+    await sleep(Math.max(0, ends - Date.now()) + 300);
+    assert.deepEqual(result.info, { code: 4001, reason: "bye", wasClean: false }, `events: ${result.events}`);
+    assert.deepEqual(result.closes, [result.info], `one close event, as close() resolved: ${result.events}`);
+    assert.equal(result.state, "closed");
+    assert.ok(result.elapsed >= 2_500 && result.elapsed < 4_300, `close() took ${Math.round(result.elapsed)} ms; events: ${result.events}`);
+  });
+});
+
 test("drop: 20 messages sent after the disconnect event arrive once, in order, after the reconnect", async (t) => {
   await matrix(t, browsers, "drop → 20 sends after disconnect arrive once, in order", async ({ page, opts, url }) => {
     const token = uniq("tok-drop");

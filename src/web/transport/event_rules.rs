@@ -1,8 +1,11 @@
 //! The rules every adapter keeps when it reports [`TransportEvent`]s, in one place for all five:
 //! `Opened` once; `Message` only while open or closing; a connection that ends before it opened
 //! reports `Failed` (a close before open is a failure to open), one that opened reports `Closed`,
-//! and only one of them, once; what the adapter held but did not deliver (`Unconfirmed`, then
-//! `Unsent`) goes just before that terminal event; nothing comes after it. An adapter dropped
+//! and only one of them, once; an adapter still finishing after its connection ended (draining
+//! a reader, awaiting a browser promise) announces the outcome with `Ending` first, at most
+//! once, and the core bounds how long it may take (no adapter keeps a timer); what the adapter
+//! held but did not deliver (`Unconfirmed`, then `Unsent`) goes just before that terminal event;
+//! nothing comes after it. An adapter dropped
 //! before its terminal event hands back what it still held ([`Reporter::end_handing_back`]) and
 //! reports nothing else. A failure after open is reported as a dropped connection (1006).
 //!
@@ -43,6 +46,8 @@ pub(super) struct Reporter {
     phase: Cell<Phase>,
     /// Code and reason of the close in progress, once [`Reporter::begin_close`] started one.
     client_close: RefCell<Option<(u16, String)>>,
+    /// `Ending` was reported (once at most).
+    ending: Cell<bool>,
 }
 
 impl Reporter {
@@ -55,6 +60,7 @@ impl Reporter {
             label,
             phase: Cell::new(Phase::Opening),
             client_close: RefCell::new(None),
+            ending: Cell::new(false),
         }
     }
 
@@ -117,6 +123,21 @@ impl Reporter {
                 },
             ),
             Phase::Ended => {}
+        }
+    }
+
+    /// The open connection has ended with this outcome but the adapter is still finishing (see
+    /// `TransportEvent::Ending`): messages are still reported, sends are refused, and `closed`
+    /// must follow. `reason` goes out as given, as in [`Reporter::closed`]. Nothing happens
+    /// before open (a connection that never opened fails), after the end, or a second time.
+    pub(super) fn ending(&self, code: u16, reason: String, was_clean: bool) {
+        if matches!(self.phase.get(), Phase::Open | Phase::Closing) && !self.ending.replace(true) {
+            self.phase.set(Phase::Closing);
+            self.report(TransportEvent::Ending {
+                code,
+                reason,
+                was_clean,
+            });
         }
     }
 

@@ -211,8 +211,8 @@ impl HttpShared {
     }
 
     /// The adapter is being dropped: whatever it still holds goes back to the core (the driver
-    /// drops an adapter after its terminal event, when nothing is left, or after a close grace
-    /// period, when something may be), then everything is released.
+    /// drops an adapter after its terminal event, when nothing is left, or when the core gave up
+    /// waiting for its close, when something may be), then everything is released.
     pub(super) fn release(&self) {
         self.report.end_handing_back(self.take_held());
         self.teardown();
@@ -493,10 +493,11 @@ async fn drain(weak: Weak<HttpShared>) {
                 shared.post_failed(error);
                 return;
             }
+            // The downstream delivers what the server sent before the close, then ends the
+            // connection; a downstream that never does is the core's to give up on
+            // (`core::closing`).
             (Step::Close, Ok(())) => {
                 shared.close_acked.set(true);
-                drop(shared);
-                close_grace(weak).await;
                 return;
             }
             (Step::Close, Err(PostError::Gone(why) | PostError::Other(why))) => {
@@ -520,21 +521,6 @@ async fn post(request: &Request) -> Result<(), PostError> {
     } else {
         PostError::Other(why)
     })
-}
-
-/// How long after the server acknowledged a client close the adapter waits for the downstream to
-/// deliver what the server sent before it (SSE: the `close` event; long polling: the `close`
-/// item) before reporting the close anyway.
-const CLOSE_GRACE_MS: u32 = 2_000;
-
-/// Waits out [`CLOSE_GRACE_MS`], then reports the acknowledged client close unless the
-/// downstream already ended the connection. The acknowledgement alone is not reported at once:
-/// echoes the server sent before the close may still be on their way down and would be lost.
-async fn close_grace(weak: Weak<HttpShared>) {
-    gloo_timers::future::TimeoutFuture::new(CLOSE_GRACE_MS).await;
-    if let Some(shared) = weak.upgrade() {
-        shared.end_client_close(false);
-    }
 }
 
 /// `{"code":N,"reason":"..."}`, escaped by the browser's JSON rather than by hand.

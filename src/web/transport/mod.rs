@@ -61,6 +61,19 @@ pub enum TransportEvent {
         /// Whether the close handshake completed.
         was_clean: bool,
     },
+    /// The open connection has ended with this outcome, but the adapter is still finishing:
+    /// delivering what the server sent before its close (`Message`s may follow), finding out
+    /// why it ended, or letting a close frame leave. `Closed` follows; the core gives up waiting
+    /// for it after its close wait (`core::closing`) and then takes this outcome. So an adapter
+    /// never needs a timer of its own for a browser promise that may not settle.
+    Ending {
+        /// The close code to report if nothing better is learned.
+        code: u16,
+        /// The close reason, for humans.
+        reason: String,
+        /// Whether the close handshake completed.
+        was_clean: bool,
+    },
     /// Messages accepted by `send` that certainly never reached the server (still queued in the
     /// adapter or the browser when the connection died). The core queues them again, in order,
     /// for the next connection. Sent before the terminal `Closed`/`Failed`, which must follow:
@@ -177,7 +190,8 @@ pub trait Transport {
     fn buffered_amount(&self) -> u32;
     /// Takes out every message the adapter still holds unconfirmed, so that each is reported
     /// exactly once: the driver calls it just before dropping the adapter (after its terminal
-    /// event, when it is normally empty; or after a close grace period, when it may not be) and
+    /// event, when it is normally empty; or when the core gave up waiting for its close, see
+    /// `core::closing`, when it may not be) and
     /// at the socket's final close. A connection that may still write counts its messages as
     /// `unconfirmed`; only what can no longer leave is `unsent`.
     fn abandon(&self) -> Lost {

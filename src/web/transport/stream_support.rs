@@ -9,10 +9,7 @@ use crate::web::bindings::text_encoder::JsTextEncoder;
 use js_sys::{ArrayBuffer, JsString, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::Poll;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
@@ -132,21 +129,6 @@ pub(super) fn settle_quietly(promise: Promise) {
     crate::web::spawn(Box::pin(async move {
         let _ = JsFuture::from(promise).await;
     }));
-}
-
-/// `future`'s output, or `None` after `ms` milliseconds.
-pub(super) async fn with_timeout<F: Future + Unpin>(mut future: F, ms: u32) -> Option<F::Output> {
-    let mut timer = gloo_timers::future::TimeoutFuture::new(ms);
-    std::future::poll_fn(|cx| {
-        if let Poll::Ready(output) = Pin::new(&mut future).poll(cx) {
-            return Poll::Ready(Some(output));
-        }
-        if Pin::new(&mut timer).poll(cx).is_ready() {
-            return Poll::Ready(None);
-        }
-        Poll::Pending
-    })
-    .await
 }
 
 /// The next chunk of `reader`: `Ok(None)` once the stream is done (or cancelled).

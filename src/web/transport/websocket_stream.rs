@@ -12,8 +12,8 @@
 //! (Chromium resolves it exactly where the classic API's `bufferedAmount` falls), so an
 //! unresolved write was either still queued behind another or only partly handed off, and a
 //! server never delivers a partial frame. Messages that arrive are all reported: during a client
-//! close too, and `Closed` waits (bounded) until the reader has drained what came before the
-//! server's close.
+//! close too, and `Closed` waits until the reader has drained what came before the server's
+//! close (bounded by the core: `Ending` first, see `core::closing`).
 //!
 //! No DOM listeners: the tasks spawned here await promises and hold a [`Weak`] to the
 //! connection's state. Dropping the connection cancels the reader and closes the socket, which
@@ -21,8 +21,8 @@
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    bounded_payload, read_chunk, scrub_query, settle_quietly, truncate_reason, with_timeout,
-    without_query, Incoming, TrackedWriter, Writes,
+    bounded_payload, read_chunk, scrub_query, settle_quietly, truncate_reason, without_query,
+    Incoming, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
@@ -42,11 +42,6 @@ use web_sys::ReadableStreamDefaultReader;
 
 /// What a `CloseEvent` reports when the close frame carried no code.
 const NO_STATUS: u16 = 1005;
-
-/// Once `closed` has settled, how long `Closed` waits for the reader to hand over the messages
-/// still queued in the readable: bounded, so that a reader that never ends cannot hold the
-/// close (the driver gives a closing transport 5 s).
-const READER_DRAIN_MS: u32 = 2_000;
 
 /// One `WebSocketStream`. Dropping it cancels its reader and closes the socket.
 pub struct WebSocketStreamConnection {
@@ -176,23 +171,23 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
             false,
         ),
     };
-    drop(shared);
-    // Messages the server sent before its close may still be queued in the readable: they
-    // reach the application before `Closed`. A dropped connection cancels the reader (which
-    // ends the wait); a stuck one is given up on after the bound.
-    let _ = with_timeout(reader_done, READER_DRAIN_MS).await;
-    let Some(shared) = weak.upgrade() else { return };
     // A close we started reports our code and reason (for 1009 that is not what went on the
     // wire, see `Reporter::too_big`); whether it was clean comes from the socket, except that a
     // 1009 close never is (`Reporter::closed`).
     let (code, reason) = shared.report.client_close().unwrap_or((code, reason));
+    let reason = truncate_reason(&reason);
+    // Messages the server sent before its close may still be queued in the readable: they
+    // reach the application before `Closed`. A dropped connection cancels the reader (which
+    // ends the wait); a reader that never ends is the core's to give up on (`Ending`).
+    shared.report.ending(code, reason.clone(), clean);
+    drop(shared);
+    let _ = reader_done.await;
+    let Some(shared) = weak.upgrade() else { return };
     let lost = Lost {
         unconfirmed: Vec::new(),
         unsent: shared.writes.take_unresolved(),
     };
-    shared
-        .report
-        .closed(code, truncate_reason(&reason), clean, lost);
+    shared.report.closed(code, reason, clean, lost);
 }
 
 /// Reports each message; a message over `max` closes the socket with 1009.

@@ -29,8 +29,8 @@
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    bytes_of, read_chunk, scrub_query, settle_quietly, truncate_reason, with_timeout,
-    without_query, TrackedWriter, Writes,
+    bytes_of, read_chunk, scrub_query, settle_quietly, truncate_reason, without_query,
+    TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
@@ -46,15 +46,6 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
-
-/// How long a client close waits for the server's answering close frame before closing the
-/// session anyway (the reference server waits 1 s for us in the other direction).
-const CLOSE_HANDSHAKE_MS: u32 = 3_000;
-/// After the stream ends without a close frame, how long to wait for the session's `closed`
-/// promise to say why before reporting an abnormal (1006) close.
-const CLOSED_GRACE_MS: u32 = 2_000;
-/// How long a protocol-error close waits for its close frame to be handed to QUIC.
-const ERROR_CLOSE_FLUSH_MS: u32 = 1_000;
 
 /// One WebTransport session with one bidirectional stream. Dropping it cancels its readers and
 /// closes the session.
@@ -246,12 +237,14 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
                 return;
             }
             let writer = shared.writer();
+            // The stream is out of sync, so no answer can be parsed: send our close frame, let
+            // it leave, and close the session. A write that never settles is the core's to give
+            // up on (`Ending`); dropping this adapter then closes the session with this code.
+            shared.report.ending(code, reason.clone(), true);
             drop(shared);
-            // The stream is out of sync, so no answer can be parsed: send our close frame, give it
-            // a moment to leave, and close the session.
             if let Some(writer) = writer {
                 if let Some(promise) = write_close_frame(&writer, code, &reason) {
-                    let _ = with_timeout(JsFuture::from(promise), ERROR_CLOSE_FLUSH_MS).await;
+                    let _ = JsFuture::from(promise).await;
                 }
             }
             close_session(&transport, Some((code, &reason)));
@@ -260,24 +253,25 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
             }
         }
         End::Finished(detail) => {
-            drop(shared);
             // The session's `closed` promise says whether this was an orderly session close.
-            let outcome = with_timeout(JsFuture::from(transport.closed()), CLOSED_GRACE_MS).await;
+            // Until it does, this is an abnormal close; a session that lingers after its stream
+            // ended is the core's to give up on (`Ending`), and dropping this adapter closes it.
+            let detail = truncate_reason(&detail);
+            shared
+                .report
+                .ending(close_code::ABNORMAL, detail.clone(), false);
+            drop(shared);
+            let outcome = JsFuture::from(transport.closed()).await;
             let (code, reason, clean) = match outcome {
-                Some(Ok(info)) => match transport_close_info(&info) {
+                Ok(info) => match transport_close_info(&info) {
                     Some((code, reason)) => (code, reason, true),
                     None => (close_code::ABNORMAL, detail, false),
                 },
-                Some(Err(error)) => (
+                Err(error) => (
                     close_code::ABNORMAL,
                     scrub_query(&describe(&error), &url),
                     false,
                 ),
-                None => {
-                    // The stream ended but the session lingers: nothing more can arrive on it.
-                    close_session(&transport, None);
-                    (close_code::ABNORMAL, detail, false)
-                }
             };
             if let Some(shared) = weak.upgrade() {
                 let reason = truncate_reason(&reason);
@@ -444,19 +438,11 @@ impl Transport for WebTransportConnection {
             return;
         }
         // Queued behind every earlier send; the reader completes the close when the server
-        // answers, the timer below if it does not.
+        // answers. A server that never answers is the core's to give up on (`core::closing`):
+        // the driver then drops this adapter, which closes the session with this code.
         if let Some(writer) = self.shared.writer() {
             let _ = write_close_frame(&writer, code, reason);
         }
-        let weak = Rc::downgrade(&self.shared);
-        crate::web::spawn(Box::pin(async move {
-            gloo_timers::future::TimeoutFuture::new(CLOSE_HANDSHAKE_MS).await;
-            let Some(shared) = weak.upgrade() else { return };
-            if let Some((code, reason)) = shared.report.client_close() {
-                close_session(&shared.transport, Some((code, &reason)));
-                shared.report.closed(code, reason, false, shared.lost());
-            }
-        }));
     }
 
     /// While the session lives, every pending write may still complete: unconfirmed.
@@ -504,6 +490,9 @@ impl Transport for WebTransportConnection {
 
 impl Drop for WebTransportConnection {
     fn drop(&mut self) {
+        // Dropped during a client close the server never answered: the session still carries
+        // the application's code and reason.
+        let client_close = self.shared.report.client_close();
         self.shared.report.end();
         if let Some(streams) = self.shared.streams.borrow_mut().take() {
             // Cancelling settles pending reads, which ends the reader tasks.
@@ -517,6 +506,9 @@ impl Drop for WebTransportConnection {
             }
         }
         // Settles `ready`/`closed` and errors every stream, so no task waits forever.
-        close_session(&self.shared.transport, None);
+        let info = client_close
+            .as_ref()
+            .map(|(code, reason)| (*code, reason.as_str()));
+        close_session(&self.shared.transport, info);
     }
 }

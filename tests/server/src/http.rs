@@ -272,6 +272,10 @@ async fn client_close(
         Ok(s) => s,
         Err(r) => return r,
     };
+    if let Some(left) = app.hub.faults.close_ignored_for() {
+        // The close goes unanswered while the fault lasts; the client may have given up since.
+        tokio::time::sleep(left).await;
+    }
     let Some(s) = app.sessions.get(session, transport, service) else {
         return not_found();
     };

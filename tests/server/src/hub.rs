@@ -141,6 +141,7 @@ impl CloseKind {
 pub struct FaultState {
     pub refuse_until: Option<Instant>,
     pub blackhole_until: Option<Instant>,
+    pub ignore_close_until: Option<Instant>,
     pub latency: Duration,
     pub disabled: HashSet<Transport>,
 }
@@ -155,6 +156,15 @@ impl Faults {
 
     pub fn blackholed(&self) -> bool {
         matches!(self.lock().blackhole_until, Some(t) if Instant::now() < t)
+    }
+
+    /// While `/control/ignore-close` lasts, how much of it is left: a client close that arrives
+    /// then is not answered. WebSocket and WebTransport stop serving the connection for that
+    /// long (no close frame back) and then drop it; an SSE or long-polling close POST is held
+    /// for that long, then handled as usual.
+    pub fn close_ignored_for(&self) -> Option<Duration> {
+        let until = self.lock().ignore_close_until?;
+        until.checked_duration_since(Instant::now())
     }
 
     pub fn latency(&self) -> Duration {

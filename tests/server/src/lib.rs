@@ -248,6 +248,7 @@ pub fn router(app: App, static_dir: Option<PathBuf>) -> Router {
         .route("/control/close", post(control_close))
         .route("/control/refuse", post(control_refuse))
         .route("/control/blackhole", post(control_blackhole))
+        .route("/control/ignore-close", post(control_ignore_close))
         .route("/control/latency", post(control_latency))
         .route("/control/reset", post(control_reset))
         .route("/control/session-grace", post(control_session_grace))
@@ -330,6 +331,15 @@ async fn control_blackhole(State(app): State<App>, Query(q): Query<MsQuery>) -> 
     app.hub.faults.lock().blackhole_until = until(ms);
     eprintln!("[control] blackhole {ms} ms");
     Json(json!({"ok": true, "blackholeMs": ms}))
+}
+
+/// `/control/ignore-close?ms=N`: for N ms a client close gets no answer (see
+/// [`crate::hub::Faults::close_ignored_for`]), so tests can see how long a client waits for one.
+async fn control_ignore_close(State(app): State<App>, Query(q): Query<MsQuery>) -> Json<Value> {
+    let ms = q.ms.unwrap_or(0);
+    app.hub.faults.lock().ignore_close_until = until(ms);
+    eprintln!("[control] ignore-close {ms} ms");
+    Json(json!({"ok": true, "ignoreCloseMs": ms}))
 }
 
 async fn control_latency(State(app): State<App>, Query(q): Query<MsQuery>) -> Json<Value> {

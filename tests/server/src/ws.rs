@@ -112,6 +112,12 @@ async fn run(hub: Arc<Hub>, service: Service, v2: Option<LinkRequest>, mut socke
                 Some(Ok(Message::Binary(b))) => hub.inbound(&conn, link, Msg::Binary(b)),
                 Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
                 Some(Ok(Message::Close(frame))) => {
+                    if let Some(left) = hub.faults.close_ignored_for() {
+                        // No reply: tungstenite answers a close only when the socket is polled.
+                        tokio::time::sleep(left).await;
+                        hub.close(&conn, link, CloseKind::Abrupt);
+                        return;
+                    }
                     let (code, reason) = frame
                         .map(|f| (f.code, f.reason.to_string()))
                         .unwrap_or((1005, String::new()));

@@ -213,6 +213,13 @@ async fn bi_stream(
             frame = frx.recv(), if !reader_done => match frame {
                 Some(Frame::Msg(m)) => hub.inbound(&conn, link, m),
                 Some(Frame::Close(code, reason)) => {
+                    if let Some(left) = hub.faults.close_ignored_for() {
+                        // No answering close frame: the session is dropped once the fault ends.
+                        tokio::time::sleep(left).await;
+                        hub.close(&conn, link, CloseKind::Abrupt);
+                        connection.close(VarInt::from_u32(0), b"dropped");
+                        break;
+                    }
                     hub.close(&conn, link, CloseKind::Client(code, reason));
                     reader_done = true;
                 }

@@ -1,0 +1,155 @@
+//! Transports that are closing, each with the time by which it must report its end.
+//!
+//! One rule for every transport and every reason a connection ends: the core asked it to close
+//! (the application's `close()`, a heartbeat or connect timeout, a replaced link, a broken
+//! session), or the adapter said it is ending (`Connection::handle_transport_ending`: the server
+//! closed and the adapter is still delivering what came before, or finding out why). A transport
+//! that has not reported its end (`Closed` or `Failed`) within
+//! [`ConnectionConfig::close_timeout_ms`](super::ConnectionConfig::close_timeout_ms) is given up
+//! on: the core tells the adapter layer to drop it
+//! ([`Action::AbandonTransport`](super::Action::AbandonTransport)), which hands back what it still
+//! held, and an ending transport then ends with the outcome it announced. A server or browser
+//! that never finishes a close therefore costs the same bounded wait on every transport, and no
+//! adapter keeps a timer of its own.
+
+/// How a transport that announced its end will have ended if it never says more:
+/// `(code, reason, was_clean)`.
+pub(crate) type Outcome = (u16, String, bool);
+
+/// One transport being waited for.
+#[derive(Debug)]
+struct Wait {
+    conn_id: u64,
+    give_up_at: u64,
+    outcome: Option<Outcome>,
+}
+
+/// The transports being waited for, and the outcomes of those just given up on. A handful at
+/// most: one entry per transport the driver still holds (the current one, a replaced one, a
+/// probe).
+#[derive(Debug, Default)]
+pub(crate) struct ClosingTransports {
+    waits: Vec<Wait>,
+    given_up: Vec<(u64, Outcome)>,
+}
+
+impl ClosingTransports {
+    /// Transport `conn_id` was asked to close; it is given up on at `give_up_at`. A transport
+    /// already waited for keeps its first deadline: the wait is bounded from the first request.
+    pub(crate) fn asked(&mut self, conn_id: u64, give_up_at: u64) {
+        let _ = self.wait(conn_id, give_up_at);
+    }
+
+    /// Transport `conn_id` announced that it is ending with `outcome`; it is given up on at
+    /// `give_up_at` (or at its earlier deadline, if it was already asked to close).
+    pub(crate) fn ending(&mut self, conn_id: u64, give_up_at: u64, outcome: Outcome) {
+        if let Some(wait) = self.wait(conn_id, give_up_at) {
+            wait.outcome = Some(outcome);
+        }
+    }
+
+    fn wait(&mut self, conn_id: u64, give_up_at: u64) -> Option<&mut Wait> {
+        if !self.waits.iter().any(|w| w.conn_id == conn_id) {
+            self.waits.push(Wait {
+                conn_id,
+                give_up_at,
+                outcome: None,
+            });
+        }
+        self.waits.iter_mut().find(|w| w.conn_id == conn_id)
+    }
+
+    /// Transport `conn_id` reported its end (or was dropped): nothing more to wait for.
+    pub(crate) fn ended(&mut self, conn_id: u64) {
+        self.waits.retain(|w| w.conn_id != conn_id);
+        self.given_up.retain(|&(id, _)| id != conn_id);
+    }
+
+    /// The earliest give-up time, if any transport is closing.
+    pub(crate) fn poll_timeout(&self) -> Option<u64> {
+        self.waits.iter().map(|w| w.give_up_at).min()
+    }
+
+    /// One transport whose wait is over at `now`, no longer waited for. Its announced outcome,
+    /// if any, is kept for [`ClosingTransports::take_outcome`] once it has been dropped.
+    pub(crate) fn take_due(&mut self, now: u64) -> Option<u64> {
+        let i = self.waits.iter().position(|w| w.give_up_at <= now)?;
+        let wait = self.waits.swap_remove(i);
+        if let Some(outcome) = wait.outcome {
+            self.given_up.push((wait.conn_id, outcome));
+        }
+        Some(wait.conn_id)
+    }
+
+    /// The outcome transport `conn_id` announced before it was given up on, once.
+    pub(crate) fn take_outcome(&mut self, conn_id: u64) -> Option<Outcome> {
+        let i = self.given_up.iter().position(|&(id, _)| id == conn_id)?;
+        Some(self.given_up.swap_remove(i).1)
+    }
+
+    /// The socket closed for good: the adapter layer drops every transport at once.
+    pub(crate) fn clear(&mut self) {
+        self.waits.clear();
+        self.given_up.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_transport_is_given_up_on_at_its_deadline_unless_it_ended() {
+        let mut closing = ClosingTransports::default();
+        closing.asked(1, 3_000);
+        closing.asked(2, 3_500);
+        closing.asked(1, 9_000); // asked again: the first deadline holds
+        assert_eq!(closing.poll_timeout(), Some(3_000));
+        assert_eq!(closing.take_due(2_999), None);
+        assert_eq!(closing.take_due(3_000), Some(1));
+        assert_eq!(closing.take_due(3_000), None);
+        assert_eq!(
+            closing.take_outcome(1),
+            None,
+            "asked to close: no outcome of its own"
+        );
+        assert_eq!(closing.poll_timeout(), Some(3_500));
+        closing.ended(2);
+        assert_eq!(closing.poll_timeout(), None);
+        assert_eq!(closing.take_due(10_000), None);
+    }
+
+    #[test]
+    fn an_ending_transport_given_up_on_keeps_its_outcome_once() {
+        let mut closing = ClosingTransports::default();
+        closing.asked(4, 1_000);
+        closing.ending(4, 5_000, (4001, "bye".into(), true));
+        assert_eq!(
+            closing.poll_timeout(),
+            Some(1_000),
+            "the earlier deadline holds"
+        );
+        closing.ending(5, 2_000, (1006, "gone".into(), false));
+        assert_eq!(closing.take_due(1_000), Some(4));
+        assert_eq!(closing.take_due(2_000), Some(5));
+        assert_eq!(closing.take_outcome(5), Some((1006, "gone".into(), false)));
+        assert_eq!(closing.take_outcome(5), None);
+        closing.ended(4);
+        assert_eq!(
+            closing.take_outcome(4),
+            None,
+            "it reported its end after all"
+        );
+    }
+
+    #[test]
+    fn clear_forgets_every_wait() {
+        let mut closing = ClosingTransports::default();
+        closing.asked(7, 100);
+        closing.ending(8, 100, (1000, String::new(), true));
+        assert_eq!(closing.take_due(100), Some(7));
+        closing.clear();
+        assert_eq!(closing.take_due(1_000), None);
+        assert_eq!(closing.take_outcome(8), None);
+    }
+}
