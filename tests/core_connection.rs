@@ -969,3 +969,72 @@ fn an_ending_transport_that_finishes_in_time_is_not_abandoned() {
         was_clean: true
     }));
 }
+
+/// Review of the close wait (risk 3): when the application's close runs to its deadline while
+/// the transport has announced its end (the server answered; the reader is still draining, or
+/// an HTTP close POST was acknowledged), the close ends with that announced outcome.
+#[test]
+fn a_close_deadline_takes_the_outcome_the_transport_announced() {
+    let mut s = Sim::with(&[WebSocket]);
+    s.connect();
+    s.opened();
+    let (id, _) = s.last_open();
+    s.c.close(s.now, 4001, "bye").unwrap();
+    s.pump();
+    s.advance(200);
+    s.c.handle_transport_ending(s.now, id, 4001, "bye".into(), true);
+    s.pump();
+    s.advance(3_000);
+    assert_eq!(
+        s.events.last(),
+        Some(&Event::Close {
+            code: 4001,
+            reason: "bye".into(),
+            was_clean: true
+        })
+    );
+}
+
+/// Risk 4: while the current link announces its end, no heartbeat times it out (the server's
+/// outcome, perhaps a goodbye, is not turned into a 4000) and new messages wait in the queue for
+/// the next link.
+#[test]
+fn an_ending_link_is_not_timed_out_by_the_heartbeat_and_holds_new_sends() {
+    let mut s = Sim::new(ConnectionConfig {
+        heartbeat: Some(HeartbeatConfig {
+            interval_ms: 1_000,
+            timeout_ms: 500,
+            ..HeartbeatConfig::default()
+        }),
+        transports: vec![WebSocket],
+        batch: None,
+        ..ConnectionConfig::default()
+    });
+    s.connect();
+    s.opened();
+    let (id, _) = s.last_open();
+    s.advance_to(1_100); // a ping is outstanding, its pong due at 1 500
+    s.c.handle_transport_ending(s.now, id, 1001, "going away".into(), true);
+    s.pump();
+    s.take_actions();
+    s.send(text("after the announcement")).unwrap();
+    assert!(s.sent().is_empty(), "held for the next link");
+    s.advance_to(2_000);
+    assert!(
+        !s.events
+            .iter()
+            .any(|e| matches!(e, Event::Disconnected { code: 4000, .. })),
+        "{:?}",
+        s.events
+    );
+    s.c.handle_transport_closed(s.now, id, 1001, "going away".into(), true);
+    s.pump();
+    assert!(s.events.contains(&Event::Disconnected {
+        code: 1001,
+        reason: "going away".into(),
+        was_clean: true
+    }));
+    s.advance(2_000);
+    s.opened();
+    assert!(s.sent().contains(&text("after the announcement")));
+}

@@ -384,3 +384,83 @@ fn a_handed_back_heartbeat_ping_is_neither_resent_nor_undelivered() {
     );
     assert!(undelivered(&s.events).is_empty(), "{:?}", s.events);
 }
+
+/// Review of the close wait (bug 1): a close waiting for a held queue (v1), then the current
+/// transport refusing what is flushed to it, must not loop: what it hands back stays queued and
+/// the final close hands it to the application.
+#[test]
+fn a_refusing_transport_during_a_waiting_close_does_not_loop() {
+    let mut s = Sim::new(ConnectionConfig {
+        supported: [LongPolling].into_iter().collect(),
+        heartbeat: None,
+        batch: None,
+        upstream_high_water_bytes: 10,
+        ..ConnectionConfig::default()
+    });
+    let id = open_reporting(&mut s, 0);
+    s.send(text("0123456789AB")).unwrap(); // over the mark: the next one is held
+    s.send(text("held")).unwrap();
+    s.c.close(s.now, 4001, "bye").unwrap();
+    s.pump();
+    s.take_actions();
+    // The transport refuses a send: handed back, and it must not be offered again.
+    s.c.handle_unsent(s.now, id, vec![text("held")]);
+    let mut sends = 0;
+    while let Some(action) = s.c.poll_action() {
+        if matches!(action, Action::Send { .. }) {
+            sends += 1;
+            assert!(sends < 3, "the refused message is offered again and again");
+            s.c.handle_unsent(s.now, id, vec![text("held")]);
+        }
+    }
+    s.pump();
+    s.advance(3_000);
+    assert_eq!(s.c.state(), State::Closed);
+    assert!(
+        undelivered(&s.events).contains(&text("held")),
+        "{:?}",
+        s.events
+    );
+}
+
+/// Bug 2: a v1 close that waits for a held queue goes ahead as soon as the transport has room
+/// again and the queue is flushed, instead of running to the deadline.
+#[test]
+fn a_v1_close_waiting_for_a_held_queue_closes_once_it_is_flushed() {
+    let mut s = Sim::new(ConnectionConfig {
+        supported: [Sse].into_iter().collect(),
+        heartbeat: None,
+        batch: None,
+        upstream_high_water_bytes: 10,
+        ..ConnectionConfig::default()
+    });
+    let id = open_reporting(&mut s, 0);
+    s.send(text("0123456789AB")).unwrap();
+    s.send(text("held")).unwrap();
+    s.take_actions();
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    assert!(!s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::CloseTransport { .. })));
+    s.advance(100);
+    s.c.handle_transport_buffered(s.now, id, 0);
+    s.pump();
+    assert_eq!(s.sent(), vec![text("held")]);
+    assert!(s.actions.contains(&Action::CloseTransport {
+        conn_id: id,
+        code: 1000,
+        reason: "bye".into()
+    }));
+    s.c.handle_transport_closed(s.now, id, 1000, "bye".into(), true);
+    s.pump();
+    assert_eq!(
+        s.events.last(),
+        Some(&Event::Close {
+            code: 1000,
+            reason: "bye".into(),
+            was_clean: true
+        })
+    );
+}

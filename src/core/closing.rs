@@ -59,10 +59,23 @@ impl ClosingTransports {
         self.waits.iter_mut().find(|w| w.conn_id == conn_id)
     }
 
+    /// The outcome transport `conn_id` announced, while it is still waited for.
+    pub(crate) fn announced(&self, conn_id: u64) -> Option<&Outcome> {
+        self.waits
+            .iter()
+            .find(|w| w.conn_id == conn_id)
+            .and_then(|w| w.outcome.as_ref())
+    }
+
     /// Transport `conn_id` reported its end (or was dropped): nothing more to wait for.
     pub(crate) fn ended(&mut self, conn_id: u64) {
-        self.waits.retain(|w| w.conn_id != conn_id);
-        self.given_up.retain(|&(id, _)| id != conn_id);
+        // Each id is in each list once at most (`wait` never adds a second entry, `take_due`
+        // moves one): removing the first match is enough, and `retain` would cost two generic
+        // instances in the wasm.
+        if let Some(i) = self.waits.iter().position(|w| w.conn_id == conn_id) {
+            self.waits.swap_remove(i);
+        }
+        let _ = self.take_outcome(conn_id);
     }
 
     /// The earliest give-up time, if any transport is closing.

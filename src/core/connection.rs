@@ -806,9 +806,21 @@ impl Connection {
         reason: String,
         was_clean: bool,
     ) {
+        if self.state == State::Closed {
+            // Every transport was dropped at the final close; a late report changes nothing.
+            return;
+        }
         let give_up_at = now.saturating_add(self.config.close_timeout_ms);
         self.closing
             .ending(conn_id, give_up_at, (code, reason, was_clean));
+        if conn_id == self.conn_id {
+            // The link is going: no heartbeat may time it out meanwhile (its outcome, perhaps
+            // a server's goodbye, must not become a 4000), and new messages wait in the queue.
+            self.hb = Heartbeat {
+                rtt: self.hb.rtt,
+                ..Heartbeat::default()
+            };
+        }
     }
 
     /// The adapter layer dropped transport `conn_id`, as [`Action::AbandonTransport`] asked,
@@ -988,12 +1000,7 @@ impl Connection {
             State::Closing if self.close_after_acks.is_some() => {
                 // Messages held while the resend buffer was full go out before the close.
                 self.flush_queue();
-                if self.session.unacked_messages() == 0 && self.queue.is_empty() {
-                    if let Some((code, reason)) = self.close_after_acks.take() {
-                        let id = self.conn_id;
-                        self.close_transport(now, id, code, &reason);
-                    }
-                }
+                self.close_when_flushed(now);
             }
             _ => {}
         }
@@ -1076,8 +1083,12 @@ impl Connection {
             State::Closed => self.events.push_back(Event::Undelivered(payloads)),
             // The transport in use is dying (its `Closed` follows: adapters hand back only then,
             // or refuse a send once they are done). The messages predate everything queued
-            // since, and the queue now holds every later send until the reconnect.
-            State::Open if conn_id == self.conn_id => self.queue.push_front_unbounded(payloads),
+            // since, and the queue now holds every later send until the reconnect (or, closing,
+            // until the final close hands them back). Never flushed to it again: a transport
+            // that refuses would hand them straight back, and the pump would never end.
+            State::Open | State::Closing if conn_id == self.conn_id => {
+                self.queue.push_front_unbounded(payloads)
+            }
             // From a transport already gone (or replaced by an upgrade): they were sent before
             // everything queued now, and go out first.
             _ => {
@@ -1123,12 +1134,15 @@ impl Connection {
     /// Transport `conn_id` now holds `bytes` of upstream data. Messages held in the queue
     /// because it was over [`ConnectionConfig::upstream_high_water_bytes`] go out while it is
     /// below.
-    pub fn handle_transport_buffered(&mut self, _now: u64, conn_id: u64, bytes: u64) {
-        if conn_id != self.conn_id || !self.transport_open || self.state != State::Open {
+    pub fn handle_transport_buffered(&mut self, now: u64, conn_id: u64, bytes: u64) {
+        let flushing = self.state == State::Open
+            || (self.state == State::Closing && self.close_after_acks.is_some());
+        if conn_id != self.conn_id || !self.transport_open || !flushing {
             return;
         }
         self.backlog = Some(bytes);
         self.flush_queue();
+        self.close_when_flushed(now);
     }
 
     /// Times passed to this machine are from a monotonic clock (`performance.now()` in the
@@ -1196,8 +1210,14 @@ impl Connection {
                 .pending_close
                 .take()
                 .unwrap_or((close_code::NORMAL, String::new()));
-            // The transport never confirmed the close we already asked for: give up waiting.
-            self.finish_closed(now, code, reason, false);
+            // The transport never confirmed the close we already asked for: give up waiting,
+            // with the outcome it announced if it did (a close the server answered, a reader
+            // still draining), else the application's code, not clean.
+            let (code, reason, was_clean) = match self.closing.announced(self.conn_id) {
+                Some((code, reason, clean)) => (*code, reason.clone(), *clean),
+                None => (code, reason, false),
+            };
+            self.finish_closed(now, code, reason, was_clean);
             return;
         }
         if let Some(id) = self.closing.take_due(now) {
@@ -1316,7 +1336,9 @@ impl Connection {
             State::Open => {
                 self.flush_batch(now);
                 self.cancel_probe(now, code, reason);
-                if self.session.unacked_messages() > 0 || !self.queue.is_empty() {
+                let waiting = self.session.unacked_messages() > 0 || !self.queue.is_empty();
+                // A link announcing its end will take nothing more: close it now.
+                if waiting && !self.link_ending() {
                     // v2: close once the server has acknowledged everything sent, so a
                     // `send(); close()` hands nothing back needlessly.
                     self.close_after_acks = Some((code, reason.to_owned()));
@@ -1370,11 +1392,26 @@ impl Connection {
     /// While open, whether new messages must wait in the queue: earlier ones are still queued
     /// (handed back unsent, or held), or the transport's upstream buffer is over the mark.
     fn holding(&self) -> bool {
-        !self.queue.is_empty()
+        self.link_ending()
+            || !self.queue.is_empty()
             || self.session.is_full()
             || self
                 .backlog
                 .is_some_and(|b| b > self.config.upstream_high_water_bytes)
+    }
+
+    /// A close waiting for the queue to drain (and, in a v2 session, for the server's acks)
+    /// goes ahead once nothing is left.
+    fn close_when_flushed(&mut self, now: u64) {
+        if self.state == State::Closing
+            && self.session.unacked_messages() == 0
+            && self.queue.is_empty()
+        {
+            if let Some((code, reason)) = self.close_after_acks.take() {
+                let id = self.conn_id;
+                self.close_transport(now, id, code, &reason);
+            }
+        }
     }
 
     /// Sends queued messages, oldest first, while open and the transport has room.
@@ -1383,6 +1420,7 @@ impl Connection {
             c.state == State::Open || (c.state == State::Closing && c.close_after_acks.is_some())
         };
         while may_send(self)
+            && !self.link_ending()
             && !self.session.is_full()
             && self
                 .backlog
@@ -1391,6 +1429,12 @@ impl Connection {
             let Some(p) = self.queue.pop() else { break };
             self.send_now(p);
         }
+    }
+
+    /// The current transport announced its end (`handle_transport_ending`): new messages wait
+    /// in the queue for the next link instead of being refused by this one.
+    fn link_ending(&self) -> bool {
+        self.closing.announced(self.conn_id).is_some()
     }
 
     fn send_now(&mut self, payload: Payload) {

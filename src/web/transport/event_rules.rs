@@ -133,6 +133,7 @@ impl Reporter {
     pub(super) fn ending(&self, code: u16, reason: String, was_clean: bool) {
         if matches!(self.phase.get(), Phase::Open | Phase::Closing) && !self.ending.replace(true) {
             self.phase.set(Phase::Closing);
+            let was_clean = was_clean && !self.closing_too_big();
             self.report(TransportEvent::Ending {
                 code,
                 reason,
@@ -207,7 +208,7 @@ impl Reporter {
             Phase::Open | Phase::Closing => {
                 // A close that a message over the maximum started is never clean, whatever the
                 // handshake did: the same on every transport.
-                let too_big = matches!(&*self.client_close.borrow(), Some((MESSAGE_TOO_BIG, _)));
+                let too_big = self.closing_too_big();
                 self.terminal(
                     lost,
                     TransportEvent::Closed {
@@ -219,6 +220,11 @@ impl Reporter {
             }
             Phase::Ended => {}
         }
+    }
+
+    /// Whether the close in progress is the one a message over the maximum started.
+    fn closing_too_big(&self) -> bool {
+        matches!(&*self.client_close.borrow(), Some((MESSAGE_TOO_BIG, _)))
     }
 
     /// The adapter is being dropped: silences the reporter. True if the connection had not

@@ -493,11 +493,15 @@ async fn drain(weak: Weak<HttpShared>) {
                 shared.post_failed(error);
                 return;
             }
-            // The downstream delivers what the server sent before the close, then ends the
-            // connection; a downstream that never does is the core's to give up on
-            // (`core::closing`).
+            // The server took the close: that is the handshake, so the close is clean. The
+            // downstream still delivers what the server sent before it, then ends the
+            // connection; one that never does is the core's to give up on (`core::closing`),
+            // with this outcome.
             (Step::Close, Ok(())) => {
                 shared.close_acked.set(true);
+                if let Some((code, reason)) = shared.report.client_close() {
+                    shared.report.ending(code, reason, true);
+                }
                 return;
             }
             (Step::Close, Err(PostError::Gone(why) | PostError::Other(why))) => {

@@ -321,9 +321,15 @@ impl Transport for LongPollingConnection {
 impl Drop for LongPollingConnection {
     fn drop(&mut self) {
         // Without a stream the server cannot notice the client left; say so rather than leave the
-        // session to expire on its own 30 s later.
+        // session to expire on its own 30 s later. A client close the server never answered goes
+        // again with its own code (4000–4099 keep a v2 session for its resume; `DELETE` would
+        // end it as a 1000).
         if matches!(self.shared.report.phase(), Phase::Open | Phase::Closing) {
-            self.shared.abandon_server_session(None);
+            let close = self.shared.report.client_close();
+            let close = close
+                .as_ref()
+                .map(|(code, reason)| (*code, reason.as_str()));
+            self.shared.abandon_server_session(close);
         }
         self.shared.release();
     }
