@@ -62,11 +62,14 @@ pub fn open_url(kind: TransportKind, url: String, max: usize) -> (Box<dyn Transp
 }
 
 /// The next event other than `Buffered` (reported after every POST, checked on its own in
-/// [`buffered_is_reported`]), or `None` after `ms` (`Some(None)` when every sender is gone).
+/// [`buffered_is_reported`]) and `Ending`, or `None` after `ms` (`Some(None)` when every sender
+/// is gone).
 pub async fn try_next(events: &mut Receiver, ms: u32) -> Option<Option<TransportEvent>> {
     loop {
         match try_next_any(events, ms).await {
-            Some(Some(TransportEvent::Buffered(_))) => continue,
+            // `Ending` (a close the server acknowledged, announced before the downstream ends
+            // it) only matters to the core's close wait; `Closed` follows.
+            Some(Some(TransportEvent::Buffered(_) | TransportEvent::Ending { .. })) => continue,
             other => return other,
         }
     }

@@ -4,7 +4,10 @@
 // and echoes 1,000 messages over the classic WebSocket, with resumable sessions (the default) and
 // with `resume: false`. Before this test's change every received message went through a channel
 // and a microtask, every input read the clock three times, and with sessions every other message
-// re-armed the delayed-ack timer (about 0.4 setTimeout per message). Both browsers.
+// re-armed the delayed-ack timer (about 0.4 setTimeout per message). Both browsers. The same
+// over WebSocketStream (`webSocketStream: true`, Chromium only): its reads are a callback loop and
+// its write promises get the same two callbacks (before, a task and a microtask per read and per
+// write).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useBrowsers, perBrowser, inPage } from "./matrix/harness.mjs";
@@ -12,8 +15,13 @@ import { useBrowsers, perBrowser, inPage } from "./matrix/harness.mjs";
 const browsers = useBrowsers();
 const N = 1000;
 
-for (const [label, extra] of [["sessions on (default)", {}], ["resume: false", { resume: false }]]) {
-  test(`hot path, classic WebSocket, ${label}: no timer or microtask per message`, async (t) => {
+const PATHS = [
+  ["classic WebSocket", {}, () => true],
+  ["WebSocketStream", { webSocketStream: true }, (name) => name === "chromium"],
+];
+for (const [path, pathOptions, only] of PATHS) for (const [label, resume] of [["sessions on (default)", {}], ["resume: false", { resume: false }]]) {
+  const extra = { ...pathOptions, ...resume };
+  test(`hot path, ${path}, ${label}: no timer or microtask per message`, async (t) => {
     await perBrowser(t, browsers, label, async ({ page, cfg }) => {
       const counts = await inPage(page, async (url, extra, n) => {
         const counts = {};
@@ -53,6 +61,6 @@ for (const [label, extra] of [["sessions on (default)", {}], ["resume: false", {
       // One clock read per input (a send, a received message) and none for the wall clock
       // without batching.
       assert.ok(per("now") <= 2.05, `performance.now per message: ${per("now")} (${JSON.stringify(counts)})`);
-    });
+    }, { only });
   });
 }

@@ -1,7 +1,8 @@
 //! Helpers shared by the two streams-based adapters (WebTransport and WebSocketStream): an
 //! ordered writer that tracks buffered bytes, and small promise and chunk utilities (some also
 //! serve the classic WebSocket and long polling). They hold no DOM listeners; tasks await
-//! promises and hold only `Weak`s. The event rules every adapter keeps are `event_rules.rs`.
+//! promises, and the writer's callbacks hold only `Weak`s. The event rules every adapter keeps
+//! are `event_rules.rs`.
 
 use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
@@ -10,13 +11,13 @@ use js_sys::{ArrayBuffer, JsString, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
 
 /// One write whose promise has not resolved.
 struct PendingWrite {
-    seq: u64,
     len: usize,
     /// The message, kept until the write resolves so that it can be handed back; `None` for
     /// control frames (a WebTransport close frame), which are not the application's.
@@ -26,7 +27,6 @@ struct PendingWrite {
 /// The writes of one writer that have not resolved (pending, or rejected), oldest first.
 #[derive(Default)]
 struct WriteLog {
-    next_seq: u64,
     unresolved: VecDeque<PendingWrite>,
     /// Sum of `len` over `unresolved`: what `buffered_amount` reports. A rejected write stays
     /// counted: its bytes were not sent, so the amount must not fall as if they were.
@@ -43,27 +43,20 @@ impl Writes {
         self.0.borrow().bytes
     }
 
-    fn begin(&self, len: usize, payload: Option<Payload>) -> u64 {
+    fn begin(&self, len: usize, payload: Option<Payload>) {
         let mut log = self.0.borrow_mut();
-        let seq = log.next_seq;
-        log.next_seq += 1;
         log.bytes = log.bytes.saturating_add(len);
-        log.unresolved.push_back(PendingWrite { seq, len, payload });
-        seq
+        log.unresolved.push_back(PendingWrite { len, payload });
     }
 
-    /// The write resolved: its message was handed to the network.
-    fn resolved(&self, seq: u64) {
+    /// A write resolved: its message was handed to the network. A writer's writes settle in the
+    /// order they were made (the streams standard processes them one at a time, and once one
+    /// fails every later one fails too), so the one that resolved is the oldest in the log. (A
+    /// log emptied by `take_unresolved` stays empty.)
+    fn resolved_oldest(&self) {
         let mut log = self.0.borrow_mut();
-        if let Some(index) = log.unresolved.iter().position(|w| w.seq == seq) {
-            // Swapped to the front and popped, the others keeping their order: not
-            // `VecDeque::remove`, which links `wrap_copy` for this element type.
-            for i in (1..=index).rev() {
-                log.unresolved.swap(i, i - 1);
-            }
-            if let Some(write) = log.unresolved.pop_front() {
-                log.bytes = log.bytes.saturating_sub(write.len);
-            }
+        if let Some(write) = log.unresolved.pop_front() {
+            log.bytes = log.bytes.saturating_sub(write.len);
         }
     }
 
@@ -83,51 +76,95 @@ impl Writes {
 
 /// A stream writer that logs every write until its promise resolves: the streams API's own
 /// notion of "accepted but not yet handed to the network", i.e. `bufferedAmount`, and what is
-/// handed back when the connection ends first.
+/// handed back when the connection ends first. Cloning it is one `Rc`.
 #[derive(Clone)]
-pub(super) struct TrackedWriter {
+pub(super) struct TrackedWriter(Rc<WriterState>);
+
+struct WriterState {
     writer: WritableStreamDefaultWriter,
     writes: Writes,
+    /// The callbacks every write's promise gets (one pair for the writer, no task or closure per
+    /// write).
+    callbacks: Rc<WriteCallbacks>,
+    /// What the latest write's `then` returned: it settles once that write's callback has run,
+    /// and, writes settling in order, every earlier one's too.
+    last: RefCell<Option<Promise>>,
+}
+
+struct WriteCallbacks {
+    /// A write resolved: it leaves the log. Holds a `Weak` to the log.
+    on_written: Closure<dyn FnMut(JsValue)>,
+    /// A write rejected: it stays in the log (see [`WriteLog::bytes`]); handling the rejection
+    /// keeps the console quiet.
+    on_failed: Closure<dyn FnMut(JsValue)>,
 }
 
 impl TrackedWriter {
     pub(super) fn new(writer: WritableStreamDefaultWriter, writes: Writes) -> Self {
-        TrackedWriter { writer, writes }
+        let log = Rc::downgrade(&writes.0);
+        let on_written = Closure::<dyn FnMut(JsValue)>::new(move |_: JsValue| {
+            if let Some(log) = log.upgrade() {
+                Writes(log).resolved_oldest();
+            }
+        });
+        let on_failed = Closure::<dyn FnMut(JsValue)>::new(|_: JsValue| {});
+        TrackedWriter(Rc::new(WriterState {
+            writer,
+            writes,
+            callbacks: Rc::new(WriteCallbacks {
+                on_written,
+                on_failed,
+            }),
+            last: RefCell::new(None),
+        }))
     }
 
     /// Queues `chunk` (`len` bytes, carrying `payload`) behind earlier writes; the promise
     /// settles when it is sent. A rejected write stays in the log (see [`WriteLog::bytes`]).
     pub(super) fn write(&self, chunk: &JsValue, len: usize, payload: Option<Payload>) -> Promise {
-        let promise = self.writer.write_with_chunk(chunk);
-        let seq = self.writes.begin(len, payload);
-        let writes = self.writes.clone();
-        let settled = promise.clone();
-        // Only the log is captured; the promise settles when the write completes or the stream
-        // errors (dropping the connection errors it), so this task always ends.
-        crate::web::spawn(Box::pin(async move {
-            if JsFuture::from(settled).await.is_ok() {
-                writes.resolved(seq);
-            }
-        }));
+        let state = &self.0;
+        let promise = state.writer.write_with_chunk(chunk);
+        state.writes.begin(len, payload);
+        let callbacks = &state.callbacks;
+        let reaction = promise.then2(&callbacks.on_written, &callbacks.on_failed);
+        drop(state.last.replace(Some(reaction)));
         promise
     }
 
     /// Closes the stream after the queued writes (FIN for a QUIC stream).
     pub(super) fn finish(&self) -> Promise {
-        self.writer.close()
+        self.0.writer.close()
     }
 
     /// Releases the lock; pending writes settle when the stream is closed or errored.
     pub(super) fn release(&self) {
-        self.writer.release_lock();
+        self.0.writer.release_lock();
+    }
+}
+
+impl Drop for WriterState {
+    /// Writes still pending settle later (the stream errors once the connection closes), and
+    /// their reactions call the callbacks: those are kept until the last write's reaction has
+    /// run. (A write that never settles keeps them, as it would keep a task awaiting it.)
+    fn drop(&mut self) {
+        if let Some(last) = self.last.take() {
+            settle_then_drop(last, Box::new(self.callbacks.clone()));
+        }
     }
 }
 
 /// Awaits `promise` in a task and ignores the outcome, so a rejection is handled (no console
 /// noise) and nothing is leaked once it settles.
 pub(super) fn settle_quietly(promise: Promise) {
+    settle_then_drop(promise, Box::new(()));
+}
+
+/// [`settle_quietly`], keeping `keep` alive until `promise` has settled (callbacks that a
+/// reaction queued before it settles may still call); one task type for both.
+pub(super) fn settle_then_drop(promise: Promise, keep: Box<dyn std::any::Any>) {
     crate::web::spawn(Box::pin(async move {
         let _ = JsFuture::from(promise).await;
+        drop(keep);
     }));
 }
 

@@ -15,13 +15,14 @@
 //! close too, and `Closed` waits until the reader has drained what came before the server's
 //! close (bounded by the core: `Ending` first, see `core::closing`).
 //!
-//! No DOM listeners: the tasks spawned here await promises and hold a [`Weak`] to the
-//! connection's state. Dropping the connection cancels the reader and closes the socket, which
-//! settles every promise they await.
+//! No DOM listeners: the handshake and close task awaits promises, and messages are read by a
+//! callback loop (`reader.read().then(on_read, on_read)`, one closure for the whole connection,
+//! see [`Reading`]); both hold a [`Weak`] to the connection's state. Dropping the
+//! connection cancels the reader and closes the socket, which settles every promise they await.
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    bounded_payload, read_chunk, scrub_query, settle_quietly, truncate_reason, without_query,
+    bounded_payload, scrub_query, settle_quietly, settle_then_drop, truncate_reason, without_query,
     Incoming, TrackedWriter, Writes,
 };
 use super::websocket::describe;
@@ -34,11 +35,12 @@ use crate::web::bindings::websocket_stream::{
 };
 use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::ReadableStreamDefaultReader;
+use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
 
 /// What a `CloseEvent` reports when the close frame carried no code.
 const NO_STATUS: u16 = 1005;
@@ -48,15 +50,40 @@ pub struct WebSocketStreamConnection {
     shared: Rc<Shared>,
 }
 
-/// State the spawned tasks reach through a [`Weak`].
+/// State the spawned task and the read callbacks reach through a [`Weak`].
 struct Shared {
     socket: WebSocketStream,
     report: Reporter,
-    /// The open socket's stream ends; present from `Opened` until the connection is dropped.
-    streams: RefCell<Option<(ReadableStreamDefaultReader, TrackedWriter)>>,
+    /// The open socket's writer; present from `Opened` until the connection is dropped.
+    writer: RefCell<Option<TrackedWriter>>,
+    /// The read loop; present from `Opened` until the connection is dropped. Cloned out (never
+    /// borrowed across a call into JS) by the callback to issue the next read, and taken by
+    /// `Drop`, which cancels the reader and frees the callback once that has settled the pending
+    /// read.
+    reading: RefCell<Option<Rc<Reading>>>,
+    /// Sent (or dropped with the connection) when the reader has ended: `run` waits for it before
+    /// `Closed`, so that the messages that came before the server's close are reported first.
+    reader_done: Cell<Option<oneshot::Sender<()>>>,
     /// Every write whose promise has not resolved: `buffered_amount`, and what is handed back
     /// when the connection ends.
     writes: Writes,
+}
+
+/// The read loop: one `reader.read().then(on_read, on_read)` pending at a time, with the same
+/// closure for every read and for both outcomes (no task, future or closure per message). The
+/// closure captures a [`Weak`] to [`Shared`]; it is freed with this value, which the connection's
+/// `Drop` keeps until the reader's cancellation has settled the pending read (a closure freed
+/// before a pending reaction runs would throw from it).
+struct Reading {
+    reader: ReadableStreamDefaultReader,
+    on_read: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Reading {
+    /// Starts one read; its outcome, a `{ value, done }` result or an error, calls `on_read`.
+    fn next(&self) {
+        let _ = self.reader.read().then2(&self.on_read, &self.on_read);
+    }
 }
 
 impl WebSocketStreamConnection {
@@ -87,7 +114,9 @@ impl WebSocketStreamConnection {
                 request.sink,
                 concat(&["WebSocketStream to ", without_query(&request.url)]),
             ),
-            streams: RefCell::new(None),
+            writer: RefCell::new(None),
+            reading: RefCell::new(None),
+            reader_done: Cell::new(None),
             writes: Writes::default(),
         });
         crate::web::spawn(Box::pin(run(
@@ -143,15 +172,17 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
         }
     };
     let writer = TrackedWriter::new(writer, shared.writes.clone());
-    *shared.streams.borrow_mut() = Some((reader.clone(), writer));
+    *shared.writer.borrow_mut() = Some(writer);
+    let (drained, reader_done) = oneshot::channel::<()>();
+    shared.reader_done.set(Some(drained));
+    // The first read starts before `Opened` is reported (its outcome comes in a later
+    // microtask), so that a connection dropped by the application's open handler finds it
+    // pending and settles it by cancelling the reader.
+    let reading = start_reading(&weak, reader, max);
+    reading.next();
+    *shared.reading.borrow_mut() = Some(reading);
     shared.report.opened(info.protocol(), info.extensions());
     drop(shared);
-    let (drained, reader_done) = oneshot::channel::<()>();
-    let weak_reader = weak.clone();
-    crate::web::spawn(Box::pin(async move {
-        read_messages(weak_reader, reader, max).await;
-        let _ = drained.send(());
-    }));
 
     // The one place `Closed` comes from, whoever closed: `closed` settles after the closing
     // handshake, or rejects when the connection was lost.
@@ -190,12 +221,24 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     shared.report.closed(code, reason, clean, lost);
 }
 
-/// Reports each message; a message over `max` closes the socket with 1009.
-async fn read_messages(weak: Weak<Shared>, reader: ReadableStreamDefaultReader, max: usize) {
-    // Ends when the socket closes (done) or fails (error), or when `Drop` cancels the reader.
-    while let Ok(Some(chunk)) = read_chunk(&reader).await {
+/// The read loop of `reader` (not started: [`Reading::next`] starts it). Each chunk is reported
+/// as a message; a message over `max` closes the socket with 1009. It ends when the socket closes
+/// (done) or fails (an error), or when `Drop` cancels the reader (done), which `reader_done`
+/// tells.
+fn start_reading(
+    weak: &Weak<Shared>,
+    reader: ReadableStreamDefaultReader,
+    max: usize,
+) -> Rc<Reading> {
+    let weak = weak.clone();
+    let on_read = Closure::<dyn FnMut(JsValue)>::new(move |outcome: JsValue| {
         let Some(shared) = weak.upgrade() else { return };
-        match bounded_payload(&chunk, max) {
+        let result: ReadableStreamReadResult = outcome.unchecked_into();
+        // The value first: a message is the common case. A done result's value (undefined) and
+        // an error (which has no `value`) are neither text nor bytes, so `done` is read only then.
+        // (The browser errors this readable with a `WebSocketError` or another exception object,
+        // never a primitive, whose property read would throw.)
+        match bounded_payload(&result.get_value(), max) {
             Incoming::Message(payload) => shared.report.message(payload),
             // Reading goes on: what the server sent before its answer to the close still reaches
             // the application, as on the classic WebSocket. A message over the maximum while a
@@ -205,10 +248,26 @@ async fn read_messages(weak: Weak<Shared>, reader: ReadableStreamDefaultReader, 
                     close_socket(&shared.socket, Some(wire));
                 }
             }
-            // Not a message type WebSocket has; nothing to report.
-            Incoming::Other => {}
+            // `done: false`: not a message type WebSocket has, nothing to report. Otherwise the
+            // reader has ended: done (the socket closed, or `Drop` cancelled the reader) or an
+            // error (the socket failed; `closed` rejects too, and `run` reports it).
+            Incoming::Other => {
+                if result.get_done() != Some(false) {
+                    if let Some(done) = shared.reader_done.take() {
+                        let _ = done.send(());
+                    }
+                    return;
+                }
+            }
         }
-    }
+        // Still reading unless the connection was dropped meanwhile (by the application, from
+        // its message handler): `Drop` took the loop out and cancelled the reader.
+        let reading = shared.reading.borrow().clone();
+        if let Some(reading) = reading {
+            reading.next();
+        }
+    });
+    Rc::new(Reading { reader, on_read })
 }
 
 /// `socket.close({closeCode, reason})`, or `close()` without details (also aborts a handshake).
@@ -230,12 +289,7 @@ impl Transport for WebSocketStreamConnection {
     }
 
     fn send(&self, payload: Payload) -> Result<(), SendError> {
-        let writer = self
-            .shared
-            .streams
-            .borrow()
-            .as_ref()
-            .map(|(_, writer)| writer.clone());
+        let writer = self.shared.writer.borrow().clone();
         let writer = match writer {
             Some(writer) if self.shared.report.phase() == Phase::Open => writer,
             _ => return Err(SendError::new("WebSocketStream is not open", payload)),
@@ -277,9 +331,15 @@ impl Transport for WebSocketStreamConnection {
 impl Drop for WebSocketStreamConnection {
     fn drop(&mut self) {
         let live = self.shared.report.end();
-        if let Some((reader, writer)) = self.shared.streams.borrow_mut().take() {
-            // Cancelling settles the pending read, which ends the reader task.
-            settle_quietly(reader.cancel());
+        let reading = self.shared.reading.take();
+        if let Some(reading) = reading {
+            // Cancelling settles the pending read (done), and its reaction runs before the
+            // cancellation's promise settles: only then are the callbacks freed. Dropping the
+            // connection's state drops `reader_done`, which ends `run`'s wait.
+            settle_then_drop(reading.reader.cancel(), Box::new(reading));
+        }
+        let writer = self.shared.writer.take();
+        if let Some(writer) = writer {
             writer.release();
         }
         // A dropped connection must not linger open on the server; closing also settles the

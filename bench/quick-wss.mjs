@@ -1,0 +1,131 @@
+// Quick, Chromium-only throughput of the WebSocket paths (raw WebSocket, raw WebSocketStream,
+// universal websocket-stream, universal websocket), unbatched and batched, interleaved rounds;
+// prints medians and ratios to the raw WebSocket of the same run. A helper for issue 9, not part
+// of `npm run bench`. Usage: source scripts/start-server.sh; BENCH_SERVER=$SERVER_HTTP node bench/quick-wss.mjs
+// Env: Q_M (messages, 10000), Q_REPS (rounds, 7), Q_PKGS (comma-separated package directories,
+// default pkg/; with several, every round loads each in turn (same browser, same page), so they
+// are compared under the same load).
+import http from "node:http";
+import { readFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { readFileSync, readdirSync } from "node:fs";
+import { launchBrowsers } from "../tests/page/browsers.mjs";
+
+/** CPU seconds (user + system) of `root` and its descendants, per process type (renderer, other). */
+function treeCpu(rootPid) {
+  const procs = new Map();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8");
+      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100, renderer: cmd.includes("--type=renderer") });
+    } catch {}
+  }
+  const out = { renderer: 0, other: 0 };
+  const inTree = (pid) => { for (let p = pid; p > 1; p = procs.get(p)?.ppid ?? 0) if (p === rootPid) return true; return false; };
+  for (const [pid, p] of procs) if (inTree(pid)) out[p.renderer ? "renderer" : "other"] += p.cpu;
+  return out;
+}
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const server = process.env.BENCH_SERVER;
+const M = Number(process.env.Q_M ?? 10_000);
+const REPS = Number(process.env.Q_REPS ?? 7);
+const pkgDirs = (process.env.Q_PKGS ?? "pkg").split(",").map((d) => path.resolve(root, d));
+const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".wasm": "application/wasm" };
+const generated = new Map([
+  ["/peers/partysocket.js", "export const ReconnectingWebSocket = null;\n"],
+  ["/peers/guide.js", "export const RobustWebSocketManager = null, MessageBatcher = null, BinaryDataHandler = null;\n"],
+]);
+const pageServer = http.createServer(async (req, res) => {
+  const url = new URL(req.url, "http://x");
+  let file = null;
+  const m = /^\/(\d+)(\/.*)$/.exec(url.pathname);
+  const rest = m ? m[2] : url.pathname;
+  if (rest === "/page.html" || rest === "/bench.js") file = path.join(root, "bench", rest);
+  else if (m && /^\/pkg\/[\w.-]+$/.test(rest)) file = path.join(pkgDirs[Number(m[1])], rest.slice(5));
+  try {
+    const body = generated.get(rest) ?? (file ? await readFile(file) : null);
+    if (body === null) throw new Error("not found");
+    res.writeHead(200, { "content-type": types[path.extname(url.pathname)] ?? "application/octet-stream",
+      "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp", "cache-control": "no-store" });
+    res.end(body);
+  } catch { res.writeHead(404).end(); }
+});
+await new Promise((r) => pageServer.listen(0, "127.0.0.1", r));
+const cfg = await (await fetch(`${server}/config`)).json();
+const ws = cfg.ws.echo;
+const burst = { queue: { maxMessages: M * 2, maxBytes: 2 ** 30 } };
+const BATCH = { maxMessages: 50, flushIntervalMs: 5 };
+const variants = [
+  { label: "raw WebSocket", spec: { kind: "raw", url: ws } },
+  { label: "raw WebSocketStream", spec: { kind: "rawStream", url: ws } },
+  { label: "universal websocket-stream", spec: { kind: "universal", url: `${server}/echo`, options: { transports: ["websocket"], endpoints: { websocket: ws }, webSocketStream: true, ...burst } } },
+  { label: "universal websocket", spec: { kind: "universal", url: `${server}/echo`, options: { transports: ["websocket"], endpoints: { websocket: ws }, webSocketStream: false, ...burst } } },
+  { label: "universal websocket-stream batched", spec: { kind: "universal", url: `${server}/echo`, options: { transports: ["websocket"], endpoints: { websocket: ws }, webSocketStream: true, ...burst, batch: BATCH } } },
+  { label: "universal websocket batched", spec: { kind: "universal", url: `${server}/echo`, options: { transports: ["websocket"], endpoints: { websocket: ws }, webSocketStream: false, ...burst, batch: BATCH } } },
+];
+const chromium = launchBrowsers().find((b) => b.name === "chromium");
+const browser = await chromium.launch();
+const load0 = os.loadavg()[0];
+try {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  const run = (fn, ...args) => page.evaluate((f, a) => window.bench[f](...a), fn, args);
+  // Main-thread cost, which the machine's load moves far less than wall-clock rates: CDP's
+  // cumulative ScriptDuration / TaskDuration (seconds) around each run, per message.
+  const cdp = await page.createCDPSession();
+  await cdp.send("Performance.enable");
+  const metrics = async () => Object.fromEntries((await cdp.send("Performance.getMetrics")).metrics.map((m) => [m.name, m.value]));
+  const cost = new Map();
+  const measured = async (i, v) => {
+    const a = await metrics();
+    const ca = treeCpu(browser.process().pid);
+    const r = await run("throughput", v.spec, M);
+    const cb = treeCpu(browser.process().pid);
+    const b = await metrics();
+    const key = `${i} ${v.label}`;
+    if (!cost.has(key)) cost.set(key, { script: [], task: [], renderer: [], other: [] });
+    cost.get(key).renderer.push(((cb.renderer - ca.renderer) * 1e6) / M);
+    cost.get(key).other.push(((cb.other - ca.other) * 1e6) / M);
+    cost.get(key).script.push(((b.ScriptDuration - a.ScriptDuration) * 1e6) / M);
+    cost.get(key).task.push(((b.TaskDuration - a.TaskDuration) * 1e6) / M);
+    return r;
+  };
+  const load = async (i) => {
+    await page.goto(`http://127.0.0.1:${pageServer.address().port}/${i}/page.html`, { waitUntil: "load" });
+    await page.waitForFunction(() => window.benchReady, { timeout: 30_000 });
+    const ready = await page.evaluate(() => window.benchReady);
+    if (ready !== "ready") throw new Error(`page ${i}: ${ready}`);
+    for (const v of variants) await run("throughput", v.spec, 1_000);
+  };
+  const samples = pkgDirs.map(() => new Map(variants.map((v) => [v.label, []])));
+  for (let r = 0; r < REPS; r++) {
+    for (let i = 0; i < pkgDirs.length; i++) {
+      await load(i);
+      for (const v of variants) samples[i].get(v.label).push((await measured(i, v)).perSec);
+    }
+  }
+  const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)]; };
+  console.log(`M=${M} REPS=${REPS}; load ${load0.toFixed(2)} -> ${os.loadavg()[0].toFixed(2)}`);
+  for (let i = 0; i < pkgDirs.length; i++) {
+    console.log(`-- pkg ${pkgDirs[i]}`);
+    const rawRuns = samples[i].get("raw WebSocket");
+    const raw = med(rawRuns);
+    for (const v of variants) {
+      const runs = samples[i].get(v.label);
+      const perRound = med(runs.map((x, k) => x / rawRuns[k]));
+      const c = cost.get(`${i} ${v.label}`);
+      console.log(`${v.label.padEnd(36)} ${Math.round(med(runs)).toString().padStart(7)} msg/s  ×raw ${(med(runs) / raw).toFixed(2)}  (per-round ${perRound.toFixed(2)})  per msg: main-thread tasks ${med(c.task).toFixed(1)}µs, renderer CPU ${med(c.renderer).toFixed(1)}µs, other chromium CPU ${med(c.other).toFixed(1)}µs  runs ${runs.map(Math.round).join(" / ")}`);
+    }
+  }
+  if (errors.length) console.log("page errors:", errors);
+} finally {
+  await browser.close();
+  pageServer.close();
+}
