@@ -34,7 +34,20 @@
 //! * [`Connection::close`] is final: it stops every retry in every state.
 //! * [`Event::Close`] is emitted exactly once per `handle_connect`, when the machine reaches
 //!   [`State::Closed`]. If messages were still queued then, [`Event::Undelivered`] hands them back
-//!   just before it, so no message is ever lost silently.
+//!   just before it, so no message is ever lost silently. The adapter layer drops every
+//!   transport it still holds at that point (what they held goes into that last
+//!   `Undelivered`); the core waits for none of them any more.
+//!
+//! # Closing transports
+//!
+//! Every [`Action::CloseTransport`] starts one bounded wait (`closing.rs`): the transport has
+//! `close_timeout_ms` to report `Closed`/`Failed`. An adapter that learned its connection ended
+//! but is still finishing (draining a reader, awaiting a browser promise) says so with
+//! [`Connection::handle_transport_ending`] and the outcome; the same wait then applies. When it
+//! runs out, [`Action::AbandonTransport`] asks the adapter layer to drop the transport, hand
+//! back what it held, and call [`Connection::handle_transport_abandoned`], which ends an
+//! announced link with its outcome. An application close ends at the same deadline (with the
+//! announced outcome if there is one, else its own code, not clean). No adapter needs a timer.
 //!
 //! # Messages a transport could not deliver
 //!
@@ -706,9 +719,9 @@ impl Connection {
             &concat(&["upgrading to ", to.as_str()]),
         );
         // An older retiring transport still closing after a whole probe window is forgotten:
-        // the core has given up on it by then (`close_timeout_ms`). In a v2 session the server took the session over
-        // to the new link and resends there whatever the old one had not delivered, so the old
-        // one is not listened to at all.
+        // the core has given up on it by then (`close_timeout_ms`). In a v2 session the server
+        // took the session over to the new link and resends there whatever the old one had not
+        // delivered, so the old one is not listened to at all.
         self.retiring = (!self.session.is_v2()).then_some(old);
         self.conn_id = id;
         self.kind = Some(to);
@@ -1222,8 +1235,8 @@ impl Connection {
         }
         if let Some(id) = self.closing.take_due(now) {
             // Closing for `close_timeout_ms` and still not ended (an application close waiting
-            // for this transport has just ended above, at the same deadline): the adapter layer drops
-            // it, handing back what it held, then calls `handle_transport_abandoned`.
+            // for this transport has just ended above, at the same deadline): the adapter layer
+            // drops it, handing back what it held, then calls `handle_transport_abandoned`.
             self.actions
                 .push_back(Action::AbandonTransport { conn_id: id });
             return;

@@ -105,8 +105,9 @@ impl Socket {
         self.driver.send(payload)
     }
 
-    /// Closes for good (no more reconnects); resolves with how the close went: after 3 s, not
-    /// clean, with this code and reason if the server never answers (on every transport).
+    /// Closes for good (no more reconnects); resolves with how the close went, at the latest
+    /// after `ConnectionConfig::close_timeout_ms` (3 s) if the server never answers (on every
+    /// transport: then not clean, with this code and reason).
     pub async fn close(&self, code: u16, reason: &str) -> Result<CloseInfo, SocketError> {
         let waiter = self.driver.close(code, reason)?;
         waiter.await.map_err(|_| SocketError::Closed)
