@@ -55,6 +55,16 @@ impl TestSink {
         }
     }
 
+    /// The code and `was_clean` of the `Ending` this connection announced, if any.
+    pub fn announced(&self) -> Option<(u16, bool)> {
+        match &self.ending {
+            Some(TransportEvent::Ending {
+                code, was_clean, ..
+            }) => Some((*code, *was_clean)),
+            _ => None,
+        }
+    }
+
     /// Waits for `Opened` and returns its protocol and extensions.
     pub async fn opened(&mut self) -> (String, String) {
         match self.next("Opened", 10_000).await {

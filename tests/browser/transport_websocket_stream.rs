@@ -79,6 +79,8 @@ async fn transport_websocket_stream_server_drop_reports_closed() {
     let _server = crate::support::exclusive().await;
     let (_connection, mut sink) = open_echo().await;
     crate::transport_support::server_drop_reports_closed(&mut sink).await;
+    // The end was announced (the core bounds the reader's drain from there).
+    assert_eq!(sink.announced(), Some((1006, false)));
 }
 
 #[wasm_bindgen_test]
@@ -100,6 +102,8 @@ async fn transport_websocket_stream_oversized_message_closes_with_1009() {
     );
     let (code, _, _) = sink.closed("Closed after an oversized message").await;
     assert_eq!(code, 1009);
+    // Announced while the reader drained, with the 1009 rule (never clean) already applied.
+    assert_eq!(sink.announced(), Some((1009, false)));
 }
 
 #[wasm_bindgen_test]

@@ -50,6 +50,9 @@ async fn transport_webtransport_server_drop_reports_closed() {
     let _server = crate::support::exclusive().await;
     let (_connection, mut sink) = open_echo().await;
     server_drop_reports_closed(&mut sink).await;
+    // The stream ended without a close frame: announced as 1006 while the session's `closed`
+    // promise said why (the core bounds that wait).
+    assert_eq!(sink.announced(), Some((1006, false)));
 }
 
 #[wasm_bindgen_test]
@@ -91,6 +94,8 @@ async fn transport_webtransport_oversized_frame_closes_with_1009() {
     );
     let (code, _, _) = sink.closed("Closed after an oversized frame").await;
     assert_eq!(code, 1009);
+    // Announced before the close frame left, with the 1009 rule (never clean) already applied.
+    assert_eq!(sink.announced(), Some((1009, false)));
 }
 
 #[wasm_bindgen_test]
