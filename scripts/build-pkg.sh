@@ -11,12 +11,17 @@ wasm-pack --quiet build --release --target web --out-dir pkg --out-name universa
 rm -rf target/pkg-websocket
 wasm-pack --quiet build --release --target web --out-dir target/pkg-websocket --out-name universal_socket \
   --no-default-features --features websocket-stream,small-allocator >&2
-mkdir -p pkg/websocket
+rm -rf pkg/websocket && mkdir -p pkg/websocket
 cp target/pkg-websocket/universal_socket.js target/pkg-websocket/universal_socket_bg.wasm \
   target/pkg-websocket/universal_socket.d.ts pkg/websocket/
+# wasm-bindgen writes the crate's inline JS helpers (src/web/bindings) to snippets/;
+# scripts/short-wasm-names.mjs puts them into each glue, so the package ships no snippet file and
+# the size budget, which counts the wasm and the glue, counts them.
+[ -d target/pkg-websocket/snippets ] && cp -r target/pkg-websocket/snippets pkg/websocket/
 # Short names for the wasm's imports and the exports only the glue reads, in the wasm, the glue
 # and the declarations of both builds (wasm-bindgen's are hashed: about 2 KB gzipped on each side).
 node scripts/short-wasm-names.mjs pkg pkg/websocket
+rm -rf pkg/snippets pkg/websocket/snippets
 # Minify both JS glues (the declarations keep the docs).
 # The exports' names are kept (scripts/keep-export-names.mjs), so `socket.constructor.name` is
 # still "UniversalSocket"; esbuild leaves property names and strings (`import.meta.url`, the wasm

@@ -21,9 +21,10 @@ pkg.exports = {
   "./websocket/universal_socket_bg.wasm": "./websocket/universal_socket_bg.wasm",
   "./package.json": "./package.json",
 };
-pkg.files = [...new Set([...pkg.files, "README.md", "websocket/"])];
-// The glue only defines things; wasm-pack lists its inline snippets, which must be kept.
-pkg.sideEffects ??= false;
+// The inline JS snippets wasm-pack lists are put into the glue (scripts/short-wasm-names.mjs).
+pkg.files = [...new Set([...pkg.files, "README.md", "websocket/"])].filter((file) => !file.startsWith("snippets"));
+// The glue only defines things (with its snippets put in, no file is left to keep).
+pkg.sideEffects = false;
 writeFileSync(path, `${JSON.stringify(pkg, null, 2)}\n`);
 // The package's README is for people who install it (wasm-pack copies the repository's, which
 // opens with the repository's own `npm start` / `npm test`).

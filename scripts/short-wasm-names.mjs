@@ -51,12 +51,27 @@ function shorten(dir) {
   let glue = readFileSync(gluePath, "utf8");
   const { imports, exports } = readNames(bytes);
 
+  // Snippets (the crate's inline JS helpers) that the glue imports by name, for its own import
+  // definitions: their source goes into the glue in place of the import (see inlineSnippet).
+  glue = glue.replace(/^import \{ ([\w$, ]+) \} from '(\.\/snippets\/[^']+)';\n/gm,
+    (_, names, module) => inlineSnippet(dir, module, names.split(",").map((name) => name.trim())));
+
   const blockStart = glue.indexOf("\nfunction __wbg_get_imports() {\n");
   const blockEnd = glue.indexOf("\n}\n", blockStart);
   if (blockStart < 0 || blockEnd < 0) fail(dir, "no `function __wbg_get_imports() {…}` in the glue");
 
-  // Import modules: one object key each, in __wbg_get_imports().
+  // Import modules: one object key each, in __wbg_get_imports(). A snippet module (an inline JS
+  // helper of the crate, which the wasm imports as it is) is the glue's `import * as importN`
+  // namespace under its own key: its source is put into the glue in place of that import (its
+  // `export`s become plain declarations), its functions join the glue's own import object (the
+  // first module, `import0`) under short names, and its key goes, so the wasm imports everything
+  // from one module and the package needs no snippet file (scripts/build-pkg.sh removes them).
   const modules = [...new Set(imports.map((entry) => entry.module))];
+  const snippets = new Map();
+  for (const module of modules) {
+    const line = glue.match(new RegExp(`^import \\* as (import\\d+) from ${escape(JSON.stringify(module))};?\n`, "m"));
+    if (line) snippets.set(module, line[1]);
+  }
   const moduleNames = new Map();
   const moduleGenerator = shortNames();
   for (const module of modules) {
@@ -65,8 +80,13 @@ function shorten(dir) {
     if (at < 0 || at > blockEnd || glue.indexOf(key, at + 1) >= 0) {
       fail(dir, `the import module ${key} is not defined exactly once in __wbg_get_imports()`);
     }
-    moduleNames.set(module, moduleGenerator.next().value);
+    if (!snippets.has(module)) moduleNames.set(module, moduleGenerator.next().value);
   }
+  const ownModules = [...moduleNames.keys()];
+  if (snippets.size && (ownModules.length !== 1 || !glue.includes(`\n    const import0 = {\n        __proto__: null,\n`))) {
+    fail(dir, "snippet imports need exactly one other import module, `import0`, to join");
+  }
+  for (const module of snippets.keys()) moduleNames.set(module, moduleNames.get(ownModules[0]));
 
   // Import names: each defined exactly once, as `        <name>: function(` in the block.
   const importNames = new Map();
@@ -74,6 +94,11 @@ function shorten(dir) {
   for (const { module, name, kind } of imports) {
     if (kind !== "function") fail(dir, `the import ${module}.${name} is a ${kind}, not a function`);
     if (importNames.has(name)) continue;
+    if (snippets.has(module)) {
+      if (whole(name).test(glue)) fail(dir, `the snippet import ${name} is also named in the glue`);
+      importNames.set(name, importGenerator.next().value);
+      continue;
+    }
     const found = [...glue.matchAll(whole(name))].map((match) => match.index);
     const definition = `\n        ${name}: function(`;
     const at = glue.indexOf(definition, blockStart);
@@ -104,6 +129,13 @@ function shorten(dir) {
   }
   for (const [module, short] of moduleNames) {
     const key = `${JSON.stringify(module)}: `;
+    if (snippets.has(module)) {
+      // Its key (`"<module>": importN,`) goes; its functions are added to `import0` below.
+      const line = `\n        ${key}${snippets.get(module)},`;
+      if (!glue.includes(line)) fail(dir, `no \`${line.trim()}\` in __wbg_get_imports()`);
+      glue = glue.replace(line, "");
+      continue;
+    }
     glue = glue.slice(0, blockStart) + glue.slice(blockStart).replace(key, `${short}: `);
   }
   for (const [name, short] of exportNames) {
@@ -114,6 +146,15 @@ function shorten(dir) {
   }
   for (const name of importNames.keys()) {
     if (whole(name).test(glue)) fail(dir, `the import ${name} is still in the rewritten glue`);
+  }
+  const joined = imports.filter(({ module }) => snippets.has(module))
+    .map(({ name }) => `\n        ${importNames.get(name)}: ${name},`).join("");
+  glue = glue.replace("\n    const import0 = {\n        __proto__: null,", (head) => head + joined);
+  for (const [module, namespace] of snippets) {
+    const line = glue.match(new RegExp(`^import \\* as ${namespace} from ${escape(JSON.stringify(module))};?\n`, "m"))[0];
+    const names = imports.filter((entry) => entry.module === module).map((entry) => entry.name);
+    glue = glue.replace(line, inlineSnippet(dir, module, names));
+    if (glue.includes(`${namespace}.`)) fail(dir, `${namespace} is still used after inlining ${module}`);
   }
 
   const renamed = renameNames(bytes, {
@@ -137,6 +178,20 @@ function shorten(dir) {
   if (existsSync(wasmDeclarations)) renameDeclarations(dir, wasmDeclarations, /^export const (\S+): /, exportNames);
 
   console.log(`${dir}: ${importNames.size} imports, ${exportNames.size} exports renamed; wasm ${bytes.length} → ${renamed.length} B`);
+}
+
+/// The source of snippet `module` (relative to `dir`) as glue code: its `export function`s become
+/// plain functions. It must export only functions, among them every one of `names`, and import
+/// nothing; the names must not clash with the glue's own (esbuild would fail on a duplicate).
+function inlineSnippet(dir, module, names) {
+  const source = readFileSync(join(dir, module), "utf8");
+  if (/\bimport\b|\bexport\s+(?!function\s)/.test(source)) {
+    fail(dir, `${module}: a snippet may only export functions and import nothing`);
+  }
+  for (const name of names) {
+    if (!new RegExp(`\\bexport function ${escape(name)}\\(`).test(source)) fail(dir, `${module} does not export ${name}`);
+  }
+  return `${source.replace(/\bexport\s+function\s/g, "function ")}\n`;
 }
 
 /// Renames the exports in `InitOutput` (universal_socket.d.ts) or in the wasm's own declarations

@@ -9,14 +9,16 @@
 //! listener that captures its socket would keep a closed socket alive forever. After `close()`,
 //! once the final `close` event has been dispatched, every listener is released.
 
+use super::bindings::message::make_event;
 use super::driver::SocketEvent;
 use super::listener::EventListener;
 use super::options::BinaryType;
 use crate::core::codec::decode_unparsed;
 use crate::core::text::{concat, decimal, join, quoted};
-use crate::core::{CodecLimits, Payload};
-use js_sys::{Array, Function, Object, Reflect, Uint8Array};
+use crate::core::{CodecLimits, Payload, TransportKind};
+use js_sys::{Array, Function, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
+use std::mem::ManuallyDrop;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -113,7 +115,9 @@ pub struct JsSide {
     pub binary_type: Cell<BinaryType>,
     parse_json: bool,
     decode_binary: bool,
-    transport: RefCell<&'static str>,
+    /// The transport's name as a JS string, for message events: set by `open` (which comes
+    /// before any message).
+    transport: Cell<JsValue>,
 }
 
 impl JsSide {
@@ -131,7 +135,7 @@ impl JsSide {
             binary_type: Cell::new(binary_type),
             parse_json,
             decode_binary,
-            transport: RefCell::new(""),
+            transport: Cell::default(),
         }
     }
 
@@ -292,14 +296,11 @@ impl JsSide {
                 call(&listener, object);
             }
         }
-        let handler = match name {
-            "open" => Some(Handler::Open),
-            "message" => Some(Handler::Message),
-            "error" => Some(Handler::Error),
-            "close" => Some(Handler::Close),
-            _ => None,
-        }
-        .and_then(|which| self.handlers.borrow()[which as usize].clone());
+        // The first four event names are the `on*` handlers' events, in the order of `Handler`.
+        let handler = EVENT_NAMES[..4]
+            .iter()
+            .position(|n| *n == name)
+            .and_then(|which| self.handlers.borrow()[which].clone());
         if let Some(handler) = handler {
             call(&handler, object);
         }
@@ -322,105 +323,112 @@ impl JsSide {
         Some(listener)
     }
 
+    /// The event's name and its JS object, made in one call into JS (see [`event_object`]).
     fn to_js(&self, event: &SocketEvent) -> (&'static str, JsValue) {
-        let object = Object::new();
-        let set_ref = |key: &'static str, value: &JsValue| {
-            with_js_str(key, |key| {
-                let _ = Reflect::set(&object, key, value);
-            })
-        };
-        let set = |key: &'static str, value: JsValue| set_ref(key, &value);
-        // Static strings (transport and event names) come from the cache too.
-        let set_str =
-            |key: &'static str, value: &'static str| with_js_str(value, |v| set_ref(key, v));
-        let name = match event {
+        use Value::Js;
+        let kind = |kind: &TransportKind| Js(kind.as_str().into());
+        const NONE: Field = (Key::Data, Value::None);
+        let (name, fields): (&'static str, [Field; 3]) = match event {
             SocketEvent::Open { transport } => {
-                *self.transport.borrow_mut() = transport.as_str();
-                set_str("transport", transport.as_str());
-                "open"
+                // Kept for message events: no string is made per message.
+                let name = JsValue::from(transport.as_str());
+                self.transport.set(name.clone());
+                ("open", [(Key::Transport, Js(name)), NONE, NONE])
             }
-            SocketEvent::Message(payload) => {
-                match self.message_data(payload) {
-                    Ok(data) => set("data", data),
-                    Err((message, raw)) => {
-                        set("message", message.as_str().into());
-                        set("error", js_sys::Error::new(&message).into());
-                        set("data", raw);
-                        set_str("type", "error");
-                        return ("error", object.into());
+            SocketEvent::Message(payload) => match self.message_data(payload) {
+                Ok(data) => {
+                    let transport = (Key::Transport, Js(self.transport.take()));
+                    let fields = [(Key::Data, Js(data)), transport, NONE];
+                    let object = event_object("message", &fields);
+                    // Put back for the next message: `event_object` only lent it to JS.
+                    if let [_, (_, Js(transport)), _] = fields {
+                        self.transport.set(transport);
                     }
+                    return ("message", object);
                 }
-                set_str("transport", *self.transport.borrow());
-                "message"
-            }
+                Err((message, raw)) => ("error", error_fields(&message, Js(raw))),
+            },
             SocketEvent::Disconnect {
                 code,
                 reason,
                 was_clean,
-            } => {
-                set("code", (*code).into());
-                set("reason", reason.as_str().into());
-                set("wasClean", (*was_clean).into());
-                "disconnect"
+            } => (
+                "disconnect",
+                [
+                    (Key::Code, Js((*code).into())),
+                    (Key::Reason, Js(reason.as_str().into())),
+                    (Key::WasClean, Js((*was_clean).into())),
+                ],
+            ),
+            SocketEvent::Reconnecting { attempt, delay_ms } => (
+                "reconnecting",
+                [
+                    (Key::Attempt, Js((*attempt).into())),
+                    (Key::DelayMs, Js((*delay_ms as f64).into())),
+                    NONE,
+                ],
+            ),
+            SocketEvent::Reconnected { transport } => (
+                "reconnected",
+                [(Key::Transport, kind(transport)), NONE, NONE],
+            ),
+            SocketEvent::Fallback { from, to, reason } => (
+                "fallback",
+                [
+                    (Key::From, kind(from)),
+                    (Key::To, kind(to)),
+                    (Key::Reason, Js(reason.as_str().into())),
+                ],
+            ),
+            SocketEvent::Upgrade { from, to } => (
+                "upgrade",
+                [(Key::From, kind(from)), (Key::To, kind(to)), NONE],
+            ),
+            SocketEvent::MaxReconnectAttemptsReached => {
+                ("maxReconnectAttemptsReached", [NONE, NONE, NONE])
             }
-            SocketEvent::Reconnecting { attempt, delay_ms } => {
-                set("attempt", (*attempt).into());
-                set("delayMs", (*delay_ms as f64).into());
-                "reconnecting"
-            }
-            SocketEvent::Reconnected { transport } => {
-                set_str("transport", transport.as_str());
-                "reconnected"
-            }
-            SocketEvent::Fallback { from, to, reason } => {
-                set_str("from", from.as_str());
-                set_str("to", to.as_str());
-                set("reason", reason.as_str().into());
-                "fallback"
-            }
-            SocketEvent::Upgrade { from, to } => {
-                set_str("from", from.as_str());
-                set_str("to", to.as_str());
-                "upgrade"
-            }
-            SocketEvent::MaxReconnectAttemptsReached => "maxReconnectAttemptsReached",
-            SocketEvent::SessionLost { reason } => {
-                set("reason", reason.as_str().into());
-                "sessionLost"
-            }
-            SocketEvent::QueueOverflow { dropped } => {
-                set("dropped", (*dropped as f64).into());
-                "queueOverflow"
-            }
-            SocketEvent::Error(message) => {
-                set("message", message.as_str().into());
-                set("error", js_sys::Error::new(message).into());
-                "error"
-            }
+            SocketEvent::SessionLost { reason } => (
+                "sessionLost",
+                [(Key::Reason, Js(reason.as_str().into())), NONE, NONE],
+            ),
+            SocketEvent::QueueOverflow { dropped } => (
+                "queueOverflow",
+                [(Key::Dropped, Js((*dropped as f64).into())), NONE, NONE],
+            ),
+            SocketEvent::Error(message) => ("error", error_fields(message, Value::None)),
             SocketEvent::Undelivered(payloads) => {
                 let list: Array = payloads.iter().map(|p| self.raw_data(p)).collect();
-                set("messages", list.into());
-                "undelivered"
+                (
+                    "undelivered",
+                    [(Key::Messages, Js(list.into())), NONE, NONE],
+                )
             }
-            SocketEvent::Close(info) => {
-                set("code", info.code.into());
-                set("reason", info.reason.as_str().into());
-                set("wasClean", info.was_clean.into());
-                "close"
-            }
+            SocketEvent::Close(info) => (
+                "close",
+                [
+                    (Key::Code, Js(info.code.into())),
+                    (Key::Reason, Js(info.reason.as_str().into())),
+                    (Key::WasClean, Js(info.was_clean.into())),
+                ],
+            ),
         };
-        set_str("type", name);
-        (name, object.into())
+        (name, event_object(name, &fields))
     }
 
     /// A payload as delivered: text (or parsed JSON), or binary by `binaryType`, or a codec
     /// frame as `{ type, data }`. A frame that does not decode is an error, with the raw bytes.
+    /// Text (not parsed) is the JS string it was copied from when the adapter handed that over
+    /// (see [`hand_off_text`]), else copied out of wasm.
     fn message_data(&self, payload: &Payload) -> Result<JsValue, (String, JsValue)> {
         match payload {
-            Payload::Text(text) if self.parse_json => {
-                Ok(js_sys::JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text)))
+            Payload::Text(text) => {
+                if self.parse_json {
+                    return Ok(
+                        js_sys::JSON::parse(text).unwrap_or_else(|_| JsValue::from_str(text))
+                    );
+                }
+                Ok(take_handed_off(text).unwrap_or_else(|| JsValue::from_str(text)))
             }
-            Payload::Text(text) => Ok(JsValue::from_str(text)),
             Payload::Binary(bytes) if self.decode_binary => {
                 decode_frame(bytes).map_err(|message| {
                     (
@@ -441,44 +449,120 @@ impl JsSide {
     }
 }
 
-/// Property names and static values of event objects, made into JS strings once per thread
-/// instead of on every event: a message event needs five, and each `JsValue::from_str` is a
-/// UTF-8 decode in the glue. Immutable once made, so no borrow is held while JS runs.
-const CACHED_JS_STRINGS: [&str; 21] = [
-    "data",
-    "transport",
-    "type",
-    "message",
-    "error",
-    "code",
-    "reason",
-    "wasClean",
-    "attempt",
-    "delayMs",
-    "from",
-    "to",
-    "dropped",
-    "messages",
-    "webtransport",
-    "websocket",
-    "sse",
-    "long-polling",
-    "open",
-    "close",
-    "disconnect",
-];
-
-thread_local! {
-    static JS_STRINGS: Vec<JsValue> =
-        CACHED_JS_STRINGS.iter().map(|s| JsValue::from_str(s)).collect();
+/// The fields of an `error` event: `message`, `error` (an `Error`) and, for a binary frame that
+/// did not decode, `data` (its raw bytes).
+fn error_fields(message: &str, data: Value) -> [Field; 3] {
+    [
+        (Key::Message, Value::Js(message.into())),
+        (Key::Error, Value::Js(js_sys::Error::new(message).into())),
+        (Key::Data, data),
+    ]
 }
 
-/// Runs `f` with `text` as a JS string: the cached one when it is in [`CACHED_JS_STRINGS`].
-fn with_js_str<R>(text: &'static str, f: impl FnOnce(&JsValue) -> R) -> R {
-    match CACHED_JS_STRINGS.iter().position(|s| *s == text) {
-        Some(i) => JS_STRINGS.with(|all| f(&all[i])),
-        None => f(&JsValue::from_str(text)),
+/// An event property's value, or `None` for no property.
+pub(crate) enum Value {
+    None,
+    Js(JsValue),
+}
+
+/// The names of event properties: their index in the JS helper's string table (see
+/// [`make_event`]).
+#[derive(Clone, Copy)]
+pub(crate) enum Key {
+    Data = 1,
+    Transport,
+    Code,
+    Reason,
+    WasClean,
+    Attempt,
+    DelayMs,
+    From,
+    To,
+    Dropped,
+    Messages,
+    /// The event names "message" and "error".
+    Message = EVENTS_AT as isize + 1,
+    Error = EVENTS_AT as isize + 2,
+    Type = EVENTS_AT as isize + 13,
+}
+
+/// An event property: its name and value.
+pub(crate) type Field = (Key, Value);
+
+/// Where the event names start in the JS helper's string table, in the order of
+/// [`EVENT_NAMES`], followed by "type".
+const EVENTS_AT: i32 = 12;
+
+/// `{ <fields in order>, type: name }` (no `type` for a name that is no event's), in one call
+/// into JS: names are indices into the helper's own string table, so no string is made or
+/// passed for them.
+fn event_object(name: &'static str, fields: &[Field; 3]) -> JsValue {
+    let undefined = JsValue::UNDEFINED;
+    let mut args = [(0, &undefined); 3];
+    for (arg, (key, value)) in args.iter_mut().zip(fields) {
+        if let Value::Js(value) = value {
+            *arg = (*key as i32, value);
+        }
     }
+    let at = EVENT_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map_or(0, |i| EVENTS_AT + i as i32);
+    let [(a, b), (c, d), (e, f)] = args;
+    make_event(at, a, b, c, d, e, f)
+}
+
+/// `{ <fields in order> }` (no `type`), in one call into JS.
+pub(crate) fn plain_object(fields: &[Field; 3]) -> JsValue {
+    event_object("", fields)
+}
+
+/// A text message's key (where its bytes are, and how many) and the JS string it was copied
+/// from, while the adapter that received it reports it: see [`hand_off_text`].
+type HandedOff = ((usize, usize), JsValue);
+
+thread_local! {
+    /// `ManuallyDrop`: every value leaves through [`swap_handed_off`], which gives it back its
+    /// drop; the slot itself has no drop glue (a thread-local with some registers a destructor).
+    static HANDED_OFF: Cell<Option<Held>> = const { Cell::new(None) };
+}
+
+/// [`HandedOff`] as the slot holds it.
+type Held = ((usize, usize), ManuallyDrop<JsValue>);
+
+/// Puts `new` in the hand-off slot and returns what it held (one function for every use).
+fn swap_handed_off(new: Option<HandedOff>) -> Option<HandedOff> {
+    let new = new.map(|(key, js)| (key, ManuallyDrop::new(js)));
+    HANDED_OFF
+        .with(|slot| slot.replace(new))
+        .map(|(key, js)| (key, ManuallyDrop::into_inner(js)))
+}
+
+/// Reports `text`, received as the JS string `js`, through `report`, with `js` held meanwhile:
+/// if `report` delivers the message (synchronously, the driver being idle), the event's `data`
+/// is `js` itself, not a second copy of the text out of wasm. The message is recognised by its
+/// buffer (where its bytes are, and how many: the core moves a message's `String` to the event
+/// without copying it), and that buffer is alive until the event has been made, so no other
+/// text can be taken for it: every message event comes from one received message, and `report`
+/// carries only this one. Anything else (the driver busy, the message consumed as a pong or
+/// dropped) leaves `js` unused, and it is released when `report` returns. No borrow is held
+/// while `report` runs.
+pub(crate) fn hand_off_text(text: String, js: JsValue, report: impl FnOnce(String)) {
+    let key = (text.as_ptr() as usize, text.len());
+    drop(swap_handed_off(Some((key, js))));
+    report(text);
+    drop(swap_handed_off(None));
+}
+
+/// The JS string `text` was copied from, if it is the one being handed off.
+fn take_handed_off(text: &str) -> Option<JsValue> {
+    let (key, js) = swap_handed_off(None)?;
+    if key == (text.as_ptr() as usize, text.len()) {
+        return Some(js);
+    }
+    // Another message's (never, as things are): left for its own event.
+    drop(swap_handed_off(Some((key, js))));
+    None
 }
 
 /// Calls one listener; one that throws is reported and does not stop the others.
@@ -526,10 +610,11 @@ pub fn decode_frame(bytes: &[u8]) -> Result<JsValue, String> {
     let decoded = decode_unparsed(bytes, &CodecLimits::default()).map_err(|e| e.message())?;
     let data = js_sys::JSON::parse(decoded.data_json)
         .map_err(|_| "message data is not valid JSON".to_owned())?;
-    let object = Object::new();
-    let _ = Reflect::set(&object, &"type".into(), &decoded.type_name.into());
-    let _ = Reflect::set(&object, &"data".into(), &data);
-    Ok(object.into())
+    Ok(plain_object(&[
+        (Key::Type, Value::Js(decoded.type_name.into())),
+        (Key::Data, Value::Js(data)),
+        (Key::Data, Value::None),
+    ]))
 }
 
 trait DynRefFunction {

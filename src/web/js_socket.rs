@@ -5,7 +5,7 @@
 
 use super::driver::{SocketError, SocketEvent};
 use super::events::ErrorMessage;
-use super::js_events::{decode_frame, Handler, JsSide, ListenOptions};
+use super::js_events::{decode_frame, plain_object, Handler, JsSide, Key, ListenOptions, Value};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::Socket;
 use crate::core::codec::encode_serialized;
@@ -178,11 +178,11 @@ impl UniversalSocket {
             let info = waiter
                 .await
                 .map_err(|_| JsValue::from(JsError::new("the socket was dropped while closing")))?;
-            let result = Object::new();
-            let _ = Reflect::set(&result, &"code".into(), &info.code.into());
-            let _ = Reflect::set(&result, &"reason".into(), &info.reason.into());
-            let _ = Reflect::set(&result, &"wasClean".into(), &info.was_clean.into());
-            Ok(result.into())
+            Ok(plain_object(&[
+                (Key::Code, Value::Js(info.code.into())),
+                (Key::Reason, Value::Js(info.reason.into())),
+                (Key::WasClean, Value::Js(info.was_clean.into())),
+            ]))
         })))
     }
 

@@ -1,6 +1,8 @@
 //! Hand-written bindings for browser APIs that `web-sys` lacks or only has behind
-//! `web_sys_unstable_apis` (which would force every user of the crate to set a cfg flag).
+//! `web_sys_unstable_apis` (which would force every user of the crate to set a cfg flag), and for
+//! hot-path calls that `web-sys` would split into several.
 
+pub mod message;
 pub mod text_encoder;
 #[cfg(feature = "websocket-stream")]
 pub mod websocket_stream;

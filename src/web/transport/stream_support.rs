@@ -217,7 +217,7 @@ pub(super) enum Incoming {
 /// [`text_within`] for strings): one bound for both WebSocket adapters.
 pub(super) fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
     if let Some(text) = data.dyn_ref::<JsString>() {
-        return match text_within(text, max) {
+        return match text_within(text, text.length() as usize, max) {
             Some(text) => Incoming::Message(Payload::Text(text)),
             None => Incoming::TooBig,
         };
@@ -231,6 +231,11 @@ pub(super) fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
             None => return Incoming::Other,
         },
     };
+    bounded_bytes(&array, max)
+}
+
+/// A binary message, copied into wasm if within `max` bytes.
+pub(super) fn bounded_bytes(array: &Uint8Array, max: usize) -> Incoming {
     if array.byte_length() as usize > max {
         return Incoming::TooBig;
     }
@@ -257,13 +262,13 @@ pub(crate) fn scrub_query(text: &str, url: &str) -> String {
 
 pub(crate) use crate::endpoints::without_query;
 
-/// The text of a JS string if its UTF-8 is at most `max` bytes; `None` (nothing copied into
-/// wasm) if it is longer. A UTF-16 length over `max` is too big outright (a code unit is at least
-/// one UTF-8 byte); one that cannot exceed `max` even at three bytes per unit is copied as is;
+/// The text of a JS string of `units` UTF-16 code units (its `length`, which the caller has read)
+/// if its UTF-8 is at most `max` bytes; `None` (nothing copied into wasm) if it is longer. A
+/// UTF-16 length over `max` is too big outright (a code unit is at least one UTF-8 byte); one
+/// that cannot exceed `max` even at three bytes per unit is copied as is;
 /// anything in between is encoded in JS into a `max`-byte buffer first, so a hostile server never
 /// makes wasm hold more than `max` bytes of it.
-pub(crate) fn text_within(text: &JsString, max: usize) -> Option<String> {
-    let units = text.length() as usize;
+pub(crate) fn text_within(text: &JsString, units: usize, max: usize) -> Option<String> {
     if units > max {
         return None;
     }

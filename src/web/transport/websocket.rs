@@ -3,9 +3,11 @@
 //! **Nothing lost silently.** A browser silently discards what is sent on a socket that is
 //! closing or closed, so `send` hands a message back unless the socket is `OPEN`. What `send`
 //! accepted sits in the browser until it is written; `bufferedAmount` counts those bytes and does
-//! not fall once the connection has closed. The adapter keeps the shortest tail of recently sent
-//! messages that covers `bufferedAmount` (so its memory is bounded by what the browser buffers,
-//! plus one message), and when the connection closes it reports that tail as `Unsent` before
+//! not fall once the connection has closed. The adapter keeps a tail of recently sent messages
+//! that covers `bufferedAmount`, trimmed to the shortest such tail whenever it holds more than
+//! [`TRIM_MESSAGES`] messages or [`TRIM_BYTES`] bytes (so its memory is bounded by what the browser
+//! buffers plus that much, and `send` reads `bufferedAmount` only then, not on every message), and
+//! when the connection closes it trims it with the final amount and reports it as `Unsent` before
 //! `Closed`: those bytes were never written, and a partly written message was never delivered
 //! either, since a server never completes a partial frame.
 //!
@@ -15,13 +17,15 @@
 
 use super::event_rules::Reporter;
 use super::stream_support::{
-    bounded_payload, scrub_query, truncate_reason, without_query, Incoming,
+    bounded_bytes, scrub_query, text_within, truncate_reason, without_query, Incoming,
 };
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
+use crate::web::bindings::message::MessageData;
+use crate::web::js_events::hand_off_text;
 use crate::web::listener::EventListener;
-use js_sys::Array;
+use js_sys::{Array, JsString, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -37,8 +41,13 @@ pub struct WebSocketConnection {
     _listeners: [EventListener; 4],
 }
 
-/// The shortest suffix of the sent messages whose bytes cover `bufferedAmount`: what the browser
-/// may not have written yet.
+/// A sent tail longer than this many messages is trimmed on the next `send`.
+const TRIM_MESSAGES: usize = 16;
+/// A sent tail holding more than this many bytes is trimmed on the next `send`.
+const TRIM_BYTES: usize = 64 * 1024;
+
+/// A suffix of the sent messages whose bytes cover `bufferedAmount`: what the browser may not have
+/// written yet, and (until the next trim) a few messages it has written.
 #[derive(Default)]
 struct SentTail {
     messages: VecDeque<Payload>,
@@ -46,9 +55,11 @@ struct SentTail {
 }
 
 impl SentTail {
-    fn push(&mut self, payload: Payload) {
+    /// Adds a sent message; `true` when the tail should now be trimmed.
+    fn push(&mut self, payload: Payload) -> bool {
         self.bytes = self.bytes.saturating_add(payload.len());
         self.messages.push_back(payload);
+        self.messages.len() > TRIM_MESSAGES || self.bytes > TRIM_BYTES
     }
 
     /// Forgets the oldest messages that lie wholly before the last `buffered` bytes: the browser
@@ -115,10 +126,26 @@ impl WebSocketConnection {
         let received = report.clone();
         let target = socket.clone();
         let on_message = EventListener::new(&socket, "message", move |event| {
-            let Ok(event) = event.dyn_into::<MessageEvent>() else {
-                return;
+            // A WebSocket's `message` listener only ever gets a MessageEvent, whose data is a
+            // string or (binaryType "arraybuffer") an ArrayBuffer: `length`, which only the
+            // string has, is the one type test (each test is a call into JS).
+            let data = event.unchecked_into::<MessageEvent>().data();
+            let units = data.unchecked_ref::<MessageData>().length();
+            let incoming = if units >= 0.0 {
+                match text_within(data.unchecked_ref::<JsString>(), units as usize, max) {
+                    // The JS string goes along, so that the JS side need not copy the text out
+                    // of wasm again.
+                    Some(text) => {
+                        return hand_off_text(text, data, |text| {
+                            received.message(Payload::Text(text))
+                        })
+                    }
+                    None => Incoming::TooBig,
+                }
+            } else {
+                bounded_bytes(&Uint8Array::new(&data), max)
             };
-            match bounded_payload(&event.data(), max) {
+            match incoming {
                 Incoming::Message(payload) => received.message(payload),
                 Incoming::TooBig => {
                     if let Some((code, reason)) = received.too_big() {
@@ -137,9 +164,8 @@ impl WebSocketConnection {
         let target = socket.clone();
         let unsent = tail.clone();
         let on_close = EventListener::new(&socket, "close", move |event| {
-            let Ok(event) = event.dyn_into::<CloseEvent>() else {
-                return;
-            };
+            // A WebSocket's `close` listener only ever gets a CloseEvent.
+            let event = event.unchecked_into::<CloseEvent>();
             // `bufferedAmount` keeps counting what was never written once the socket is closed.
             let buffered = target.buffered_amount() as usize;
             let unsent = unsent.borrow_mut().take_unsent(buffered);
@@ -188,9 +214,12 @@ impl Transport for WebSocketConnection {
             let reason = concat(&["WebSocket send failed: ", &describe(&e)]);
             return Err(SendError::new(reason, payload));
         }
-        let mut tail = self.tail.borrow_mut();
-        tail.push(payload);
-        tail.trim(self.socket.buffered_amount() as usize);
+        // Trimmed only now and then: what `take_unsent` hands back is the same (it trims with
+        // the final amount first), and a send costs one call into JS less.
+        if self.tail.borrow_mut().push(payload) {
+            let buffered = self.socket.buffered_amount() as usize;
+            self.tail.borrow_mut().trim(buffered);
+        }
         Ok(())
     }
 
