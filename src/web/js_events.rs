@@ -480,11 +480,20 @@ pub(crate) enum Key {
     To,
     Dropped,
     Messages,
-    /// The event names "message" and "error".
+    /// The event names "message" and "error", which double as the property names of an `error`
+    /// event.
     Message = EVENTS_AT as isize + 1,
     Error = EVENTS_AT as isize + 2,
-    Type = EVENTS_AT as isize + 13,
+    /// "type", right after the event names.
+    Type = EVENTS_AT as isize + EVENT_NAMES.len() as isize,
 }
+
+// The helper's table and these indices must agree (a shift would rename properties silently):
+// the event names' order is fixed here, and the `on*` handlers are the first four of them.
+const _: () = {
+    assert!(EVENT_NAMES.len() == 13);
+    assert!(Handler::Open as usize == 0 && Handler::Close as usize == 3);
+};
 
 /// An event property: its name and value.
 pub(crate) type Field = (Key, Value);
@@ -542,11 +551,14 @@ fn swap_handed_off(new: Option<HandedOff>) -> Option<HandedOff> {
 /// if `report` delivers the message (synchronously, the driver being idle), the event's `data`
 /// is `js` itself, not a second copy of the text out of wasm. The message is recognised by its
 /// buffer (where its bytes are, and how many: the core moves a message's `String` to the event
-/// without copying it), and that buffer is alive until the event has been made, so no other
-/// text can be taken for it: every message event comes from one received message, and `report`
-/// carries only this one. Anything else (the driver busy, the message consumed as a pong or
-/// dropped) leaves `js` unused, and it is released when `report` returns. No borrow is held
-/// while `report` runs.
+/// without copying it). While this message is delivered its buffer is alive, so no other text
+/// can have that key; every other text event made during `report` comes from a message the core
+/// already held, whose buffer is alive too. A message the core consumes (a pong, a late message
+/// of a replaced link) frees its buffer inside `report`: this stays right only as long as the
+/// core never makes and delivers a new text `String` later in the same report (it does not: it
+/// only moves received ones). A debug build checks every match. Anything else (the driver busy,
+/// the message consumed or dropped) leaves `js` unused, and it is released when `report`
+/// returns. No borrow is held while `report` runs.
 pub(crate) fn hand_off_text(text: String, js: JsValue, report: impl FnOnce(String)) {
     let key = (text.as_ptr() as usize, text.len());
     drop(swap_handed_off(Some((key, js))));
@@ -558,6 +570,7 @@ pub(crate) fn hand_off_text(text: String, js: JsValue, report: impl FnOnce(Strin
 fn take_handed_off(text: &str) -> Option<JsValue> {
     let (key, js) = swap_handed_off(None)?;
     if key == (text.as_ptr() as usize, text.len()) {
+        debug_assert_eq!(js.as_string().as_deref(), Some(text));
         return Some(js);
     }
     // Another message's (never, as things are): left for its own event.

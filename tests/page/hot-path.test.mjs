@@ -7,7 +7,9 @@
 // re-armed the delayed-ack timer (about 0.4 setTimeout per message). Both browsers. The same
 // over WebSocketStream (`webSocketStream: true`, Chromium only): its reads are a callback loop and
 // its write promises get the same two callbacks (before, a task and a microtask per read and per
-// write).
+// write). The same over WebTransport, both browsers: its stream and datagrams are read by the
+// same callback loop (before, a task per read; a read there usually carries many frames, so that
+// path passed too, and this row guards it).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { useBrowsers, perBrowser, inPage } from "./matrix/harness.mjs";
@@ -16,13 +18,18 @@ const browsers = useBrowsers();
 const N = 1000;
 
 const PATHS = [
-  ["classic WebSocket", {}, () => true],
-  ["WebSocketStream", { webSocketStream: true }, (name) => name === "chromium"],
+  ["classic WebSocket", () => ({}), () => true],
+  ["WebSocketStream", () => ({ webSocketStream: true }), (name) => name === "chromium"],
+  ["WebTransport", (cfg) => ({
+    transports: ["webtransport"],
+    endpoints: { webtransport: cfg.webtransport.echo },
+    webtransport: { serverCertificateHashes: [cfg.certificateSha256] },
+  }), () => true],
 ];
 for (const [path, pathOptions, only] of PATHS) for (const [label, resume] of [["sessions on (default)", {}], ["resume: false", { resume: false }]]) {
-  const extra = { ...pathOptions, ...resume };
   test(`hot path, ${path}, ${label}: no timer or microtask per message`, async (t) => {
     await perBrowser(t, browsers, label, async ({ page, cfg }) => {
+      const extra = { ...pathOptions(cfg), ...resume };
       const counts = await inPage(page, async (url, extra, n) => {
         const counts = {};
         const wrap = (owner, name) => {

@@ -14,13 +14,15 @@ use super::event_rules::Phase;
 use super::http_shared::{
     build_request, fetch, parse_close, parse_json, property, session_from, HttpShared,
 };
-use super::stream_support::{byte_length_of, read_chunk, settle_quietly};
+use super::stream_support::{byte_length_of, read_end, ReadEnd, ReadLoop};
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
 use crate::core::text::{concat, decimal, push_decimal};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
+use futures_channel::oneshot;
 use js_sys::Array;
+use std::cell::Cell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -261,15 +263,49 @@ async fn body_text(response: &web_sys::Response, limit: usize) -> Result<JsValue
         return Ok(JsValue::from_str(""));
     };
     let reader = web_sys::ReadableStreamDefaultReader::new(&body).map_err(read_error)?;
+    // Read by a callback loop (no task or future per chunk), which records why it failed, if it
+    // did, before it drops `ended`.
     let chunks = Array::new();
-    let mut total = 0usize;
-    while let Some(chunk) = read_chunk(&reader).await.map_err(read_error)? {
-        total = total.saturating_add(byte_length_of(&chunk).unwrap_or(0));
-        if total > limit {
-            settle_quietly(reader.cancel());
-            return Err(BodyError::TooLong);
-        }
-        chunks.push(&chunk);
+    let failure = Rc::new(Cell::new(None));
+    let (ended, outcome) = oneshot::channel::<()>();
+    let reading = {
+        let chunks = chunks.clone();
+        let failed = failure.clone();
+        let mut ended = Some(ended);
+        let mut total = 0usize;
+        ReadLoop::start(
+            reader,
+            Box::new(move |result: &web_sys::ReadableStreamReadResult| {
+                let chunk = result.get_value();
+                let failure = match byte_length_of(&chunk) {
+                    // Dropping the loop then cancels the reader: the rest is not downloaded.
+                    Some(len) if total.saturating_add(len) > limit => Some(BodyError::TooLong),
+                    Some(len) => {
+                        total += len;
+                        chunks.push(&chunk);
+                        return true;
+                    }
+                    None => match read_end(result) {
+                        ReadEnd::No => {
+                            chunks.push(&chunk);
+                            return true;
+                        }
+                        ReadEnd::Done => None,
+                        ReadEnd::Failed => Some(read_error(result.into())),
+                    },
+                };
+                failed.set(failure);
+                drop(ended.take());
+                false
+            }),
+        )
+    };
+    // Held until it has ended; dropping it then cancels the reader (when the answer is too long,
+    // that stops its download; otherwise the stream has ended already).
+    let _ = outcome.await;
+    drop(reading);
+    if let Some(failure) = failure.take() {
+        return Err(failure);
     }
     let blob = web_sys::Blob::new_with_u8_array_sequence(&chunks).map_err(read_error)?;
     JsFuture::from(blob.text()).await.map_err(read_error)

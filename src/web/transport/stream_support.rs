@@ -1,20 +1,20 @@
 //! Helpers shared by the two streams-based adapters (WebTransport and WebSocketStream): an
 //! ordered writer that tracks buffered bytes, and small promise and chunk utilities (some also
-//! serve the classic WebSocket and long polling). They hold no DOM listeners; tasks await
-//! promises, and the writer's callbacks hold only `Weak`s. The event rules every adapter keeps
-//! are `event_rules.rs`.
+//! serve the classic WebSocket and long polling), and the read loop all of them read streams with.
+//! They hold no DOM listeners; tasks await promises, and the writer's and the read loop's
+//! callbacks hold only `Weak`s. The event rules every adapter keeps are `event_rules.rs`.
 
 use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
 use crate::web::bindings::text_encoder::JsTextEncoder;
-use js_sys::{ArrayBuffer, JsString, Promise, Reflect, Uint8Array};
-use std::cell::RefCell;
+use js_sys::{ArrayBuffer, JsString, Promise, Uint8Array};
+use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
+use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult, WritableStreamDefaultWriter};
 
 /// One write whose promise has not resolved.
 struct PendingWrite {
@@ -33,7 +33,10 @@ struct WriteLog {
     bytes: usize,
 }
 
-/// The write log shared by a connection and the tasks that watch its write promises.
+/// The write log shared by a connection and the callbacks that watch its write promises. A
+/// write resolving removes the oldest entry: a writer's writes settle in order, each `Writes`
+/// has one writer, and no write is started after [`Writes::take_unresolved`] while older ones
+/// are still pending (the driver abandons a connection, then drops it).
 #[derive(Clone, Default)]
 pub(super) struct Writes(Rc<RefCell<WriteLog>>);
 
@@ -161,25 +164,98 @@ pub(super) fn settle_quietly(promise: Promise) {
 
 /// [`settle_quietly`], keeping `keep` alive until `promise` has settled (callbacks that a
 /// reaction queued before it settles may still call); one task type for both.
-pub(super) fn settle_then_drop(promise: Promise, keep: Box<dyn std::any::Any>) {
+fn settle_then_drop(promise: Promise, keep: Box<dyn std::any::Any>) {
     crate::web::spawn(Box::pin(async move {
         let _ = JsFuture::from(promise).await;
         drop(keep);
     }));
 }
 
-/// The next chunk of `reader`: `Ok(None)` once the stream is done (or cancelled).
-pub(super) async fn read_chunk(
-    reader: &ReadableStreamDefaultReader,
-) -> Result<Option<JsValue>, JsValue> {
-    let result = JsFuture::from(reader.read()).await?;
-    let done = Reflect::get(&result, &"done".into()).map_or(true, |d| d.is_truthy());
-    if done {
-        return Ok(None);
+/// A read loop: one `reader.read().then(on_read, on_read)` pending at a time, with the same
+/// closure for every read and for both outcomes (no task, future or closure per chunk). The
+/// adapter's handler gets each outcome (see [`ReadLoop::start`]) and says whether to read on;
+/// it captures only `Weak`s to the adapter's state. Dropping the loop cancels the reader, and frees
+/// the closure only once the cancellation has settled a pending read (a closure freed before a
+/// pending reaction runs would throw from it).
+pub(super) struct ReadLoop(Rc<Reading>);
+
+struct Reading {
+    reader: ReadableStreamDefaultReader,
+    on_read: Closure<dyn FnMut(JsValue)>,
+    /// The [`ReadLoop`] was dropped: no further read starts.
+    dropped: Cell<bool>,
+}
+
+impl Reading {
+    /// Starts one read; its outcome, a `{ value, done }` result or an error, calls `on_read`.
+    fn next(&self) {
+        let _ = self.reader.read().then2(&self.on_read, &self.on_read);
     }
-    Ok(Some(
-        Reflect::get(&result, &"value".into()).unwrap_or(JsValue::UNDEFINED),
-    ))
+}
+
+/// What a read's outcome that carried no chunk of the expected kind means (see [`read_end`]).
+#[derive(PartialEq)]
+pub(super) enum ReadEnd {
+    /// `done: false`: a chunk of another kind; reading goes on.
+    No,
+    /// `done: true`: the stream closed, or its reader was cancelled.
+    Done,
+    /// The read rejected: the outcome is the stream's error.
+    Failed,
+}
+
+/// Whether `outcome` ended the stream. Read only once its value was not an expected chunk: a
+/// done result's value is undefined, and so is an error's (the browsers error these streams with
+/// exception objects, never a primitive, whose property read would throw), so the common case,
+/// a chunk, costs one property read.
+pub(super) fn read_end(outcome: &ReadableStreamReadResult) -> ReadEnd {
+    match outcome.get_done() {
+        Some(false) => ReadEnd::No,
+        Some(true) => ReadEnd::Done,
+        None => ReadEnd::Failed,
+    }
+}
+
+impl ReadLoop {
+    /// Reads `reader` until `handle`, given each read's outcome (a `{ value, done }` result, or
+    /// the error the read rejected with: see [`read_end`]), returns `false`, or until the loop is
+    /// dropped. The first read starts now; its outcome comes in a later microtask.
+    pub(super) fn start(
+        reader: ReadableStreamDefaultReader,
+        mut handle: Box<dyn FnMut(&ReadableStreamReadResult) -> bool>,
+    ) -> ReadLoop {
+        let reading = Rc::new_cyclic(|this: &Weak<Reading>| {
+            let this = this.clone();
+            let on_read = Closure::<dyn FnMut(JsValue)>::new(move |outcome: JsValue| {
+                if !handle(outcome.unchecked_ref()) {
+                    return;
+                }
+                // Alive (a read was pending, so the loop is held, by its owner or by `Drop`), but
+                // perhaps dropped by the handler (the application dropped the connection from its
+                // message handler): `Drop` cancelled the reader then, and nothing more is read.
+                if let Some(reading) = this.upgrade().filter(|r| !r.dropped.get()) {
+                    reading.next();
+                }
+            });
+            Reading {
+                reader,
+                on_read,
+                dropped: Cell::new(false),
+            }
+        });
+        reading.next();
+        ReadLoop(reading)
+    }
+}
+
+impl Drop for ReadLoop {
+    /// Cancels the reader: that settles a pending read (done) and its reaction runs before the
+    /// cancellation's promise settles, and only then is the closure freed.
+    fn drop(&mut self) {
+        let reading = &self.0;
+        reading.dropped.set(true);
+        settle_then_drop(reading.reader.cancel(), Box::new(reading.clone()));
+    }
 }
 
 /// The bytes of a `Uint8Array` or `ArrayBuffer` chunk; `None` for anything else.
@@ -222,8 +298,14 @@ pub(super) fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
             None => Incoming::TooBig,
         };
     }
-    // One type test per kind of chunk (each is a call into JS on the hot path): an ArrayBuffer
-    // (the classic WebSocket's binaryType), else a Uint8Array (WebSocketStream's chunks).
+    bounded_binary(data, max)
+}
+
+/// [`bounded_payload`] for data known not to be a string: one type test per kind of chunk (each
+/// is a call into JS on the hot path): an ArrayBuffer (the classic WebSocket's binaryType), else
+/// a Uint8Array (WebSocketStream's chunks); anything else (a Blob from a wrapped WebSocket) is
+/// not a message this SDK reads.
+pub(super) fn bounded_binary(data: &JsValue, max: usize) -> Incoming {
     let array = match data.dyn_ref::<ArrayBuffer>() {
         Some(buffer) => Uint8Array::new(buffer),
         None => match data.dyn_ref::<Uint8Array>() {
@@ -274,6 +356,11 @@ pub(crate) fn text_within(text: &JsString, units: usize, max: usize) -> Option<S
     }
     if units.saturating_mul(3) <= max {
         return text.as_string();
+    }
+    if !text.is_string() {
+        // `encodeInto` would turn anything else into its `toString()` (a wrapped WebSocket's
+        // Uint8Array has a `length` too): not text.
+        return None;
     }
     let buffer = Uint8Array::new_with_length(u32::try_from(max).unwrap_or(u32::MAX));
     let result = JsTextEncoder::new().encode_into(text, &buffer);

@@ -17,13 +17,13 @@
 //!
 //! No DOM listeners: the handshake and close task awaits promises, and messages are read by a
 //! callback loop (`reader.read().then(on_read, on_read)`, one closure for the whole connection,
-//! see [`Reading`]); both hold a [`Weak`] to the connection's state. Dropping the
+//! see [`ReadLoop`]); both hold a [`Weak`] to the connection's state. Dropping the
 //! connection cancels the reader and closes the socket, which settles every promise they await.
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    bounded_payload, scrub_query, settle_quietly, settle_then_drop, truncate_reason, without_query,
-    Incoming, TrackedWriter, Writes,
+    bounded_payload, read_end, scrub_query, settle_quietly, truncate_reason, without_query,
+    Incoming, ReadEnd, ReadLoop, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
@@ -37,7 +37,6 @@ use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
@@ -56,34 +55,15 @@ struct Shared {
     report: Reporter,
     /// The open socket's writer; present from `Opened` until the connection is dropped.
     writer: RefCell<Option<TrackedWriter>>,
-    /// The read loop; present from `Opened` until the connection is dropped. Cloned out (never
-    /// borrowed across a call into JS) by the callback to issue the next read, and taken by
-    /// `Drop`, which cancels the reader and frees the callback once that has settled the pending
-    /// read.
-    reading: RefCell<Option<Rc<Reading>>>,
+    /// The read loop; present from `Opened` until the connection is dropped, which cancels the
+    /// reader (see [`ReadLoop`]).
+    reading: Cell<Option<ReadLoop>>,
     /// Sent (or dropped with the connection) when the reader has ended: `run` waits for it before
     /// `Closed`, so that the messages that came before the server's close are reported first.
     reader_done: Cell<Option<oneshot::Sender<()>>>,
     /// Every write whose promise has not resolved: `buffered_amount`, and what is handed back
     /// when the connection ends.
     writes: Writes,
-}
-
-/// The read loop: one `reader.read().then(on_read, on_read)` pending at a time, with the same
-/// closure for every read and for both outcomes (no task, future or closure per message). The
-/// closure captures a [`Weak`] to [`Shared`]; it is freed with this value, which the connection's
-/// `Drop` keeps until the reader's cancellation has settled the pending read (a closure freed
-/// before a pending reaction runs would throw from it).
-struct Reading {
-    reader: ReadableStreamDefaultReader,
-    on_read: Closure<dyn FnMut(JsValue)>,
-}
-
-impl Reading {
-    /// Starts one read; its outcome, a `{ value, done }` result or an error, calls `on_read`.
-    fn next(&self) {
-        let _ = self.reader.read().then2(&self.on_read, &self.on_read);
-    }
 }
 
 impl WebSocketStreamConnection {
@@ -115,7 +95,7 @@ impl WebSocketStreamConnection {
                 concat(&["WebSocketStream to ", without_query(&request.url)]),
             ),
             writer: RefCell::new(None),
-            reading: RefCell::new(None),
+            reading: Cell::new(None),
             reader_done: Cell::new(None),
             writes: Writes::default(),
         });
@@ -178,9 +158,7 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     // The first read starts before `Opened` is reported (its outcome comes in a later
     // microtask), so that a connection dropped by the application's open handler finds it
     // pending and settles it by cancelling the reader.
-    let reading = start_reading(&weak, reader, max);
-    reading.next();
-    *shared.reading.borrow_mut() = Some(reading);
+    shared.reading.set(Some(read_messages(&weak, reader, max)));
     shared.report.opened(info.protocol(), info.extensions());
     drop(shared);
 
@@ -221,53 +199,44 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     shared.report.closed(code, reason, clean, lost);
 }
 
-/// The read loop of `reader` (not started: [`Reading::next`] starts it). Each chunk is reported
-/// as a message; a message over `max` closes the socket with 1009. It ends when the socket closes
-/// (done) or fails (an error), or when `Drop` cancels the reader (done), which `reader_done`
-/// tells.
-fn start_reading(
-    weak: &Weak<Shared>,
-    reader: ReadableStreamDefaultReader,
-    max: usize,
-) -> Rc<Reading> {
+/// The read loop of `reader`: each chunk is reported as a message; a message over `max` closes
+/// the socket with 1009. It ends when the socket closes (done) or fails (an error), or when
+/// `Drop` cancels the reader (done), which `reader_done` tells.
+fn read_messages(weak: &Weak<Shared>, reader: ReadableStreamDefaultReader, max: usize) -> ReadLoop {
     let weak = weak.clone();
-    let on_read = Closure::<dyn FnMut(JsValue)>::new(move |outcome: JsValue| {
-        let Some(shared) = weak.upgrade() else { return };
-        let result: ReadableStreamReadResult = outcome.unchecked_into();
-        // The value first: a message is the common case. A done result's value (undefined) and
-        // an error (which has no `value`) are neither text nor bytes, so `done` is read only then.
-        // (The browser errors this readable with a `WebSocketError` or another exception object,
-        // never a primitive, whose property read would throw.)
-        match bounded_payload(&result.get_value(), max) {
-            Incoming::Message(payload) => shared.report.message(payload),
-            // Reading goes on: what the server sent before its answer to the close still reaches
-            // the application, as on the classic WebSocket. A message over the maximum while a
-            // close is already under way cannot be delivered and changes nothing.
-            Incoming::TooBig => {
-                if let Some(wire) = shared.report.too_big() {
-                    close_socket(&shared.socket, Some(wire));
-                }
-            }
-            // `done: false`: not a message type WebSocket has, nothing to report. Otherwise the
-            // reader has ended: done (the socket closed, or `Drop` cancelled the reader) or an
-            // error (the socket failed; `closed` rejects too, and `run` reports it).
-            Incoming::Other => {
-                if result.get_done() != Some(false) {
-                    if let Some(done) = shared.reader_done.take() {
-                        let _ = done.send(());
+    ReadLoop::start(
+        reader,
+        Box::new(move |result: &ReadableStreamReadResult| {
+            let Some(shared) = weak.upgrade() else {
+                return false;
+            };
+            // The value first: a message is the common case (see `read_end`).
+            match bounded_payload(&result.get_value(), max) {
+                Incoming::Message(payload) => shared.report.message(payload),
+                // Reading goes on: what the server sent before its answer to the close still
+                // reaches the application, as on the classic WebSocket. A message over the
+                // maximum while a close is already under way cannot be delivered and changes
+                // nothing.
+                Incoming::TooBig => {
+                    if let Some(wire) = shared.report.too_big() {
+                        close_socket(&shared.socket, Some(wire));
                     }
-                    return;
+                }
+                // `done: false`: not a message type WebSocket has, nothing to report. Otherwise
+                // the reader has ended: done (the socket closed, or `Drop` cancelled the reader)
+                // or an error (the socket failed; `closed` rejects too, and `run` reports it).
+                Incoming::Other => {
+                    if read_end(result) != ReadEnd::No {
+                        if let Some(done) = shared.reader_done.take() {
+                            let _ = done.send(());
+                        }
+                        return false;
+                    }
                 }
             }
-        }
-        // Still reading unless the connection was dropped meanwhile (by the application, from
-        // its message handler): `Drop` took the loop out and cancelled the reader.
-        let reading = shared.reading.borrow().clone();
-        if let Some(reading) = reading {
-            reading.next();
-        }
-    });
-    Rc::new(Reading { reader, on_read })
+            true
+        }),
+    )
 }
 
 /// `socket.close({closeCode, reason})`, or `close()` without details (also aborts a handshake).
@@ -331,13 +300,9 @@ impl Transport for WebSocketStreamConnection {
 impl Drop for WebSocketStreamConnection {
     fn drop(&mut self) {
         let live = self.shared.report.end();
-        let reading = self.shared.reading.take();
-        if let Some(reading) = reading {
-            // Cancelling settles the pending read (done), and its reaction runs before the
-            // cancellation's promise settles: only then are the callbacks freed. Dropping the
-            // connection's state drops `reader_done`, which ends `run`'s wait.
-            settle_then_drop(reading.reader.cancel(), Box::new(reading));
-        }
+        // Cancels the reader (see `ReadLoop`). Dropping the connection's state drops
+        // `reader_done`, which ends `run`'s wait.
+        drop(self.shared.reading.take());
         let writer = self.shared.writer.take();
         if let Some(writer) = writer {
             writer.release();

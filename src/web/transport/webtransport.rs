@@ -8,10 +8,12 @@
 //! closed, because closing a WebTransport session resets its streams and a reset may discard a
 //! close frame the peer has not read yet.
 //!
-//! Nothing here registers DOM listeners: every callback is a promise awaited by a task spawned
-//! with `spawn_local`. Those tasks hold a [`Weak`] to the connection's state (never the
-//! connection), and dropping the connection cancels the readers and closes the session, which
-//! settles every promise they await, so every task ends.
+//! Nothing here registers DOM listeners: the opening and closing steps are promises awaited by a
+//! task spawned with `spawn_local`, and the stream and the datagrams are read by callback loops
+//! (one closure each for the whole connection, no task or future per chunk, see [`ReadLoop`]).
+//! The task and the callbacks hold a [`Weak`] to the connection's state (never the connection),
+//! and dropping the connection cancels the readers and closes the session, which settles every
+//! promise they await, so the task ends.
 //!
 //! The helpers it shares with the WebSocketStream adapter are in `stream_support.rs`; the event
 //! rules every adapter keeps are `event_rules.rs`.
@@ -29,8 +31,8 @@
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    bytes_of, read_chunk, scrub_query, settle_quietly, truncate_reason, without_query,
-    TrackedWriter, Writes,
+    bytes_of, read_end, scrub_query, settle_quietly, truncate_reason, without_query, ReadEnd,
+    ReadLoop, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
@@ -40,12 +42,13 @@ use crate::core::{encode_frame, Frame, FrameDecoder, FrameError, Payload, Transp
 use crate::web::bindings::webtransport::{
     WebTransport, WebTransportBidirectionalStream, WebTransportCloseInfo,
 };
+use futures_channel::oneshot;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
+use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult, WritableStreamDefaultWriter};
 
 /// One WebTransport session with one bidirectional stream. Dropping it cancels its readers and
 /// closes the session.
@@ -53,23 +56,29 @@ pub struct WebTransportConnection {
     shared: Rc<Shared>,
 }
 
-/// State the spawned tasks reach through a [`Weak`].
+/// State the spawned task and the read callbacks reach through a [`Weak`].
 struct Shared {
     transport: WebTransport,
     report: Reporter,
     streams: RefCell<Option<Streams>>,
+    /// Why the stream reader stopped, set by its read loop before it drops `reader_done`.
+    end: Cell<Option<End>>,
+    /// Dropped (with the connection, or by the stream reader once `end` is set) when the stream
+    /// reader has stopped: what `run` waits for once the connection is open.
+    reader_done: Cell<Option<oneshot::Sender<()>>>,
     /// Every frame written whose promise has not resolved: `buffered_amount`, and what is
     /// handed back when the connection ends.
     writes: Writes,
 }
 
-/// The open session's stream ends; present from `Opened` until the connection is dropped.
+/// The open session's stream ends; present from `Opened` until the connection is dropped, which
+/// cancels the readers (see [`ReadLoop`]).
 struct Streams {
     writer: TrackedWriter,
-    reader: ReadableStreamDefaultReader,
+    frames: ReadLoop,
     /// `None` where the browser does not expose datagrams (the stream still works).
     datagram_writer: Option<WritableStreamDefaultWriter>,
-    datagram_reader: Option<ReadableStreamDefaultReader>,
+    datagrams: Option<ReadLoop>,
 }
 
 impl WebTransportConnection {
@@ -110,6 +119,8 @@ impl WebTransportConnection {
                 concat(&["WebTransport to ", without_query(&request.url)]),
             ),
             streams: RefCell::new(None),
+            end: Cell::new(None),
+            reader_done: Cell::new(None),
             writes: Writes::default(),
         });
         crate::web::spawn(Box::pin(run(
@@ -151,8 +162,6 @@ enum End {
     Violation(FrameError),
     /// The stream ended or failed without a close frame.
     Finished(String),
-    /// The connection was dropped.
-    Gone,
 }
 
 /// Opens the stream, then reads it until the session ends.
@@ -177,9 +186,16 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
     if shared.report.phase() != Phase::Opening {
         return;
     }
-    let opened = stream
-        .map_err(|e| describe(&e))
-        .and_then(|stream| open_streams(&transport, stream.unchecked_into(), &shared.writes));
+    let opened = stream.map_err(|e| describe(&e)).and_then(|stream| {
+        open_streams(
+            &transport,
+            stream.unchecked_into(),
+            &shared,
+            &weak,
+            max,
+            &url,
+        )
+    });
     let streams = match opened {
         Ok(streams) => streams,
         Err(error) => {
@@ -193,17 +209,18 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
             return;
         }
     };
-    let reader = streams.reader.clone();
-    let datagram_reader = streams.datagram_reader.clone();
+    let (drained, reader_done) = oneshot::channel::<()>();
+    shared.reader_done.set(Some(drained));
+    // The first reads have started (their outcomes come in later microtasks), so a connection
+    // dropped by the application's open handler finds them pending and cancels them.
     *shared.streams.borrow_mut() = Some(streams);
     shared.report.opened(String::new(), String::new());
-    if let Some(datagrams) = datagram_reader {
-        crate::web::spawn(Box::pin(read_datagrams(weak.clone(), datagrams, max)));
-    }
     drop(shared);
 
-    let end = read_frames(&weak, &reader, max, &url).await;
+    let _ = reader_done.await;
     let Some(shared) = weak.upgrade() else { return };
+    // Always set once the connection lives: only dropping it drops `reader_done` otherwise.
+    let Some(end) = shared.end.take() else { return };
     if let Some((code, reason)) = shared.report.client_close() {
         // Our own close is in progress: whatever ended the stream completes it. Only the
         // server's answering close frame makes it clean; Firefox errors a pending read when the
@@ -221,7 +238,6 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
         return;
     }
     match end {
-        End::Gone => {}
         End::CloseFrame(code, reason) => {
             // The server closed; answer by closing the session with the same code, as a
             // WebSocket answers a close frame. Before reporting: the driver handles the report
@@ -286,72 +302,113 @@ fn still_opening(weak: &Weak<Shared>) -> bool {
         .is_some_and(|shared| shared.report.phase() == Phase::Opening)
 }
 
-/// Locks the bidirectional stream's ends and the datagram ends.
+/// Locks the bidirectional stream's ends and the datagram ends, and starts reading both.
 fn open_streams(
     transport: &WebTransport,
     stream: WebTransportBidirectionalStream,
-    writes: &Writes,
+    shared: &Shared,
+    weak: &Weak<Shared>,
+    max: usize,
+    url: &str,
 ) -> Result<Streams, String> {
     let reader = ReadableStreamDefaultReader::new(&stream.readable()).map_err(|e| describe(&e))?;
     let writer = stream.writable().get_writer().map_err(|e| describe(&e))?;
     let datagrams = transport.datagrams();
+    let datagram_reader = ReadableStreamDefaultReader::new(&datagrams.readable()).ok();
     Ok(Streams {
-        writer: TrackedWriter::new(writer, writes.clone()),
-        reader,
+        writer: TrackedWriter::new(writer, shared.writes.clone()),
+        frames: read_frames(weak, reader, max, url.to_owned()),
         datagram_writer: datagrams.writable().get_writer().ok(),
-        datagram_reader: ReadableStreamDefaultReader::new(&datagrams.readable()).ok(),
+        datagrams: datagram_reader.map(|reader| read_datagrams(weak, reader, max)),
     })
 }
 
-/// Feeds the stream into the frame decoder and reports each message (during a client close
-/// too: what the server sent before its answering close frame is the application's).
-async fn read_frames(
+/// The stream's read loop: it feeds each chunk into the frame decoder and reports each message
+/// (during a client close too: what the server sent before its answering close frame is the
+/// application's), until a close frame, a frame the decoder rejects, or the stream's end, which
+/// it records in `end` for `run`.
+fn read_frames(
     weak: &Weak<Shared>,
-    reader: &ReadableStreamDefaultReader,
+    reader: ReadableStreamDefaultReader,
     max: usize,
-    url: &str,
-) -> End {
+    url: String,
+) -> ReadLoop {
+    let weak = weak.clone();
     let mut decoder = FrameDecoder::new(max);
-    loop {
-        let chunk = match read_chunk(reader).await {
-            Ok(Some(chunk)) => chunk,
-            Ok(None) => return End::Finished("the stream ended without a close frame".into()),
-            Err(error) => {
-                let error = scrub_query(&describe(&error), url);
-                return End::Finished(concat(&["the stream failed: ", &error]));
-            }
-        };
-        let Some(shared) = weak.upgrade() else {
-            return End::Gone;
-        };
-        let Some(bytes) = bytes_of(&chunk) else {
-            continue;
-        };
-        decoder.push(&bytes);
-        while let Some(frame) = decoder.next_frame() {
-            match frame {
-                Ok(Frame::Text(text)) => shared.report.message(Payload::Text(text)),
-                Ok(Frame::Binary(bytes)) => shared.report.message(Payload::Binary(bytes)),
-                Ok(Frame::Close { code, reason }) => return End::CloseFrame(code, reason),
-                Err(error) => return End::Violation(error),
-            }
-        }
-    }
+    ReadLoop::start(
+        reader,
+        Box::new(move |result: &ReadableStreamReadResult| {
+            let Some(shared) = weak.upgrade() else {
+                return false;
+            };
+            // The value first: a chunk is the common case (see `read_end`).
+            let end = match bytes_of(&result.get_value()) {
+                Some(bytes) => {
+                    decoder.push(&bytes);
+                    match decode(&shared, &mut decoder) {
+                        Some(end) => end,
+                        None => return true,
+                    }
+                }
+                None => match read_end(result) {
+                    ReadEnd::No => return true,
+                    ReadEnd::Done => End::Finished("the stream ended without a close frame".into()),
+                    ReadEnd::Failed => {
+                        let error = scrub_query(&describe(result), &url);
+                        End::Finished(concat(&["the stream failed: ", &error]))
+                    }
+                },
+            };
+            shared.end.set(Some(end));
+            drop(shared.reader_done.take());
+            false
+        }),
+    )
 }
 
-/// Reports every incoming datagram as a binary message.
+/// Reports every complete frame in `decoder`; `Some` when one stops the reading.
+fn decode(shared: &Shared, decoder: &mut FrameDecoder) -> Option<End> {
+    while let Some(frame) = decoder.next_frame() {
+        match frame {
+            Ok(Frame::Text(text)) => shared.report.message(Payload::Text(text)),
+            Ok(Frame::Binary(bytes)) => shared.report.message(Payload::Binary(bytes)),
+            Ok(Frame::Close { code, reason }) => return Some(End::CloseFrame(code, reason)),
+            Err(error) => return Some(End::Violation(error)),
+        }
+    }
+    None
+}
+
+/// The datagrams' read loop: it reports every incoming datagram as a binary message, until the
+/// datagrams end or fail.
 ///
 /// Datagrams are a separate, unreliable channel, unordered with respect to the stream; until
 /// the event type grows a dedicated variant they arrive as `Message(Binary)`, so an application
 /// mixing binary stream messages and datagrams cannot tell them apart. Datagrams over
 /// `max_message_bytes` are dropped (datagrams may be lost anyway).
-async fn read_datagrams(weak: Weak<Shared>, reader: ReadableStreamDefaultReader, max: usize) {
-    while let Ok(Some(chunk)) = read_chunk(&reader).await {
-        let Some(shared) = weak.upgrade() else { return };
-        if let Some(bytes) = bytes_of(&chunk).filter(|b| b.len() <= max) {
-            shared.report.message(Payload::Binary(bytes));
-        }
-    }
+fn read_datagrams(
+    weak: &Weak<Shared>,
+    reader: ReadableStreamDefaultReader,
+    max: usize,
+) -> ReadLoop {
+    let weak = weak.clone();
+    ReadLoop::start(
+        reader,
+        Box::new(move |result: &ReadableStreamReadResult| {
+            let Some(shared) = weak.upgrade() else {
+                return false;
+            };
+            match bytes_of(&result.get_value()) {
+                Some(bytes) => {
+                    if bytes.len() <= max {
+                        shared.report.message(Payload::Binary(bytes));
+                    }
+                    true
+                }
+                None => read_end(result) == ReadEnd::No,
+            }
+        }),
+    )
 }
 
 /// Writes a close frame; `None` when the reason cannot be framed (never for validated reasons).
@@ -494,12 +551,12 @@ impl Drop for WebTransportConnection {
         // the application's code and reason.
         let client_close = self.shared.report.client_close();
         self.shared.report.end();
-        if let Some(streams) = self.shared.streams.borrow_mut().take() {
-            // Cancelling settles pending reads, which ends the reader tasks.
-            settle_quietly(streams.reader.cancel());
-            if let Some(reader) = streams.datagram_reader {
-                settle_quietly(reader.cancel());
-            }
+        let streams = self.shared.streams.borrow_mut().take();
+        if let Some(streams) = streams {
+            // Cancels the readers (see `ReadLoop`). Dropping the connection's state drops
+            // `reader_done`, which ends `run`'s wait.
+            drop(streams.frames);
+            drop(streams.datagrams);
             streams.writer.release();
             if let Some(writer) = streams.datagram_writer {
                 writer.release_lock();
