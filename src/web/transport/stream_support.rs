@@ -171,17 +171,21 @@ fn settle_then_drop(promise: Promise, keep: Box<dyn std::any::Any>) {
     }));
 }
 
-/// A read loop: one `reader.read().then(on_read, on_read)` pending at a time, with the same
-/// closure for every read and for both outcomes (no task, future or closure per chunk). The
-/// adapter's handler gets each outcome (see [`ReadLoop::start`]) and says whether to read on;
-/// it captures only `Weak`s to the adapter's state. Dropping the loop cancels the reader, and frees
-/// the closure only once the cancellation has settled a pending read (a closure freed before a
-/// pending reaction runs would throw from it).
+/// A read loop: one `reader.read().then(on_read, on_error)` pending at a time, with the same
+/// closures for every read (no task, future or closure per chunk; `on_error` hands the error to
+/// `on_read`). The adapter's handler gets each outcome (see [`ReadLoop::start`]) and says
+/// whether to read on; it must capture only `Weak`s to the adapter's state (a strong one would
+/// be a cycle through the loop). Dropping the loop cancels the reader, and frees the closures
+/// only once the cancellation has settled a pending read (a closure freed before a pending
+/// reaction runs would throw from it).
 pub(super) struct ReadLoop(Rc<Reading>);
 
 struct Reading {
     reader: ReadableStreamDefaultReader,
     on_read: Closure<dyn FnMut(JsValue)>,
+    /// A rejected read: its error goes to `on_read`, except `undefined` or `null`, whose
+    /// `value`/`done` reads would throw there (see [`ReadLoop::start`]).
+    on_error: Closure<dyn FnMut(JsValue)>,
     /// The [`ReadLoop`] was dropped: no further read starts.
     dropped: Cell<bool>,
 }
@@ -189,7 +193,7 @@ struct Reading {
 impl Reading {
     /// Starts one read; its outcome, a `{ value, done }` result or an error, calls `on_read`.
     fn next(&self) {
-        let _ = self.reader.read().then2(&self.on_read, &self.on_read);
+        let _ = self.reader.read().then2(&self.on_read, &self.on_error);
     }
 }
 
@@ -237,9 +241,24 @@ impl ReadLoop {
                     reading.next();
                 }
             });
+            // Browsers reject a read with the stream's error object; a mocked or polyfilled
+            // stream errored without a reason (`controller.error()`: a mocked `fetch`, say)
+            // rejects with `undefined`, on which the handler's property reads would throw, the
+            // loop would stop and its owner wait forever. Such an error is handed over as an
+            // `Error` that says so. (A test only on this path: a chunk costs nothing more.)
+            let handle_outcome: js_sys::Function = on_read.as_ref().clone().unchecked_into();
+            let on_error = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
+                let error = if error.is_undefined() || error.is_null() {
+                    js_sys::Error::new("the stream failed without a reason").into()
+                } else {
+                    error
+                };
+                let _ = handle_outcome.call1(&JsValue::UNDEFINED, &error);
+            });
             Reading {
                 reader,
                 on_read,
+                on_error,
                 dropped: Cell::new(false),
             }
         });
