@@ -23,12 +23,13 @@ pub use super::events::{CloseInfo, SocketError, SocketEvent};
 use super::options::{SocketOptions, TokenSource};
 use super::token::call_get_token;
 use super::transport::{self, EventSink, OpenRequest, Transport, TransportEvent};
+use super::waiter::Waiter;
 use crate::core::text::{concat, decimal, quoted};
 use crate::core::{Action, Connection, Event, Payload, TransportKind, TransportSet};
 use crate::endpoints::{with_token, Endpoints};
 use crate::redact::redact;
+use crate::web::bindings::promise::next_microtask;
 use futures_channel::mpsc;
-use futures_channel::oneshot;
 use gloo_timers::callback::Timeout;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -62,8 +63,8 @@ pub struct Driver {
     timer: RefCell<Option<(u64, Timeout)>>,
     subscribers: RefCell<Vec<Subscriber>>,
     hook: RefCell<Option<Rc<EventHook>>>,
-    connect_waiters: RefCell<Vec<oneshot::Sender<Result<(), SocketError>>>>,
-    close_waiters: RefCell<Vec<oneshot::Sender<CloseInfo>>>,
+    connect_waiters: RefCell<Vec<Waiter<Result<(), SocketError>>>>,
+    close_waiters: RefCell<Vec<Waiter<CloseInfo>>>,
     last_close: RefCell<Option<CloseInfo>>,
     protocol: RefCell<String>,
     extensions: RefCell<String>,
@@ -208,17 +209,17 @@ impl Driver {
         queued + in_transports
     }
 
-    /// Starts connecting; resolves on the first open.
-    pub fn connect(
-        self: &Rc<Self>,
-    ) -> Result<oneshot::Receiver<Result<(), SocketError>>, SocketError> {
+    /// Starts connecting; `waiter` hears of the first open, or why connecting failed (also
+    /// when it could not start).
+    pub(crate) fn connect(self: &Rc<Self>, waiter: Waiter<Result<(), SocketError>>) {
         let at = self.tick();
-        self.conn.borrow_mut().handle_connect(at)?;
-        let (sender, receiver) = oneshot::channel();
-        self.connect_waiters.borrow_mut().push(sender);
+        let started = self.conn.borrow_mut().handle_connect(at);
+        if let Err(error) = started {
+            return waiter.tell(Err(error.into()));
+        }
+        self.connect_waiters.borrow_mut().push(waiter);
         self.log(&["connecting"]);
         self.pump();
-        Ok(receiver)
     }
 
     /// Sends (or queues) one message.
@@ -257,31 +258,39 @@ impl Driver {
         self.send(Payload::Binary(bytes))
     }
 
-    /// Closes for good (stops every retry); resolves when the close completes.
-    pub fn close(
+    /// Closes for good (stops every retry); `waiter` hears how the close went. A close that
+    /// cannot start (a bad code or reason) is the `Err`, and `waiter` is dismissed unheard.
+    pub(crate) fn close(
         self: &Rc<Self>,
         code: u16,
         reason: &str,
-    ) -> Result<oneshot::Receiver<CloseInfo>, SocketError> {
-        let (sender, receiver) = oneshot::channel();
+        waiter: Waiter<CloseInfo>,
+    ) -> Result<(), SocketError> {
         let already_closed = self.conn.borrow().state() == crate::core::State::Closed;
-        if already_closed {
+        let started = if already_closed {
             // Validate anyway so a bad code is reported the same way in every state.
-            crate::core::close_code::validate_close(code, reason)?;
+            crate::core::close_code::validate_close(code, reason)
+        } else {
+            let at = self.tick();
+            self.conn.borrow_mut().close(at, code, reason)
+        };
+        if let Err(error) = started {
+            waiter.dismiss();
+            return Err(error.into());
+        }
+        if already_closed {
             let info = self.last_close.borrow().clone().unwrap_or(CloseInfo {
                 code,
                 reason: reason.to_owned(),
                 was_clean: true,
             });
-            let _ = sender.send(info);
-            return Ok(receiver);
+            waiter.tell(info);
+            return Ok(());
         }
-        let at = self.tick();
-        self.conn.borrow_mut().close(at, code, reason)?;
-        self.close_waiters.borrow_mut().push(sender);
+        self.close_waiters.borrow_mut().push(waiter);
         self.log(&["closing with ", &decimal(code.into()), " ", &quoted(reason)]);
         self.pump();
-        Ok(receiver)
+        Ok(())
     }
 
     fn on_transport_event(self: &Rc<Self>, conn_id: u64, event: TransportEvent) {
@@ -554,7 +563,7 @@ impl Driver {
     /// arrives after the attempt timed out or the socket closed opens nothing either.
     fn open_transport(self: &Rc<Self>, conn_id: u64, kind: TransportKind) {
         let weak = Rc::downgrade(self);
-        crate::web::spawn(Box::pin(async move {
+        next_microtask(Box::new(move || {
             let Some(driver) = weak.upgrade() else { return };
             if !driver.conn.borrow().wants_transport(conn_id) {
                 return;
@@ -567,14 +576,18 @@ impl Driver {
                 TokenSource::Js(get_token) => {
                     let get_token = get_token.clone();
                     drop(driver);
-                    let token = call_get_token(&get_token).await;
-                    let Some(again) = weak.upgrade() else { return };
-                    // The attempt may have timed out, or the socket closed, while the token
-                    // was on its way: opening now would leave a connection nobody closes.
-                    if !again.conn.borrow().wants_transport(conn_id) {
-                        return;
-                    }
-                    return again.open_with_token(conn_id, kind, url, token);
+                    return call_get_token(
+                        &get_token,
+                        Box::new(move |token| {
+                            let Some(driver) = weak.upgrade() else { return };
+                            // The attempt may have timed out, or the socket closed, while the
+                            // token was on its way: opening now would leave a connection nobody
+                            // closes.
+                            if driver.conn.borrow().wants_transport(conn_id) {
+                                driver.open_with_token(conn_id, kind, url, token);
+                            }
+                        }),
+                    );
                 }
             };
             driver.open_with_token(conn_id, kind, url, token);
@@ -643,8 +656,8 @@ impl Driver {
         let event = match event {
             Event::Open { kind } => {
                 self.log(&["open on ", kind.as_str()]);
-                for waiter in self.connect_waiters.borrow_mut().drain(..) {
-                    let _ = waiter.send(Ok(()));
+                for waiter in self.connect_waiters.take() {
+                    waiter.tell(Ok(()));
                 }
                 SocketEvent::Open { transport: kind }
             }
@@ -707,8 +720,8 @@ impl Driver {
                 } else {
                     concat(&["connect failed, every transport tried: ", &list])
                 };
-                for waiter in self.connect_waiters.borrow_mut().drain(..) {
-                    let _ = waiter.send(Err(SocketError::ConnectFailed(message.clone())));
+                for waiter in self.connect_waiters.take() {
+                    waiter.tell(Err(SocketError::ConnectFailed(message.clone())));
                 }
                 SocketEvent::Error(message)
             }
@@ -745,11 +758,11 @@ impl Driver {
                     &quoted(&info.reason),
                 ]);
                 *self.last_close.borrow_mut() = Some(info.clone());
-                for waiter in self.connect_waiters.borrow_mut().drain(..) {
-                    let _ = waiter.send(Err(SocketError::Closed));
+                for waiter in self.connect_waiters.take() {
+                    waiter.tell(Err(SocketError::Closed));
                 }
-                for waiter in self.close_waiters.borrow_mut().drain(..) {
-                    let _ = waiter.send(info.clone());
+                for waiter in self.close_waiters.take() {
+                    waiter.tell(info.clone());
                 }
                 SocketEvent::Close(info)
             }

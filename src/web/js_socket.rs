@@ -8,18 +8,17 @@ use super::events::ErrorMessage;
 use super::js_events::{decode_frame, plain_object, Handler, JsSide, Key, ListenOptions, Value};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::Socket;
+use super::waiter::Waiter;
 use crate::core::codec::encode_serialized;
 use crate::core::text::concat;
 use crate::core::{CodecLimits, Payload, PeerProtocol, State, TransportKind};
+use crate::web::bindings::promise::{promise_with, when_settled};
 use js_sys::{ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::future::Future;
-use std::pin::Pin;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{future_to_promise, JsFuture};
 
 fn js_error(error: impl ErrorMessage) -> JsError {
     JsError::new(&error.message())
@@ -79,14 +78,16 @@ impl UniversalSocket {
                 .into(),
             );
         }
-        // Started now, not in the promise's microtask: `connect(); close();` must not connect.
-        let connecting = self.socket.connect();
-        promise_of(Box::pin(async move {
-            connecting
-                .await
-                .map(|_| JsValue::UNDEFINED)
-                .map_err(|e| JsError::new(&e.message()).into())
-        }))
+        // Started now, not in a microtask: `connect(); close();` must not connect.
+        promise_with(&mut |settle| {
+            self.socket
+                .start_connect(Waiter::new(Box::new(move |outcome| {
+                    settle(match outcome.unwrap_or(Err(SocketError::Closed)) {
+                        Ok(()) => Ok(JsValue::UNDEFINED),
+                        Err(error) => Err(js_error(error).into()),
+                    })
+                })))
+        })
     }
 
     /// Sends a string, an object (as JSON, batched when batching is on), an ArrayBuffer, a
@@ -161,29 +162,35 @@ impl UniversalSocket {
         let already_closed = self.socket.state() == State::Closed;
         // Marked before the driver runs: a close while connecting emits `close` synchronously.
         let was_closing = self.js.mark_closing();
-        let waiter = match self.socket.start_close(code, &reason) {
-            Ok(waiter) => waiter,
-            Err(error) => {
-                if !was_closing {
-                    self.js.unmark_closing();
-                }
-                return Err(js_error(error));
+        let mut started = Ok(());
+        let promise = promise_with(&mut |settle| {
+            started = self.socket.start_close(
+                code,
+                &reason,
+                Waiter::new(Box::new(move |info| {
+                    settle(match info {
+                        Some(info) => Ok(plain_object(&[
+                            (Key::Code, Value::Js(info.code.into())),
+                            (Key::Reason, Value::Js(info.reason.into())),
+                            (Key::WasClean, Value::Js(info.was_clean.into())),
+                        ])),
+                        None => Err(JsError::new("the socket was dropped while closing").into()),
+                    })
+                })),
+            );
+        });
+        // A close that could not start throws; its promise, never returned, stays pending.
+        if let Err(error) = started {
+            if !was_closing {
+                self.js.unmark_closing();
             }
-        };
+            return Err(js_error(error));
+        }
         if already_closed {
             // No `close` event will come: the last one was dispatched before this call.
             self.js.release();
         }
-        Ok(promise_of(Box::pin(async move {
-            let info = waiter
-                .await
-                .map_err(|_| JsValue::from(JsError::new("the socket was dropped while closing")))?;
-            Ok(plain_object(&[
-                (Key::Code, Value::Js(info.code.into())),
-                (Key::Reason, Value::Js(info.reason.into())),
-                (Key::WasClean, Value::Js(info.was_clean.into())),
-            ]))
-        })))
+        Ok(promise)
     }
 
     /// `on(event, listener, options?)`: adds a listener (see `UniversalSocketEventMap` for the
@@ -494,61 +501,57 @@ impl UniversalSocket {
         self.held.borrow_mut().push_back(Outgoing::Blob(id, None));
         let held: Weak<RefCell<VecDeque<Outgoing>>> = Rc::downgrade(&self.held);
         let socket = self.socket.downgrade();
-        crate::web::spawn(Box::pin(async move {
-            let read = JsFuture::from(blob.array_buffer()).await;
-            let (Some(held), Some(socket)) = (held.upgrade(), socket.upgrade()) else {
-                return;
-            };
-            let slot = held
-                .borrow()
-                .iter()
-                .position(|o| matches!(o, Outgoing::Blob(b, None) if *b == id));
-            match (read, slot) {
-                (Ok(buffer), Some(i)) => {
-                    held.borrow_mut()[i] =
-                        Outgoing::Blob(id, Some(Uint8Array::new(&buffer).to_vec()))
-                }
-                (Err(error), Some(i)) => {
-                    // Only this Blob is lost, and loudly; what was sent after it still goes out.
-                    // Not `VecDeque::remove`, which links `wrap_copy` (about 0.8 KB of wasm):
-                    // at the front it is popped; anywhere else a Blob still being read is ahead
-                    // of it (the loop below never leaves anything else at the front), so the
-                    // `Lost` marker is skipped before the queue can be seen empty.
-                    let mut queue = held.borrow_mut();
-                    if i == 0 {
-                        queue.pop_front();
-                    } else if let Some(slot) = queue.get_mut(i) {
-                        *slot = Outgoing::Lost;
-                    }
-                    drop(queue);
-                    socket.report_error(concat(&[
-                        "send(): reading the Blob failed, it was not sent: ",
-                        &super::transport::websocket::describe(&error),
-                    ]));
-                }
-                (_, None) => {}
-            }
-            loop {
-                let next = {
-                    let mut queue = held.borrow_mut();
-                    match queue.front() {
-                        Some(Outgoing::Blob(_, None)) | None => None,
-                        Some(_) => queue.pop_front(),
-                    }
+        when_settled(
+            &blob.array_buffer(),
+            Box::new(move |read| {
+                let (Some(held), Some(socket)) = (held.upgrade(), socket.upgrade()) else {
+                    return;
                 };
-                let Some(item) = next else { break };
-                if let Err(error) = send_now(&socket, item) {
-                    socket.report_error(error.message());
+                let slot = held
+                    .borrow()
+                    .iter()
+                    .position(|o| matches!(o, Outgoing::Blob(b, None) if *b == id));
+                match (read, slot) {
+                    (Ok(buffer), Some(i)) => {
+                        held.borrow_mut()[i] =
+                            Outgoing::Blob(id, Some(Uint8Array::new(&buffer).to_vec()))
+                    }
+                    (Err(error), Some(i)) => {
+                        // Only this Blob is lost, and loudly; what was sent after it still goes out.
+                        // Not `VecDeque::remove`, which links `wrap_copy` (about 0.8 KB of wasm):
+                        // at the front it is popped; anywhere else a Blob still being read is ahead
+                        // of it (the loop below never leaves anything else at the front), so the
+                        // `Lost` marker is skipped before the queue can be seen empty.
+                        let mut queue = held.borrow_mut();
+                        if i == 0 {
+                            queue.pop_front();
+                        } else if let Some(slot) = queue.get_mut(i) {
+                            *slot = Outgoing::Lost;
+                        }
+                        drop(queue);
+                        socket.report_error(concat(&[
+                            "send(): reading the Blob failed, it was not sent: ",
+                            &super::transport::websocket::describe(&error),
+                        ]));
+                    }
+                    (_, None) => {}
                 }
-            }
-        }));
+                loop {
+                    let next = {
+                        let mut queue = held.borrow_mut();
+                        match queue.front() {
+                            Some(Outgoing::Blob(_, None)) | None => None,
+                            Some(_) => queue.pop_front(),
+                        }
+                    };
+                    let Some(item) = next else { break };
+                    if let Err(error) = send_now(&socket, item) {
+                        socket.report_error(error.message());
+                    }
+                }
+            }),
+        );
     }
-}
-
-/// The Promise of a boxed future: one `future_to_promise` instance for `connect()` and `close()`
-/// (each distinct future type links its own copy, about 1 KB of wasm each).
-fn promise_of(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
-    future_to_promise(future)
 }
 
 fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {

@@ -13,6 +13,7 @@ pub mod socket;
 mod token;
 pub mod transport;
 pub mod typescript;
+mod waiter;
 
 /// `spawn_local` for every task the crate starts, all through one boxed future type: each
 /// distinct future type links its own copy of wasm-bindgen-futures' task code (about 0.2 KB

@@ -18,6 +18,7 @@
 pub use super::driver::{CloseInfo, SocketError, SocketEvent};
 use super::driver::{Driver, EventHook};
 use super::options::SocketOptions;
+use super::waiter::Waiter;
 use crate::core::{Payload, PeerProtocol, State, Stats, TransportKind};
 use futures_channel::mpsc::UnboundedReceiver;
 use futures_channel::oneshot;
@@ -66,8 +67,17 @@ impl Socket {
     /// `connect()` followed by `close()` in the same turn (React StrictMode's mount, unmount)
     /// closes the attempt instead of connecting after the close.
     pub fn connect(&self) -> impl std::future::Future<Output = Result<(), SocketError>> {
-        let waiter = self.driver.connect();
-        async move { waiter?.await.unwrap_or(Err(SocketError::Closed)) }
+        let (sender, receiver) = oneshot::channel();
+        self.start_connect(Waiter::new(Box::new(move |outcome| {
+            let _ = sender.send(outcome);
+        })));
+        async move {
+            receiver
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or(Err(SocketError::Closed))
+        }
     }
 
     /// Sends a message (queued while not open). Waits while more than 1 MiB is buffered, so a
@@ -109,8 +119,15 @@ impl Socket {
     /// after `ConnectionConfig::close_timeout_ms` (3 s) if the server never answers (on every
     /// transport: then not clean, with this code and reason).
     pub async fn close(&self, code: u16, reason: &str) -> Result<CloseInfo, SocketError> {
-        let waiter = self.driver.close(code, reason)?;
-        waiter.await.map_err(|_| SocketError::Closed)
+        let (sender, receiver) = oneshot::channel();
+        self.start_close(
+            code,
+            reason,
+            Waiter::new(Box::new(move |info| {
+                let _ = sender.send(info);
+            })),
+        )?;
+        receiver.await.ok().flatten().ok_or(SocketError::Closed)
     }
 
     /// Where the connection is in its life (connecting, open, reconnecting, closing, closed);
@@ -185,14 +202,21 @@ impl Socket {
         self.driver.connection(|c| c.reconnect_attempt())
     }
 
-    /// Starts a close; the receiver resolves when it completes. (The JS class needs the close
-    /// started synchronously, before its promise exists.)
+    /// Starts connecting; `waiter` hears of the first open or why connecting failed. The JS
+    /// class settles its Promise from it (no channel or future in the JS build).
+    pub(crate) fn start_connect(&self, waiter: Waiter<Result<(), SocketError>>) {
+        self.driver.connect(waiter)
+    }
+
+    /// Starts a close; `waiter` hears how it went. A close that cannot start is the `Err` (and
+    /// `waiter` hears nothing).
     pub(crate) fn start_close(
         &self,
         code: u16,
         reason: &str,
-    ) -> Result<oneshot::Receiver<CloseInfo>, SocketError> {
-        self.driver.close(code, reason)
+        waiter: Waiter<CloseInfo>,
+    ) -> Result<(), SocketError> {
+        self.driver.close(code, reason, waiter)
     }
 
     /// Sends a JSON text that is known to be valid (from `JSON.stringify`), through the batcher

@@ -1,23 +1,40 @@
-//! `auth.getToken()`: calling the application's token function and awaiting what it returns.
+//! `auth.getToken()`: calling the application's token function and waiting for what it returns.
 
 use crate::core::text::concat;
+use crate::web::bindings::promise::when_settled;
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 
-/// Calls `auth.getToken()` and awaits it if it returned a thenable: the token, `None` for no
-/// token (`null`/`undefined`/not a string), or why it failed.
-pub(crate) async fn call_get_token(get_token: &js_sys::Function) -> Result<Option<String>, String> {
-    let describe = super::transport::websocket::describe;
-    let value = get_token
-        .call0(&JsValue::UNDEFINED)
-        .map_err(|e| concat(&["getToken() failed: ", &describe(&e)]))?;
-    let value = match value.clone().dyn_into_promise() {
-        Some(promise) => JsFuture::from(promise)
-            .await
-            .map_err(|e| concat(&["getToken() failed: ", &describe(&e)]))?,
-        None => value,
+/// What `auth.getToken()` gave: the token, `None` for no token (`null`/`undefined`/not a
+/// string), or why it failed.
+pub(crate) type TokenOutcome = Result<Option<String>, String>;
+
+/// Calls `auth.getToken()` and hands `then` its outcome: at once for a plain value, once it
+/// settles for a thenable.
+pub(crate) fn call_get_token(get_token: &js_sys::Function, then: Box<dyn FnOnce(TokenOutcome)>) {
+    let value = match get_token.call0(&JsValue::UNDEFINED) {
+        Ok(value) => value,
+        Err(error) => return then(Err(failed(&error))),
     };
-    Ok(value.as_string())
+    match value.clone().dyn_into_promise() {
+        Some(promise) => when_settled(
+            &promise,
+            Box::new(move |outcome| {
+                then(
+                    outcome
+                        .map(|value| value.as_string())
+                        .map_err(|e| failed(&e)),
+                )
+            }),
+        ),
+        None => then(Ok(value.as_string())),
+    }
+}
+
+fn failed(error: &JsValue) -> String {
+    concat(&[
+        "getToken() failed: ",
+        &super::transport::websocket::describe(error),
+    ])
 }
 
 trait DynIntoPromise {

@@ -693,3 +693,35 @@ fn documented_defaults_match_the_code() {
         );
     }
 }
+
+/// Freeing the socket (`free()` in JS, the last Rust handle dropped) settles the promises it
+/// still owed: `connect()` and `close()` reject with an Error instead of staying pending.
+#[wasm_bindgen_test]
+async fn freeing_the_socket_rejects_its_pending_promises() {
+    let socket = echo_socket("").await;
+    let connecting = socket.connect();
+    drop(socket);
+    let error = crate::support::await_promise(connecting, "connect() after free", 5_000)
+        .await
+        .expect_err("connect() resolved although the socket was freed before it opened");
+    let message = get_str(&error, "message");
+    assert!(
+        message.contains("closed"),
+        "connect() rejected with {message:?}"
+    );
+
+    let socket = echo_socket("").await;
+    JsFuture::from(socket.connect()).await.unwrap();
+    // Over a WebSocket, close() waits for the server's close frame: still pending when freed.
+    let closing = socket
+        .close(JsValue::from(1000), JsValue::UNDEFINED)
+        .unwrap();
+    drop(socket);
+    let error = crate::support::await_promise(closing, "close() after free", 5_000)
+        .await
+        .expect_err("close() resolved although the socket was freed while closing");
+    assert_eq!(
+        get_str(&error, "message"),
+        "the socket was dropped while closing"
+    );
+}

@@ -3,6 +3,7 @@
 //! hot-path calls that `web-sys` would split into several.
 
 pub mod message;
+pub mod promise;
 pub mod text_encoder;
 #[cfg(feature = "websocket-stream")]
 pub mod websocket_stream;

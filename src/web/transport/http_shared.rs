@@ -18,6 +18,7 @@ use crate::core::http_wire::{append_frame, base64_may_fit, close_code_from};
 use crate::core::text::{concat as cat, decimal, push_decimal};
 use crate::core::Payload;
 use crate::endpoints::{cap_reason, is_session_id, request_url, without_query};
+use crate::web::bindings::promise::{next_microtask, when_settled};
 use js_sys::{JsString, Promise, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -265,9 +266,7 @@ impl HttpShared {
         let Ok(request) = request else {
             return;
         };
-        crate::web::spawn(Box::pin(async move {
-            let _ = JsFuture::from(fetch_with_request(&request)).await;
-        }));
+        when_settled(&fetch_with_request(&request), Box::new(|_| {}));
     }
 
     /// A message from the server: delivered, or the connection closes with 1009 if too big.
@@ -368,7 +367,8 @@ impl HttpShared {
         u32::try_from(self.buffered.get()).unwrap_or(u32::MAX)
     }
 
-    /// Starts the drain task unless one is already running or there is no session to POST to.
+    /// Starts draining (a microtask later, so that every message sent in this turn goes in the
+    /// first POST) unless it is already under way or there is no session to POST to.
     fn kick(self: &Rc<Self>) {
         let phase = self.report.phase();
         let ready = matches!(phase, Phase::Open | Phase::Closing);
@@ -376,7 +376,8 @@ impl HttpShared {
             !self.queue.borrow().is_empty() || (phase == Phase::Closing && !self.close_sent.get());
         if ready && work && !self.draining.get() {
             self.draining.set(true);
-            crate::web::spawn(Box::pin(drain(Rc::downgrade(self))));
+            let weak = Rc::downgrade(self);
+            next_microtask(Box::new(move || drain(weak)));
         }
     }
 
@@ -401,8 +402,8 @@ impl HttpShared {
     }
 
     /// The next upstream request: a batch of queued messages, else the close once everything
-    /// before it went out, else nothing — and then the drain task ends, so the next `send` or
-    /// `close` starts another.
+    /// before it went out, else nothing — and then draining stops, so the next `send` or
+    /// `close` starts it again.
     fn next_request(&self) -> Option<(Result<Request, String>, Step)> {
         let next = self.build_next_request();
         if next.is_none() {
@@ -469,62 +470,70 @@ impl HttpShared {
     }
 }
 
-/// POSTs queued requests one at a time, in order, each packing every message queued meanwhile.
-/// Holds only a `Weak` (never across an await as a strong reference), so it ends as soon as the
-/// adapter is dropped.
-async fn drain(weak: Weak<HttpShared>) {
-    loop {
-        let next = {
-            let Some(shared) = weak.upgrade() else { return };
-            shared.next_request()
-        };
-        let Some((request, step)) = next else { return };
-        let result = match request {
-            Ok(request) => post(&request).await,
-            Err(e) => Err(PostError::Other(e)),
-        };
-        let Some(shared) = weak.upgrade() else { return };
-        if shared.is_done() {
-            return;
+/// POSTs queued requests one at a time, in order, each packing every message queued meanwhile:
+/// starts the next one, and [`posted`] starts the one after when it is answered. Holds only a
+/// `Weak` while a request is out, so dropping the adapter ends it.
+fn drain(weak: Weak<HttpShared>) {
+    let Some(shared) = weak.upgrade() else { return };
+    let Some((request, step)) = shared.next_request() else {
+        return;
+    };
+    drop(shared);
+    match request {
+        Ok(request) => post(&request, Box::new(move |result| posted(weak, step, result))),
+        Err(e) => posted(weak, step, Err(PostError::Other(e))),
+    }
+}
+
+/// A request of [`drain`]'s was answered (or failed): the next one goes, or draining ends.
+fn posted(weak: Weak<HttpShared>, step: Step, result: Result<(), PostError>) {
+    let Some(shared) = weak.upgrade() else { return };
+    if shared.is_done() {
+        return;
+    }
+    match (step, result) {
+        (Step::Messages, Ok(())) => {
+            shared.confirmed();
+            drop(shared);
+            drain(weak);
         }
-        match (step, result) {
-            (Step::Messages, Ok(())) => shared.confirmed(),
-            (Step::Messages, Err(error)) => {
-                shared.post_failed(error);
-                return;
+        (Step::Messages, Err(error)) => shared.post_failed(error),
+        // The server took the close: that is the handshake, so the close is clean. The
+        // downstream still delivers what the server sent before it, then ends the connection;
+        // one that never does is the core's to give up on (`core::closing`), with this outcome.
+        (Step::Close, Ok(())) => {
+            shared.close_acked.set(true);
+            if let Some((code, reason)) = shared.report.client_close() {
+                shared.report.ending(code, reason, true);
             }
-            // The server took the close: that is the handshake, so the close is clean. The
-            // downstream still delivers what the server sent before it, then ends the
-            // connection; one that never does is the core's to give up on (`core::closing`),
-            // with this outcome.
-            (Step::Close, Ok(())) => {
-                shared.close_acked.set(true);
-                if let Some((code, reason)) = shared.report.client_close() {
-                    shared.report.ending(code, reason, true);
-                }
-                return;
-            }
-            (Step::Close, Err(PostError::Gone(why) | PostError::Other(why))) => {
-                shared.closed(ABNORMAL, cat(&["the close request failed: ", &why]), false);
-                return;
-            }
+        }
+        (Step::Close, Err(PostError::Gone(why) | PostError::Other(why))) => {
+            shared.closed(ABNORMAL, cat(&["the close request failed: ", &why]), false);
         }
     }
 }
 
 /// One upstream POST; `2xx` is success.
-async fn post(request: &Request) -> Result<(), PostError> {
-    let response = fetch(request).await.map_err(PostError::Other)?;
-    if response.ok() {
-        return Ok(());
-    }
-    let mut why = cat(&["POST ", without_query(&request.url()), " answered HTTP "]);
-    push_decimal(&mut why, u64::from(response.status()));
-    Err(if response.status() == 404 {
-        PostError::Gone(why)
-    } else {
-        PostError::Other(why)
-    })
+fn post(request: &Request, then: Box<dyn FnOnce(Result<(), PostError>)>) {
+    let url = request.url();
+    fetch_then(
+        request,
+        Box::new(move |response| {
+            then(match response {
+                Err(why) => Err(PostError::Other(why)),
+                Ok(response) if response.ok() => Ok(()),
+                Ok(response) => {
+                    let mut why = cat(&["POST ", without_query(&url), " answered HTTP "]);
+                    push_decimal(&mut why, u64::from(response.status()));
+                    Err(if response.status() == 404 {
+                        PostError::Gone(why)
+                    } else {
+                        PostError::Other(why)
+                    })
+                }
+            })
+        }),
+    );
 }
 
 /// `{"code":N,"reason":"..."}`, escaped by the browser's JSON rather than by hand.
@@ -565,14 +574,29 @@ pub(super) fn build_request(
         .map_err(|e| cat(&[method, " ", without_query(url), ": ", &describe(&e)]))
 }
 
-/// Fetches `request` with the global `fetch`; only network errors (and aborts) are errors.
-pub(super) async fn fetch(request: &Request) -> Result<Response, String> {
+/// Fetches `request` with the global `fetch` and hands `then` the Response; only network errors
+/// (and aborts) are errors.
+pub(super) fn fetch_then(request: &Request, then: Box<dyn FnOnce(Result<Response, String>)>) {
+    // The same JS object (`Request::clone` would be the JS `clone()`, a copy).
+    let request_again = Clone::clone(request);
+    when_settled(
+        &fetch_with_request(request),
+        Box::new(move |outcome| then(fetched(&request_again, outcome))),
+    );
+}
+
+/// A settled `fetch`: its Response, or why there is none (naming the path, never the query).
+fn fetched(request: &Request, outcome: Result<JsValue, JsValue>) -> Result<Response, String> {
     let what = || cat(&[&request.method(), " ", without_query(&request.url())]);
-    JsFuture::from(fetch_with_request(request))
-        .await
+    outcome
         .map_err(|e| cat(&[&what(), " failed: ", &describe(&e)]))?
         .dyn_into::<Response>()
         .map_err(|_| cat(&[&what(), ": fetch did not return a Response"]))
+}
+
+/// [`fetch_then`] for an `async` caller.
+pub(super) async fn fetch(request: &Request) -> Result<Response, String> {
+    fetched(request, JsFuture::from(fetch_with_request(request)).await)
 }
 
 /// A string longer than allowed.

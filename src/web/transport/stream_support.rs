@@ -13,7 +13,6 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult, WritableStreamDefaultWriter};
 
 /// One write whose promise has not resolved.
@@ -165,10 +164,7 @@ pub(super) fn settle_quietly(promise: Promise) {
 /// [`settle_quietly`], keeping `keep` alive until `promise` has settled (callbacks that a
 /// reaction queued before it settles may still call); one task type for both.
 fn settle_then_drop(promise: Promise, keep: Box<dyn std::any::Any>) {
-    crate::web::spawn(Box::pin(async move {
-        let _ = JsFuture::from(promise).await;
-        drop(keep);
-    }));
+    crate::web::bindings::promise::settle_then_drop(&promise, keep);
 }
 
 /// A read loop: one `reader.read().then(on_read, on_error)` pending at a time, with the same
