@@ -517,18 +517,10 @@ impl UniversalSocket {
                             Outgoing::Blob(id, Some(Uint8Array::new(&buffer).to_vec()))
                     }
                     (Err(error), Some(i)) => {
-                        // Only this Blob is lost, and loudly; what was sent after it still goes out.
-                        // Not `VecDeque::remove`, which links `wrap_copy` (about 0.8 KB of wasm):
-                        // at the front it is popped; anywhere else a Blob still being read is ahead
-                        // of it (the loop below never leaves anything else at the front), so the
-                        // `Lost` marker is skipped before the queue can be seen empty.
-                        let mut queue = held.borrow_mut();
-                        if i == 0 {
-                            queue.pop_front();
-                        } else if let Some(slot) = queue.get_mut(i) {
-                            *slot = Outgoing::Lost;
-                        }
-                        drop(queue);
+                        // Only this Blob is lost, and loudly; what was sent after it still
+                        // goes out. A `Lost` marker takes its place (the loop below skips it);
+                        // not `VecDeque::remove`, which links `wrap_copy` (about 0.8 KB).
+                        held.borrow_mut()[i] = Outgoing::Lost;
                         socket.report_error(concat(&[
                             "send(): reading the Blob failed, it was not sent: ",
                             &super::transport::websocket::describe(&error),

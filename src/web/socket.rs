@@ -37,8 +37,8 @@ pub struct Socket {
     driver: Rc<Driver>,
 }
 
-/// A handle that does not keep the connection alive (for tasks that outlive a call, such as a
-/// Blob being read).
+/// A handle that does not keep the connection alive (for callbacks that outlive a call, such as
+/// a Blob's read).
 pub(crate) struct WeakSocket(Weak<Driver>);
 
 impl WeakSocket {

@@ -725,3 +725,55 @@ async fn freeing_the_socket_rejects_its_pending_promises() {
         "the socket was dropped while closing"
     );
 }
+
+/// A Blob whose bytes cannot be read is the one message lost, loudly (an `error` event naming
+/// it); what was sent before and after it still goes out, in order, whether the unreadable
+/// Blob is first in line or behind another Blob still being read.
+#[wasm_bindgen_test]
+async fn an_unreadable_blob_is_reported_and_the_rest_keeps_its_order() {
+    let _server = crate::support::exclusive().await;
+    let socket = echo_socket("").await;
+    let (mut events, _closure) = listen(&socket, &["message", "error"]);
+    JsFuture::from(socket.connect()).await.unwrap();
+    // A Blob (so `send` reads it) whose read rejects, as a file removed from disk would.
+    let unreadable = || {
+        js_sys::eval(
+            "new (class extends Blob { arrayBuffer() { return Promise.reject(new Error('gone from disk')) } })()",
+        )
+        .unwrap()
+    };
+    let readable =
+        web_sys::Blob::new_with_u8_array_sequence(&Array::of1(&Uint8Array::from(&[5u8][..])))
+            .unwrap();
+    socket.send(JsValue::from_str("first")).unwrap();
+    socket.send(unreadable()).unwrap();
+    socket.send(JsValue::from_str("second")).unwrap();
+    socket.send(readable.into()).unwrap();
+    socket.send(unreadable()).unwrap();
+    socket.send(JsValue::from_str("third")).unwrap();
+    let mut received = Vec::new();
+    let mut errors = Vec::new();
+    while received.len() < 4 || errors.len() < 2 {
+        let timeout = gloo_timers::future::TimeoutFuture::new(5_000);
+        let next = match futures::future::select(events.next(), timeout).await {
+            futures::future::Either::Left((Some(event), _)) => event,
+            _ => panic!("timed out: received {received:?}, errors {errors:?}"),
+        };
+        match get(&next, "type").as_string().as_deref() {
+            Some("error") => errors.push(get_str(&next, "message")),
+            _ => received.push(
+                get(&next, "data")
+                    .as_string()
+                    .unwrap_or_else(|| "(binary)".into()),
+            ),
+        }
+    }
+    assert_eq!(received, ["first", "second", "(binary)", "third"]);
+    for error in &errors {
+        assert!(
+            error.contains("reading the Blob failed") && error.contains("gone from disk"),
+            "error event: {error:?}"
+        );
+    }
+    close(&socket).await;
+}

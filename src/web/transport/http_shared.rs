@@ -57,7 +57,7 @@ pub(super) const BATCH_CONTENT_TYPE: &str = "application/vnd.universal-socket.ba
 /// server accepts batch bodies up to `max(maxPayload + 5, 1 MiB)`.
 const POST_BUDGET_BYTES: usize = 1 << 20;
 
-/// What the drain task POSTs next.
+/// What draining POSTs next.
 enum Step {
     /// A batch of the queued messages (now in `in_flight`).
     Messages,
@@ -74,7 +74,7 @@ enum PostError {
 }
 
 /// The state of one SSE or long-polling connection, shared (by `Weak`) with its listeners and
-/// async tasks so that dropping the adapter — the only strong owner — ends all of them.
+/// promise reactions so that dropping the adapter — the only strong owner — ends all of them.
 ///
 /// Its phase is the reporter's: opening until the server names the session, then open; closing
 /// once `close()` was called (the close POST goes out after the messages sent before it).
@@ -90,7 +90,7 @@ pub(super) struct HttpShared {
     queue: RefCell<VecDeque<Payload>>,
     /// The messages of the POST in flight: confirmed by its `2xx`, unconfirmed if it fails.
     in_flight: RefCell<Vec<Payload>>,
-    /// Whether a drain task is running: upstream requests must stay strictly ordered, so only one
+    /// Whether draining is under way: upstream requests must stay strictly ordered, so only one
     /// is ever in flight.
     draining: Cell<bool>,
     /// Message bytes queued or in flight (what `buffered_amount` reports). It falls only when
