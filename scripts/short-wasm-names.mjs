@@ -56,6 +56,17 @@ function shorten(dir) {
   glue = glue.replace(/^import \{ ([\w$, ]+) \} from '(\.\/snippets\/[^']+)';\n/gm,
     (_, names, module) => inlineSnippet(dir, module, names.split(",").map((name) => name.trim())));
 
+  // wasm-bindgen imports a snippet module once per function the wasm imports from it directly
+  // (`import * as import1 …; import * as import2 …` of the same file, each its own key): the first
+  // namespace is kept, the others and their keys go.
+  const firstNamespace = new Map();
+  const duplicates = [];
+  glue = glue.replace(/^import \* as (import\d+) from ("\.\/snippets\/[^"]+");?\n/gm, (line, name, module) => {
+    if (!firstNamespace.has(module)) return firstNamespace.set(module, name), line;
+    duplicates.push(`\n        ${module}: ${name},`);
+    return "";
+  });
+  for (const key of duplicates) glue = glue.replace(key, "");
   const blockStart = glue.indexOf("\nfunction __wbg_get_imports() {\n");
   const blockEnd = glue.indexOf("\n}\n", blockStart);
   if (blockStart < 0 || blockEnd < 0) fail(dir, "no `function __wbg_get_imports() {…}` in the glue");

@@ -10,6 +10,8 @@ pub const ABNORMAL: u16 = 1006;
 pub const PROTOCOL_ERROR: u16 = 1002;
 /// Invalid data (a text frame that is not UTF-8), as in RFC 6455.
 pub const INVALID_DATA: u16 = 1007;
+/// A message of a type the receiver cannot take (RFC 6455: "unsupported data").
+pub const UNSUPPORTED_DATA: u16 = 1003;
 /// A message exceeded the receiver's maximum size.
 pub const MESSAGE_TOO_BIG: u16 = 1009;
 /// Sent by the client when the heartbeat saw no pong in time (application range, so a

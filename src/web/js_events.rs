@@ -489,11 +489,90 @@ pub(crate) enum Key {
 }
 
 // The helper's table and these indices must agree (a shift would rename properties silently):
-// the event names' order is fixed here, and the `on*` handlers are the first four of them.
+// the table is read from the helper's own source at compile time, and every index is checked
+// against the name it must hold; the `on*` handlers are the first four event names.
 const _: () = {
-    assert!(EVENT_NAMES.len() == 13);
+    let table = js_table(include_str!("bindings/message.rs").as_bytes());
+    let keys: [(Key, &str); 14] = [
+        (Key::Data, "data"),
+        (Key::Transport, "transport"),
+        (Key::Code, "code"),
+        (Key::Reason, "reason"),
+        (Key::WasClean, "wasClean"),
+        (Key::Attempt, "attempt"),
+        (Key::DelayMs, "delayMs"),
+        (Key::From, "from"),
+        (Key::To, "to"),
+        (Key::Dropped, "dropped"),
+        (Key::Messages, "messages"),
+        (Key::Message, "message"),
+        (Key::Error, "error"),
+        (Key::Type, "type"),
+    ];
+    let mut i = 0;
+    while i < keys.len() {
+        assert!(table_entry_is(table, keys[i].0 as usize, keys[i].1));
+        i += 1;
+    }
+    let mut i = 0;
+    while i < EVENT_NAMES.len() {
+        assert!(table_entry_is(
+            table,
+            EVENTS_AT as usize + i,
+            EVENT_NAMES[i]
+        ));
+        i += 1;
+    }
+    // An empty name at 0, the index that means "no property".
+    assert!(table_entry_is(table, 0, ""));
     assert!(Handler::Open as usize == 0 && Handler::Close as usize == 3);
 };
+
+/// The comma-separated string table `K` of the helper's source (`const K=\"…\"`, as written in
+/// its Rust string literal); an empty table when there is none (which fails the checks).
+const fn js_table(source: &[u8]) -> &[u8] {
+    let start = b"K=\\\"";
+    let mut at = 0;
+    while at + start.len() <= source.len() {
+        let mut n = 0;
+        while n < start.len() && source[at + n] == start[n] {
+            n += 1;
+        }
+        if n == start.len() {
+            let (_, rest) = source.split_at(at + n);
+            let mut end = 0;
+            while end < rest.len() && rest[end] != b'\\' {
+                end += 1;
+            }
+            return rest.split_at(end).0;
+        }
+        at += 1;
+    }
+    &[]
+}
+
+/// Whether entry `index` of the comma-separated `table` is `name` (false when there is none).
+const fn table_entry_is(table: &[u8], index: usize, name: &str) -> bool {
+    let name = name.as_bytes();
+    let (mut entry, mut at) = (0, 0);
+    while entry < index {
+        if at >= table.len() {
+            return false;
+        }
+        if table[at] == b',' {
+            entry += 1;
+        }
+        at += 1;
+    }
+    let mut n = 0;
+    while n < name.len() {
+        if at + n >= table.len() || table[at + n] != name[n] {
+            return false;
+        }
+        n += 1;
+    }
+    at + n == table.len() || table[at + n] == b','
+}
 
 /// An event property: its name and value.
 pub(crate) type Field = (Key, Value);

@@ -7,7 +7,9 @@ use futures::channel::mpsc;
 use futures::{FutureExt, StreamExt};
 use js_sys::{Array, Reflect};
 use universal_socket::core::Payload;
-use universal_socket::web::transport::{EventSink, OpenRequest, Transport, TransportEvent};
+use universal_socket::web::transport::{
+    live_read_loops, EventSink, OpenRequest, Transport, TransportEvent,
+};
 use wasm_bindgen::{JsCast, JsValue};
 
 pub const MIB: usize = 1024 * 1024;
@@ -312,14 +314,57 @@ pub async fn server_drop_reports_closed(sink: &mut TestSink) {
     assert_eq!((code, clean), (1006, false), "reason: {reason}");
 }
 
+/// Read loops alive once the previous test's dropped loops have settled (a dropped loop frees
+/// its closures when its reader's cancellation settles).
+pub async fn settled_read_loops() -> usize {
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    live_read_loops()
+}
+
+/// Waits up to 3 s until exactly `n` read loops have live closures.
+pub async fn wait_read_loops(n: usize, what: &str) {
+    for _ in 0..30 {
+        if live_read_loops() == n {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(100).await;
+    }
+    panic!(
+        "{what}: {} read loops live, expected {n}",
+        live_read_loops()
+    );
+}
+
+/// A connection the server dropped frees its read loops' closures (and their handlers) when
+/// the loops end, while the application still holds the connection; `loops` is how many it has
+/// (checked, so that the counter is seen to count them).
+pub async fn ended_loops_free_their_closures<C, F>(loops: usize, open: impl FnOnce() -> F)
+where
+    C: Transport,
+    F: std::future::Future<Output = (C, TestSink)>,
+{
+    let before = settled_read_loops().await;
+    let (connection, mut sink) = open().await;
+    assert_eq!(live_read_loops(), before + loops, "read loops while open");
+    server_drop_reports_closed(&mut sink).await;
+    wait_read_loops(
+        before,
+        "after the server dropped the connection, still held",
+    )
+    .await;
+    drop(connection);
+    wait_read_loops(before, "after the connection was dropped").await;
+}
+
 /// Dropping an open connection with a write in flight and a read pending reports nothing more,
-/// leaves no listener behind, and closes it on the server.
+/// leaves no listener or read loop behind, and closes it on the server.
 pub async fn drop_releases_everything<C, F>(transport: &str, open: impl FnOnce() -> F)
 where
     C: Transport,
     F: std::future::Future<Output = (C, TestSink)>,
 {
     let listeners = universal_socket::web::listener::live_listeners();
+    let loops = settled_read_loops().await;
     let live = live_on_server(transport).await;
     let (connection, mut sink) = open().await;
     connection
@@ -337,6 +382,7 @@ where
     // The state holding the sink went with the connection, and no task kept a clone of it.
     sink.assert_ended("after drop").await;
     assert_eq!(universal_socket::web::listener::live_listeners(), listeners);
+    wait_read_loops(loops, "after drop").await;
     // The connection was closed, so the server forgets it.
     wait_live_on_server(transport, live).await;
 }

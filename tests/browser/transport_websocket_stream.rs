@@ -84,6 +84,15 @@ async fn transport_websocket_stream_server_drop_reports_closed() {
 }
 
 #[wasm_bindgen_test]
+async fn transport_websocket_stream_ended_read_loop_frees_its_closures() {
+    if !supported() {
+        return;
+    }
+    let _server = crate::support::exclusive().await;
+    crate::transport_support::ended_loops_free_their_closures(1, open_echo).await;
+}
+
+#[wasm_bindgen_test]
 async fn transport_websocket_stream_oversized_message_closes_with_1009() {
     if !supported() {
         return;

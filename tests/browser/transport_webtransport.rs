@@ -45,6 +45,14 @@ async fn transport_webtransport_close_is_recorded_by_the_server() {
     close_is_recorded("webtransport", &connection, &mut sink).await;
 }
 
+/// The stream's loop ends when the server drops the session, and the adapter ends the
+/// datagrams' loop with it (Firefox leaves the datagrams' readable open).
+#[wasm_bindgen_test]
+async fn transport_webtransport_ended_read_loops_free_their_closures() {
+    let _server = crate::support::exclusive().await;
+    crate::transport_support::ended_loops_free_their_closures(2, open_echo).await;
+}
+
 #[wasm_bindgen_test]
 async fn transport_webtransport_server_drop_reports_closed() {
     let _server = crate::support::exclusive().await;

@@ -2,7 +2,9 @@
 // `window.WebSocket`) may hand a `message` listener data a browser's own WebSocket never does:
 // a Uint8Array instead of an ArrayBuffer, a Blob. The classic adapter's fast type test (a
 // string's `length`) must not take a Uint8Array for text (it closed with 1009 "message too big")
-// or a Blob for an empty binary message. Both browsers, the matrix page, a Node `ws` echo server.
+// or a Blob for an empty binary message; and a Blob, which cannot be read synchronously, must not
+// be lost silently (it was dropped without a word): the socket closes with 1003 (unsupported
+// data) and says why. Both browsers, the matrix page, a Node `ws` echo server.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { WebSocketServer } from "ws";
@@ -47,23 +49,31 @@ for (const wrap of ["Uint8Array", "Blob"]) {
           await socket.connect();
           socket.send(new Uint8Array([1, 2, 3]));
           socket.send("after");
-          await rec.waitTexts((t) => t === "after", 1, 5_000, "the text echo");
+          if (wrap === "Blob") await rec.waitType("close", 5_000);
+          else await rec.waitTexts((t) => t === "after", 1, 5_000, "the text echo");
           await M.sleep(200);
           const binary = rec.of("message")
             .map(({ e }) => e.data)
             .filter((d) => typeof d !== "string")
             .map((d) => Array.from(new Uint8Array(d.buffer ?? d)));
-          const closes = rec.of("close").length;
+          const closes = rec.of("close").map(({ e }) => ({ code: e.code, reason: e.reason }));
           await socket.close(1000, "done");
           return { binary, closes, events: rec.summary() };
         } finally {
           window.WebSocket = Native;
         }
       }, url, wrap);
-      assert.equal(result.closes, 0, `closed early: ${result.events}`);
-      // A Uint8Array is read as bytes; a Blob is not a message this SDK reads (as before the
-      // fast path), and never an empty one.
-      assert.deepEqual(result.binary, wrap === "Blob" ? [] : [[1, 2, 3]], result.events);
+      if (wrap === "Blob") {
+        // Never an empty message, never silence: one close, 1003, whose reason names the Blob.
+        assert.deepEqual(result.binary, [], result.events);
+        assert.equal(result.closes.length, 1, result.events);
+        assert.equal(result.closes[0].code, 1003, result.events);
+        assert.match(result.closes[0].reason, /Blob/, result.events);
+      } else {
+        // A Uint8Array is read as bytes.
+        assert.deepEqual(result.closes, [], `closed early: ${result.events}`);
+        assert.deepEqual(result.binary, [[1, 2, 3]], result.events);
+      }
     });
   });
 }

@@ -1,16 +1,17 @@
-//! The per-message calls of the classic WebSocket receive path, each one call into JS where
-//! `web-sys` and `js-sys` would need several (bench/latency-breakdown.mjs counts them).
+//! The per-message calls of the classic WebSocket receive path and of the streams' read loop,
+//! each one call into JS where `web-sys` and `js-sys` would need several
+//! (bench/latency-breakdown.mjs counts them).
 
 use wasm_bindgen::prelude::*;
 
-// The one JS helper: an event's object in one call (instead of `new Object` and a
+// The one JS snippet: an event's object in one call (instead of `new Object` and a
 // `Reflect.set` per property), its properties in the order they always had: up to three, then
-// `type`. Property names and event names are indices into its table `K`, whose order
+// `type`; and a stream's next read with its reaction, in one call. Property names and event names are indices into its table `K`, whose order
 // src/web/js_events.rs keeps (`Key`, `EVENTS_AT`). wasm-bindgen writes it to a snippet file,
 // which scripts/short-wasm-names.mjs puts into the glue (scripts/build-pkg.sh then removes the
 // snippets), so the package ships, and the size budget counts, no separate file.
 #[wasm_bindgen(
-    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}"
+    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}export function readNext(r,f){r.read().then(f,f.r||=e=>f(e??Error(\"stream failed without a reason\")))}"
 )]
 extern "C" {
     /// `{ [K[a]]: b, [K[c]]: d, [K[e]]: f, type: K[t] }`, leaving out each property whose name
@@ -25,6 +26,14 @@ extern "C" {
         e: i32,
         f: &JsValue,
     ) -> JsValue;
+
+    /// `reader.read()`, whose outcome, a `{ value, done }` result or the error it rejected with,
+    /// goes to `f` (a rejection through one function made once per `f`, kept on it as `f.r`:
+    /// nothing is made per read). An error that is `undefined` or `null` (a mocked or polyfilled stream errored
+    /// without a reason: `controller.error()` in a mocked `fetch`), on which `f`'s property reads
+    /// would throw, the loop stop and its owner wait forever, goes as an `Error` that says so.
+    #[wasm_bindgen(js_name = readNext)]
+    pub fn read_next(reader: &web_sys::ReadableStreamDefaultReader, f: &JsValue);
 }
 
 #[wasm_bindgen]

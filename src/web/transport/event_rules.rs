@@ -15,7 +15,7 @@
 //! frame) before it reports its terminal event.
 
 use super::{EventSink, Lost, TransportEvent};
-use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, NORMAL};
+use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, NORMAL, UNSUPPORTED_DATA};
 use crate::core::text::{concat, decimal};
 use crate::core::Payload;
 use std::cell::{Cell, RefCell};
@@ -133,7 +133,7 @@ impl Reporter {
     pub(super) fn ending(&self, code: u16, reason: String, was_clean: bool) {
         if matches!(self.phase.get(), Phase::Open | Phase::Closing) && !self.ending.replace(true) {
             self.phase.set(Phase::Closing);
-            let was_clean = was_clean && !self.closing_too_big();
+            let was_clean = was_clean && !self.closing_refused();
             self.report(TransportEvent::Ending {
                 code,
                 reason,
@@ -168,13 +168,19 @@ impl Reporter {
     }
 
     /// A message over the maximum arrived: the connection closes, to be reported as 1009
-    /// [`TOO_BIG`]. Answers the code and reason a WebSocket puts on the wire, or `None` when the
-    /// connection is not open (a close is already under way). Scripts may only close with 1000
-    /// or 3000–4999 (`close()` throws for 1009), so the server sees 1000 with the reason, while
-    /// the application gets 1009.
+    /// [`TOO_BIG`] (see [`Reporter::refuse`]).
     pub(super) fn too_big(&self) -> Option<(u16, &'static str)> {
-        self.begin_close(MESSAGE_TOO_BIG, TOO_BIG)
-            .then_some((NORMAL, TOO_BIG))
+        self.refuse(MESSAGE_TOO_BIG, TOO_BIG)
+    }
+
+    /// A message this SDK cannot take arrived (over the maximum, or of a type it cannot read):
+    /// the connection closes, to be reported, not clean, as `code` (1009, 1003) with `reason`.
+    /// Answers the code and reason a WebSocket puts on the wire, or `None` when the connection
+    /// is not open (a close is already under way). Scripts may only close with 1000 or
+    /// 3000–4999 (`close()` throws for 1009), so the server sees 1000 with the reason, while the
+    /// application gets `code`.
+    pub(super) fn refuse(&self, code: u16, reason: &'static str) -> Option<(u16, &'static str)> {
+        self.begin_close(code, reason).then_some((NORMAL, reason))
     }
 
     /// The close [`Reporter::begin_close`] started, while it is in progress.
@@ -206,15 +212,15 @@ impl Reporter {
                 self.terminal(lost, TransportEvent::Failed(why));
             }
             Phase::Open | Phase::Closing => {
-                // A close that a message over the maximum started is never clean, whatever the
-                // handshake did: the same on every transport.
-                let too_big = self.closing_too_big();
+                // A close that a refused message (too big, unreadable) started is never clean,
+                // whatever the handshake did: the same on every transport.
+                let refused = self.closing_refused();
                 self.terminal(
                     lost,
                     TransportEvent::Closed {
                         code,
                         reason,
-                        was_clean: was_clean && !too_big,
+                        was_clean: was_clean && !refused,
                     },
                 )
             }
@@ -222,9 +228,12 @@ impl Reporter {
         }
     }
 
-    /// Whether the close in progress is the one a message over the maximum started.
-    fn closing_too_big(&self) -> bool {
-        matches!(&*self.client_close.borrow(), Some((MESSAGE_TOO_BIG, _)))
+    /// Whether the close in progress is one [`Reporter::refuse`] started.
+    fn closing_refused(&self) -> bool {
+        matches!(
+            &*self.client_close.borrow(),
+            Some((MESSAGE_TOO_BIG | UNSUPPORTED_DATA, _))
+        )
     }
 
     /// The adapter is being dropped: silences the reporter. True if the connection had not

@@ -20,7 +20,6 @@ use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
 use crate::core::text::{concat, decimal, push_decimal};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
-use futures_channel::oneshot;
 use js_sys::Array;
 use std::cell::Cell;
 use std::rc::{Rc, Weak};
@@ -221,6 +220,14 @@ async fn poll_once(request: &web_sys::Request, limit: usize) -> Result<Array, Po
     }
 }
 
+/// What a response body's read loop fills in.
+#[derive(Default)]
+struct Body {
+    chunks: Array,
+    /// Why it stopped before the body's end, if it did.
+    failure: Cell<Option<BodyError>>,
+}
+
 /// Why a response body was not read.
 enum BodyError {
     /// Larger than allowed (by its Content-Length or its text).
@@ -263,51 +270,40 @@ async fn body_text(response: &web_sys::Response, limit: usize) -> Result<JsValue
         return Ok(JsValue::from_str(""));
     };
     let reader = web_sys::ReadableStreamDefaultReader::new(&body).map_err(read_error)?;
-    // Read by a callback loop (no task or future per chunk), which records why it failed, if it
-    // did, before it drops `ended`.
-    let chunks = Array::new();
-    let failure = Rc::new(Cell::new(None));
-    let (ended, outcome) = oneshot::channel::<()>();
-    let reading = {
-        let chunks = chunks.clone();
-        let failed = failure.clone();
-        let mut ended = Some(ended);
-        let mut total = 0usize;
-        ReadLoop::start(
-            reader,
-            Box::new(move |result: &web_sys::ReadableStreamReadResult| {
-                let chunk = result.get_value();
-                let failure = match byte_length_of(&chunk) {
-                    // Dropping the loop then cancels the reader: the rest is not downloaded.
-                    Some(len) if total.saturating_add(len) > limit => Some(BodyError::TooLong),
-                    Some(len) => {
-                        total += len;
-                        chunks.push(&chunk);
-                        return true;
-                    }
-                    None => match read_end(result) {
-                        ReadEnd::No => {
-                            chunks.push(&chunk);
-                            return true;
-                        }
-                        ReadEnd::Done => None,
-                        ReadEnd::Failed => Some(read_error(result.into())),
-                    },
-                };
-                failed.set(failure);
-                drop(ended.take());
-                false
-            }),
-        )
-    };
-    // Held until it has ended; dropping it then cancels the reader (when the answer is too long,
-    // that stops its download; otherwise the stream has ended already).
-    let _ = outcome.await;
+    // Read by a callback loop (no task or future per chunk) into `body`, which it holds by
+    // `Weak`, with why it stopped early, if it did.
+    let body = Rc::new(Body::default());
+    let mut total = 0usize;
+    let (reading, ended) = ReadLoop::start(reader, Rc::downgrade(&body), move |body, result| {
+        let chunk = result.get_value();
+        let failure = match byte_length_of(&chunk) {
+            // Dropping the loop then cancels the reader: the rest is not downloaded.
+            Some(len) if total.saturating_add(len) > limit => BodyError::TooLong,
+            Some(len) => {
+                total += len;
+                body.chunks.push(&chunk);
+                return true;
+            }
+            None => match read_end(result) {
+                ReadEnd::No => {
+                    body.chunks.push(&chunk);
+                    return true;
+                }
+                ReadEnd::Done => return false,
+                ReadEnd::Failed => read_error(result.into()),
+            },
+        };
+        body.failure.set(Some(failure));
+        false
+    });
+    // Held until it has ended; dropping it then cancels a reader it stopped early (an answer too
+    // long: that stops its download).
+    let _ = ended.await;
     drop(reading);
-    if let Some(failure) = failure.take() {
+    if let Some(failure) = body.failure.take() {
         return Err(failure);
     }
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&chunks).map_err(read_error)?;
+    let blob = web_sys::Blob::new_with_u8_array_sequence(&body.chunks).map_err(read_error)?;
     JsFuture::from(blob.text()).await.map_err(read_error)
 }
 

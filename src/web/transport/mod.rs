@@ -32,6 +32,8 @@ pub mod websocket_stream;
 #[cfg(feature = "webtransport")]
 pub mod webtransport;
 
+pub use stream_support::live_read_loops;
+
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use std::rc::Rc;

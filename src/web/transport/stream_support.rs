@@ -6,11 +6,14 @@
 
 use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
+use crate::web::bindings::message::read_next;
 use crate::web::bindings::text_encoder::JsTextEncoder;
+use futures_channel::oneshot;
 use js_sys::{ArrayBuffer, JsString, Promise, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult, WritableStreamDefaultWriter};
@@ -167,29 +170,59 @@ fn settle_then_drop(promise: Promise, keep: Box<dyn std::any::Any>) {
     crate::web::bindings::promise::settle_then_drop(&promise, keep);
 }
 
-/// A read loop: one `reader.read().then(on_read, on_error)` pending at a time, with the same
-/// closures for every read (no task, future or closure per chunk; `on_error` hands the error to
-/// `on_read`). The adapter's handler gets each outcome (see [`ReadLoop::start`]) and says
-/// whether to read on; it must capture only `Weak`s to the adapter's state (a strong one would
-/// be a cycle through the loop). Dropping the loop cancels the reader, and frees the closures
-/// only once the cancellation has settled a pending read (a closure freed before a pending
-/// reaction runs would throw from it).
+/// A read loop: one `reader.read().then(on_read, …)` pending at a time, with the same closure for
+/// every read (no task, future or closure per chunk; one call into JS per read: [`read_next`]).
+/// The adapter's handler gets each outcome with its state (see [`ReadLoop::start`]) and says
+/// whether to read on; the loop holds that state only by `Weak` (a strong one would be a cycle
+/// through the loop). A loop frees its closure, and with it the handler (a decoder, say), as soon
+/// as it ends, not when its owner drops it. Dropping a loop that has not ended cancels the
+/// reader, and frees the closure once the cancellation has settled the pending read (a closure
+/// freed before a pending reaction runs would throw from it); the handler never sees that
+/// cancellation's outcome.
 pub(super) struct ReadLoop(Rc<Reading>);
 
 struct Reading {
     reader: ReadableStreamDefaultReader,
+    /// `on_read`, which every read's outcome calls; `None` once the loop has ended, which frees
+    /// it.
+    on_read: Cell<Option<Callback>>,
+    /// The stream may still deliver: set while reading, and after a handler stopped on a chunk
+    /// (`Drop` then cancels it: the rest is not wanted); cleared once it is done or failed, or
+    /// cancelled by `Drop`, whose outcome (done) is then not the handler's.
+    open: Cell<bool>,
+}
+
+/// A loop's closure, counted while it lives (see [`live_read_loops`]), and the sender whose
+/// drop tells the loop's end.
+struct Callback {
     on_read: Closure<dyn FnMut(JsValue)>,
-    /// A rejected read: its error goes to `on_read`, except `undefined` or `null`, whose
-    /// `value`/`done` reads would throw there (see [`ReadLoop::start`]).
-    on_error: Closure<dyn FnMut(JsValue)>,
-    /// The [`ReadLoop`] was dropped: no further read starts.
-    dropped: Cell<bool>,
+    _ended: oneshot::Sender<()>,
+}
+
+/// Read loops whose closure is alive, so tests can prove that an ended or dropped loop frees it
+/// (a JS closure cannot be observed from JS once freed).
+static LIVE_LOOPS: AtomicUsize = AtomicUsize::new(0);
+
+/// Number of read loops whose closure has not been freed.
+pub fn live_read_loops() -> usize {
+    LIVE_LOOPS.load(Relaxed)
+}
+
+impl Drop for Callback {
+    fn drop(&mut self) {
+        LIVE_LOOPS.fetch_sub(1, Relaxed);
+    }
 }
 
 impl Reading {
-    /// Starts one read; its outcome, a `{ value, done }` result or an error, calls `on_read`.
+    /// Starts one read; its outcome, a `{ value, done }` result or an error, calls `on_read`
+    /// (taken out of its cell while JS runs, and put back).
     fn next(&self) {
-        let _ = self.reader.read().then2(&self.on_read, &self.on_error);
+        let on_read = self.on_read.take();
+        if let Some(Callback { on_read, .. }) = &on_read {
+            read_next(&self.reader, on_read.as_ref());
+        }
+        self.on_read.set(on_read);
     }
 }
 
@@ -217,59 +250,78 @@ pub(super) fn read_end(outcome: &ReadableStreamReadResult) -> ReadEnd {
 }
 
 impl ReadLoop {
-    /// Reads `reader` until `handle`, given each read's outcome (a `{ value, done }` result, or
-    /// the error the read rejected with: see [`read_end`]), returns `false`, or until the loop is
-    /// dropped. The first read starts now; its outcome comes in a later microtask.
-    pub(super) fn start(
+    /// Reads `reader`, handing each read's outcome (a `{ value, done }` result, or the error the
+    /// read rejected with: see [`read_end`]) to `handle` with `state`, until `handle` says not to
+    /// read on (having kept in `state` why, if that matters), `state` is gone, or the loop is
+    /// dropped. The receiver is the one way a loop's end is told: it is cancelled when the loop
+    /// has ended, however it ended. The first read starts now; its outcome comes in a later
+    /// microtask.
+    pub(super) fn start<S: 'static>(
+        reader: ReadableStreamDefaultReader,
+        state: Weak<S>,
+        mut handle: impl FnMut(&S, &ReadableStreamReadResult) -> bool + 'static,
+    ) -> (ReadLoop, oneshot::Receiver<()>) {
+        ReadLoop::read(
+            reader,
+            Box::new(move |outcome| state.upgrade().is_some_and(|state| handle(&state, outcome))),
+        )
+    }
+
+    /// [`ReadLoop::start`] without its state's type: one copy of the loop for every handler.
+    fn read(
         reader: ReadableStreamDefaultReader,
         mut handle: Box<dyn FnMut(&ReadableStreamReadResult) -> bool>,
-    ) -> ReadLoop {
+    ) -> (ReadLoop, oneshot::Receiver<()>) {
+        let (ended, end) = oneshot::channel();
         let reading = Rc::new_cyclic(|this: &Weak<Reading>| {
             let this = this.clone();
             let on_read = Closure::<dyn FnMut(JsValue)>::new(move |outcome: JsValue| {
-                if !handle(outcome.unchecked_ref()) {
+                // Alive: a read was pending, so the loop is held, by its owner or by `Drop`.
+                let Some(reading) = this.upgrade() else {
                     return;
-                }
-                // Alive (a read was pending, so the loop is held, by its owner or by `Drop`), but
-                // perhaps dropped by the handler (the application dropped the connection from its
-                // message handler): `Drop` cancelled the reader then, and nothing more is read.
-                if let Some(reading) = this.upgrade().filter(|r| !r.dropped.get()) {
-                    reading.next();
-                }
-            });
-            // Browsers reject a read with the stream's error object; a mocked or polyfilled
-            // stream errored without a reason (`controller.error()`: a mocked `fetch`, say)
-            // rejects with `undefined`, on which the handler's property reads would throw, the
-            // loop would stop and its owner wait forever. Such an error is handed over as an
-            // `Error` that says so. (A test only on this path: a chunk costs nothing more.)
-            let handle_outcome: js_sys::Function = on_read.as_ref().clone().unchecked_into();
-            let on_error = Closure::<dyn FnMut(JsValue)>::new(move |error: JsValue| {
-                let error = if error.is_undefined() || error.is_null() {
-                    js_sys::Error::new("the stream failed without a reason").into()
-                } else {
-                    error
                 };
-                let _ = handle_outcome.call1(&JsValue::UNDEFINED, &error);
+                let outcome = outcome.unchecked_ref();
+                if reading.open.get() {
+                    if handle(outcome) {
+                        // Unless the handler dropped the loop (the application dropped the
+                        // connection from its message handler): `Drop` cancelled the reader.
+                        if reading.open.get() {
+                            return reading.next();
+                        }
+                    } else if reading.open.get() {
+                        reading.open.set(read_end(outcome) == ReadEnd::No);
+                    }
+                }
+                // Ended (or cancelled): no read is pending, so nothing calls the closure again.
+                // It is running: wasm-bindgen frees it when it returns. That drops `_ended`,
+                // which tells the loop's end.
+                drop(reading.on_read.take());
             });
+            LIVE_LOOPS.fetch_add(1, Relaxed);
             Reading {
                 reader,
-                on_read,
-                on_error,
-                dropped: Cell::new(false),
+                on_read: Cell::new(Some(Callback {
+                    on_read,
+                    _ended: ended,
+                })),
+                open: Cell::new(true),
             }
         });
         reading.next();
-        ReadLoop(reading)
+        (ReadLoop(reading), end)
     }
 }
 
 impl Drop for ReadLoop {
-    /// Cancels the reader: that settles a pending read (done) and its reaction runs before the
-    /// cancellation's promise settles, and only then is the closure freed.
+    /// Cancels a reader whose stream may still deliver (one that is done or failed needs
+    /// nothing): that settles a pending read (done), whose reaction runs before the
+    /// cancellation's promise settles, ends the loop without calling the handler, and only then
+    /// is the loop freed.
     fn drop(&mut self) {
         let reading = &self.0;
-        reading.dropped.set(true);
-        settle_then_drop(reading.reader.cancel(), Box::new(reading.clone()));
+        if reading.open.replace(false) {
+            settle_then_drop(reading.reader.cancel(), Box::new(reading.clone()));
+        }
     }
 }
 
@@ -319,7 +371,7 @@ pub(super) fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
 /// [`bounded_payload`] for data known not to be a string: one type test per kind of chunk (each
 /// is a call into JS on the hot path): an ArrayBuffer (the classic WebSocket's binaryType), else
 /// a Uint8Array (WebSocketStream's chunks); anything else (a Blob from a wrapped WebSocket) is
-/// not a message this SDK reads.
+/// not a message this SDK reads (the classic adapter closes with 1003).
 pub(super) fn bounded_binary(data: &JsValue, max: usize) -> Incoming {
     let array = match data.dyn_ref::<ArrayBuffer>() {
         Some(buffer) => Uint8Array::new(buffer),

@@ -21,6 +21,7 @@ use super::stream_support::{
     Incoming,
 };
 use super::{Lost, OpenRequest, SendError, Transport};
+use crate::core::close_code::UNSUPPORTED_DATA;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::web::bindings::message::MessageData;
@@ -41,6 +42,9 @@ pub struct WebSocketConnection {
     tail: Rc<RefCell<SentTail>>,
     _listeners: [EventListener; 4],
 }
+
+/// Why a message that is neither text nor an `ArrayBuffer` or `Uint8Array` closes the socket.
+const NOT_READ: &str = "unsupported data (a Blob from a wrapped WebSocket?)";
 
 /// A sent tail longer than this many messages is trimmed on the next `send`.
 const TRIM_MESSAGES: usize = 16;
@@ -149,14 +153,16 @@ impl WebSocketConnection {
             } else {
                 bounded_binary(&data, max)
             };
-            match incoming {
-                Incoming::Message(payload) => received.message(payload),
-                Incoming::TooBig => {
-                    if let Some((code, reason)) = received.too_big() {
-                        let _ = target.close_with_code_and_reason(code, reason);
-                    }
-                }
-                Incoming::Other => {}
+            // A wrapped WebSocket's Blob cannot be read without waiting, which would reorder it
+            // after later messages and the close: the socket closes with 1003 and says why, so
+            // the message is not lost silently.
+            let refused = match incoming {
+                Incoming::Message(payload) => return received.message(payload),
+                Incoming::TooBig => received.too_big(),
+                Incoming::Other => received.refuse(UNSUPPORTED_DATA, NOT_READ),
+            };
+            if let Some((code, reason)) = refused {
+                let _ = target.close_with_code_and_reason(code, reason);
             }
         });
 

@@ -16,8 +16,8 @@
 //! close (bounded by the core: `Ending` first, see `core::closing`).
 //!
 //! No DOM listeners: the handshake and close task awaits promises, and messages are read by a
-//! callback loop (`reader.read().then(on_read, on_read)`, one closure for the whole connection,
-//! see [`ReadLoop`]); both hold a [`Weak`] to the connection's state. Dropping the
+//! callback loop (`reader.read().then(on_read, …)`, one closure for the whole connection, see
+//! [`ReadLoop`]); both hold a [`Weak`] to the connection's state. Dropping the
 //! connection cancels the reader and closes the socket, which settles every promise they await.
 
 use super::event_rules::{Phase, Reporter};
@@ -39,7 +39,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult};
+use web_sys::ReadableStreamDefaultReader;
 
 /// What a `CloseEvent` reports when the close frame carried no code.
 const NO_STATUS: u16 = 1005;
@@ -58,9 +58,6 @@ struct Shared {
     /// The read loop; present from `Opened` until the connection is dropped, which cancels the
     /// reader (see [`ReadLoop`]).
     reading: Cell<Option<ReadLoop>>,
-    /// Sent (or dropped with the connection) when the reader has ended: `run` waits for it before
-    /// `Closed`, so that the messages that came before the server's close are reported first.
-    reader_done: Cell<Option<oneshot::Sender<()>>>,
     /// Every write whose promise has not resolved: `buffered_amount`, and what is handed back
     /// when the connection ends.
     writes: Writes,
@@ -96,7 +93,6 @@ impl WebSocketStreamConnection {
             ),
             writer: RefCell::new(None),
             reading: Cell::new(None),
-            reader_done: Cell::new(None),
             writes: Writes::default(),
         });
         crate::web::spawn(Box::pin(run(
@@ -153,12 +149,12 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     };
     let writer = TrackedWriter::new(writer, shared.writes.clone());
     *shared.writer.borrow_mut() = Some(writer);
-    let (drained, reader_done) = oneshot::channel::<()>();
-    shared.reader_done.set(Some(drained));
     // The first read starts before `Opened` is reported (its outcome comes in a later
     // microtask), so that a connection dropped by the application's open handler finds it
-    // pending and settles it by cancelling the reader.
-    shared.reading.set(Some(read_messages(&weak, reader, max)));
+    // pending and settles it by cancelling the reader. `Closed` waits for the reader's end, so
+    // that the messages that came before the server's close are reported first.
+    let (reading, reader_done) = read_messages(&weak, reader, max);
+    shared.reading.set(Some(reading));
     shared.report.opened(info.protocol(), info.extensions());
     drop(shared);
 
@@ -201,42 +197,32 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
 
 /// The read loop of `reader`: each chunk is reported as a message; a message over `max` closes
 /// the socket with 1009. It ends when the socket closes (done) or fails (an error), or when
-/// `Drop` cancels the reader (done), which `reader_done` tells.
-fn read_messages(weak: &Weak<Shared>, reader: ReadableStreamDefaultReader, max: usize) -> ReadLoop {
-    let weak = weak.clone();
-    ReadLoop::start(
-        reader,
-        Box::new(move |result: &ReadableStreamReadResult| {
-            let Some(shared) = weak.upgrade() else {
-                return false;
-            };
-            // The value first: a message is the common case (see `read_end`).
-            match bounded_payload(&result.get_value(), max) {
-                Incoming::Message(payload) => shared.report.message(payload),
-                // Reading goes on: what the server sent before its answer to the close still
-                // reaches the application, as on the classic WebSocket. A message over the
-                // maximum while a close is already under way cannot be delivered and changes
-                // nothing.
-                Incoming::TooBig => {
-                    if let Some(wire) = shared.report.too_big() {
-                        close_socket(&shared.socket, Some(wire));
-                    }
-                }
-                // `done: false`: not a message type WebSocket has, nothing to report. Otherwise
-                // the reader has ended: done (the socket closed, or `Drop` cancelled the reader)
-                // or an error (the socket failed; `closed` rejects too, and `run` reports it).
-                Incoming::Other => {
-                    if read_end(result) != ReadEnd::No {
-                        if let Some(done) = shared.reader_done.take() {
-                            let _ = done.send(());
-                        }
-                        return false;
-                    }
+/// `Drop` cancels the reader, which the receiver tells.
+fn read_messages(
+    weak: &Weak<Shared>,
+    reader: ReadableStreamDefaultReader,
+    max: usize,
+) -> (ReadLoop, oneshot::Receiver<()>) {
+    ReadLoop::start(reader, weak.clone(), move |shared, result| {
+        // The value first: a message is the common case (see `read_end`).
+        match bounded_payload(&result.get_value(), max) {
+            Incoming::Message(payload) => shared.report.message(payload),
+            // Reading goes on: what the server sent before its answer to the close still
+            // reaches the application, as on the classic WebSocket. A message over the
+            // maximum while a close is already under way cannot be delivered and changes
+            // nothing.
+            Incoming::TooBig => {
+                if let Some(wire) = shared.report.too_big() {
+                    close_socket(&shared.socket, Some(wire));
                 }
             }
-            true
-        }),
-    )
+            // `done: false`: not a message type WebSocket has, nothing to report. Otherwise
+            // the reader has ended: done (the socket closed) or an error (the socket failed;
+            // `closed` rejects too, and `run` reports it).
+            Incoming::Other => return read_end(result) == ReadEnd::No,
+        }
+        true
+    })
 }
 
 /// `socket.close({closeCode, reason})`, or `close()` without details (also aborts a handshake).
@@ -300,8 +286,7 @@ impl Transport for WebSocketStreamConnection {
 impl Drop for WebSocketStreamConnection {
     fn drop(&mut self) {
         let live = self.shared.report.end();
-        // Cancels the reader (see `ReadLoop`). Dropping the connection's state drops
-        // `reader_done`, which ends `run`'s wait.
+        // Cancels the reader (see `ReadLoop`), which ends `run`'s wait for it.
         drop(self.shared.reading.take());
         let writer = self.shared.writer.take();
         if let Some(writer) = writer {

@@ -48,7 +48,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult, WritableStreamDefaultWriter};
+use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
 
 /// One WebTransport session with one bidirectional stream. Dropping it cancels its readers and
 /// closes the session.
@@ -61,11 +61,8 @@ struct Shared {
     transport: WebTransport,
     report: Reporter,
     streams: RefCell<Option<Streams>>,
-    /// Why the stream reader stopped, set by its read loop before it drops `reader_done`.
+    /// Why the stream reader stopped, set by its read loop as it ends.
     end: Cell<Option<End>>,
-    /// Dropped (with the connection, or by the stream reader once `end` is set) when the stream
-    /// reader has stopped: what `run` waits for once the connection is open.
-    reader_done: Cell<Option<oneshot::Sender<()>>>,
     /// Every frame written whose promise has not resolved: `buffered_amount`, and what is
     /// handed back when the connection ends.
     writes: Writes,
@@ -120,7 +117,6 @@ impl WebTransportConnection {
             ),
             streams: RefCell::new(None),
             end: Cell::new(None),
-            reader_done: Cell::new(None),
             writes: Writes::default(),
         });
         crate::web::spawn(Box::pin(run(
@@ -196,7 +192,7 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
             &url,
         )
     });
-    let streams = match opened {
+    let (streams, reader_done) = match opened {
         Ok(streams) => streams,
         Err(error) => {
             close_session(&transport, None);
@@ -209,8 +205,6 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
             return;
         }
     };
-    let (drained, reader_done) = oneshot::channel::<()>();
-    shared.reader_done.set(Some(drained));
     // The first reads have started (their outcomes come in later microtasks), so a connection
     // dropped by the application's open handler finds them pending and cancels them.
     *shared.streams.borrow_mut() = Some(streams);
@@ -219,8 +213,17 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
 
     let _ = reader_done.await;
     let Some(shared) = weak.upgrade() else { return };
-    // Always set once the connection lives: only dropping it drops `reader_done` otherwise.
+    // Always set once the connection lives: only dropping it ends the loop otherwise.
     let Some(end) = shared.end.take() else { return };
+    // The connection ends with its stream: its datagrams' loop goes now (Firefox leaves the
+    // datagrams' readable open after the server dropped the session, which would keep the loop,
+    // its closure and its handler until `Drop`).
+    let datagrams = shared
+        .streams
+        .borrow_mut()
+        .as_mut()
+        .and_then(|s| s.datagrams.take());
+    drop(datagrams);
     if let Some((code, reason)) = shared.report.client_close() {
         // Our own close is in progress: whatever ended the stream completes it. Only the
         // server's answering close frame makes it clean; Firefox errors a pending read when the
@@ -302,7 +305,8 @@ fn still_opening(weak: &Weak<Shared>) -> bool {
         .is_some_and(|shared| shared.report.phase() == Phase::Opening)
 }
 
-/// Locks the bidirectional stream's ends and the datagram ends, and starts reading both.
+/// Locks the bidirectional stream's ends and the datagram ends, and starts reading both; the
+/// receiver tells when the stream reader has stopped (`Shared::end` says why).
 fn open_streams(
     transport: &WebTransport,
     stream: WebTransportBidirectionalStream,
@@ -310,17 +314,19 @@ fn open_streams(
     weak: &Weak<Shared>,
     max: usize,
     url: &str,
-) -> Result<Streams, String> {
+) -> Result<(Streams, oneshot::Receiver<()>), String> {
     let reader = ReadableStreamDefaultReader::new(&stream.readable()).map_err(|e| describe(&e))?;
     let writer = stream.writable().get_writer().map_err(|e| describe(&e))?;
     let datagrams = transport.datagrams();
     let datagram_reader = ReadableStreamDefaultReader::new(&datagrams.readable()).ok();
-    Ok(Streams {
+    let (frames, end) = read_frames(weak, reader, max, url.to_owned());
+    let streams = Streams {
         writer: TrackedWriter::new(writer, shared.writes.clone()),
-        frames: read_frames(weak, reader, max, url.to_owned()),
+        frames,
         datagram_writer: datagrams.writable().get_writer().ok(),
         datagrams: datagram_reader.map(|reader| read_datagrams(weak, reader, max)),
-    })
+    };
+    Ok((streams, end))
 }
 
 /// The stream's read loop: it feeds each chunk into the frame decoder and reports each message
@@ -332,38 +338,30 @@ fn read_frames(
     reader: ReadableStreamDefaultReader,
     max: usize,
     url: String,
-) -> ReadLoop {
-    let weak = weak.clone();
+) -> (ReadLoop, oneshot::Receiver<()>) {
     let mut decoder = FrameDecoder::new(max);
-    ReadLoop::start(
-        reader,
-        Box::new(move |result: &ReadableStreamReadResult| {
-            let Some(shared) = weak.upgrade() else {
-                return false;
-            };
-            // The value first: a chunk is the common case (see `read_end`).
-            let end = match bytes_of(&result.get_value()) {
-                Some(bytes) => {
-                    decoder.push(&bytes);
-                    match decode(&shared, &mut decoder) {
-                        Some(end) => end,
-                        None => return true,
-                    }
+    ReadLoop::start(reader, weak.clone(), move |shared, result| {
+        // The value first: a chunk is the common case (see `read_end`).
+        let end = match bytes_of(&result.get_value()) {
+            Some(bytes) => {
+                decoder.push(&bytes);
+                match decode(shared, &mut decoder) {
+                    Some(end) => end,
+                    None => return true,
                 }
-                None => match read_end(result) {
-                    ReadEnd::No => return true,
-                    ReadEnd::Done => End::Finished("the stream ended without a close frame".into()),
-                    ReadEnd::Failed => {
-                        let error = scrub_query(&describe(result), &url);
-                        End::Finished(concat(&["the stream failed: ", &error]))
-                    }
-                },
-            };
-            shared.end.set(Some(end));
-            drop(shared.reader_done.take());
-            false
-        }),
-    )
+            }
+            None => match read_end(result) {
+                ReadEnd::No => return true,
+                ReadEnd::Done => End::Finished("the stream ended without a close frame".into()),
+                ReadEnd::Failed => {
+                    let error = scrub_query(&describe(result), &url);
+                    End::Finished(concat(&["the stream failed: ", &error]))
+                }
+            },
+        };
+        shared.end.set(Some(end));
+        false
+    })
 }
 
 /// Reports every complete frame in `decoder`; `Some` when one stops the reading.
@@ -391,13 +389,8 @@ fn read_datagrams(
     reader: ReadableStreamDefaultReader,
     max: usize,
 ) -> ReadLoop {
-    let weak = weak.clone();
-    ReadLoop::start(
-        reader,
-        Box::new(move |result: &ReadableStreamReadResult| {
-            let Some(shared) = weak.upgrade() else {
-                return false;
-            };
+    let (datagrams, _) =
+        ReadLoop::start(reader, weak.clone(), move |shared, result| {
             match bytes_of(&result.get_value()) {
                 Some(bytes) => {
                     if bytes.len() <= max {
@@ -407,8 +400,8 @@ fn read_datagrams(
                 }
                 None => read_end(result) == ReadEnd::No,
             }
-        }),
-    )
+        });
+    datagrams
 }
 
 /// Writes a close frame; `None` when the reason cannot be framed (never for validated reasons).
@@ -553,8 +546,7 @@ impl Drop for WebTransportConnection {
         self.shared.report.end();
         let streams = self.shared.streams.borrow_mut().take();
         if let Some(streams) = streams {
-            // Cancels the readers (see `ReadLoop`). Dropping the connection's state drops
-            // `reader_done`, which ends `run`'s wait.
+            // Cancels the readers (see `ReadLoop`), which ends `run`'s wait for the stream's.
             drop(streams.frames);
             drop(streams.datagrams);
             streams.writer.release();
