@@ -14,11 +14,3 @@ mod token;
 pub mod transport;
 pub mod typescript;
 mod waiter;
-
-/// `spawn_local` for every task the crate starts, all through one boxed future type: each
-/// distinct future type links its own copy of wasm-bindgen-futures' task code (about 0.2 KB
-/// of wasm each). The box is one more allocation per task (wasm-bindgen-futures boxes the
-/// future again), on the streams adapters' per-write tasks too.
-pub(crate) fn spawn(future: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>) {
-    wasm_bindgen_futures::spawn_local(future)
-}

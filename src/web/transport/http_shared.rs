@@ -10,6 +10,7 @@
 //! through the [`Reporter`] every adapter shares (`event_rules.rs`).
 
 use super::event_rules::{Phase, Reporter, TOO_BIG};
+use super::stream_support::ReadLoop;
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
@@ -25,7 +26,6 @@ use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, EventSource, Headers, Request, RequestInit, Response};
 
 #[wasm_bindgen]
@@ -100,6 +100,9 @@ pub(super) struct HttpShared {
     abort: AbortController,
     /// The SSE stream; `None` for long polling.
     event_source: Option<EventSource>,
+    /// Long polling: the read loop of the answer being read, owned here so that dropping the
+    /// adapter cancels it (the abort also errors its stream).
+    pub(super) body_read: Cell<Option<ReadLoop>>,
     /// Whether the close POST was started (it goes once, after every queued message).
     close_sent: Cell<bool>,
     /// Whether the server answered the close POST: from then on the end of the downstream (SSE
@@ -134,9 +137,16 @@ impl HttpShared {
             buffered: Cell::new(0),
             abort,
             event_source,
+            body_read: Cell::new(None),
             close_sent: Cell::new(false),
             close_acked: Cell::new(false),
         }))
+    }
+
+    /// The state behind `weak`, unless the adapter was dropped or the connection has ended:
+    /// where every step of a request chain starts.
+    pub(super) fn live(weak: &Weak<Self>) -> Option<Rc<Self>> {
+        weak.upgrade().filter(|shared| !shared.is_done())
     }
 
     pub(super) fn is_done(&self) -> bool {
@@ -487,10 +497,9 @@ fn drain(weak: Weak<HttpShared>) {
 
 /// A request of [`drain`]'s was answered (or failed): the next one goes, or draining ends.
 fn posted(weak: Weak<HttpShared>, step: Step, result: Result<(), PostError>) {
-    let Some(shared) = weak.upgrade() else { return };
-    if shared.is_done() {
+    let Some(shared) = HttpShared::live(&weak) else {
         return;
-    }
+    };
     match (step, result) {
         (Step::Messages, Ok(())) => {
             shared.confirmed();
@@ -592,11 +601,6 @@ fn fetched(request: &Request, outcome: Result<JsValue, JsValue>) -> Result<Respo
         .map_err(|e| cat(&[&what(), " failed: ", &describe(&e)]))?
         .dyn_into::<Response>()
         .map_err(|_| cat(&[&what(), ": fetch did not return a Response"]))
-}
-
-/// [`fetch_then`] for an `async` caller.
-pub(super) async fn fetch(request: &Request) -> Result<Response, String> {
-    fetched(request, JsFuture::from(fetch_with_request(request)).await)
 }
 
 /// A string longer than allowed.

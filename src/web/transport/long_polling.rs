@@ -12,19 +12,19 @@
 
 use super::event_rules::Phase;
 use super::http_shared::{
-    build_request, fetch, parse_close, parse_json, property, session_from, HttpShared,
+    build_request, fetch_then, parse_close, parse_json, property, session_from, HttpShared,
 };
-use super::stream_support::{byte_length_of, read_end, ReadEnd, ReadLoop};
+use super::stream_support::{byte_length_of, read_end, settle_quietly, ReadEnd, ReadLoop};
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
 use crate::core::text::{concat, decimal, push_decimal};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
+use crate::web::bindings::promise::{next_microtask, when_settled};
 use js_sys::Array;
 use std::cell::Cell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 
 /// How long the server may hold a poll open, in ms (below common proxy idle timeouts), as the
 /// `wait` query parameter spells it.
@@ -37,11 +37,13 @@ pub struct LongPollingConnection {
 }
 
 impl LongPollingConnection {
-    /// Starts the poll loop; `Opened` or `Failed` follows on the sink. Fails synchronously only
-    /// where the browser has no `AbortController` (a poll could then never be cancelled).
+    /// Starts opening the session (a microtask later); `Opened` or `Failed` follows on the sink.
+    /// Fails synchronously only where the browser has no `AbortController` (a poll could then
+    /// never be cancelled).
     pub fn open(request: OpenRequest) -> Result<Self, String> {
         let shared = HttpShared::new(&request, None)?;
-        crate::web::spawn(Box::pin(run(Rc::downgrade(&shared))));
+        let weak = Rc::downgrade(&shared);
+        next_microtask(Box::new(move || open_session(weak)));
         Ok(LongPollingConnection { shared })
     }
 }
@@ -56,7 +58,7 @@ fn max_poll_body(max_message_bytes: usize) -> usize {
 /// The largest open answer read (`{"session":"<32 hex>"}` is 45 bytes).
 const MAX_OPEN_BODY: usize = 4096;
 
-/// Why a poll ends the loop.
+/// Why a poll ends the connection.
 enum Poll {
     /// 404: the session is unknown to the server.
     Gone,
@@ -64,117 +66,122 @@ enum Poll {
     End(u16, String),
 }
 
-/// Opens the session, then polls until the connection ends. Holds the state only by `Weak`, and
-/// never as a strong reference across an await, so dropping the adapter ends it at the next step
-/// (the abort makes that step come at once).
-async fn run(weak: Weak<HttpShared>) {
-    let Some(session) = open_session(&weak).await else {
+// The connection's life is a chain of requests, each step a callback on the previous one's
+// answer: `open_session` → `session_opened` → `poll` → `polled` → `poll` … Every step holds the
+// state only by `Weak`, so dropping the adapter (which aborts the request in flight) ends the
+// chain at the next step.
+
+/// `POST {url}`: asks for a session.
+fn open_session(weak: Weak<HttpShared>) {
+    let Some(shared) = weak.upgrade() else { return };
+    let request = build_request(&shared.url, "POST", None, Some(&shared.abort_signal()));
+    let path = shared.endpoint_for_humans().to_owned();
+    let opened = move |result| session_opened(weak, result);
+    match request {
+        Ok(request) => open_request(&shared, &request, path, Box::new(opened)),
+        Err(e) => opened(Err(e)),
+    }
+}
+
+/// The session was named (the polls start), or opening failed (`Failed`).
+fn session_opened(weak: Weak<HttpShared>, result: Result<String, String>) {
+    let Some(shared) = HttpShared::live(&weak) else {
         return;
     };
-    {
-        let Some(shared) = weak.upgrade() else { return };
-        shared.opened(session);
-    }
-    loop {
-        let (request, limit) = {
-            let Some(shared) = weak.upgrade() else { return };
-            if shared.is_done() {
-                return;
-            }
-            let Some(url) = shared.session_request_url(&[], &[("wait", POLL_WAIT_MS)]) else {
-                return;
-            };
-            (
-                build_request(&url, "GET", None, Some(&shared.abort_signal())),
-                max_poll_body(shared.max_message_bytes),
-            )
-        };
-        let outcome = match request {
-            Ok(request) => poll_once(&request, limit).await,
-            Err(e) => Err(Poll::End(ABNORMAL, e)),
-        };
-        let Some(shared) = weak.upgrade() else { return };
-        if shared.is_done() {
-            return;
-        }
-        match outcome {
-            Ok(items) => {
-                for item in items.iter() {
-                    handle_item(&shared, &item);
-                    if shared.is_done() {
-                        return;
-                    }
-                }
-            }
-            Err(Poll::Gone) => {
-                // While closing, the session disappearing (404) is the server completing the
-                // close: a poll started after the close POST finds no session.
-                if !shared.end_client_close(true) {
-                    let reason = "session expired or dropped by the server";
-                    shared.closed(ABNORMAL, reason.into(), false);
-                }
-                return;
-            }
-            Err(Poll::End(code, reason)) => {
-                shared.closed(code, reason, false);
-                return;
-            }
-        }
-    }
-}
-
-/// `POST {url}` → the session id; on failure reports `Failed` and answers `None`.
-async fn open_session(weak: &Weak<HttpShared>) -> Option<String> {
-    let (request, path) = {
-        let shared = weak.upgrade()?;
-        (
-            build_request(&shared.url, "POST", None, Some(&shared.abort_signal())),
-            shared.endpoint_for_humans().to_owned(),
-        )
-    };
-    let result = match request {
-        Ok(request) => open_request(&request, &path).await,
-        Err(e) => Err(e),
-    };
-    let shared = weak.upgrade()?;
-    if shared.is_done() {
-        return None;
-    }
     match result {
-        Ok(session) => Some(session),
-        Err(why) => {
-            shared.failed(why);
-            None
+        Ok(session) => {
+            shared.opened(session);
+            drop(shared);
+            poll(weak);
         }
+        Err(why) => shared.failed(why),
     }
 }
 
-/// The open request; errors name `path` (the URL without its query, which holds the token).
-async fn open_request(request: &web_sys::Request, path: &str) -> Result<String, String> {
-    let response = fetch(request)
-        .await
-        .map_err(|e| concat(&["long-polling open: ", &e]))?;
-    if !response.ok() {
-        // The body says why (e.g. "transport disabled"); only its start is read, to explain.
-        let why = match body_text(&response, MAX_OPEN_BODY).await {
-            Ok(text) => text
-                .dyn_ref::<js_sys::JsString>()
-                .map(|t| t.slice(0, 200.min(t.length())))
-                .and_then(|t| t.as_string()),
-            Err(_) => None,
-        };
-        let mut reason = concat(&["long-polling open: POST ", path, " answered HTTP "]);
-        push_decimal(&mut reason, u64::from(response.status()));
-        if let Some(why) = why {
-            reason.push_str(" (");
-            reason.push_str(&why);
-            reason.push(')');
-        }
-        return Err(reason);
+/// `GET {url}/{session}?wait=…`: the next poll, unless the connection has ended.
+fn poll(weak: Weak<HttpShared>) {
+    let Some(shared) = HttpShared::live(&weak) else {
+        return;
+    };
+    let Some(url) = shared.session_request_url(&[], &[("wait", POLL_WAIT_MS)]) else {
+        return;
+    };
+    let request = build_request(&url, "GET", None, Some(&shared.abort_signal()));
+    let limit = max_poll_body(shared.max_message_bytes);
+    let answered = move |outcome| polled(weak, outcome);
+    match request {
+        Ok(request) => poll_once(&shared, &request, limit, Box::new(answered)),
+        Err(e) => answered(Err(Poll::End(ABNORMAL, e))),
     }
-    let text = body_text(&response, MAX_OPEN_BODY)
-        .await
-        .map_err(|e| concat(&["long-polling open: ", &e.into_reason()]))?;
+}
+
+/// A poll's answer: its entries are handled in order and the next poll goes out, or the
+/// connection ends.
+fn polled(weak: Weak<HttpShared>, outcome: Result<Array, Poll>) {
+    let Some(shared) = HttpShared::live(&weak) else {
+        return;
+    };
+    match outcome {
+        Ok(items) => {
+            for item in items.iter() {
+                handle_item(&shared, &item);
+                if shared.is_done() {
+                    return;
+                }
+            }
+            drop(shared);
+            poll(weak);
+        }
+        Err(Poll::Gone) => {
+            // While closing, the session disappearing (404) is the server completing the
+            // close: a poll started after the close POST finds no session.
+            if !shared.end_client_close(true) {
+                let reason = "session expired or dropped by the server";
+                shared.closed(ABNORMAL, reason.into(), false);
+            }
+        }
+        Err(Poll::End(code, reason)) => shared.closed(code, reason, false),
+    }
+}
+
+/// The open request's answer: the session id, or why there is none (naming `path`, the URL
+/// without its query, which holds the token).
+fn open_request(
+    shared: &Rc<HttpShared>,
+    request: &web_sys::Request,
+    path: String,
+    then: Box<dyn FnOnce(Result<String, String>)>,
+) {
+    let weak = Rc::downgrade(shared);
+    fetch_then(
+        request,
+        Box::new(move |response| {
+            let response = match response {
+                Ok(response) => response,
+                Err(e) => return then(Err(concat(&["long-polling open: ", &e]))),
+            };
+            let Some(shared) = weak.upgrade() else { return };
+            let ok = response.ok();
+            let status = response.status();
+            read_body(
+                &shared,
+                &response,
+                MAX_OPEN_BODY,
+                Box::new(move |text| {
+                    then(if ok {
+                        session_of(text, &path)
+                    } else {
+                        Err(refused(text, &path, status))
+                    })
+                }),
+            );
+        }),
+    );
+}
+
+/// The session id in an open answer's body.
+fn session_of(text: Result<JsValue, BodyError>, path: &str) -> Result<String, String> {
+    let text = text.map_err(|e| concat(&["long-polling open: ", &e.into_reason()]))?;
     let body = parse_json(&text).ok_or_else(|| {
         concat(&[
             "long-polling open: POST ",
@@ -185,19 +192,65 @@ async fn open_request(request: &web_sys::Request, path: &str) -> Result<String, 
     session_from(&body).map_err(|why| concat(&["long-polling open: POST ", path, ": ", &why]))
 }
 
-/// One poll: the array of entries, or the event that ends the connection.
-async fn poll_once(request: &web_sys::Request, limit: usize) -> Result<Array, Poll> {
-    let end = |reason| Poll::End(ABNORMAL, reason);
-    let response = fetch(request).await.map_err(end)?;
-    if response.status() == 404 {
-        return Err(Poll::Gone);
+/// Why an open answer that is not `2xx` was refused: its status, and the start of its body,
+/// which says why (e.g. "transport disabled").
+fn refused(text: Result<JsValue, BodyError>, path: &str, status: u16) -> String {
+    let why = text.ok().and_then(|text| {
+        text.dyn_ref::<js_sys::JsString>()
+            .map(|t| t.slice(0, 200.min(t.length())))
+            .and_then(|t| t.as_string())
+    });
+    let mut reason = concat(&["long-polling open: POST ", path, " answered HTTP "]);
+    push_decimal(&mut reason, u64::from(status));
+    if let Some(why) = why {
+        reason.push_str(" (");
+        reason.push_str(&why);
+        reason.push(')');
     }
-    if !response.ok() {
-        let mut why = concat(&["GET ", without_query(&request.url()), " answered HTTP "]);
-        push_decimal(&mut why, u64::from(response.status()));
-        return Err(end(why));
-    }
-    let text = match body_text(&response, limit).await {
+    reason
+}
+
+/// One poll: the array of entries, or what ends the connection.
+fn poll_once(
+    shared: &Rc<HttpShared>,
+    request: &web_sys::Request,
+    limit: usize,
+    then: Box<dyn FnOnce(Result<Array, Poll>)>,
+) {
+    let weak = Rc::downgrade(shared);
+    let url = request.url();
+    fetch_then(
+        request,
+        Box::new(move |response| {
+            let end = |reason| Poll::End(ABNORMAL, reason);
+            let response = match response {
+                Ok(response) => response,
+                Err(why) => return then(Err(end(why))),
+            };
+            if response.status() == 404 {
+                discard_body(&response);
+                return then(Err(Poll::Gone));
+            }
+            if !response.ok() {
+                discard_body(&response);
+                let mut why = concat(&["GET ", without_query(&url), " answered HTTP "]);
+                push_decimal(&mut why, u64::from(response.status()));
+                return then(Err(end(why)));
+            }
+            let Some(shared) = weak.upgrade() else { return };
+            read_body(
+                &shared,
+                &response,
+                limit,
+                Box::new(move |text| then(entries(text, limit))),
+            );
+        }),
+    );
+}
+
+/// A poll answer's entries.
+fn entries(text: Result<JsValue, BodyError>, limit: usize) -> Result<Array, Poll> {
+    let text = match text {
         Ok(text) => text,
         Err(BodyError::TooLong) => {
             return Err(Poll::End(
@@ -209,7 +262,7 @@ async fn poll_once(request: &web_sys::Request, limit: usize) -> Result<Array, Po
                 ]),
             ))
         }
-        Err(BodyError::Read(why)) => return Err(end(why)),
+        Err(BodyError::Read(why)) => return Err(Poll::End(ABNORMAL, why)),
     };
     match parse_json(&text) {
         Some(body) if Array::is_array(&body) => Ok(Array::from(&body)),
@@ -245,12 +298,33 @@ impl BodyError {
     }
 }
 
-/// The body as a JS string of at most `limit` bytes. It is refused by its Content-Length before
-/// it is read when that already says too much, and otherwise counted while it streams in, so an
-/// answer without Content-Length (chunked) is given up at the limit instead of being read whole.
-/// It stays in JS: `JSON.parse` reads it there, so only the items' own strings are ever copied
-/// (each size-checked) into wasm.
-async fn body_text(response: &web_sys::Response, limit: usize) -> Result<JsValue, BodyError> {
+fn read_error(e: JsValue) -> BodyError {
+    BodyError::Read(concat(&[
+        "reading the response failed: ",
+        &super::websocket::describe(&e),
+    ]))
+}
+
+/// A body not read (an answer refused by its status or its Content-Length) is cancelled, so its
+/// download stops.
+fn discard_body(response: &web_sys::Response) {
+    if let Some(body) = response.body() {
+        settle_quietly(body.cancel());
+    }
+}
+
+/// Hands `then` the body as a JS string of at most `limit` bytes. It is refused by its
+/// Content-Length before it is read when that already says too much, and otherwise counted while
+/// it streams in, so an answer without Content-Length (chunked) is given up at the limit instead
+/// of being read whole. It stays in JS: `JSON.parse` reads it there, so only the items' own
+/// strings are ever copied (each size-checked) into wasm. The read loop is the adapter's
+/// (`HttpShared::body_read`): dropping the adapter cancels it.
+fn read_body(
+    shared: &Rc<HttpShared>,
+    response: &web_sys::Response,
+    limit: usize,
+    then: Box<dyn FnOnce(Result<JsValue, BodyError>)>,
+) {
     let declared = response
         .headers()
         .get("content-length")
@@ -258,26 +332,24 @@ async fn body_text(response: &web_sys::Response, limit: usize) -> Result<JsValue
         .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
-        return Err(BodyError::TooLong);
+        discard_body(response);
+        return then(Err(BodyError::TooLong));
     }
-    let read_error = |e: JsValue| {
-        BodyError::Read(concat(&[
-            "reading the response failed: ",
-            &super::websocket::describe(&e),
-        ]))
+    let Some(stream) = response.body() else {
+        return then(Ok(JsValue::from_str("")));
     };
-    let Some(body) = response.body() else {
-        return Ok(JsValue::from_str(""));
+    let reader = match web_sys::ReadableStreamDefaultReader::new(&stream) {
+        Ok(reader) => reader,
+        Err(e) => return then(Err(read_error(e))),
     };
-    let reader = web_sys::ReadableStreamDefaultReader::new(&body).map_err(read_error)?;
     // Read by a callback loop (no task or future per chunk) into `body`, which it holds by
-    // `Weak`, with why it stopped early, if it did.
+    // `Weak`, with why it stopped early, if it did; the end hands over what it read.
     let body = Rc::new(Body::default());
     let mut total = 0usize;
-    let (reading, ended) = ReadLoop::start(reader, Rc::downgrade(&body), move |body, result| {
+    let handle = move |body: &Body, result: &web_sys::ReadableStreamReadResult| {
         let chunk = result.get_value();
         let failure = match byte_length_of(&chunk) {
-            // Dropping the loop then cancels the reader: the rest is not downloaded.
+            // The loop's owner then cancels the reader: the rest is not downloaded.
             Some(len) if total.saturating_add(len) > limit => BodyError::TooLong,
             Some(len) => {
                 total += len;
@@ -295,16 +367,27 @@ async fn body_text(response: &web_sys::Response, limit: usize) -> Result<JsValue
         };
         body.failure.set(Some(failure));
         false
+    };
+    let weak = Rc::downgrade(shared);
+    let read = body.clone();
+    let ended = Box::new(move || {
+        // A loop stopped early (too long) is cancelled here, when it is dropped.
+        if let Some(shared) = weak.upgrade() {
+            drop(shared.body_read.take());
+        }
+        if let Some(failure) = read.failure.take() {
+            return then(Err(failure));
+        }
+        match web_sys::Blob::new_with_u8_array_sequence(&read.chunks) {
+            Ok(blob) => when_settled(
+                &blob.text(),
+                Box::new(move |text| then(text.map_err(read_error))),
+            ),
+            Err(e) => then(Err(read_error(e))),
+        }
     });
-    // Held until it has ended; dropping it then cancels a reader it stopped early (an answer too
-    // long: that stops its download).
-    let _ = ended.await;
-    drop(reading);
-    if let Some(failure) = body.failure.take() {
-        return Err(failure);
-    }
-    let blob = web_sys::Blob::new_with_u8_array_sequence(&body.chunks).map_err(read_error)?;
-    JsFuture::from(blob.text()).await.map_err(read_error)
+    let reading = ReadLoop::start(reader, Rc::downgrade(&body), handle, Some(ended));
+    shared.body_read.set(Some(reading));
 }
 
 /// One `{"text"}`, `{"binary"}` or `{"close"}` entry of a poll answer; the strings stay in JS

@@ -1,14 +1,14 @@
 //! Helpers shared by the two streams-based adapters (WebTransport and WebSocketStream): an
 //! ordered writer that tracks buffered bytes, and small promise and chunk utilities (some also
 //! serve the classic WebSocket and long polling), and the read loop all of them read streams with.
-//! They hold no DOM listeners; tasks await promises, and the writer's and the read loop's
-//! callbacks hold only `Weak`s. The event rules every adapter keeps are `event_rules.rs`.
+//! They hold no DOM listeners; promise reactions are callbacks (`bindings::promise`), and the
+//! writer's and the read loop's callbacks hold only `Weak`s. The event rules every adapter keeps are `event_rules.rs`.
 
 use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
 use crate::web::bindings::message::read_next;
+use crate::web::bindings::promise::{next_microtask, settle_then_drop, when_settled};
 use crate::web::bindings::text_encoder::JsTextEncoder;
-use futures_channel::oneshot;
 use js_sys::{ArrayBuffer, JsString, Promise, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -153,21 +153,14 @@ impl Drop for WriterState {
     /// run. (A write that never settles keeps them, as it would keep a task awaiting it.)
     fn drop(&mut self) {
         if let Some(last) = self.last.take() {
-            settle_then_drop(last, Box::new(self.callbacks.clone()));
+            settle_then_drop(&last, Box::new(self.callbacks.clone()));
         }
     }
 }
 
-/// Awaits `promise` in a task and ignores the outcome, so a rejection is handled (no console
-/// noise) and nothing is leaked once it settles.
+/// Waits for `promise` and ignores the outcome, so a rejection is handled (no console noise).
 pub(super) fn settle_quietly(promise: Promise) {
-    settle_then_drop(promise, Box::new(()));
-}
-
-/// [`settle_quietly`], keeping `keep` alive until `promise` has settled (callbacks that a
-/// reaction queued before it settles may still call); one task type for both.
-fn settle_then_drop(promise: Promise, keep: Box<dyn std::any::Any>) {
-    crate::web::bindings::promise::settle_then_drop(&promise, keep);
+    when_settled(&promise, Box::new(|_| {}));
 }
 
 /// A read loop: one `reader.read().then(on_read, …)` pending at a time, with the same closure for
@@ -192,11 +185,11 @@ struct Reading {
     open: Cell<bool>,
 }
 
-/// A loop's closure, counted while it lives (see [`live_read_loops`]), and the sender whose
-/// drop tells the loop's end.
+/// A loop's closure, counted while it lives (see [`live_read_loops`]), and what runs once the
+/// loop has ended.
 struct Callback {
     on_read: Closure<dyn FnMut(JsValue)>,
-    _ended: oneshot::Sender<()>,
+    on_end: Option<Box<dyn FnOnce()>>,
 }
 
 /// Read loops whose closure is alive, so tests can prove that an ended or dropped loop frees it
@@ -209,8 +202,13 @@ pub fn live_read_loops() -> usize {
 }
 
 impl Drop for Callback {
+    /// The loop has ended, however it ended: its `on_end` runs a microtask later, not inside the
+    /// loop's own closure (which may be what is dropping it), as an awaiting task would resume.
     fn drop(&mut self) {
         LIVE_LOOPS.fetch_sub(1, Relaxed);
+        if let Some(on_end) = self.on_end.take() {
+            next_microtask(on_end);
+        }
     }
 }
 
@@ -253,17 +251,19 @@ impl ReadLoop {
     /// Reads `reader`, handing each read's outcome (a `{ value, done }` result, or the error the
     /// read rejected with: see [`read_end`]) to `handle` with `state`, until `handle` says not to
     /// read on (having kept in `state` why, if that matters), `state` is gone, or the loop is
-    /// dropped. The receiver is the one way a loop's end is told: it is cancelled when the loop
-    /// has ended, however it ended. The first read starts now; its outcome comes in a later
-    /// microtask.
+    /// dropped. `on_end` is the one way a loop's end is told: it runs (in a later microtask) once
+    /// the loop has ended, however it ended. The first read starts now; its outcome comes in a
+    /// later microtask.
     pub(super) fn start<S: 'static>(
         reader: ReadableStreamDefaultReader,
         state: Weak<S>,
         mut handle: impl FnMut(&S, &ReadableStreamReadResult) -> bool + 'static,
-    ) -> (ReadLoop, oneshot::Receiver<()>) {
+        on_end: Option<Box<dyn FnOnce()>>,
+    ) -> ReadLoop {
         ReadLoop::read(
             reader,
             Box::new(move |outcome| state.upgrade().is_some_and(|state| handle(&state, outcome))),
+            on_end,
         )
     }
 
@@ -271,8 +271,8 @@ impl ReadLoop {
     fn read(
         reader: ReadableStreamDefaultReader,
         mut handle: Box<dyn FnMut(&ReadableStreamReadResult) -> bool>,
-    ) -> (ReadLoop, oneshot::Receiver<()>) {
-        let (ended, end) = oneshot::channel();
+        on_end: Option<Box<dyn FnOnce()>>,
+    ) -> ReadLoop {
         let reading = Rc::new_cyclic(|this: &Weak<Reading>| {
             let this = this.clone();
             let on_read = Closure::<dyn FnMut(JsValue)>::new(move |outcome: JsValue| {
@@ -293,22 +293,18 @@ impl ReadLoop {
                     }
                 }
                 // Ended (or cancelled): no read is pending, so nothing calls the closure again.
-                // It is running: wasm-bindgen frees it when it returns. That drops `_ended`,
-                // which tells the loop's end.
+                // It is running: wasm-bindgen frees it when it returns. `on_end` is told.
                 drop(reading.on_read.take());
             });
             LIVE_LOOPS.fetch_add(1, Relaxed);
             Reading {
                 reader,
-                on_read: Cell::new(Some(Callback {
-                    on_read,
-                    _ended: ended,
-                })),
+                on_read: Cell::new(Some(Callback { on_read, on_end })),
                 open: Cell::new(true),
             }
         });
         reading.next();
-        (ReadLoop(reading), end)
+        ReadLoop(reading)
     }
 }
 
@@ -320,7 +316,7 @@ impl Drop for ReadLoop {
     fn drop(&mut self) {
         let reading = &self.0;
         if reading.open.replace(false) {
-            settle_then_drop(reading.reader.cancel(), Box::new(reading.clone()));
+            settle_then_drop(&reading.reader.cancel(), Box::new(reading.clone()));
         }
     }
 }

@@ -15,10 +15,10 @@
 //! close too, and `Closed` waits until the reader has drained what came before the server's
 //! close (bounded by the core: `Ending` first, see `core::closing`).
 //!
-//! No DOM listeners: the handshake and close task awaits promises, and messages are read by a
-//! callback loop (`reader.read().then(on_read, …)`, one closure for the whole connection, see
-//! [`ReadLoop`]); both hold a [`Weak`] to the connection's state. Dropping the
-//! connection cancels the reader and closes the socket, which settles every promise they await.
+//! No DOM listeners and no task: the handshake and the close are promise reactions
+//! ([`opened`], [`closed`]), and messages are read by a callback loop (one closure for the whole
+//! connection, see [`ReadLoop`]); all hold a [`Weak`] to the connection's state. Dropping the
+//! connection cancels the reader and closes the socket, which settles every promise.
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
@@ -30,15 +30,14 @@ use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
+use crate::web::bindings::promise::when_settled;
 use crate::web::bindings::websocket_stream::{
     WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStream,
 };
-use futures_channel::oneshot;
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::ReadableStreamDefaultReader;
 
 /// What a `CloseEvent` reports when the close frame carried no code.
@@ -49,7 +48,7 @@ pub struct WebSocketStreamConnection {
     shared: Rc<Shared>,
 }
 
-/// State the spawned task and the read callbacks reach through a [`Weak`].
+/// State the promise reactions and the read callbacks reach through a [`Weak`].
 struct Shared {
     socket: WebSocketStream,
     report: Reporter,
@@ -61,7 +60,15 @@ struct Shared {
     /// Every write whose promise has not resolved: `buffered_amount`, and what is handed back
     /// when the connection ends.
     writes: Writes,
+    /// How the socket closed, kept from `closed` settling until the reader has ended (see
+    /// [`closed`]).
+    outcome: RefCell<Option<Outcome>>,
+    /// The reader has ended: what came before the server's close has been reported.
+    read_all: Cell<bool>,
 }
+
+/// A close's code, reason and whether it was clean.
+type Outcome = (u16, String, bool);
 
 impl WebSocketStreamConnection {
     /// Starts the handshake; `Opened` or `Failed` follows on the sink. Fails synchronously for a
@@ -94,25 +101,33 @@ impl WebSocketStreamConnection {
             writer: RefCell::new(None),
             reading: Cell::new(None),
             writes: Writes::default(),
+            outcome: RefCell::new(None),
+            read_all: Cell::new(false),
         });
-        crate::web::spawn(Box::pin(run(
-            Rc::downgrade(&shared),
-            socket,
-            request.max_message_bytes,
-            request.url,
-        )));
+        let weak = Rc::downgrade(&shared);
+        let (max, url) = (request.max_message_bytes, request.url);
+        when_settled(
+            &socket.opened(),
+            Box::new(move |handshake| opened(weak, socket, max, url, handshake)),
+        );
         Ok(WebSocketStreamConnection { shared })
     }
 }
 
-/// Waits for the handshake, starts the reader, then reports how the socket closed.
-async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: String) {
-    let opened = JsFuture::from(socket.opened()).await;
+/// The handshake settled: the reader starts and `Opened` is reported (then [`closed`] waits for
+/// the end), or the connection failed.
+fn opened(
+    weak: Weak<Shared>,
+    socket: WebSocketStream,
+    max: usize,
+    url: String,
+    handshake: Result<JsValue, JsValue>,
+) {
     let Some(shared) = weak.upgrade() else {
         settle_quietly(socket.closed());
         return;
     };
-    let info: WebSocketOpenInfo = match opened {
+    let info: WebSocketOpenInfo = match handshake {
         Ok(info) => info.unchecked_into(),
         Err(error) => {
             // `closed` rejects too; observe it so the browser logs no unhandled rejection.
@@ -153,14 +168,19 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     // microtask), so that a connection dropped by the application's open handler finds it
     // pending and settles it by cancelling the reader. `Closed` waits for the reader's end, so
     // that the messages that came before the server's close are reported first.
-    let (reading, reader_done) = read_messages(&weak, reader, max);
-    shared.reading.set(Some(reading));
+    shared.reading.set(Some(read_messages(&weak, reader, max)));
     shared.report.opened(info.protocol(), info.extensions());
     drop(shared);
-
     // The one place `Closed` comes from, whoever closed: `closed` settles after the closing
     // handshake, or rejects when the connection was lost.
-    let outcome = JsFuture::from(socket.closed()).await;
+    when_settled(
+        &socket.closed(),
+        Box::new(move |outcome| closed(weak, outcome, &url)),
+    );
+}
+
+/// `closed` settled: `Ending` now, `Closed` once the reader has ended too (at once if it has).
+fn closed(weak: Weak<Shared>, outcome: Result<JsValue, JsValue>, url: &str) {
     let Some(shared) = weak.upgrade() else { return };
     let (code, reason, clean) = match outcome {
         Ok(info) if info.is_object() => {
@@ -172,7 +192,7 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
         Ok(_) => (NO_STATUS, String::new(), true),
         Err(error) => (
             close_code::ABNORMAL,
-            scrub_query(&describe(&error), &url),
+            scrub_query(&describe(&error), url),
             false,
         ),
     };
@@ -185,9 +205,25 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
     // reach the application before `Closed`. A dropped connection cancels the reader (which
     // ends the wait); a reader that never ends is the core's to give up on (`Ending`).
     shared.report.ending(code, reason.clone(), clean);
-    drop(shared);
-    let _ = reader_done.await;
+    if shared.read_all.get() {
+        finish(&shared, (code, reason, clean));
+    } else {
+        *shared.outcome.borrow_mut() = Some((code, reason, clean));
+    }
+}
+
+/// The reader has ended: `Closed`, if `closed` has settled already (else [`closed`] reports it).
+fn reader_ended(weak: &Weak<Shared>) {
     let Some(shared) = weak.upgrade() else { return };
+    shared.read_all.set(true);
+    let outcome = shared.outcome.borrow_mut().take();
+    if let Some(outcome) = outcome {
+        finish(&shared, outcome);
+    }
+}
+
+/// `Closed`, handing back every write that did not resolve.
+fn finish(shared: &Shared, (code, reason, clean): Outcome) {
     let lost = Lost {
         unconfirmed: Vec::new(),
         unsent: shared.writes.take_unresolved(),
@@ -197,13 +233,10 @@ async fn run(weak: Weak<Shared>, socket: WebSocketStream, max: usize, url: Strin
 
 /// The read loop of `reader`: each chunk is reported as a message; a message over `max` closes
 /// the socket with 1009. It ends when the socket closes (done) or fails (an error), or when
-/// `Drop` cancels the reader, which the receiver tells.
-fn read_messages(
-    weak: &Weak<Shared>,
-    reader: ReadableStreamDefaultReader,
-    max: usize,
-) -> (ReadLoop, oneshot::Receiver<()>) {
-    ReadLoop::start(reader, weak.clone(), move |shared, result| {
+/// `Drop` cancels the reader; then [`reader_ended`].
+fn read_messages(weak: &Weak<Shared>, reader: ReadableStreamDefaultReader, max: usize) -> ReadLoop {
+    let ended = weak.clone();
+    let handle = move |shared: &Shared, result: &web_sys::ReadableStreamReadResult| {
         // The value first: a message is the common case (see `read_end`).
         match bounded_payload(&result.get_value(), max) {
             Incoming::Message(payload) => shared.report.message(payload),
@@ -218,11 +251,17 @@ fn read_messages(
             }
             // `done: false`: not a message type WebSocket has, nothing to report. Otherwise
             // the reader has ended: done (the socket closed) or an error (the socket failed;
-            // `closed` rejects too, and `run` reports it).
+            // `closed` rejects too, and [`closed`] reports it).
             Incoming::Other => return read_end(result) == ReadEnd::No,
         }
         true
-    })
+    };
+    ReadLoop::start(
+        reader,
+        weak.clone(),
+        handle,
+        Some(Box::new(move || reader_ended(&ended))),
+    )
 }
 
 /// `socket.close({closeCode, reason})`, or `close()` without details (also aborts a handshake).
@@ -262,7 +301,7 @@ impl Transport for WebSocketStreamConnection {
     }
 
     /// Before open this aborts the handshake (a failure to open), after it starts the closing
-    /// handshake, which `run` reports when `closed` settles.
+    /// handshake, which [`closed`] reports when `closed` settles.
     fn close(&self, code: u16, reason: &str) {
         let report = &self.shared.report;
         if report.abort_opening(Lost::default) || report.begin_close(code, reason) {
@@ -286,14 +325,14 @@ impl Transport for WebSocketStreamConnection {
 impl Drop for WebSocketStreamConnection {
     fn drop(&mut self) {
         let live = self.shared.report.end();
-        // Cancels the reader (see `ReadLoop`), which ends `run`'s wait for it.
+        // Cancels the reader (see `ReadLoop`).
         drop(self.shared.reading.take());
         let writer = self.shared.writer.take();
         if let Some(writer) = writer {
             writer.release();
         }
         // A dropped connection must not linger open on the server; closing also settles the
-        // promises the tasks await. Closing an already closed socket does nothing.
+        // promises the reactions wait for. Closing an already closed socket does nothing.
         if live {
             close_socket(&self.shared.socket, None);
         }

@@ -8,12 +8,12 @@
 //! closed, because closing a WebTransport session resets its streams and a reset may discard a
 //! close frame the peer has not read yet.
 //!
-//! Nothing here registers DOM listeners: the opening and closing steps are promises awaited by a
-//! task spawned with `spawn_local`, and the stream and the datagrams are read by callback loops
-//! (one closure each for the whole connection, no task or future per chunk, see [`ReadLoop`]).
-//! The task and the callbacks hold a [`Weak`] to the connection's state (never the connection),
-//! and dropping the connection cancels the readers and closes the session, which settles every
-//! promise they await, so the task ends.
+//! Nothing here registers DOM listeners and nothing runs as a task: the opening and closing steps
+//! are promise reactions ([`ready`], [`stream_created`], [`frames_ended`]), and the stream and
+//! the datagrams are read by callback loops (one closure each for the whole connection, no
+//! future or closure per chunk, see [`ReadLoop`]). All of them hold a [`Weak`] to the
+//! connection's state (never the connection), and dropping the connection cancels the readers
+//! and closes the session, which settles every promise they wait for.
 //!
 //! The helpers it shares with the WebSocketStream adapter are in `stream_support.rs`; the event
 //! rules every adapter keeps are `event_rules.rs`.
@@ -31,23 +31,22 @@
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    bytes_of, read_end, scrub_query, settle_quietly, truncate_reason, without_query, ReadEnd,
-    ReadLoop, TrackedWriter, Writes,
+    byte_length_of, bytes_of, read_end, scrub_query, settle_quietly, truncate_reason,
+    without_query, ReadEnd, ReadLoop, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code;
 use crate::core::text::concat;
 use crate::core::{encode_frame, Frame, FrameDecoder, FrameError, Payload, TransportKind};
+use crate::web::bindings::promise::{when_settled, Reaction};
 use crate::web::bindings::webtransport::{
     WebTransport, WebTransportBidirectionalStream, WebTransportCloseInfo,
 };
-use futures_channel::oneshot;
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
 
 /// One WebTransport session with one bidirectional stream. Dropping it cancels its readers and
@@ -56,7 +55,7 @@ pub struct WebTransportConnection {
     shared: Rc<Shared>,
 }
 
-/// State the spawned task and the read callbacks reach through a [`Weak`].
+/// State the promise reactions and the read callbacks reach through a [`Weak`].
 struct Shared {
     transport: WebTransport,
     report: Reporter,
@@ -106,7 +105,7 @@ impl WebTransportConnection {
             ])
         })?;
         // Rejects whenever the session ends abruptly; observed once here so the browser logs no
-        // unhandled rejection (the task ends with the session, which `Drop` closes).
+        // unhandled rejection.
         settle_quietly(transport.closed());
         let shared = Rc::new(Shared {
             transport: transport.clone(),
@@ -119,12 +118,12 @@ impl WebTransportConnection {
             end: Cell::new(None),
             writes: Writes::default(),
         });
-        crate::web::spawn(Box::pin(run(
-            Rc::downgrade(&shared),
-            transport,
-            request.max_message_bytes,
-            request.url,
-        )));
+        let weak = Rc::downgrade(&shared);
+        let (max, url) = (request.max_message_bytes, request.url);
+        when_settled(
+            &transport.ready(),
+            Box::new(move |outcome| ready(weak, transport, max, url, outcome)),
+        );
         Ok(WebTransportConnection { shared })
     }
 }
@@ -160,9 +159,15 @@ enum End {
     Finished(String),
 }
 
-/// Opens the stream, then reads it until the session ends.
-async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: String) {
-    if let Err(error) = JsFuture::from(transport.ready()).await {
+/// The session is ready (the bidirectional stream is asked for next), or it failed to open.
+fn ready(
+    weak: Weak<Shared>,
+    transport: WebTransport,
+    max: usize,
+    url: String,
+    outcome: Result<JsValue, JsValue>,
+) {
+    if let Err(error) = outcome {
         if let Some(shared) = weak.upgrade() {
             let reason = concat(&[
                 shared.report.label(),
@@ -177,25 +182,39 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
         // Closed or dropped while connecting; that already closed the session.
         return;
     }
-    let stream = JsFuture::from(transport.create_bidirectional_stream()).await;
+    when_settled(
+        &transport.create_bidirectional_stream(),
+        Box::new(move |stream| stream_created(weak, &transport, max, url, stream)),
+    );
+}
+
+/// The bidirectional stream exists: reading starts and `Opened` is reported (the stream
+/// reader's end then calls [`frames_ended`]), or the connection failed.
+fn stream_created(
+    weak: Weak<Shared>,
+    transport: &WebTransport,
+    max: usize,
+    url: String,
+    stream: Result<JsValue, JsValue>,
+) {
     let Some(shared) = weak.upgrade() else { return };
     if shared.report.phase() != Phase::Opening {
         return;
     }
     let opened = stream.map_err(|e| describe(&e)).and_then(|stream| {
         open_streams(
-            &transport,
+            transport,
             stream.unchecked_into(),
             &shared,
             &weak,
             max,
-            &url,
+            url.clone(),
         )
     });
-    let (streams, reader_done) = match opened {
+    let streams = match opened {
         Ok(streams) => streams,
         Err(error) => {
-            close_session(&transport, None);
+            close_session(transport, None);
             let reason = concat(&[
                 shared.report.label(),
                 ": no bidirectional stream: ",
@@ -209,12 +228,15 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
     // dropped by the application's open handler finds them pending and cancels them.
     *shared.streams.borrow_mut() = Some(streams);
     shared.report.opened(String::new(), String::new());
-    drop(shared);
+}
 
-    let _ = reader_done.await;
+/// The stream reader has stopped (`Shared::end` says why): the connection ends, at once or once
+/// its last step (our close frame leaving, the session's `closed`) has settled.
+fn frames_ended(weak: &Weak<Shared>, url: &str) {
     let Some(shared) = weak.upgrade() else { return };
     // Always set once the connection lives: only dropping it ends the loop otherwise.
     let Some(end) = shared.end.take() else { return };
+    let transport = shared.transport.clone();
     // The connection ends with its stream: its datagrams' loop goes now (Firefox leaves the
     // datagrams' readable open after the server dropped the session, which would keep the loop,
     // its closure and its handler until `Drop`).
@@ -261,14 +283,17 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
             // up on (`Ending`); dropping this adapter then closes the session with this code.
             shared.report.ending(code, reason.clone(), true);
             drop(shared);
-            if let Some(writer) = writer {
-                if let Some(promise) = write_close_frame(&writer, code, &reason) {
-                    let _ = JsFuture::from(promise).await;
+            let written = writer.and_then(|writer| write_close_frame(&writer, code, &reason));
+            let weak = weak.clone();
+            let close: Reaction = Box::new(move |_| {
+                close_session(&transport, Some((code, &reason)));
+                if let Some(shared) = weak.upgrade() {
+                    shared.report.closed(code, reason, true, shared.lost());
                 }
-            }
-            close_session(&transport, Some((code, &reason)));
-            if let Some(shared) = weak.upgrade() {
-                shared.report.closed(code, reason, true, shared.lost());
+            });
+            match written {
+                Some(written) => when_settled(&written, close),
+                None => close(Ok(JsValue::UNDEFINED)),
             }
         }
         End::Finished(detail) => {
@@ -280,22 +305,27 @@ async fn run(weak: Weak<Shared>, transport: WebTransport, max: usize, url: Strin
                 .report
                 .ending(close_code::ABNORMAL, detail.clone(), false);
             drop(shared);
-            let outcome = JsFuture::from(transport.closed()).await;
-            let (code, reason, clean) = match outcome {
-                Ok(info) => match transport_close_info(&info) {
-                    Some((code, reason)) => (code, reason, true),
-                    None => (close_code::ABNORMAL, detail, false),
-                },
-                Err(error) => (
-                    close_code::ABNORMAL,
-                    scrub_query(&describe(&error), &url),
-                    false,
-                ),
-            };
-            if let Some(shared) = weak.upgrade() {
-                let reason = truncate_reason(&reason);
-                shared.report.closed(code, reason, clean, shared.lost());
-            }
+            let (weak, url) = (weak.clone(), url.to_owned());
+            when_settled(
+                &transport.closed(),
+                Box::new(move |outcome| {
+                    let (code, reason, clean) = match outcome {
+                        Ok(info) => match transport_close_info(&info) {
+                            Some((code, reason)) => (code, reason, true),
+                            None => (close_code::ABNORMAL, detail, false),
+                        },
+                        Err(error) => (
+                            close_code::ABNORMAL,
+                            scrub_query(&describe(&error), &url),
+                            false,
+                        ),
+                    };
+                    if let Some(shared) = weak.upgrade() {
+                        let reason = truncate_reason(&reason);
+                        shared.report.closed(code, reason, clean, shared.lost());
+                    }
+                }),
+            );
         }
     }
 }
@@ -305,42 +335,44 @@ fn still_opening(weak: &Weak<Shared>) -> bool {
         .is_some_and(|shared| shared.report.phase() == Phase::Opening)
 }
 
-/// Locks the bidirectional stream's ends and the datagram ends, and starts reading both; the
-/// receiver tells when the stream reader has stopped (`Shared::end` says why).
+/// Locks the bidirectional stream's ends and the datagram ends, and starts reading both; when
+/// the stream reader has stopped, [`frames_ended`] (`Shared::end` says why).
 fn open_streams(
     transport: &WebTransport,
     stream: WebTransportBidirectionalStream,
     shared: &Shared,
     weak: &Weak<Shared>,
     max: usize,
-    url: &str,
-) -> Result<(Streams, oneshot::Receiver<()>), String> {
+    url: String,
+) -> Result<Streams, String> {
     let reader = ReadableStreamDefaultReader::new(&stream.readable()).map_err(|e| describe(&e))?;
     let writer = stream.writable().get_writer().map_err(|e| describe(&e))?;
     let datagrams = transport.datagrams();
     let datagram_reader = ReadableStreamDefaultReader::new(&datagrams.readable()).ok();
-    let (frames, end) = read_frames(weak, reader, max, url.to_owned());
-    let streams = Streams {
+    Ok(Streams {
         writer: TrackedWriter::new(writer, shared.writes.clone()),
-        frames,
+        frames: read_frames(weak, reader, max, url),
         datagram_writer: datagrams.writable().get_writer().ok(),
         datagrams: datagram_reader.map(|reader| read_datagrams(weak, reader, max)),
-    };
-    Ok((streams, end))
+    })
 }
 
 /// The stream's read loop: it feeds each chunk into the frame decoder and reports each message
 /// (during a client close too: what the server sent before its answering close frame is the
 /// application's), until a close frame, a frame the decoder rejects, or the stream's end, which
-/// it records in `end` for `run`.
+/// it records in `end` for [`frames_ended`].
 fn read_frames(
     weak: &Weak<Shared>,
     reader: ReadableStreamDefaultReader,
     max: usize,
     url: String,
-) -> (ReadLoop, oneshot::Receiver<()>) {
+) -> ReadLoop {
     let mut decoder = FrameDecoder::new(max);
-    ReadLoop::start(reader, weak.clone(), move |shared, result| {
+    let ended = {
+        let (weak, url) = (weak.clone(), url.clone());
+        Box::new(move || frames_ended(&weak, &url))
+    };
+    let handle = move |shared: &Shared, result: &web_sys::ReadableStreamReadResult| {
         // The value first: a chunk is the common case (see `read_end`).
         let end = match bytes_of(&result.get_value()) {
             Some(bytes) => {
@@ -361,7 +393,8 @@ fn read_frames(
         };
         shared.end.set(Some(end));
         false
-    })
+    };
+    ReadLoop::start(reader, weak.clone(), handle, Some(ended))
 }
 
 /// Reports every complete frame in `decoder`; `Some` when one stops the reading.
@@ -389,19 +422,21 @@ fn read_datagrams(
     reader: ReadableStreamDefaultReader,
     max: usize,
 ) -> ReadLoop {
-    let (datagrams, _) =
-        ReadLoop::start(reader, weak.clone(), move |shared, result| {
-            match bytes_of(&result.get_value()) {
-                Some(bytes) => {
-                    if bytes.len() <= max {
-                        shared.report.message(Payload::Binary(bytes));
-                    }
-                    true
-                }
-                None => read_end(result) == ReadEnd::No,
+    let handle = move |shared: &Shared, result: &web_sys::ReadableStreamReadResult| {
+        let value = result.get_value();
+        // Measured before it is copied: a datagram over the maximum never enters wasm.
+        match byte_length_of(&value) {
+            Some(len) if len > max => true,
+            Some(_) => {
+                shared
+                    .report
+                    .message(Payload::Binary(bytes_of(&value).unwrap_or_default()));
+                true
             }
-        });
-    datagrams
+            None => read_end(result) == ReadEnd::No,
+        }
+    };
+    ReadLoop::start(reader, weak.clone(), handle, None)
 }
 
 /// Writes a close frame; `None` when the reason cannot be framed (never for validated reasons).
@@ -554,7 +589,7 @@ impl Drop for WebTransportConnection {
                 writer.release_lock();
             }
         }
-        // Settles `ready`/`closed` and errors every stream, so no task waits forever.
+        // Settles `ready`/`closed` and errors every stream, so no reaction waits forever.
         let info = client_close
             .as_ref()
             .map(|(code, reason)| (*code, reason.as_str()));
