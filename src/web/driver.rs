@@ -51,8 +51,8 @@ struct LiveTransport {
     transport: Box<dyn Transport>,
 }
 
-/// Shared state of one socket.
-pub struct Driver {
+/// Shared state of one socket. Crate-internal: Rust users go through [`super::socket::Socket`].
+pub(crate) struct Driver {
     conn: RefCell<Connection>,
     pub(crate) options: SocketOptions,
     pub(crate) url: String,

@@ -496,13 +496,19 @@ impl UniversalSocket {
     }
 
     fn read_blob(&self, blob: web_sys::Blob) {
+        // A Blob subclass's `arrayBuffer()` may throw instead of rejecting: that Blob is lost,
+        // loudly, and nothing waits for it.
+        let reading = match array_buffer_of(&blob) {
+            Ok(reading) => reading,
+            Err(error) => return self.socket.report_error(blob_unread(&error)),
+        };
         let id = self.next_blob.get();
         self.next_blob.set(id + 1);
         self.held.borrow_mut().push_back(Outgoing::Blob(id, None));
         let held: Weak<RefCell<VecDeque<Outgoing>>> = Rc::downgrade(&self.held);
         let socket = self.socket.downgrade();
         when_settled(
-            &blob.array_buffer(),
+            &reading,
             Box::new(move |read| {
                 let (Some(held), Some(socket)) = (held.upgrade(), socket.upgrade()) else {
                     return;
@@ -521,10 +527,7 @@ impl UniversalSocket {
                         // goes out. A `Lost` marker takes its place (the loop below skips it);
                         // not `VecDeque::remove`, which links `wrap_copy` (about 0.8 KB).
                         held.borrow_mut()[i] = Outgoing::Lost;
-                        socket.report_error(concat(&[
-                            "send(): reading the Blob failed, it was not sent: ",
-                            &super::transport::websocket::describe(&error),
-                        ]));
+                        socket.report_error(blob_unread(&error));
                     }
                     (_, None) => {}
                 }
@@ -544,6 +547,21 @@ impl UniversalSocket {
             }),
         );
     }
+}
+
+/// `blob.arrayBuffer()`, whose throw (a subclass's) is an `Err` rather than an exception
+/// through wasm, and whose thenable (a subclass's too) becomes a Promise.
+fn array_buffer_of(blob: &web_sys::Blob) -> Result<Promise, JsValue> {
+    let read: Function = Reflect::get(blob, &"arrayBuffer".into())?.dyn_into()?;
+    Ok(Promise::resolve(&read.call0(blob)?))
+}
+
+/// The `error` event's message for a Blob whose bytes could not be read.
+fn blob_unread(error: &JsValue) -> String {
+    concat(&[
+        "send(): reading the Blob failed, it was not sent: ",
+        &super::transport::websocket::describe(error),
+    ])
 }
 
 fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {

@@ -726,9 +726,10 @@ async fn freeing_the_socket_rejects_its_pending_promises() {
     );
 }
 
-/// A Blob whose bytes cannot be read is the one message lost, loudly (an `error` event naming
-/// it); what was sent before and after it still goes out, in order, whether the unreadable
-/// Blob is first in line or behind another Blob still being read.
+/// A Blob whose bytes cannot be read (its read rejects, or `arrayBuffer()` throws) is the one
+/// message lost, loudly (an `error` event naming it); what was sent before and after it still
+/// goes out, in order, whether the unreadable Blob is first in line or behind another Blob
+/// still being read.
 #[wasm_bindgen_test]
 async fn an_unreadable_blob_is_reported_and_the_rest_keeps_its_order() {
     let _server = crate::support::exclusive().await;
@@ -751,9 +752,16 @@ async fn an_unreadable_blob_is_reported_and_the_rest_keeps_its_order() {
     socket.send(readable.into()).unwrap();
     socket.send(unreadable()).unwrap();
     socket.send(JsValue::from_str("third")).unwrap();
+    // One whose `arrayBuffer()` throws at once: the same, and `send` does not throw.
+    let throwing = js_sys::eval(
+        "new (class extends Blob { arrayBuffer() { throw new Error('gone from disk') } })()",
+    )
+    .unwrap();
+    socket.send(throwing).unwrap();
+    socket.send(JsValue::from_str("fourth")).unwrap();
     let mut received = Vec::new();
     let mut errors = Vec::new();
-    while received.len() < 4 || errors.len() < 2 {
+    while received.len() < 5 || errors.len() < 3 {
         let timeout = gloo_timers::future::TimeoutFuture::new(5_000);
         let next = match futures::future::select(events.next(), timeout).await {
             futures::future::Either::Left((Some(event), _)) => event,
@@ -768,7 +776,7 @@ async fn an_unreadable_blob_is_reported_and_the_rest_keeps_its_order() {
             ),
         }
     }
-    assert_eq!(received, ["first", "second", "(binary)", "third"]);
+    assert_eq!(received, ["first", "second", "(binary)", "third", "fourth"]);
     for error in &errors {
         assert!(
             error.contains("reading the Blob failed") && error.contains("gone from disk"),

@@ -6,7 +6,8 @@ use wasm_bindgen::prelude::*;
 
 // The one JS snippet: an event's object in one call (instead of `new Object` and a
 // `Reflect.set` per property), its properties in the order they always had: up to three, then
-// `type`; and a stream's next read with its reaction, in one call. Property names and event names are indices into its table `K`, whose order
+// `type`; and a stream's next read with its reaction, in one call. Property names and event
+// names are indices into its table `K`, whose order
 // src/web/js_events.rs keeps (`Key`, `EVENTS_AT`). wasm-bindgen writes it to a snippet file,
 // which scripts/short-wasm-names.mjs puts into the glue (scripts/build-pkg.sh then removes the
 // snippets), so the package ships, and the size budget counts, no separate file.
@@ -29,7 +30,8 @@ extern "C" {
 
     /// `reader.read()`, whose outcome, a `{ value, done }` result or the error it rejected with,
     /// goes to `f` (a rejection through one function made once per `f`, kept on it as `f.r`:
-    /// nothing is made per read). An error that is `undefined` or `null` (a mocked or polyfilled stream errored
+    /// nothing is made per read). An error that is `undefined` or `null` (a mocked or
+    /// polyfilled stream errored
     /// without a reason: `controller.error()` in a mocked `fetch`), on which `f`'s property reads
     /// would throw, the loop stop and its owner wait forever, goes as an `Error` that says so.
     #[wasm_bindgen(js_name = readNext)]

@@ -30,7 +30,7 @@ struct Waiting {
 /// the reaction would have done.
 pub fn when_settled(promise: &Promise, reaction: Reaction) {
     let reaction = Rc::new(Cell::new(Some(reaction)));
-    let waiting: Rc<Cell<Option<Waiting>>> = Rc::new(Cell::new(None));
+    let waiting: Rc<Cell<Option<Rc<Waiting>>>> = Rc::new(Cell::new(None));
     let settle = |fulfilled: bool| {
         let (reaction, waiting) = (reaction.clone(), waiting.clone());
         Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
@@ -41,12 +41,13 @@ pub fn when_settled(promise: &Promise, reaction: Reaction) {
             drop(callbacks);
         })
     };
-    let callbacks = Waiting {
+    let callbacks = Rc::new(Waiting {
         on_fulfilled: settle(true),
         on_rejected: settle(false),
-    };
+    });
+    // Kept before `then` is called: a thenable that calls back at once then still frees them.
+    waiting.set(Some(callbacks.clone()));
     let _ = promise.then2(&callbacks.on_fulfilled, &callbacks.on_rejected);
-    waiting.set(Some(callbacks));
 }
 
 /// Runs `then` in a microtask: after the current call returns, before any timer or event.

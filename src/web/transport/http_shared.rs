@@ -524,7 +524,8 @@ fn posted(weak: Weak<HttpShared>, step: Step, result: Result<(), PostError>) {
 
 /// One upstream POST; `2xx` is success.
 fn post(request: &Request, then: Box<dyn FnOnce(Result<(), PostError>)>) {
-    let url = request.url();
+    // The same JS object, its URL read only to explain a refusal.
+    let sent = Clone::clone(request);
     fetch_then(
         request,
         Box::new(move |response| {
@@ -532,6 +533,7 @@ fn post(request: &Request, then: Box<dyn FnOnce(Result<(), PostError>)>) {
                 Err(why) => Err(PostError::Other(why)),
                 Ok(response) if response.ok() => Ok(()),
                 Ok(response) => {
+                    let url = sent.url();
                     let mut why = cat(&["POST ", without_query(&url), " answered HTTP "]);
                     push_decimal(&mut why, u64::from(response.status()));
                     Err(if response.status() == 404 {

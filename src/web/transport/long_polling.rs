@@ -67,9 +67,9 @@ enum Poll {
 }
 
 // The connection's life is a chain of requests, each step a callback on the previous one's
-// answer: `open_session` → `session_opened` → `poll` → `polled` → `poll` … Every step holds the
-// state only by `Weak`, so dropping the adapter (which aborts the request in flight) ends the
-// chain at the next step.
+// answer: `open_session` → `session_opened` → `poll` → `polled` → `poll` … Every step holds
+// the state only by `Weak`, so dropping the adapter (which aborts the request in flight) ends
+// the chain at the next step.
 
 /// `POST {url}`: asks for a session.
 fn open_session(weak: Weak<HttpShared>) {
@@ -371,10 +371,11 @@ fn read_body(
     let weak = Rc::downgrade(shared);
     let read = body.clone();
     let ended = Box::new(move || {
+        // The adapter is gone (which cancelled the read): nothing is waiting for the body.
+        let Some(shared) = weak.upgrade() else { return };
         // A loop stopped early (too long) is cancelled here, when it is dropped.
-        if let Some(shared) = weak.upgrade() {
-            drop(shared.body_read.take());
-        }
+        drop(shared.body_read.take());
+        drop(shared);
         if let Some(failure) = read.failure.take() {
             return then(Err(failure));
         }
@@ -387,7 +388,12 @@ fn read_body(
         }
     });
     let reading = ReadLoop::start(reader, Rc::downgrade(&body), handle, Some(ended));
-    shared.body_read.set(Some(reading));
+    // One answer is read at a time: the chain reads the next only after this one's `ended`.
+    let earlier = shared.body_read.replace(Some(reading));
+    debug_assert!(
+        earlier.is_none(),
+        "a second body read while one is in progress"
+    );
 }
 
 /// One `{"text"}`, `{"binary"}` or `{"close"}` entry of a poll answer; the strings stay in JS

@@ -2,7 +2,8 @@
 //! ordered writer that tracks buffered bytes, and small promise and chunk utilities (some also
 //! serve the classic WebSocket and long polling), and the read loop all of them read streams with.
 //! They hold no DOM listeners; promise reactions are callbacks (`bindings::promise`), and the
-//! writer's and the read loop's callbacks hold only `Weak`s. The event rules every adapter keeps are `event_rules.rs`.
+//! writer's and the read loop's callbacks hold only `Weak`s. The event rules every adapter keeps
+//! are `event_rules.rs`.
 
 use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
@@ -196,7 +197,8 @@ struct Callback {
 /// (a JS closure cannot be observed from JS once freed).
 static LIVE_LOOPS: AtomicUsize = AtomicUsize::new(0);
 
-/// Number of read loops whose closure has not been freed.
+/// Number of read loops whose closure has not been freed (for tests).
+#[doc(hidden)]
 pub fn live_read_loops() -> usize {
     LIVE_LOOPS.load(Relaxed)
 }

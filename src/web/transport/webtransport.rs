@@ -581,7 +581,7 @@ impl Drop for WebTransportConnection {
         self.shared.report.end();
         let streams = self.shared.streams.borrow_mut().take();
         if let Some(streams) = streams {
-            // Cancels the readers (see `ReadLoop`), which ends `run`'s wait for the stream's.
+            // Cancels the readers (see `ReadLoop`); the stream's end then finds no connection.
             drop(streams.frames);
             drop(streams.datagrams);
             streams.writer.release();
