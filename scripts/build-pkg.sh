@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # A current wasm-opt from the npm package `binaryen` (see Cargo.toml), ahead of Debian's old one.
 export PATH="$PWD/node_modules/.bin:$PATH"
-wasm-pack --quiet build --release --target web --out-dir pkg --out-name universal_socket --features small-allocator >&2
+wasm-pack --quiet build --release --target web --out-dir pkg --out-name universal_socket \
+  --no-default-features --features webtransport,websocket-stream,sse,long-polling,small-allocator >&2
 # The WebSocket-only build (classic WebSocket + WebSocketStream; cargo features, see Cargo.toml),
 # shipped in the same package as the subpath `universal-socket/websocket`.
 rm -rf target/pkg-websocket

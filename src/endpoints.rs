@@ -21,6 +21,7 @@ use crate::core::text::{
     trim_end_byte,
 };
 use crate::core::TransportKind;
+use crate::prelude::*;
 use std::fmt;
 
 #[cfg(target_arch = "wasm32")]
@@ -36,7 +37,7 @@ impl fmt::Display for UrlError {
     }
 }
 
-impl std::error::Error for UrlError {}
+impl core::error::Error for UrlError {}
 
 /// An absolute URL as the browser's `URL` parsed it: its fields are `URL`'s, so they are already
 /// normalised (scheme and host in lower case, default port dropped, path percent-encoded).

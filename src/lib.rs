@@ -47,6 +47,9 @@
 //!
 //! # Feature flags
 //!
+//! - `std` (on by default): the Rust API's futures and streams (`Socket::connect`, `close`,
+//!   `send`, `events`). Off, the crate is `no_std` for the npm package's wasm (smaller: no
+//!   `core::fmt` or std panic machinery); then a panic stops the wasm without a message.
 //! - `serde` (off by default): typed JSON messages, as in gloo-net.
 //!   `Socket::send_json(&value)` sends any `T: Serialize` as a text message, and
 //!   `Payload::json::<T>()` decodes a received message into any `T: DeserializeOwned`. The npm
@@ -56,6 +59,32 @@
 //! `redact` and `option_rules` (pure Rust, for tests and for driving the protocol elsewhere).
 
 #![deny(missing_docs)]
+// Without the `std` feature (the npm package's builds) the crate is `no_std`: see
+// src/no_std_support.rs for why and what that takes.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+// `std::` paths name `alloc`'s modules (rc, string, vec, boxed, collections, …) in the `no_std`
+// build, so one source serves both; what only `core` has (cell, mem, sync::atomic, error, …) is
+// written `core::`.
+#[cfg(not(feature = "std"))]
+extern crate alloc as std;
+
+#[cfg(not(feature = "std"))]
+mod no_std_support;
+
+/// What std's prelude has and `core`'s lacks, for the `no_std` build: modules that need it say
+/// `use crate::prelude::*;` (with std it only repeats std's prelude).
+#[allow(unused_imports)]
+mod prelude {
+    pub(crate) use std::{
+        borrow::ToOwned,
+        boxed::Box,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
+}
 
 // The npm package's global allocator, smaller than std's dlmalloc (src/allocator). Behind a
 // feature that only scripts/build-pkg.sh (and the browser tests) turn on: a global allocator in a

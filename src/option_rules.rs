@@ -8,6 +8,7 @@
 //! does not reject misspelled keys, which is the reason to check options at all.
 
 use crate::core::TransportKind;
+use crate::prelude::*;
 
 /// What one option accepts. A wrong type is reported as "`name` must be [`Kind::expected`]".
 #[derive(Debug, Clone, Copy)]
@@ -250,7 +251,7 @@ pub fn check_number(n: f64, min: u64, max: u64) -> Result<f64, NumberError> {
 /// `n` as an integer if it is a whole number within `[min, 2^53 − 1]`.
 pub fn check_whole(n: f64, min: u64) -> Result<u64, NumberError> {
     let n = check_number(n, min, MAX_WHOLE)?;
-    if n.fract() != 0.0 {
+    if !crate::core::float::is_whole(n) {
         return Err(NumberError::Fraction);
     }
     Ok(n as u64)
@@ -455,6 +456,7 @@ fn hex_digit(byte: u8) -> Option<u8> {
 /// The messages about `webtransport.serverCertificateHashes`.
 pub mod hashes {
     use super::{push_decimal, push_quoted};
+    use crate::prelude::*;
 
     /// The option's full name, which starts every message.
     pub const NAME: &str = "webtransport.serverCertificateHashes";

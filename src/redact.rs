@@ -6,6 +6,7 @@
 //! through [`redact`]. Pure logic, tested natively.
 
 use crate::core::text::{find, replace};
+use crate::prelude::*;
 
 /// `text` with every remembered token, raw or percent-encoded, and any `token=` query value
 /// replaced by `[redacted]`: no string the SDK produces may carry a secret.

@@ -45,7 +45,7 @@ impl BackoffConfig {
     pub fn delay_ms(&self, attempt: u32, random: f64) -> u64 {
         let exp = attempt.saturating_sub(1);
         let exp = i32::try_from(exp).unwrap_or(i32::MAX);
-        let raw = self.initial_ms as f64 * self.factor.powi(exp);
+        let raw = self.initial_ms as f64 * crate::core::float::powi(self.factor, exp);
         let capped = if raw.is_nan() {
             self.max_ms as f64
         } else {

@@ -14,6 +14,7 @@
 //! batch over the limit flushes the current batch first, and an item that cannot fit even alone
 //! is refused with an error (never silently dropped).
 
+use crate::prelude::*;
 use std::fmt;
 
 use super::json_check::{validate_json, JsonError};
@@ -87,8 +88,8 @@ impl fmt::Display for BatchError {
     }
 }
 
-impl std::error::Error for BatchError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for BatchError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             BatchError::InvalidJson(e) => Some(e),
             BatchError::ItemTooLarge { .. } => None,
@@ -206,7 +207,7 @@ impl Batcher {
     pub fn poll_batch(&mut self) -> Option<String> {
         // A read cursor, not `remove(0)` (quadratic for a caller that polls many batches late)
         // nor a VecDeque (more code in the wasm); the Vec empties once everything was read.
-        let next = self.ready.get_mut(self.ready_read).map(std::mem::take);
+        let next = self.ready.get_mut(self.ready_read).map(core::mem::take);
         if next.is_some() {
             self.ready_read += 1;
         }

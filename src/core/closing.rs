@@ -11,6 +11,7 @@
 //! held, and an ending transport then ends with the outcome it announced. A server or browser
 //! that never finishes a close therefore costs the same bounded wait on every transport, and no
 //! adapter keeps a timer of its own.
+use crate::prelude::*;
 
 /// How a transport that announced its end will have ended if it never says more:
 /// `(code, reason, was_clean)`.

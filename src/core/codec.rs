@@ -18,6 +18,7 @@
 //! is broken or hostile. Like the JS `TextDecoder` (default `ignoreBOM: false`), a leading UTF-8
 //! byte order mark is removed from the type and from the data.
 
+use crate::prelude::*;
 use std::fmt;
 
 use super::json_check::{validate_json, JsonError};
@@ -141,8 +142,8 @@ impl fmt::Display for CodecError {
     }
 }
 
-impl std::error::Error for CodecError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for CodecError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             CodecError::InvalidJson(e) => Some(e),
             _ => None,

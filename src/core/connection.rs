@@ -61,6 +61,7 @@
 //! [`ConnectionConfig::upstream_high_water_bytes`]; the queue's bounds and overflow policy then
 //! apply, so a fast sender cannot grow memory without limit.
 
+use crate::prelude::*;
 use std::collections::VecDeque;
 
 use super::backoff::BackoffConfig;
@@ -1533,7 +1534,7 @@ impl Connection {
             }
             None if self.reconnecting => self.schedule_reconnect(now),
             None => {
-                let tried = std::mem::take(&mut self.round_failures);
+                let tried = core::mem::take(&mut self.round_failures);
                 self.events.push_back(Event::ConnectFailed { tried });
                 self.finish_closed(
                     now,

@@ -1,5 +1,6 @@
 //! The error returned by the [`Connection`](super::Connection) API.
 
+use crate::prelude::*;
 use std::fmt;
 
 use super::batch::BatchError;
@@ -76,8 +77,8 @@ impl fmt::Display for CoreError {
     }
 }
 
-impl std::error::Error for CoreError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl core::error::Error for CoreError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
             CoreError::InvalidJson(e) => Some(e),
             CoreError::Queue(e) => Some(e),

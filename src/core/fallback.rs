@@ -19,6 +19,7 @@
 //!   down a working connection to upgrade: it only chooses where a reconnect starts.
 
 use super::transport_kind::{TransportKind, TransportSet};
+use crate::prelude::*;
 
 /// Default window before a better transport is retried: one minute.
 pub const DEFAULT_UPGRADE_AFTER_MS: u64 = 60_000;

@@ -9,6 +9,7 @@
 //! soon as the 5-byte header is complete, and the payload buffer only ever grows with bytes that
 //! have actually arrived: a hostile header announcing 4 GiB costs nothing.
 
+use crate::prelude::*;
 use std::fmt;
 
 use super::close_code;
@@ -125,7 +126,7 @@ impl fmt::Display for FrameError {
     }
 }
 
-impl std::error::Error for FrameError {}
+impl core::error::Error for FrameError {}
 
 /// Encodes a frame. Fails only for a payload over `u32::MAX` bytes or an invalid close reason,
 /// so we never emit a frame a conforming peer must reject.
@@ -402,7 +403,7 @@ mod tests {
             assert!(!want.to_string().is_empty());
         }
         let mut long_close = vec![2, 0, 0, 0, 126, 3, 0xe8];
-        long_close.extend(std::iter::repeat_n(b'a', 124));
+        long_close.extend(core::iter::repeat_n(b'a', 124));
         let mut d = FrameDecoder::new(1000);
         d.push(&long_close);
         assert_eq!(

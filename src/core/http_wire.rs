@@ -3,6 +3,7 @@
 
 use super::frame::{KIND_BINARY, KIND_TEXT};
 use super::Payload;
+use crate::prelude::*;
 
 /// Appends one §2 frame (`0x00` text / `0x01` binary, u32 BE length, payload) to an upstream
 /// batch body.
@@ -31,7 +32,9 @@ pub fn base64_may_fit(units: usize, max: usize) -> bool {
 /// received), as a missing code is.
 pub fn close_code_from(number: Option<f64>) -> u16 {
     match number {
-        Some(code) if (0.0..=65535.0).contains(&code) && code.fract() == 0.0 => code as u16,
+        Some(code) if (0.0..=65535.0).contains(&code) && crate::core::float::is_whole(code) => {
+            code as u16
+        }
         // 1005: "no status received" (RFC 6455), never sent, only reported.
         _ => 1005,
     }

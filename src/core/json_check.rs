@@ -12,6 +12,7 @@
 //! tracked in a fixed-size bit stack instead of recursion so hostile input cannot overflow the
 //! stack or allocate; depth is capped at [`MAX_DEPTH`].
 
+use crate::prelude::*;
 use std::fmt;
 
 use super::text::{concat, decimal, hex_byte};
@@ -87,7 +88,7 @@ impl fmt::Display for JsonError {
     }
 }
 
-impl std::error::Error for JsonError {}
+impl core::error::Error for JsonError {}
 
 /// Validates that `text` is exactly one JSON value (with optional surrounding whitespace).
 pub fn validate_json(text: &str) -> Result<(), JsonError> {

@@ -1,4 +1,5 @@
 //! The one message type that crosses every layer.
+use crate::prelude::*;
 
 /// A message as the application sees it: text stays text and binary stays binary on every
 /// transport (PROTOCOL.md §1), so the distinction is kept in the type rather than in a flag.

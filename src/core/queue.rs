@@ -6,6 +6,7 @@
 //! an error ([`OverflowPolicy::Reject`]) or the oldest messages make room and the caller is told
 //! how many were dropped ([`OverflowPolicy::DropOldest`]).
 
+use crate::prelude::*;
 use std::collections::VecDeque;
 use std::fmt;
 
@@ -103,7 +104,7 @@ impl fmt::Display for QueueError {
     }
 }
 
-impl std::error::Error for QueueError {}
+impl core::error::Error for QueueError {}
 
 /// A bounded FIFO of payloads.
 #[derive(Debug, Default)]

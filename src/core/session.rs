@@ -10,6 +10,7 @@
 //! frame with the next sequence number and the current cumulative ack, and stays in the resend
 //! buffer until the peer acknowledges it.
 
+use crate::prelude::*;
 use std::collections::VecDeque;
 
 use super::payload::Payload;
@@ -561,7 +562,7 @@ impl Session {
     /// Takes every unacknowledged payload, oldest first. The taken deque is consumed, not
     /// `drain(..)`ed: `Drain`'s drop code is about 0.5 KB of wasm per element type.
     fn take_unacked(&mut self) -> Vec<Payload> {
-        std::mem::take(&mut self.unacked)
+        core::mem::take(&mut self.unacked)
             .into_iter()
             .map(|(_, payload)| payload)
             .collect()

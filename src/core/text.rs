@@ -5,6 +5,7 @@
 //! wasm, per call site; the JS build avoids them (issue 9: size). Messages are built from `&str`
 //! parts with [`concat`] and numbers with [`decimal`] / [`hex_byte`] instead. They must stay as
 //! clear as the `format!` they replace.
+use crate::prelude::*;
 
 /// The concatenation of `parts`, what `format!("{a}{b}")` does without `core::fmt`. Taking a
 /// slice of `&str` lets callers mix `&str` and `&String` in one array literal.

@@ -27,11 +27,13 @@ use super::waiter::Waiter;
 use crate::core::text::{concat, decimal, quoted};
 use crate::core::{Action, Connection, Event, Payload, TransportKind, TransportSet};
 use crate::endpoints::{with_token, Endpoints};
+use crate::prelude::*;
 use crate::redact::redact;
 use crate::web::bindings::promise::next_microtask;
+use crate::web::bindings::timer::Timeout;
+use core::cell::{Cell, RefCell};
+#[cfg(feature = "std")]
 use futures_channel::mpsc;
-use gloo_timers::callback::Timeout;
-use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
@@ -160,6 +162,7 @@ impl Driver {
     }
 
     /// A new stream of every later event.
+    #[cfg(feature = "std")]
     pub fn subscribe(&self) -> mpsc::UnboundedReceiver<SocketEvent> {
         let (sender, receiver) = mpsc::unbounded();
         self.subscribers
@@ -180,7 +183,7 @@ impl Driver {
     /// The borrow (and its panic path) in one function rather than in every instance of
     /// [`Self::connection`], one per caller's closure.
     #[inline(never)]
-    fn borrow_connection(&self) -> std::cell::Ref<'_, Connection> {
+    fn borrow_connection(&self) -> core::cell::Ref<'_, Connection> {
         self.conn.borrow()
     }
 
@@ -437,7 +440,7 @@ impl Driver {
     /// At the final close: whatever transports still closing hold goes into the last
     /// `undelivered` event, before `close` (after it, nobody may be listening any more).
     fn abandon_all(&self) -> Vec<Payload> {
-        let transports = std::mem::take(&mut *self.transports.borrow_mut());
+        let transports = core::mem::take(&mut *self.transports.borrow_mut());
         // In a v2 session what the transports hold are session frames (and acks, pings) of
         // messages the core still has unacknowledged: it reports those itself, so these go.
         let v2 = self.conn.borrow().peer_protocol() == crate::core::PeerProtocol::V2;
@@ -511,7 +514,7 @@ impl Driver {
                 driver.pump();
             }
         });
-        // Replacing the old Timeout cancels it (gloo clears the JS timer on drop).
+        // Replacing the old Timeout cancels it (it clears the JS timer on drop).
         let old = self.timer.borrow_mut().replace((deadline, timeout));
         drop(old);
     }

@@ -2,6 +2,7 @@
 //! ([`SocketError`]). The JS class turns the events into JS event objects (`js_events`).
 
 use crate::core::{CoreError, Payload, TransportKind};
+use crate::prelude::*;
 
 /// What the socket reports, for Rust users (the JS class turns these into JS events).
 #[derive(Debug, Clone, PartialEq)]
@@ -148,7 +149,7 @@ impl ErrorMessage for crate::core::CodecError {
     }
 }
 
-impl std::error::Error for SocketError {}
+impl core::error::Error for SocketError {}
 
 impl From<CoreError> for SocketError {
     fn from(e: CoreError) -> Self {

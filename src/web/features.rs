@@ -42,13 +42,22 @@ export interface Features {
 }
 "#;
 
+#[wasm_bindgen]
+extern "C" {
+    /// `globalThis`: a window or a worker's global scope. Every browser that has any of the
+    /// transports has it (`js_sys::global()` also probes `self`, `window` and `global` for
+    /// older engines, in more code).
+    #[wasm_bindgen(thread_local_v2, js_name = globalThis)]
+    static GLOBAL_THIS: JsValue;
+}
+
 fn has(target: &JsValue, name: &str) -> bool {
     Reflect::has(target, &JsValue::from_str(name)).unwrap_or(false)
 }
 
 /// Detects the browser's real-time features from the global scope (window or worker).
 pub fn features() -> Features {
-    let global: JsValue = js_sys::global().into();
+    let global = GLOBAL_THIS.with(JsValue::clone);
     let web_socket = has(&global, "WebSocket");
     let prototype = if web_socket {
         Reflect::get(&global, &"WebSocket".into())

@@ -16,9 +16,10 @@ use super::options::BinaryType;
 use crate::core::codec::decode_unparsed;
 use crate::core::text::{concat, decimal, join, quoted};
 use crate::core::{CodecLimits, Payload, TransportKind};
+use crate::prelude::*;
+use core::cell::{Cell, RefCell};
+use core::mem::ManuallyDrop;
 use js_sys::{Array, Function, Reflect, Uint8Array};
-use std::cell::{Cell, RefCell};
-use std::mem::ManuallyDrop;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -198,7 +199,7 @@ impl JsSide {
     fn remove_where(&self, matches: &dyn Fn(&Entry) -> bool) {
         let removed: Vec<Entry> = {
             let mut listeners = self.listeners.borrow_mut();
-            let (gone, kept) = std::mem::take(&mut *listeners)
+            let (gone, kept) = core::mem::take(&mut *listeners)
                 .into_iter()
                 .partition(|e| matches(e));
             *listeners = kept;
@@ -237,8 +238,8 @@ impl JsSide {
             return;
         }
         self.released.set(true);
-        let listeners = std::mem::take(&mut *self.listeners.borrow_mut());
-        let handlers = std::mem::take(&mut *self.handlers.borrow_mut());
+        let listeners = core::mem::take(&mut *self.listeners.borrow_mut());
+        let handlers = core::mem::take(&mut *self.handlers.borrow_mut());
         drop((listeners, handlers));
     }
 
@@ -609,11 +610,20 @@ pub(crate) fn plain_object(fields: &[Field; 3]) -> JsValue {
 /// from, while the adapter that received it reports it: see [`hand_off_text`].
 type HandedOff = ((usize, usize), JsValue);
 
-thread_local! {
-    /// `ManuallyDrop`: every value leaves through [`swap_handed_off`], which gives it back its
-    /// drop; the slot itself has no drop glue (a thread-local with some registers a destructor).
-    static HANDED_OFF: Cell<Option<Held>> = const { Cell::new(None) };
-}
+/// `ManuallyDrop`: every value leaves through [`swap_handed_off`], which gives it back its
+/// drop; the slot itself has no drop glue.
+static HANDED_OFF: OneThread<Cell<Option<Held>>> = OneThread(Cell::new(None));
+
+/// A `static` of the one thread a browser gives wasm (std's `thread_local!` is not in the
+/// `no_std` build).
+struct OneThread<T>(T);
+
+// SAFETY: wasm32 without the `atomics` target feature has one thread, so the value is never
+// reached from two threads; a threaded build (atomics) is refused by the compile error below.
+unsafe impl<T> Sync for OneThread<T> {}
+
+#[cfg(target_feature = "atomics")]
+compile_error!("the hand-off slot in src/web/js_events.rs assumes single-threaded wasm");
 
 /// [`HandedOff`] as the slot holds it.
 type Held = ((usize, usize), ManuallyDrop<JsValue>);
@@ -622,7 +632,8 @@ type Held = ((usize, usize), ManuallyDrop<JsValue>);
 fn swap_handed_off(new: Option<HandedOff>) -> Option<HandedOff> {
     let new = new.map(|(key, js)| (key, ManuallyDrop::new(js)));
     HANDED_OFF
-        .with(|slot| slot.replace(new))
+        .0
+        .replace(new)
         .map(|(key, js)| (key, ManuallyDrop::into_inner(js)))
 }
 

@@ -12,9 +12,10 @@ use super::waiter::Waiter;
 use crate::core::codec::encode_serialized;
 use crate::core::text::concat;
 use crate::core::{CodecLimits, Payload, PeerProtocol, State, TransportKind};
+use crate::prelude::*;
 use crate::web::bindings::promise::{promise_with, when_settled};
+use core::cell::RefCell;
 use js_sys::{ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array};
-use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -43,7 +44,7 @@ pub struct UniversalSocket {
     js: Rc<JsSide>,
     /// Messages held so that a Blob (read asynchronously) keeps its place in the order.
     held: Rc<RefCell<VecDeque<Outgoing>>>,
-    next_blob: std::cell::Cell<u64>,
+    next_blob: core::cell::Cell<u64>,
 }
 
 #[wasm_bindgen]
@@ -452,7 +453,7 @@ impl UniversalSocket {
             socket,
             js,
             held: Rc::new(RefCell::new(VecDeque::new())),
-            next_blob: std::cell::Cell::new(0),
+            next_blob: core::cell::Cell::new(0),
         })
     }
 
@@ -596,7 +597,7 @@ fn type_name(value: &JsValue) -> String {
 fn close_code(code: &JsValue) -> Result<u16, JsError> {
     match code.as_f64() {
         None if code.is_undefined() => Ok(1000),
-        Some(n) if n.fract() == 0.0 && (0.0..=65535.0).contains(&n) => Ok(n as u16),
+        Some(n) if crate::core::float::is_whole(n) && (0.0..=65535.0).contains(&n) => Ok(n as u16),
         other => {
             let shown = match other {
                 Some(n) => js_sys::Number::from(n)

@@ -9,11 +9,11 @@ use wasm_bindgen::JsCast;
 use web_sys::{Event, EventTarget};
 
 /// Live listener count, so tests can prove that connect/close cycles do not accumulate listeners.
-static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static LIVE: core::sync::atomic::AtomicUsize = core::sync::atomic::AtomicUsize::new(0);
 
 /// Number of [`EventListener`]s currently attached.
 pub fn live_listeners() -> usize {
-    LIVE.load(std::sync::atomic::Ordering::Relaxed)
+    LIVE.load(core::sync::atomic::Ordering::Relaxed)
 }
 
 /// Owns a closure attached to `target` for `event_type`; `Drop` detaches it first, then frees it.
@@ -35,7 +35,7 @@ impl EventListener {
         // Fails only for a non-EventTarget, which the type rules out; a failure leaves nothing attached.
         let _ =
             target.add_event_listener_with_callback(event_type, callback.as_ref().unchecked_ref());
-        LIVE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        LIVE.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
         EventListener {
             target: target.clone(),
             event_type,
@@ -50,6 +50,6 @@ impl Drop for EventListener {
             self.event_type,
             self.callback.as_ref().unchecked_ref(),
         );
-        LIVE.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+        LIVE.fetch_sub(1, core::sync::atomic::Ordering::Relaxed);
     }
 }

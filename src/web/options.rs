@@ -13,6 +13,7 @@ use crate::option_rules::{
     check_number, check_whole, clamp_size, full_name, hashes, hex_sha256, limits, must_be,
     number_message, one_of, transports, unknown_key, Field, Kind, Opt, BINARY_TYPES, OPTIONS,
 };
+use crate::prelude::*;
 use js_sys::{Array, Function, Object, Reflect};
 use std::fmt;
 use wasm_bindgen::{JsCast, JsValue};
@@ -145,7 +146,7 @@ impl fmt::Display for OptionsError {
     }
 }
 
-impl std::error::Error for OptionsError {}
+impl core::error::Error for OptionsError {}
 
 /// Every key of the options object; any other key is refused (a browser test checks the
 /// README's table against this list).

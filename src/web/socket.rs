@@ -20,11 +20,13 @@ use super::driver::{Driver, EventHook};
 use super::options::SocketOptions;
 use super::waiter::Waiter;
 use crate::core::{Payload, PeerProtocol, State, Stats, TransportKind};
-use futures_channel::mpsc::UnboundedReceiver;
-use futures_channel::oneshot;
+use crate::prelude::*;
+#[cfg(feature = "std")]
+use futures_channel::{mpsc::UnboundedReceiver, oneshot};
 use std::rc::{Rc, Weak};
 
 /// `send` waits while more than this many bytes are buffered (backpressure for Rust callers).
+#[cfg(feature = "std")]
 const HIGH_WATER_BYTES: u64 = 1 << 20;
 
 /// A universal socket. Cloning gives another handle to the same connection; the connection is
@@ -57,6 +59,7 @@ impl Socket {
     }
 
     /// A stream of every event from now on (several streams may be taken).
+    #[cfg(feature = "std")]
     pub fn events(&self) -> UnboundedReceiver<SocketEvent> {
         self.driver.subscribe()
     }
@@ -66,7 +69,8 @@ impl Socket {
     /// Connecting starts when this is called, not when the future is first polled, so
     /// `connect()` followed by `close()` in the same turn (React StrictMode's mount, unmount)
     /// closes the attempt instead of connecting after the close.
-    pub fn connect(&self) -> impl std::future::Future<Output = Result<(), SocketError>> {
+    #[cfg(feature = "std")]
+    pub fn connect(&self) -> impl core::future::Future<Output = Result<(), SocketError>> {
         let (sender, receiver) = oneshot::channel();
         self.start_connect(Waiter::new(Box::new(move |outcome| {
             let _ = sender.send(outcome);
@@ -82,6 +86,7 @@ impl Socket {
 
     /// Sends a message (queued while not open). Waits while more than 1 MiB is buffered, so a
     /// fast producer cannot outrun the network.
+    #[cfg(feature = "std")]
     pub async fn send(&self, payload: Payload) -> Result<(), SocketError> {
         self.driver.send(payload)?;
         while self.driver.buffered_amount() > HIGH_WATER_BYTES && self.state() == State::Open {
@@ -100,7 +105,7 @@ impl Socket {
     /// struct Chat<'a> { text: &'a str }
     /// socket.send_json(&Chat { text: "hello" }).await?;
     /// ```
-    #[cfg(feature = "serde")]
+    #[cfg(all(feature = "serde", feature = "std"))]
     pub async fn send_json<T: serde::Serialize + ?Sized>(
         &self,
         value: &T,
@@ -118,6 +123,7 @@ impl Socket {
     /// Closes for good (no more reconnects); resolves with how the close went, at the latest
     /// after `ConnectionConfig::close_timeout_ms` (3 s) if the server never answers (on every
     /// transport: then not clean, with this code and reason).
+    #[cfg(feature = "std")]
     pub async fn close(&self, code: u16, reason: &str) -> Result<CloseInfo, SocketError> {
         let (sender, receiver) = oneshot::channel();
         self.start_close(

@@ -1,6 +1,7 @@
 //! `auth.getToken()`: calling the application's token function and waiting for what it returns.
 
 use crate::core::text::concat;
+use crate::prelude::*;
 use crate::web::bindings::promise::when_settled;
 use wasm_bindgen::JsValue;
 

@@ -1,4 +1,5 @@
 //! A caller waiting for the outcome of `connect()` or `close()`.
+use crate::prelude::*;
 
 /// Told exactly once: with the outcome, or with `None` if the socket is dropped before there is
 /// one (so a JS promise rejects instead of staying pending for ever). A callback rather than a

@@ -5,6 +5,7 @@
 pub mod message;
 pub mod promise;
 pub mod text_encoder;
+pub(crate) mod timer;
 #[cfg(feature = "websocket-stream")]
 pub mod websocket_stream;
 #[cfg(feature = "webtransport")]

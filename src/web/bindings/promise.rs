@@ -6,11 +6,21 @@
 //! state machines (3.4 KB of the full build gzipped, 2.9 KB of the WebSocket-only one; README
 //! "Size and speed").
 
+use crate::prelude::*;
+use core::cell::Cell;
 use js_sys::Promise;
-use std::cell::Cell;
 use std::rc::Rc;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsValue;
+
+#[wasm_bindgen(inline_js = "const N=()=>{};export function settleQuietly(p){p.then(N,N)}")]
+extern "C" {
+    /// Waits for `promise` and ignores the outcome, so that a rejection counts as handled (no
+    /// console noise): one call into JS with one shared no-op function, no Rust callback.
+    #[wasm_bindgen(js_name = settleQuietly)]
+    pub fn settle_quietly(promise: &Promise);
+}
 
 /// What runs once a promise settles: `Ok` with its value, or `Err` with why it was rejected.
 pub type Reaction = Box<dyn FnOnce(Result<JsValue, JsValue>)>;
@@ -61,7 +71,7 @@ pub fn next_microtask(then: Box<dyn FnOnce()>) {
 /// Waits for `promise` without looking at the outcome (a rejection is handled, so the console
 /// stays quiet), keeping `keep` alive until it has settled: callbacks that a reaction queued
 /// before it settles may still call.
-pub fn settle_then_drop(promise: &Promise, keep: Box<dyn std::any::Any>) {
+pub fn settle_then_drop(promise: &Promise, keep: Box<dyn core::any::Any>) {
     when_settled(promise, Box::new(move |_| drop(keep)));
 }
 

@@ -5,6 +5,7 @@
 //! constructor where the global is missing throws a catchable `ReferenceError` instead of
 //! aborting the wasm instance.
 
+use crate::prelude::*;
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::{ReadableStream, WritableStream};

@@ -1,5 +1,6 @@
 //! Minimal bindings to the WebTransport API (W3C WebTransport, as shipped in Firefox and Chromium).
 
+use crate::prelude::*;
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::{ReadableStream, WritableStream};

@@ -18,7 +18,8 @@ use super::{EventSink, Lost, TransportEvent};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, NORMAL, UNSUPPORTED_DATA};
 use crate::core::text::{concat, decimal};
 use crate::core::Payload;
-use std::cell::{Cell, RefCell};
+use crate::prelude::*;
+use core::cell::{Cell, RefCell};
 
 /// The reason of every close that follows a message over `max_message_bytes` (code 1009).
 pub(super) const TOO_BIG: &str = "message too big";

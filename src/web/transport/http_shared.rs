@@ -19,9 +19,10 @@ use crate::core::http_wire::{append_frame, base64_may_fit, close_code_from};
 use crate::core::text::{concat as cat, decimal, push_decimal};
 use crate::core::Payload;
 use crate::endpoints::{cap_reason, is_session_id, request_url, without_query};
-use crate::web::bindings::promise::{next_microtask, when_settled};
+use crate::prelude::*;
+use crate::web::bindings::promise::{next_microtask, settle_quietly, when_settled};
+use core::cell::{Cell, RefCell};
 use js_sys::{JsString, Promise, Reflect, Uint8Array};
-use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -235,7 +236,7 @@ impl HttpShared {
     pub(super) fn take_held(&self) -> Lost {
         self.buffered.set(0);
         Lost {
-            unconfirmed: std::mem::take(&mut *self.in_flight.borrow_mut()),
+            unconfirmed: core::mem::take(&mut *self.in_flight.borrow_mut()),
             // Not `drain(..)`: see `take_all`.
             unsent: crate::core::queue::take_all(&mut self.queue.borrow_mut()),
         }
@@ -276,7 +277,7 @@ impl HttpShared {
         let Ok(request) = request else {
             return;
         };
-        when_settled(&fetch_with_request(&request), Box::new(|_| {}));
+        settle_quietly(&fetch_with_request(&request));
     }
 
     /// A message from the server: delivered, or the connection closes with 1009 if too big.

@@ -14,15 +14,17 @@ use super::event_rules::Phase;
 use super::http_shared::{
     build_request, fetch_then, parse_close, parse_json, property, session_from, HttpShared,
 };
-use super::stream_support::{byte_length_of, read_end, settle_quietly, ReadEnd, ReadLoop};
+use super::stream_support::{byte_length_of, read_end, ReadEnd, ReadLoop};
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
 use crate::core::text::{concat, decimal, push_decimal};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
+use crate::prelude::*;
+use crate::web::bindings::promise::settle_quietly;
 use crate::web::bindings::promise::{next_microtask, when_settled};
+use core::cell::Cell;
 use js_sys::Array;
-use std::cell::Cell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -309,7 +311,7 @@ fn read_error(e: JsValue) -> BodyError {
 /// download stops.
 fn discard_body(response: &web_sys::Response) {
     if let Some(body) = response.body() {
-        settle_quietly(body.cancel());
+        settle_quietly(&body.cancel());
     }
 }
 

@@ -36,6 +36,7 @@ pub use stream_support::live_read_loops;
 
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
+use crate::prelude::*;
 use std::rc::Rc;
 
 /// What an adapter reports about its connection.

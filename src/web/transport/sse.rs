@@ -18,6 +18,7 @@ use crate::core::close_code::ABNORMAL;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
+use crate::prelude::*;
 use crate::web::listener::EventListener;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;

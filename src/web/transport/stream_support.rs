@@ -7,14 +7,15 @@
 
 use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
+use crate::prelude::*;
 use crate::web::bindings::message::read_next;
-use crate::web::bindings::promise::{next_microtask, settle_then_drop, when_settled};
+use crate::web::bindings::promise::{next_microtask, settle_then_drop};
 use crate::web::bindings::text_encoder::JsTextEncoder;
+use core::cell::{Cell, RefCell};
+use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use js_sys::{ArrayBuffer, JsString, Promise, Uint8Array};
-use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ReadableStreamDefaultReader, ReadableStreamReadResult, WritableStreamDefaultWriter};
@@ -157,11 +158,6 @@ impl Drop for WriterState {
             settle_then_drop(&last, Box::new(self.callbacks.clone()));
         }
     }
-}
-
-/// Waits for `promise` and ignores the outcome, so a rejection is handled (no console noise).
-pub(super) fn settle_quietly(promise: Promise) {
-    when_settled(&promise, Box::new(|_| {}));
 }
 
 /// A read loop: one `reader.read().then(on_read, …)` pending at a time, with the same closure for

@@ -22,20 +22,22 @@
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    bounded_payload, read_end, scrub_query, settle_quietly, truncate_reason, without_query,
-    Incoming, ReadEnd, ReadLoop, TrackedWriter, Writes,
+    bounded_payload, read_end, scrub_query, truncate_reason, without_query, Incoming, ReadEnd,
+    ReadLoop, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
+use crate::prelude::*;
+use crate::web::bindings::promise::settle_quietly;
 use crate::web::bindings::promise::when_settled;
 use crate::web::bindings::websocket_stream::{
     WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStream,
 };
+use core::cell::{Cell, RefCell};
 use js_sys::{Array, Object, Reflect, Uint8Array};
-use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::ReadableStreamDefaultReader;
@@ -124,14 +126,14 @@ fn opened(
     handshake: Result<JsValue, JsValue>,
 ) {
     let Some(shared) = weak.upgrade() else {
-        settle_quietly(socket.closed());
+        settle_quietly(&socket.closed());
         return;
     };
     let info: WebSocketOpenInfo = match handshake {
         Ok(info) => info.unchecked_into(),
         Err(error) => {
             // `closed` rejects too; observe it so the browser logs no unhandled rejection.
-            settle_quietly(socket.closed());
+            settle_quietly(&socket.closed());
             let reason = concat(&[
                 shared.report.label(),
                 " failed before opening: ",
@@ -143,7 +145,7 @@ fn opened(
     };
     if shared.report.phase() != Phase::Opening {
         // Closed by the client while the handshake finished; `close` already closed the socket.
-        settle_quietly(socket.closed());
+        settle_quietly(&socket.closed());
         return;
     }
     let streams = ReadableStreamDefaultReader::new(&info.readable())
@@ -152,7 +154,7 @@ fn opened(
         Ok(streams) => streams,
         Err(error) => {
             close_socket(&socket, None);
-            settle_quietly(socket.closed());
+            settle_quietly(&socket.closed());
             let reason = concat(&[
                 shared.report.label(),
                 ": its streams are unusable: ",

@@ -31,20 +31,22 @@
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    byte_length_of, bytes_of, read_end, scrub_query, settle_quietly, truncate_reason,
-    without_query, ReadEnd, ReadLoop, TrackedWriter, Writes,
+    byte_length_of, bytes_of, read_end, scrub_query, truncate_reason, without_query, ReadEnd,
+    ReadLoop, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code;
 use crate::core::text::concat;
 use crate::core::{encode_frame, Frame, FrameDecoder, FrameError, Payload, TransportKind};
+use crate::prelude::*;
+use crate::web::bindings::promise::settle_quietly;
 use crate::web::bindings::promise::{when_settled, Reaction};
 use crate::web::bindings::webtransport::{
     WebTransport, WebTransportBidirectionalStream, WebTransportCloseInfo,
 };
+use core::cell::{Cell, RefCell};
 use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
-use std::cell::{Cell, RefCell};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
@@ -106,7 +108,7 @@ impl WebTransportConnection {
         })?;
         // Rejects whenever the session ends abruptly; observed once here so the browser logs no
         // unhandled rejection.
-        settle_quietly(transport.closed());
+        settle_quietly(&transport.closed());
         let shared = Rc::new(Shared {
             transport: transport.clone(),
             report: Reporter::new(
@@ -448,7 +450,7 @@ fn write_close_frame(writer: &TrackedWriter, code: u16, reason: &str) -> Option<
     .ok()?;
     let written = writer.write(&Uint8Array::from(frame.as_slice()), frame.len(), None);
     // Nothing follows a close frame: finish our side of the stream (FIN), queued after it.
-    settle_quietly(writer.finish());
+    settle_quietly(&writer.finish());
     Some(written)
 }
 
@@ -568,7 +570,7 @@ impl Transport for WebTransportConnection {
                     Payload::Binary(bytes.to_vec()),
                 )
             })?;
-        settle_quietly(writer.write_with_chunk(&Uint8Array::from(bytes)));
+        settle_quietly(&writer.write_with_chunk(&Uint8Array::from(bytes)));
         Ok(())
     }
 }

@@ -1,0 +1,22 @@
+//! What the `no_std` build (the npm package's, `std` off) needs from the crate itself.
+//!
+//! Why `no_std` there: std's panic handler formats every panic message (`core::fmt`, the
+//! messages, file names and line numbers of every bounds check and `RefCell` borrow) and writes
+//! it to stderr, which on wasm32-unknown-unknown goes nowhere: the JS build paid several KB
+//! gzipped for output nobody could see. A panic stays what it was (the wasm traps with
+//! `unreachable`); only the invisible message is gone. Rust apps keep std (the default) and
+//! their own panic hook.
+
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn stop(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+// The one-thread statics (`OneThread` in src/web) and the small allocator assume no threads.
+#[cfg(target_feature = "atomics")]
+compile_error!("the no_std build assumes single-threaded wasm; enable `std` for a threaded build");
+
+// `no_std` has no default allocator: the npm builds use the crate's own.
+#[cfg(all(target_arch = "wasm32", not(feature = "small-allocator")))]
+compile_error!("without `std`, enable `small-allocator` (the wasm build needs a global allocator)");
