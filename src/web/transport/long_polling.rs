@@ -147,36 +147,25 @@ fn polled(weak: Weak<HttpShared>, outcome: Result<Array, Poll>) {
 }
 
 /// The open request's answer: the session id, or why there is none (naming `path`, the URL
-/// without its query, which holds the token).
+/// without its query, which holds the token). A refused answer's body is read too: it says why
+/// (e.g. "transport disabled").
 fn open_request(
     shared: &Rc<HttpShared>,
     request: &web_sys::Request,
     path: String,
     then: Box<dyn FnOnce(Result<String, String>)>,
 ) {
-    let weak = Rc::downgrade(shared);
-    fetch_then(
+    fetch_answer(
+        shared,
         request,
-        Box::new(move |response| {
-            let response = match response {
-                Ok(response) => response,
-                Err(e) => return then(Err(concat(&["long-polling open: ", &e]))),
-            };
-            let Some(shared) = weak.upgrade() else { return };
-            let ok = response.ok();
-            let status = response.status();
-            read_body(
-                &shared,
-                &response,
-                MAX_OPEN_BODY,
-                Box::new(move |text| {
-                    then(if ok {
-                        session_of(text, &path)
-                    } else {
-                        Err(refused(text, &path, status))
-                    })
-                }),
-            );
+        MAX_OPEN_BODY,
+        true,
+        Box::new(move |answer| {
+            then(match answer {
+                Err(e) => Err(concat(&["long-polling open: ", &e])),
+                Ok((status, text)) if is_success(status) => session_of(text, &path),
+                Ok((status, text)) => Err(refused(text, &path, status)),
+            })
         }),
     );
 }
@@ -219,35 +208,69 @@ fn poll_once(
     limit: usize,
     then: Box<dyn FnOnce(Result<Array, Poll>)>,
 ) {
-    let weak = Rc::downgrade(shared);
     let url = request.url();
+    fetch_answer(
+        shared,
+        request,
+        limit,
+        false,
+        Box::new(move |answer| {
+            let end = |reason| Poll::End(ABNORMAL, reason);
+            then(match answer {
+                Err(why) => Err(end(why)),
+                Ok((404, _)) => Err(Poll::Gone),
+                Ok((status, _)) if !is_success(status) => {
+                    let mut why = concat(&["GET ", without_query(&url), " answered HTTP "]);
+                    push_decimal(&mut why, u64::from(status));
+                    Err(end(why))
+                }
+                Ok((_, text)) => entries(text, limit),
+            })
+        }),
+    );
+}
+
+/// A fetch's status and its body: a JS string of at most the limit, or why it was not read.
+type Answer = (u16, Result<JsValue, BodyError>);
+
+/// One fetch and its body, the step an open and a poll share: `then` gets the answer, or why
+/// there is none (the fetch failed). The body is read when the status is `2xx` or
+/// `read_refused` says so; otherwise it is cancelled unread ([`BodyError::Unread`]). Once the
+/// adapter is gone no body is read and `then` is not called.
+fn fetch_answer(
+    shared: &Rc<HttpShared>,
+    request: &web_sys::Request,
+    limit: usize,
+    read_refused: bool,
+    then: Box<dyn FnOnce(Result<Answer, String>)>,
+) {
+    let weak = Rc::downgrade(shared);
     fetch_then(
         request,
         Box::new(move |response| {
-            let end = |reason| Poll::End(ABNORMAL, reason);
             let response = match response {
                 Ok(response) => response,
-                Err(why) => return then(Err(end(why))),
+                Err(why) => return then(Err(why)),
             };
-            if response.status() == 404 {
+            let status = response.status();
+            if !is_success(status) && !read_refused {
                 discard_body(&response);
-                return then(Err(Poll::Gone));
-            }
-            if !response.ok() {
-                discard_body(&response);
-                let mut why = concat(&["GET ", without_query(&url), " answered HTTP "]);
-                push_decimal(&mut why, u64::from(response.status()));
-                return then(Err(end(why)));
+                return then(Ok((status, Err(BodyError::Unread))));
             }
             let Some(shared) = weak.upgrade() else { return };
             read_body(
                 &shared,
                 &response,
                 limit,
-                Box::new(move |text| then(entries(text, limit))),
+                Box::new(move |text| then(Ok((status, text)))),
             );
         }),
     );
+}
+
+/// `Response.ok`: a `2xx` status.
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
 }
 
 /// A poll answer's entries.
@@ -264,7 +287,7 @@ fn entries(text: Result<JsValue, BodyError>, limit: usize) -> Result<Array, Poll
                 ]),
             ))
         }
-        Err(BodyError::Read(why)) => return Err(Poll::End(ABNORMAL, why)),
+        Err(other) => return Err(Poll::End(ABNORMAL, other.into_reason())),
     };
     match parse_json(&text) {
         Some(body) if Array::is_array(&body) => Ok(Array::from(&body)),
@@ -289,6 +312,8 @@ enum BodyError {
     TooLong,
     /// The read failed.
     Read(String),
+    /// Not read: the status refused the answer.
+    Unread,
 }
 
 impl BodyError {
@@ -296,6 +321,7 @@ impl BodyError {
         match self {
             BodyError::TooLong => "the response is too large".to_owned(),
             BodyError::Read(why) => why,
+            BodyError::Unread => "the response was refused".to_owned(),
         }
     }
 }
