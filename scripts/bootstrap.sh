@@ -11,7 +11,7 @@ die() { printf '[bootstrap] ERROR: %s\n' "$*" >&2; exit 1; }
 export PATH="$HOME/.cargo/bin:$PATH"
 
 # The wasm-bindgen CLI must match the crate's exactly pinned wasm-bindgen, or the generated glue breaks.
-WBG_VERSION=$(sed -n 's/^wasm-bindgen = "=\([0-9.]*\)".*/\1/p' Cargo.toml)
+WBG_VERSION=$(sed -n 's/^wasm-bindgen = .*"=\([0-9.]*\)".*/\1/p' Cargo.toml)
 [ -n "$WBG_VERSION" ] || die "could not read the pinned wasm-bindgen version from Cargo.toml"
 
 command -v cargo >/dev/null || die "cargo is not on PATH: install Rust with rustup first"

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 // which scripts/short-wasm-names.mjs puts into the glue (scripts/build-pkg.sh then removes the
 // snippets), so the package ships, and the size budget counts, no separate file.
 #[wasm_bindgen(
-    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}export function readNext(r,f){r.read().then(f,f.r||=e=>f(e??Error(\"stream failed without a reason\")))}"
+    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}export function readNext(r,f){r.read().then(f,f.r||=e=>f(e??Error(\"stream failed without a reason\")))}export function sizeOf(d){return typeof d==\"string\"?d.length:d instanceof ArrayBuffer||d instanceof Uint8Array?-1-d.byteLength:NaN}"
 )]
 extern "C" {
     /// `{ [K[a]]: b, [K[c]]: d, [K[e]]: f, type: K[t] }`, leaving out each property whose name
@@ -36,16 +36,21 @@ extern "C" {
     /// would throw, the loop stop and its owner wait forever, goes as an `Error` that says so.
     #[wasm_bindgen(js_name = readNext)]
     pub fn read_next(reader: &web_sys::ReadableStreamDefaultReader, f: &JsValue);
+
+    /// A message's or chunk's size, and its kind, in one call: a string's length in UTF-16 code
+    /// units (≥ 0); `-1 - byteLength` for an `ArrayBuffer` or a `Uint8Array`; NaN for anything
+    /// else. See `stream_support::size_of`.
+    #[wasm_bindgen(js_name = sizeOf)]
+    pub fn size_of(data: &JsValue) -> f64;
 }
 
-#[wasm_bindgen]
+// A snippet of its own: wasm-bindgen wraps this import (it hands `copyBytes` a view of wasm
+// memory), so the glue imports it by name, which scripts/short-wasm-names.mjs handles only for a
+// snippet whose functions are all imported that way.
+#[wasm_bindgen(inline_js = "export function copyBytes(s,d){d.set(s instanceof ArrayBuffer?new Uint8Array(s):s)}")]
 extern "C" {
-    /// A classic WebSocket message's `data`: a string, or (with `binaryType` "arraybuffer") an
-    /// `ArrayBuffer`.
-    pub type MessageData;
-
-    /// `data.length`: a string's length in UTF-16 code units; NaN for an `ArrayBuffer`, which
-    /// has no `length`. One call is both the type test and the size.
-    #[wasm_bindgen(method, getter, structural)]
-    pub fn length(this: &MessageData) -> f64;
+    /// Copies the bytes of an `ArrayBuffer` or `Uint8Array` into `into`, which `size_of` sized:
+    /// one call (js-sys's `to_vec` makes three, plus one for a view of an `ArrayBuffer`).
+    #[wasm_bindgen(js_name = copyBytes)]
+    pub fn copy_bytes(data: &JsValue, into: &mut [u8]);
 }

@@ -8,12 +8,14 @@
 use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
 use crate::prelude::*;
-use crate::web::bindings::message::read_next;
+use crate::web::bindings::message::{
+    copy_bytes as js_copy_bytes, read_next, size_of as js_size_of,
+};
 use crate::web::bindings::promise::{next_microtask, settle_then_drop};
 use crate::web::bindings::text_encoder::JsTextEncoder;
 use core::cell::{Cell, RefCell};
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use js_sys::{ArrayBuffer, JsString, Promise, Uint8Array};
+use js_sys::{JsString, Promise, Uint8Array};
 use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
@@ -319,25 +321,51 @@ impl Drop for ReadLoop {
     }
 }
 
+/// What a message or a stream's chunk is, and its size, as [`size_of`] found it.
+#[derive(Clone, Copy)]
+pub(super) enum Size {
+    /// A string of this many UTF-16 code units.
+    Text(usize),
+    /// An `ArrayBuffer` or a `Uint8Array` of this many bytes.
+    Bytes(usize),
+    /// Anything else (a Blob from a wrapped WebSocket, a stream's `undefined` at its end).
+    Other,
+}
+
+/// The kind and size of `data` in one call into JS (each call counts on the hot path: a type
+/// test and a size read separately were three to five).
+pub(super) fn size_of(data: &JsValue) -> Size {
+    let n = js_size_of(data);
+    if n >= 0.0 {
+        Size::Text(n as usize)
+    } else if n < 0.0 {
+        Size::Bytes((-1.0 - n) as usize)
+    } else {
+        Size::Other
+    }
+}
+
+/// The `len` bytes of an `ArrayBuffer` or `Uint8Array` that [`size_of`] measured, copied into
+/// wasm in one call.
+pub(super) fn copy_bytes(data: &JsValue, len: usize) -> Vec<u8> {
+    let mut bytes = vec![0; len];
+    js_copy_bytes(data, &mut bytes);
+    bytes
+}
+
 /// The bytes of a `Uint8Array` or `ArrayBuffer` chunk; `None` for anything else.
 pub(super) fn bytes_of(chunk: &JsValue) -> Option<Vec<u8>> {
-    if let Some(array) = chunk.dyn_ref::<Uint8Array>() {
-        Some(array.to_vec())
-    } else {
-        chunk
-            .dyn_ref::<ArrayBuffer>()
-            .map(|buffer| Uint8Array::new(buffer).to_vec())
+    match size_of(chunk) {
+        Size::Bytes(len) => Some(copy_bytes(chunk, len)),
+        _ => None,
     }
 }
 
 /// Byte length of a `Uint8Array` or `ArrayBuffer` chunk, read without copying it.
 pub(super) fn byte_length_of(chunk: &JsValue) -> Option<usize> {
-    if let Some(array) = chunk.dyn_ref::<Uint8Array>() {
-        Some(array.byte_length() as usize)
-    } else {
-        chunk
-            .dyn_ref::<ArrayBuffer>()
-            .map(|buffer| buffer.byte_length() as usize)
+    match size_of(chunk) {
+        Size::Bytes(len) => Some(len),
+        _ => None,
     }
 }
 
@@ -353,36 +381,25 @@ pub(super) enum Incoming {
 /// A WebSocket message, copied into wasm only once its size is known to be within `max` (see
 /// [`text_within`] for strings): one bound for both WebSocket adapters.
 pub(super) fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
-    if let Some(text) = data.dyn_ref::<JsString>() {
-        return match text_within(text, text.length() as usize, max) {
+    match size_of(data) {
+        Size::Text(units) => match text_within(data.unchecked_ref(), units, max) {
             Some(text) => Incoming::Message(Payload::Text(text)),
             None => Incoming::TooBig,
-        };
-    }
-    bounded_binary(data, max)
-}
-
-/// [`bounded_payload`] for data known not to be a string: one type test per kind of chunk (each
-/// is a call into JS on the hot path): an ArrayBuffer (the classic WebSocket's binaryType), else
-/// a Uint8Array (WebSocketStream's chunks); anything else (a Blob from a wrapped WebSocket) is
-/// not a message this SDK reads (the classic adapter closes with 1003).
-pub(super) fn bounded_binary(data: &JsValue, max: usize) -> Incoming {
-    let array = match data.dyn_ref::<ArrayBuffer>() {
-        Some(buffer) => Uint8Array::new(buffer),
-        None => match data.dyn_ref::<Uint8Array>() {
-            Some(array) => array.clone(),
-            None => return Incoming::Other,
         },
-    };
-    bounded_bytes(&array, max)
+        size => bounded_bytes(data, size, max),
+    }
 }
 
-/// A binary message, copied into wasm if within `max` bytes.
-pub(super) fn bounded_bytes(array: &Uint8Array, max: usize) -> Incoming {
-    if array.byte_length() as usize > max {
-        return Incoming::TooBig;
+/// [`bounded_payload`] for what is not a string: bytes (an ArrayBuffer, the classic WebSocket's
+/// binaryType; a Uint8Array, WebSocketStream's chunks) copied if within `max`; anything else (a
+/// Blob from a wrapped WebSocket) is not a message this SDK reads (the classic adapter closes
+/// with 1003).
+pub(super) fn bounded_bytes(data: &JsValue, size: Size, max: usize) -> Incoming {
+    match size {
+        Size::Bytes(len) if len > max => Incoming::TooBig,
+        Size::Bytes(len) => Incoming::Message(Payload::Binary(copy_bytes(data, len))),
+        Size::Text(_) | Size::Other => Incoming::Other,
     }
-    Incoming::Message(Payload::Binary(array.to_vec()))
 }
 
 /// A close reason cut to the 123 bytes a close frame allows (the rule is
@@ -405,7 +422,7 @@ pub(crate) fn scrub_query(text: &str, url: &str) -> String {
 
 pub(crate) use crate::endpoints::without_query;
 
-/// The text of a JS string of `units` UTF-16 code units (its `length`, which the caller has read)
+/// The text of a JS string of `units` UTF-16 code units (its `length`, from [`size_of`])
 /// if its UTF-8 is at most `max` bytes; `None` (nothing copied into wasm) if it is longer. A
 /// UTF-16 length over `max` is too big outright (a code unit is at least one UTF-8 byte); one
 /// that cannot exceed `max` even at three bytes per unit is copied as is;
@@ -417,11 +434,6 @@ pub(crate) fn text_within(text: &JsString, units: usize, max: usize) -> Option<S
     }
     if units.saturating_mul(3) <= max {
         return text.as_string();
-    }
-    if !text.is_string() {
-        // `encodeInto` would turn anything else into its `toString()` (a wrapped WebSocket's
-        // Uint8Array has a `length` too): not text.
-        return None;
     }
     let buffer = Uint8Array::new_with_length(u32::try_from(max).unwrap_or(u32::MAX));
     let result = JsTextEncoder::new().encode_into(text, &buffer);

@@ -17,19 +17,18 @@
 
 use super::event_rules::Reporter;
 use super::stream_support::{
-    bounded_binary, bounded_payload, scrub_query, text_within, truncate_reason, without_query,
-    Incoming,
+    bounded_bytes, scrub_query, size_of, text_within, truncate_reason, without_query, Incoming,
+    Size,
 };
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code::UNSUPPORTED_DATA;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::prelude::*;
-use crate::web::bindings::message::MessageData;
 use crate::web::js_events::hand_off_text;
 use crate::web::listener::EventListener;
 use core::cell::RefCell;
-use js_sys::{Array, JsString};
+use js_sys::Array;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -133,14 +132,11 @@ impl WebSocketConnection {
         let target = socket.clone();
         let on_message = EventListener::new(&socket, "message", move |event| {
             // A browser's WebSocket gives a `message` listener a MessageEvent whose data is a
-            // string or (binaryType "arraybuffer") an ArrayBuffer: `length`, which only the
-            // string has, is the one type test on the hot path (each test is a call into JS).
-            // A wrapped or mocked WebSocket may hand anything else (a Uint8Array, which has a
-            // `length` too; a Blob): that goes through the general, fully checked path.
+            // string or (binaryType "arraybuffer") an ArrayBuffer; a wrapped or mocked one may
+            // hand anything (a Uint8Array, a Blob). One call into JS says which and how big.
             let data = event.unchecked_into::<MessageEvent>().data();
-            let units = data.unchecked_ref::<MessageData>().length();
-            let incoming = if units >= 0.0 {
-                match text_within(data.unchecked_ref::<JsString>(), units as usize, max) {
+            let incoming = match size_of(&data) {
+                Size::Text(units) => match text_within(data.unchecked_ref(), units, max) {
                     // The JS string goes along, so that the JS side need not copy the text out
                     // of wasm again.
                     Some(text) => {
@@ -148,11 +144,9 @@ impl WebSocketConnection {
                             received.message(Payload::Text(text))
                         })
                     }
-                    None if data.is_string() => Incoming::TooBig,
-                    None => bounded_payload(&data, max),
-                }
-            } else {
-                bounded_binary(&data, max)
+                    None => Incoming::TooBig,
+                },
+                size => bounded_bytes(&data, size, max),
             };
             // A wrapped WebSocket's Blob cannot be read without waiting, which would reorder it
             // after later messages and the close: the socket closes with 1003 and says why, so

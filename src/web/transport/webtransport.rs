@@ -31,8 +31,8 @@
 
 use super::event_rules::{Phase, Reporter};
 use super::stream_support::{
-    byte_length_of, bytes_of, read_end, scrub_query, truncate_reason, without_query, ReadEnd,
-    ReadLoop, TrackedWriter, Writes,
+    bytes_of, copy_bytes, read_end, scrub_query, size_of, truncate_reason, without_query, ReadEnd,
+    ReadLoop, Size, TrackedWriter, Writes,
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
@@ -427,15 +427,15 @@ fn read_datagrams(
     let handle = move |shared: &Shared, result: &web_sys::ReadableStreamReadResult| {
         let value = result.get_value();
         // Measured before it is copied: a datagram over the maximum never enters wasm.
-        match byte_length_of(&value) {
-            Some(len) if len > max => true,
-            Some(_) => {
+        match size_of(&value) {
+            Size::Bytes(len) if len > max => true,
+            Size::Bytes(len) => {
                 shared
                     .report
-                    .message(Payload::Binary(bytes_of(&value).unwrap_or_default()));
+                    .message(Payload::Binary(copy_bytes(&value, len)));
                 true
             }
-            None => read_end(result) == ReadEnd::No,
+            _ => read_end(result) == ReadEnd::No,
         }
     };
     ReadLoop::start(reader, weak.clone(), handle, None)
