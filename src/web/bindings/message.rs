@@ -4,9 +4,10 @@
 
 use wasm_bindgen::prelude::*;
 
-// The one JS snippet: an event's object in one call (instead of `new Object` and a
+// The per-message snippet: an event's object in one call (instead of `new Object` and a
 // `Reflect.set` per property), its properties in the order they always had: up to three, then
-// `type`; and a stream's next read with its reaction, in one call. Property names and event
+// `type`; a stream's next read with its reaction, in one call; a message's kind and size in one
+// call. Property names and event
 // names are indices into its table `K`, whose order
 // src/web/js_events.rs keeps (`Key`, `EVENTS_AT`). wasm-bindgen writes it to a snippet file,
 // which scripts/short-wasm-names.mjs puts into the glue (scripts/build-pkg.sh then removes the
