@@ -11,6 +11,7 @@
 
 use super::bindings::message::make_event;
 use super::driver::SocketEvent;
+use super::handoff::take_handed_off;
 use super::listener::EventListener;
 use super::options::BinaryType;
 use crate::core::codec::decode_unparsed;
@@ -18,7 +19,6 @@ use crate::core::text::{concat, decimal, join, quoted};
 use crate::core::{CodecLimits, Payload, TransportKind};
 use crate::prelude::*;
 use core::cell::{Cell, RefCell};
-use core::mem::ManuallyDrop;
 use js_sys::{Array, Function, Reflect, Uint8Array};
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
@@ -604,68 +604,6 @@ fn event_object(name: &'static str, fields: &[Field; 3]) -> JsValue {
 /// `{ <fields in order> }` (no `type`), in one call into JS.
 pub(crate) fn plain_object(fields: &[Field; 3]) -> JsValue {
     event_object("", fields)
-}
-
-/// A text message's key (where its bytes are, and how many) and the JS string it was copied
-/// from, while the adapter that received it reports it: see [`hand_off_text`].
-type HandedOff = ((usize, usize), JsValue);
-
-/// `ManuallyDrop`: every value leaves through [`swap_handed_off`], which gives it back its
-/// drop; the slot itself has no drop glue.
-static HANDED_OFF: OneThread<Cell<Option<Held>>> = OneThread(Cell::new(None));
-
-/// A `static` of the one thread a browser gives wasm (std's `thread_local!` is not in the
-/// `no_std` build).
-struct OneThread<T>(T);
-
-// SAFETY: wasm32 without the `atomics` target feature has one thread, so the value is never
-// reached from two threads; a threaded build (atomics) is refused by the compile error below.
-unsafe impl<T> Sync for OneThread<T> {}
-
-#[cfg(target_feature = "atomics")]
-compile_error!("the hand-off slot in src/web/js_events.rs assumes single-threaded wasm");
-
-/// [`HandedOff`] as the slot holds it.
-type Held = ((usize, usize), ManuallyDrop<JsValue>);
-
-/// Puts `new` in the hand-off slot and returns what it held (one function for every use).
-fn swap_handed_off(new: Option<HandedOff>) -> Option<HandedOff> {
-    let new = new.map(|(key, js)| (key, ManuallyDrop::new(js)));
-    HANDED_OFF
-        .0
-        .replace(new)
-        .map(|(key, js)| (key, ManuallyDrop::into_inner(js)))
-}
-
-/// Reports `text`, received as the JS string `js`, through `report`, with `js` held meanwhile:
-/// if `report` delivers the message (synchronously, the driver being idle), the event's `data`
-/// is `js` itself, not a second copy of the text out of wasm. The message is recognised by its
-/// buffer (where its bytes are, and how many: the core moves a message's `String` to the event
-/// without copying it). While this message is delivered its buffer is alive, so no other text
-/// can have that key; every other text event made during `report` comes from a message the core
-/// already held, whose buffer is alive too. A message the core consumes (a pong, a late message
-/// of a replaced link) frees its buffer inside `report`: this stays right only as long as the
-/// core never makes and delivers a new text `String` later in the same report (it does not: it
-/// only moves received ones). A debug build checks every match. Anything else (the driver busy,
-/// the message consumed or dropped) leaves `js` unused, and it is released when `report`
-/// returns. No borrow is held while `report` runs.
-pub(crate) fn hand_off_text(text: String, js: JsValue, report: impl FnOnce(String)) {
-    let key = (text.as_ptr() as usize, text.len());
-    drop(swap_handed_off(Some((key, js))));
-    report(text);
-    drop(swap_handed_off(None));
-}
-
-/// The JS string `text` was copied from, if it is the one being handed off.
-fn take_handed_off(text: &str) -> Option<JsValue> {
-    let (key, js) = swap_handed_off(None)?;
-    if key == (text.as_ptr() as usize, text.len()) {
-        debug_assert_eq!(js.as_string().as_deref(), Some(text));
-        return Some(js);
-    }
-    // Another message's (never, as things are): left for its own event.
-    drop(swap_handed_off(Some((key, js))));
-    None
 }
 
 /// Calls one listener; one that throws is reported and does not stop the others.

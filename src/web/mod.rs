@@ -5,6 +5,7 @@ pub mod bindings;
 pub mod driver;
 pub mod events;
 pub mod features;
+pub(crate) mod handoff;
 pub mod js_events;
 pub mod js_socket;
 pub mod listener;

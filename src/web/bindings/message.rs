@@ -48,10 +48,23 @@ extern "C" {
 // A snippet of its own: wasm-bindgen wraps this import (it hands `copyBytes` a view of wasm
 // memory), so the glue imports it by name, which scripts/short-wasm-names.mjs handles only for a
 // snippet whose functions are all imported that way.
-#[wasm_bindgen(inline_js = "export function copyBytes(s,d){d.set(s instanceof ArrayBuffer?new Uint8Array(s):s)}")]
+#[wasm_bindgen(
+    inline_js = "export function copyBytes(s,d){d.set(s instanceof ArrayBuffer?new Uint8Array(s):s)}"
+)]
 extern "C" {
     /// Copies the bytes of an `ArrayBuffer` or `Uint8Array` into `into`, which `size_of` sized:
     /// one call (js-sys's `to_vec` makes three, plus one for a view of an `ArrayBuffer`).
     #[wasm_bindgen(js_name = copyBytes)]
     pub fn copy_bytes(data: &JsValue, into: &mut [u8]);
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// A WebSocket, to send a JS value as it is: a text message's JS string, handed over by the
+    /// JS class (`web_sys`'s `send_with_str` takes a `&str`, which it copies out of wasm again).
+    pub type SendsValue;
+
+    /// `socket.send(data)`.
+    #[wasm_bindgen(method, catch, js_name = send)]
+    pub fn send(this: &SendsValue, data: &JsValue) -> Result<(), JsValue>;
 }
