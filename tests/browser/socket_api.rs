@@ -1,6 +1,7 @@
 //! The JS class end to end: Blob sends keep their place in the order, `binaryType = "blob"`,
 //! `stats()`, batching on the wire, and the `queueOverflow` event.
 
+use crate::socket_paths::{socket_paths, SocketPath};
 use crate::support::{get_str, server_config};
 use futures::channel::mpsc::{unbounded, UnboundedReceiver};
 use futures::StreamExt;
@@ -27,7 +28,7 @@ async fn echo_socket(extra: &str) -> UniversalSocket {
 }
 
 /// Collects the events named `names` into a channel; keep the closure alive while listening.
-fn listen(
+pub(crate) fn listen(
     socket: &UniversalSocket,
     names: &[&str],
 ) -> (UnboundedReceiver<JsValue>, Closure<dyn FnMut(JsValue)>) {
@@ -695,47 +696,71 @@ fn documented_defaults_match_the_code() {
 }
 
 /// Freeing the socket (`free()` in JS, the last Rust handle dropped) settles the promises it
-/// still owed: `connect()` and `close()` reject with an Error instead of staying pending.
+/// still owed: `connect()` and `close()` reject with an Error instead of staying pending; on
+/// every transport path the browser has.
 #[wasm_bindgen_test]
 async fn freeing_the_socket_rejects_its_pending_promises() {
-    let socket = echo_socket("").await;
-    let connecting = socket.connect();
-    drop(socket);
-    let error = crate::support::await_promise(connecting, "connect() after free", 5_000)
-        .await
-        .expect_err("connect() resolved although the socket was freed before it opened");
-    let message = get_str(&error, "message");
-    assert!(
-        message.contains("closed"),
-        "connect() rejected with {message:?}"
-    );
+    let _server = crate::support::exclusive().await;
+    for path in socket_paths() {
+        let name = path.name;
+        let socket = path.socket("echo", "").await;
+        let connecting = socket.connect();
+        drop(socket);
+        let Err(error) =
+            crate::support::await_promise(connecting, "connect() after free", 5_000).await
+        else {
+            panic!("{name}: connect() resolved although the socket was freed before it opened");
+        };
+        let message = get_str(&error, "message");
+        assert!(
+            message.contains("closed"),
+            "{name}: connect() rejected with {message:?}"
+        );
 
-    let socket = echo_socket("").await;
-    JsFuture::from(socket.connect()).await.unwrap();
-    // Over a WebSocket, close() waits for the server's close frame: still pending when freed.
-    let closing = socket
-        .close(JsValue::from(1000), JsValue::UNDEFINED)
-        .unwrap();
-    drop(socket);
-    let error = crate::support::await_promise(closing, "close() after free", 5_000)
-        .await
-        .expect_err("close() resolved although the socket was freed while closing");
-    assert_eq!(
-        get_str(&error, "message"),
-        "the socket was dropped while closing"
-    );
+        let socket = path.socket("echo", "").await;
+        JsFuture::from(socket.connect())
+            .await
+            .unwrap_or_else(|e| panic!("{name}: connect() rejected: {e:?}"));
+        // close() waits for the server's answer (a close frame, the close POST's answer): still
+        // pending when freed in the same turn.
+        let closing = socket
+            .close(JsValue::from(1000), JsValue::UNDEFINED)
+            .unwrap();
+        drop(socket);
+        let error = match crate::support::await_promise(closing, "close() after free", 5_000).await
+        {
+            Err(error) => error,
+            Ok(result) => panic!(
+                "{name}: close() resolved although the socket was freed while closing: {result:?}"
+            ),
+        };
+        assert_eq!(
+            get_str(&error, "message"),
+            "the socket was dropped while closing",
+            "{name}"
+        );
+    }
 }
 
 /// A Blob whose bytes cannot be read (its read rejects, or `arrayBuffer()` throws) is the one
 /// message lost, loudly (an `error` event naming it); what was sent before and after it still
 /// goes out, in order, whether the unreadable Blob is first in line or behind another Blob
-/// still being read.
+/// still being read; on every transport path the browser has.
 #[wasm_bindgen_test]
 async fn an_unreadable_blob_is_reported_and_the_rest_keeps_its_order() {
     let _server = crate::support::exclusive().await;
-    let socket = echo_socket("").await;
+    for path in socket_paths() {
+        an_unreadable_blob_on(path).await;
+    }
+}
+
+async fn an_unreadable_blob_on(path: SocketPath) {
+    let name = path.name;
+    let socket = path.socket("echo", "").await;
     let (mut events, _closure) = listen(&socket, &["message", "error"]);
-    JsFuture::from(socket.connect()).await.unwrap();
+    JsFuture::from(socket.connect())
+        .await
+        .unwrap_or_else(|e| panic!("{name}: connect() rejected: {e:?}"));
     // A Blob (so `send` reads it) whose read rejects, as a file removed from disk would.
     let unreadable = || {
         js_sys::eval(
@@ -765,7 +790,7 @@ async fn an_unreadable_blob_is_reported_and_the_rest_keeps_its_order() {
         let timeout = gloo_timers::future::TimeoutFuture::new(5_000);
         let next = match futures::future::select(events.next(), timeout).await {
             futures::future::Either::Left((Some(event), _)) => event,
-            _ => panic!("timed out: received {received:?}, errors {errors:?}"),
+            _ => panic!("{name}: timed out: received {received:?}, errors {errors:?}"),
         };
         match get(&next, "type").as_string().as_deref() {
             Some("error") => errors.push(get_str(&next, "message")),
@@ -776,11 +801,15 @@ async fn an_unreadable_blob_is_reported_and_the_rest_keeps_its_order() {
             ),
         }
     }
-    assert_eq!(received, ["first", "second", "(binary)", "third", "fourth"]);
+    assert_eq!(
+        received,
+        ["first", "second", "(binary)", "third", "fourth"],
+        "{name}"
+    );
     for error in &errors {
         assert!(
             error.contains("reading the Blob failed") && error.contains("gone from disk"),
-            "error event: {error:?}"
+            "{name}: error event: {error:?}"
         );
     }
     close(&socket).await;

@@ -518,7 +518,7 @@ pub async fn poll_get(
     Query(q): Query<PollQuery>,
 ) -> Response {
     if let Some(case) = service.strip_prefix(HOSTILE) {
-        return hostile_poll(case);
+        return hostile_poll(&app, case);
     }
     let service = match parse_service(&service) {
         Ok(s) => s,
@@ -682,8 +682,12 @@ fn hostile_poll_open(case: &str) -> Response {
 
 /// `GET /poll/hostile-{case}/...`: `big` answers a 4 MiB text item; `reason` a close item with
 /// a 600-byte reason; `endless` streams an answer without Content-Length that does not end
-/// (see [`endless_answer`]).
-fn hostile_poll(case: &str) -> Response {
+/// (see [`endless_answer`]); `slow-*` answers whose slow body records how it ended
+/// ([`crate::slow_body`]).
+fn hostile_poll(app: &App, case: &str) -> Response {
+    if let Some(slow) = case.strip_prefix("slow-") {
+        return crate::slow_body::answer(&app.hub.bodies, slow).unwrap_or_else(not_found);
+    }
     let items = match case {
         "endless" => return endless_answer(),
         "big" => json!([{ "text": "x".repeat(FIXTURE_BIG) }]),

@@ -341,6 +341,8 @@ pub struct Hub {
     /// Bumped by `/control/drop`; transports without a `Conn` (WebTransport sessions) watch it.
     pub drop_gen: watch::Sender<u64>,
     pub started: std::time::Instant,
+    /// How the `/poll/hostile-slow-*` answers' bodies ended (`GET /control/bodies`).
+    pub bodies: Arc<crate::slow_body::Records>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -375,6 +377,7 @@ impl Hub {
             resumable: Registry::new(DEFAULT_GRACE),
             drop_gen: watch::channel(0).0,
             started: std::time::Instant::now(),
+            bodies: Arc::default(),
         })
     }
 
@@ -671,9 +674,11 @@ impl Hub {
         }
     }
 
-    /// `/control/reset`: forgets recorded closes and tokens, so that a test never passes on an
-    /// earlier test's record. Live counts stay (they describe connections that still exist).
+    /// `/control/reset`: forgets recorded closes, tokens and slow bodies, so that a test never
+    /// passes on an earlier test's record. Live counts stay (they describe connections that still
+    /// exist).
     pub fn clear_records(&self) {
+        self.bodies.clear();
         let mut s = lock(&self.stats);
         s.closes.clear();
         s.tokens.clear();

@@ -12,6 +12,7 @@ pub mod link;
 pub mod resumable;
 pub mod services;
 pub mod session_frame;
+pub mod slow_body;
 pub mod soak;
 pub mod ws;
 pub mod wt;
@@ -254,6 +255,7 @@ pub fn router(app: App, static_dir: Option<PathBuf>) -> Router {
         .route("/control/session-grace", post(control_session_grace))
         .route("/control/sessions/expire", post(control_sessions_expire))
         .route("/control/stats", get(control_stats))
+        .route("/control/bodies", get(control_bodies))
         .route(
             "/control/transport/{name}/{action}",
             post(control_transport),
@@ -378,6 +380,11 @@ async fn control_sessions_expire(State(app): State<App>) -> Json<Value> {
 
 async fn control_stats(State(app): State<App>) -> Json<Value> {
     Json(app.hub.stats_json())
+}
+
+/// `GET /control/bodies`: how the `/poll/hostile-slow-*` answers' bodies ended.
+async fn control_bodies(State(app): State<App>) -> Json<Value> {
+    Json(app.hub.bodies.json())
 }
 
 async fn control_transport(

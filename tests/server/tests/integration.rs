@@ -1391,3 +1391,54 @@ async fn control_close_ends_every_connection_cleanly_with_the_code() {
     })
     .await
 }
+
+/// `/poll/hostile-slow-{case}` (PROTOCOL.md §8): a client that drops a slow answer's body after
+/// its first chunk is recorded as `cancelled` by `GET /control/bodies`, well before the end;
+/// `too-long` declares its whole length; `/control/reset` forgets the records.
+#[tokio::test]
+async fn slow_poll_bodies_record_a_cancelled_download() {
+    bounded(async {
+        let s = server().await;
+        let b = base(&s);
+        let session = "0123456789abcdef0123456789abcdef";
+        let resp = send_req(
+            "GET",
+            &format!("{b}/poll/hostile-slow-404/{session}"),
+            None,
+            vec![],
+        )
+        .await;
+        assert_eq!(resp.status().as_u16(), 404);
+        let mut body = resp.into_body();
+        body.frame().await.expect("a first chunk").unwrap();
+        drop(body);
+        let record = loop {
+            let bodies = get(&format!("{b}/control/bodies")).await.json();
+            let record = bodies["bodies"][0].clone();
+            if record["state"] != "streaming" {
+                break record;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        };
+        assert_eq!(record["fixture"], "slow-404");
+        assert_eq!(record["state"], "cancelled", "{record}");
+        assert!(record["sent"].as_u64().unwrap() < record["total"].as_u64().unwrap() / 2);
+
+        let resp = send_req(
+            "GET",
+            &format!("{b}/poll/hostile-slow-too-long/{session}"),
+            None,
+            vec![],
+        )
+        .await;
+        assert_eq!(resp.status().as_u16(), 200);
+        assert_eq!(resp.headers()["content-length"], "8388608");
+        drop(resp);
+        assert_eq!(post(&format!("{b}/control/reset")).await.status, 200);
+        let bodies = get(&format!("{b}/control/bodies")).await.json();
+        assert_eq!(bodies["bodies"], json!([]));
+        let missing = get(&format!("{b}/poll/hostile-slow-nope/{session}")).await;
+        assert_eq!(missing.status, 404);
+    })
+    .await;
+}
