@@ -797,3 +797,48 @@ fn close_sends_what_a_full_resend_buffer_held_before_closing() {
     s.pump();
     assert!(undelivered(&s.events).is_empty());
 }
+
+/// A WebTransport datagram is outside the session (PROTOCOL.md §7): delivered as it came, as a
+/// binary message, neither a session frame (whose decoding would break the link) nor counted in
+/// the acks; one that arrives before the server's `hello` is dropped, as the network may drop
+/// any datagram.
+#[test]
+fn datagrams_are_delivered_outside_the_session_and_never_break_the_link() {
+    let mut s = open_v2(v2());
+    let id = s.c.conn_id();
+    let now = s.now;
+    s.c.handle_datagram(now, id, vec![0x42, 1, 2]);
+    s.pump();
+    assert_eq!(messages(&s.events), vec![Payload::Binary(vec![0x42, 1, 2])]);
+    // Over the message limit (which the transport's, raised by a session frame's header, lets
+    // through): dropped.
+    let max = s.c.config().max_message_size;
+    s.c.handle_datagram(now, id, vec![7; max + 1]);
+    s.c.handle_datagram(now, id, vec![7; max]);
+    s.pump();
+    assert_eq!(messages(&s.events).len(), 2);
+    assert_eq!(messages(&s.events)[1].len(), max);
+    assert!(
+        !s.actions
+            .iter()
+            .any(|a| matches!(a, Action::CloseTransport { .. })),
+        "the link stays"
+    );
+    // The next data frame is still the next in the session's order.
+    let mut peer = Peer::default();
+    let frame = peer.data("after");
+    s.incoming(frame);
+    assert_eq!(messages(&s.events)[2], text("after"));
+
+    // Before the hello of a new link: dropped, and the hello still opens the link.
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    let now = s.now;
+    s.c.handle_datagram(now, id, vec![1]);
+    s.pump();
+    assert!(messages(&s.events).is_empty());
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    assert!(matches!(s.events.last(), Some(Event::Open { .. })));
+}

@@ -922,16 +922,11 @@ impl Connection {
             self.session.peer_is_v1();
             self.link_ready(now, conn_id);
         }
-        let current = conn_id == self.conn_id && self.transport_open;
-        if !current && self.retiring != Some(conn_id) {
+        if !self.is_live_link(conn_id) {
             return;
         }
+        self.link_proved_alive(now);
         if let Some(hb) = &self.config.heartbeat {
-            // Any message proves the link alive (PROTOCOL.md §6.1): a pong queued behind a
-            // busy downstream must not get the link closed.
-            if self.hb.pong_deadline.is_some() {
-                self.hb.pong_deadline = Some(now.saturating_add(hb.timeout_ms));
-            }
             // Only a pong answering our ping is consumed; the same text at any other time is
             // an application message.
             let is_pong = matches!(&payload, Payload::Text(t) if *t == hb.pong);
@@ -955,6 +950,38 @@ impl Connection {
             }
         }
         self.deliver(payload);
+    }
+
+    /// A WebTransport datagram on link `conn_id`: delivered as a binary message as it came,
+    /// outside any session (datagrams are neither numbered nor acknowledged: PROTOCOL.md §7;
+    /// the server echoes them as they are), and proof that the link is alive. One that arrives
+    /// while a new link still waits for the server's `hello` is dropped, as the network may drop
+    /// any datagram: nothing is delivered before the link is ready. So is one over
+    /// `max_message_size` (the adapter's limit, [`Self::max_transport_message`], allows for a
+    /// session frame's header, which a datagram does not have).
+    pub fn handle_datagram(&mut self, now: u64, conn_id: u64, bytes: Vec<u8>) {
+        if self.hello_wait.is_some_and(|(id, _)| id == conn_id) || !self.is_live_link(conn_id) {
+            return;
+        }
+        if bytes.len() > self.config.max_message_size {
+            return;
+        }
+        self.link_proved_alive(now);
+        self.deliver(Payload::Binary(bytes));
+    }
+
+    /// Whether what arrives on link `conn_id` counts: the open link, or the one being replaced
+    /// while it finishes.
+    fn is_live_link(&self, conn_id: u64) -> bool {
+        (conn_id == self.conn_id && self.transport_open) || self.retiring == Some(conn_id)
+    }
+
+    /// Anything from the server proves the link alive (PROTOCOL.md §6.1): a pong queued behind a
+    /// busy downstream must not get the link closed.
+    fn link_proved_alive(&mut self, now: u64) {
+        if let (Some(hb), Some(_)) = (&self.config.heartbeat, self.hb.pong_deadline) {
+            self.hb.pong_deadline = Some(now.saturating_add(hb.timeout_ms));
+        }
     }
 
     /// The server's `hello` on link `conn_id`: the session is new, resumed or lost, and the link

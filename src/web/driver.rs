@@ -313,6 +313,10 @@ impl Driver {
             TransportEvent::Message(payload) => {
                 self.conn.borrow_mut().handle_incoming(at, conn_id, payload);
             }
+            #[cfg(feature = "webtransport")]
+            TransportEvent::Datagram(bytes) => {
+                self.conn.borrow_mut().handle_datagram(at, conn_id, bytes);
+            }
             TransportEvent::Failed(reason) => {
                 self.drop_transport(conn_id);
                 self.conn

@@ -33,3 +33,4 @@ mod transport_webtransport;
 mod websocket_echo;
 mod webtransport;
 mod webtransport_datagram_limit;
+mod webtransport_datagram_session;

@@ -22,13 +22,8 @@ async fn webtransport_drops_an_oversized_datagram_and_stays_open() {
     let _server = crate::support::exclusive().await;
     let path = socket_paths()[0];
     assert_eq!(path.name, "WebTransport");
-    // v1 (`resume: false`): with a resumable session an incoming datagram, not being a session
-    // frame, ends the link (a known defect, tests/README.md note ⁶).
     let socket = path
-        .socket(
-            "echo",
-            &format!(r#","maxMessageBytes":{MAX},"resume":false"#),
-        )
+        .socket("echo", &format!(r#","maxMessageBytes":{MAX}"#))
         .await;
     let (mut events, _closure) =
         crate::socket_api::listen(&socket, &["message", "error", "close", "disconnect"]);

@@ -100,6 +100,15 @@ impl Reporter {
         }
     }
 
+    /// A datagram (WebTransport), reported while the connection is open or closing, as messages
+    /// are.
+    #[cfg(feature = "webtransport")]
+    pub(super) fn datagram(&self, bytes: Vec<u8>) {
+        if matches!(self.phase.get(), Phase::Open | Phase::Closing) {
+            self.report(TransportEvent::Datagram(bytes));
+        }
+    }
+
     /// How many bytes the adapter's own upstream buffer holds (adapters that buffer by
     /// themselves), while the connection is open or closing.
     pub(super) fn buffered(&self, bytes: usize) {

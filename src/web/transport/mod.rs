@@ -52,6 +52,10 @@ pub enum TransportEvent {
     },
     /// One whole message from the server.
     Message(Payload),
+    /// One WebTransport datagram from the server (outside any session: see
+    /// `Connection::handle_datagram`).
+    #[cfg(feature = "webtransport")]
+    Datagram(Vec<u8>),
     /// The connection could not be opened; the reason is for humans (it ends up in `fallback` events
     /// and in the error `connect()` rejects with).
     Failed(String),

@@ -415,9 +415,9 @@ fn decode(shared: &Shared, decoder: &mut FrameDecoder) -> Option<End> {
 /// The datagrams' read loop: it reports every incoming datagram as a binary message, until the
 /// datagrams end or fail.
 ///
-/// Datagrams are a separate, unreliable channel, unordered with respect to the stream; until
-/// the event type grows a dedicated variant they arrive as `Message(Binary)`, so an application
-/// mixing binary stream messages and datagrams cannot tell them apart. Datagrams over
+/// Datagrams are a separate, unreliable channel, unordered with respect to the stream and
+/// outside any session; the application gets them as binary `message`s, so one mixing binary
+/// stream messages and datagrams cannot tell them apart. Datagrams over
 /// `max_message_bytes` are dropped (datagrams may be lost anyway).
 fn read_datagrams(
     weak: &Weak<Shared>,
@@ -430,9 +430,7 @@ fn read_datagrams(
         match size_of(&value) {
             Size::Bytes(len) if len > max => true,
             Size::Bytes(len) => {
-                shared
-                    .report
-                    .message(Payload::Binary(copy_bytes(&value, len)));
+                shared.report.datagram(copy_bytes(&value, len));
                 true
             }
             _ => read_end(result) == ReadEnd::No,
