@@ -1,8 +1,9 @@
-//! Long polling cancels the body of a poll answer it does not read (`discard_body`): a `404`
+//! Long polling cancels the body of a poll answer it does not read: a `404`
 //! (session gone), a refused status (`503`), and a `200` whose `Content-Length` is over the
 //! limit. Each fixture's body streams slowly for seconds (`slow_bodies`); the server records
 //! that the client cancelled it soon after the headers, while the test still holds the ended
-//! connection (so it is not the adapter's drop that stops the download).
+//! connection (so it is not the adapter's drop that stops the download: the connection's end
+//! aborts its fetches).
 
 use crate::slow_bodies::{slow_poll_url, wait_cancelled};
 use crate::transport_support::{request, short, TestSink, MIB};

@@ -21,7 +21,6 @@ use crate::core::text::{concat, decimal, push_decimal};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
 use crate::prelude::*;
-use crate::web::bindings::promise::settle_quietly;
 use crate::web::bindings::promise::{next_microtask, when_settled};
 use core::cell::Cell;
 use js_sys::Array;
@@ -235,8 +234,11 @@ type Answer = (u16, Result<JsValue, BodyError>);
 
 /// One fetch and its body, the step an open and a poll share: `then` gets the answer, or why
 /// there is none (the fetch failed). The body is read when the status is `2xx` or
-/// `read_refused` says so; otherwise it is cancelled unread ([`BodyError::Unread`]). Once the
-/// adapter is gone no body is read and `then` is not called.
+/// `read_refused` says so; otherwise it is left unread ([`BodyError::Unread`]). A body left
+/// unread (refused, or too long by its Content-Length) always ends the connection, and the
+/// adapter's end aborts every fetch it started, which cancels the body's download
+/// (`HttpShared::teardown`; tests/browser/long_polling_unread_bodies.rs). Once the adapter is
+/// gone no body is read and `then` is not called.
 fn fetch_answer(
     shared: &Rc<HttpShared>,
     request: &web_sys::Request,
@@ -254,7 +256,6 @@ fn fetch_answer(
             };
             let status = response.status();
             if !is_success(status) && !read_refused {
-                discard_body(&response);
                 return then(Ok((status, Err(BodyError::Unread))));
             }
             let Some(shared) = weak.upgrade() else { return };
@@ -333,14 +334,6 @@ fn read_error(e: JsValue) -> BodyError {
     ]))
 }
 
-/// A body not read (an answer refused by its status or its Content-Length) is cancelled, so its
-/// download stops.
-fn discard_body(response: &web_sys::Response) {
-    if let Some(body) = response.body() {
-        settle_quietly(&body.cancel());
-    }
-}
-
 /// Hands `then` the body as a JS string of at most `limit` bytes. It is refused by its
 /// Content-Length before it is read when that already says too much, and otherwise counted while
 /// it streams in, so an answer without Content-Length (chunked) is given up at the limit instead
@@ -360,7 +353,6 @@ fn read_body(
         .flatten()
         .and_then(|v| v.trim().parse::<u64>().ok());
     if declared.is_some_and(|len| len > limit as u64) {
-        discard_body(response);
         return then(Err(BodyError::TooLong));
     }
     let Some(stream) = response.body() else {
