@@ -6,12 +6,12 @@ cd "$(dirname "$0")/.."
 # A current wasm-opt from the npm package `binaryen` (see Cargo.toml), ahead of Debian's old one.
 export PATH="$PWD/node_modules/.bin:$PATH"
 wasm-pack --quiet build --release --target web --out-dir pkg --out-name universal_socket \
-  --no-default-features --features webtransport,websocket-stream,sse,long-polling,small-allocator >&2
+  --no-default-features --features npm-package,webtransport,websocket-stream,sse,long-polling,small-allocator >&2
 # The WebSocket-only build (classic WebSocket + WebSocketStream; cargo features, see Cargo.toml),
 # shipped in the same package as the subpath `universal-socket/websocket`.
 rm -rf target/pkg-websocket
 wasm-pack --quiet build --release --target web --out-dir target/pkg-websocket --out-name universal_socket \
-  --no-default-features --features websocket-stream,small-allocator >&2
+  --no-default-features --features npm-package,websocket-stream,small-allocator >&2
 rm -rf pkg/websocket && mkdir -p pkg/websocket
 cp target/pkg-websocket/universal_socket.js target/pkg-websocket/universal_socket_bg.wasm \
   target/pkg-websocket/universal_socket.d.ts pkg/websocket/

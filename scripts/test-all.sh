@@ -21,8 +21,8 @@ step "cargo clippy (wasm32-unknown-unknown)"
 cargo clippy -p universal-socket --all-targets --target wasm32-unknown-unknown -q -- -D warnings
 # The npm package's two builds, without `std` (no_std): the full one and the WebSocket-only one
 # (universal-socket/websocket).
-cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features webtransport,websocket-stream,sse,long-polling,small-allocator -q -- -D warnings
-cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features websocket-stream,small-allocator -q -- -D warnings
+cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features npm-package,webtransport,websocket-stream,sse,long-polling,small-allocator -q -- -D warnings
+cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features npm-package,websocket-stream,small-allocator -q -- -D warnings
 # With the Rust example, which turns on the `serde` feature (send_json, Payload::json).
 cargo clippy -p universal-socket -p rust-chat --all-targets --target wasm32-unknown-unknown -q -- -D warnings
 

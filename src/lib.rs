@@ -47,9 +47,10 @@
 //!
 //! # Feature flags
 //!
-//! - `std` (on by default): the Rust API's futures and streams (`Socket::connect`, `close`,
-//!   `send`, `events`). Off, the crate is `no_std` for the npm package's wasm (smaller: no
-//!   `core::fmt` or std panic machinery); then a panic stops the wasm without a message.
+//! - `std` (on by default, and required in a Rust app; keep it when leaving transports out:
+//!   `default-features = false, features = ["std", "websocket-stream"]`): the Rust API's futures
+//!   and streams (`Socket::connect`, `close`, `send`, `events`). Only the npm package's build
+//!   goes without it (feature `npm-package`: `no_std`, with a panic handler of its own).
 //! - `serde` (off by default): typed JSON messages, as in gloo-net.
 //!   `Socket::send_json(&value)` sends any `T: Serialize` as a text message, and
 //!   `Payload::json::<T>()` decodes a received message into any `T: DeserializeOwned`. The npm
@@ -71,6 +72,18 @@ extern crate alloc as std;
 
 #[cfg(not(feature = "std"))]
 mod no_std_support;
+
+#[cfg(all(not(feature = "std"), not(feature = "npm-package")))]
+compile_error!(
+    "universal-socket needs its `std` feature in a Rust app: to leave transports out, write \
+     `default-features = false, features = [\"std\", \"websocket-stream\"]` (only the npm \
+     package's own build, feature `npm-package`, goes without it)"
+);
+#[cfg(all(feature = "std", feature = "npm-package"))]
+compile_error!(
+    "`npm-package` is the npm package's no_std build: build it with --no-default-features \
+     (without `std`)"
+);
 
 /// What std's prelude has and `core`'s lacks, for the `no_std` build: modules that need it say
 /// `use crate::prelude::*;` (with std it only repeats std's prelude).

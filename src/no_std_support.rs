@@ -1,4 +1,5 @@
-//! What the `no_std` build (the npm package's, `std` off) needs from the crate itself.
+//! What the `no_std` build (the npm package's: feature `npm-package`, `std` off) needs from the
+//! crate itself.
 //!
 //! Why `no_std` there: std's panic handler formats every panic message (`core::fmt`, the
 //! messages, file names and line numbers of every bounds check and `RefCell` borrow) and writes
@@ -7,7 +8,7 @@
 //! `unreachable`); only the invisible message is gone. Rust apps keep std (the default) and
 //! their own panic hook.
 
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", feature = "npm-package"))]
 #[panic_handler]
 fn stop(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
@@ -15,8 +16,14 @@ fn stop(_: &core::panic::PanicInfo) -> ! {
 
 // The one-thread statics (`OneThread` in src/web) and the small allocator assume no threads.
 #[cfg(target_feature = "atomics")]
-compile_error!("the no_std build assumes single-threaded wasm; enable `std` for a threaded build");
+compile_error!("the npm package's no_std build assumes single-threaded wasm");
 
 // `no_std` has no default allocator: the npm builds use the crate's own.
-#[cfg(all(target_arch = "wasm32", not(feature = "small-allocator")))]
-compile_error!("without `std`, enable `small-allocator` (the wasm build needs a global allocator)");
+#[cfg(all(
+    target_arch = "wasm32",
+    feature = "npm-package",
+    not(feature = "small-allocator")
+))]
+compile_error!(
+    "`npm-package` needs `small-allocator` (a no_std wasm build needs a global allocator)"
+);

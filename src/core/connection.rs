@@ -954,19 +954,16 @@ impl Connection {
 
     /// A WebTransport datagram on link `conn_id`: delivered as a binary message as it came,
     /// outside any session (datagrams are neither numbered nor acknowledged: PROTOCOL.md §7;
-    /// the server echoes them as they are), and proof that the link is alive. One that arrives
+    /// the server echoes them as they are). Not proof that the link is alive: the heartbeat
+    /// watches the reliable stream, which may stall while datagrams still flow. One that arrives
     /// while a new link still waits for the server's `hello` is dropped, as the network may drop
-    /// any datagram: nothing is delivered before the link is ready. So is one over
-    /// `max_message_size` (the adapter's limit, [`Self::max_transport_message`], allows for a
-    /// session frame's header, which a datagram does not have).
-    pub fn handle_datagram(&mut self, now: u64, conn_id: u64, bytes: Vec<u8>) {
+    /// any datagram: nothing is delivered before the link is ready. The adapter drops a datagram
+    /// over `max_message_size` before copying it (it is given that limit, not
+    /// [`Self::max_transport_message`]: a datagram has no session header).
+    pub fn handle_datagram(&mut self, conn_id: u64, bytes: Vec<u8>) {
         if self.hello_wait.is_some_and(|(id, _)| id == conn_id) || !self.is_live_link(conn_id) {
             return;
         }
-        if bytes.len() > self.config.max_message_size {
-            return;
-        }
-        self.link_proved_alive(now);
         self.deliver(Payload::Binary(bytes));
     }
 

@@ -315,7 +315,7 @@ impl Driver {
             }
             #[cfg(feature = "webtransport")]
             TransportEvent::Datagram(bytes) => {
-                self.conn.borrow_mut().handle_datagram(at, conn_id, bytes);
+                self.conn.borrow_mut().handle_datagram(conn_id, bytes);
             }
             TransportEvent::Failed(reason) => {
                 self.drop_transport(conn_id);
@@ -626,9 +626,13 @@ impl Driver {
     fn open_with_url(self: &Rc<Self>, conn_id: u64, kind: TransportKind, url: String) {
         // `v=2` / `resume=<id>.<seq>` (PROTOCOL.md §7.2), computed now so the resume point is the
         // latest; a v2 data frame adds its header to the largest message.
-        let (query, max_message_bytes) = {
+        let (query, max_message_bytes, max_datagram_bytes) = {
             let conn = self.conn.borrow();
-            (conn.session_query().params(), conn.max_transport_message())
+            (
+                conn.session_query().params(),
+                conn.max_transport_message(),
+                conn.config().max_message_size,
+            )
         };
         let url = if query.is_empty() {
             url
@@ -642,6 +646,7 @@ impl Driver {
             protocols: self.options.protocols.clone(),
             certificate_hashes: self.options.certificate_hashes.clone(),
             max_message_bytes,
+            max_datagram_bytes,
             sink: self.sink.clone(),
         };
         match transport::open(kind, request, self.use_stream) {

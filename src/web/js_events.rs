@@ -419,7 +419,7 @@ impl JsSide {
     /// A payload as delivered: text (or parsed JSON), or binary by `binaryType`, or a codec
     /// frame as `{ type, data }`. A frame that does not decode is an error, with the raw bytes.
     /// Text (not parsed) is the JS string it was copied from when the adapter handed that over
-    /// (see [`hand_off_text`]), else copied out of wasm.
+    /// (see [`super::handoff::hand_off_text`]), else copied out of wasm.
     fn message_data(&self, payload: &Payload) -> Result<JsValue, (String, JsValue)> {
         match payload {
             Payload::Text(text) => {

@@ -5,7 +5,6 @@
 
 use super::driver::{SocketError, SocketEvent};
 use super::events::ErrorMessage;
-use super::handoff::hand_off_text;
 use super::js_events::{decode_frame, plain_object, Handler, JsSide, Key, ListenOptions, Value};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::Socket;
@@ -104,15 +103,6 @@ impl UniversalSocket {
         // Cheapest tests first (each is a call into JS): strings, then objects (bytes, Blob or
         // JSON), then the primitives JSON takes (numbers, booleans, null).
         let item = if let Some(text) = data.as_string() {
-            if self.held.borrow().is_empty() {
-                // The JS string goes along (see `handoff`): a transport that writes the text at
-                // once sends the browser's own string, not a copy out of wasm.
-                let mut sent = Ok(());
-                hand_off_text(text, data, |text| {
-                    sent = send_now(&self.socket, Outgoing::Ready(Payload::Text(text)));
-                });
-                return sent.map_err(js_error);
-            }
             Outgoing::Ready(Payload::Text(text))
         } else if !data.is_object() {
             if data.is_undefined() || data.is_function() || data.is_symbol() || data.is_bigint() {

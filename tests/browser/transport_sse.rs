@@ -55,6 +55,7 @@ pub fn open_url(kind: TransportKind, url: String, max: usize) -> (Box<dyn Transp
         protocols: vec![],
         certificate_hashes: vec![],
         max_message_bytes: max,
+        max_datagram_bytes: max,
         sink,
     };
     let adapter = transport::open(kind, request, false).expect("open");

@@ -148,6 +148,7 @@ pub fn request(
         protocols: Vec::new(),
         certificate_hashes,
         max_message_bytes: max,
+        max_datagram_bytes: max,
         sink,
     };
     (

@@ -57,14 +57,3 @@ extern "C" {
     #[wasm_bindgen(js_name = copyBytes)]
     pub fn copy_bytes(data: &JsValue, into: &mut [u8]);
 }
-
-#[wasm_bindgen]
-extern "C" {
-    /// A WebSocket, to send a JS value as it is: a text message's JS string, handed over by the
-    /// JS class (`web_sys`'s `send_with_str` takes a `&str`, which it copies out of wasm again).
-    pub type SendsValue;
-
-    /// `socket.send(data)`.
-    #[wasm_bindgen(method, catch, js_name = send)]
-    pub fn send(this: &SendsValue, data: &JsValue) -> Result<(), JsValue>;
-}

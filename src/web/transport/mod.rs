@@ -154,6 +154,10 @@ pub struct OpenRequest {
     pub certificate_hashes: Vec<Vec<u8>>,
     /// Largest message accepted from the server; larger frames close the connection with 1009.
     pub max_message_bytes: usize,
+    /// The largest datagram to deliver (WebTransport): the application's limit, without the
+    /// session header `max_message_bytes` allows for (datagrams are outside the session). A
+    /// larger one is dropped before it is copied into wasm.
+    pub max_datagram_bytes: usize,
     /// Receives this connection's events.
     pub sink: EventSink,
 }

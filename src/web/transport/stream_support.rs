@@ -349,7 +349,11 @@ pub(super) fn size_of(data: &JsValue) -> Size {
 /// wasm in one call.
 pub(super) fn copy_bytes(data: &JsValue, len: usize) -> Vec<u8> {
     let mut bytes = vec![0; len];
-    js_copy_bytes(data, &mut bytes);
+    // Nothing to copy for 0 bytes, which is also what a detached buffer measures: `set` would
+    // throw on it, through wasm frames.
+    if len > 0 {
+        js_copy_bytes(data, &mut bytes);
+    }
     bytes
 }
 

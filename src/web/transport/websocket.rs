@@ -25,8 +25,7 @@ use crate::core::close_code::UNSUPPORTED_DATA;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::prelude::*;
-use crate::web::bindings::message::SendsValue;
-use crate::web::handoff::{hand_off_text, take_handed_off};
+use crate::web::handoff::hand_off_text;
 use crate::web::listener::EventListener;
 use core::cell::RefCell;
 use js_sys::Array;
@@ -213,12 +212,7 @@ impl Transport for WebSocketConnection {
             return Err(SendError::new("the WebSocket is not open", payload));
         }
         let result = match &payload {
-            // The JS class's own string when `send(string)` reaches this at once (see
-            // `handoff`): no copy of the text out of wasm.
-            Payload::Text(text) => match take_handed_off(text) {
-                Some(js) => self.socket.unchecked_ref::<SendsValue>().send(&js),
-                None => self.socket.send_with_str(text),
-            },
+            Payload::Text(text) => self.socket.send_with_str(text),
             Payload::Binary(bytes) => self.socket.send_with_u8_array(bytes),
         };
         if let Err(e) = result {

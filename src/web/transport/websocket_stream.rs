@@ -36,7 +36,6 @@ use crate::web::bindings::promise::when_settled;
 use crate::web::bindings::websocket_stream::{
     WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStream,
 };
-use crate::web::handoff::take_handed_off;
 use core::cell::{Cell, RefCell};
 use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::rc::{Rc, Weak};
@@ -296,8 +295,7 @@ impl Transport for WebSocketStreamConnection {
         // handing back every write that did not resolve (see the module documentation).
         let len = payload.len();
         let chunk = match &payload {
-            // The JS class's own string when `send(string)` reaches this at once (see `handoff`).
-            Payload::Text(text) => take_handed_off(text).unwrap_or_else(|| JsValue::from_str(text)),
+            Payload::Text(text) => JsValue::from_str(text),
             Payload::Binary(bytes) => Uint8Array::from(bytes.as_slice()).into(),
         };
         let _ = writer.write(&chunk, len, Some(payload));

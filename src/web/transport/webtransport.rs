@@ -62,6 +62,8 @@ struct Shared {
     transport: WebTransport,
     report: Reporter,
     streams: RefCell<Option<Streams>>,
+    /// The largest datagram delivered (`OpenRequest::max_datagram_bytes`).
+    max_datagram: usize,
     /// Why the stream reader stopped, set by its read loop as it ends.
     end: Cell<Option<End>>,
     /// Every frame written whose promise has not resolved: `buffered_amount`, and what is
@@ -111,6 +113,7 @@ impl WebTransportConnection {
         settle_quietly(&transport.closed());
         let shared = Rc::new(Shared {
             transport: transport.clone(),
+            max_datagram: request.max_datagram_bytes,
             report: Reporter::new(
                 request.conn_id,
                 request.sink,
@@ -355,7 +358,7 @@ fn open_streams(
         writer: TrackedWriter::new(writer, shared.writes.clone()),
         frames: read_frames(weak, reader, max, url),
         datagram_writer: datagrams.writable().get_writer().ok(),
-        datagrams: datagram_reader.map(|reader| read_datagrams(weak, reader, max)),
+        datagrams: datagram_reader.map(|reader| read_datagrams(weak, reader, shared.max_datagram)),
     })
 }
 
@@ -418,7 +421,8 @@ fn decode(shared: &Shared, decoder: &mut FrameDecoder) -> Option<End> {
 /// Datagrams are a separate, unreliable channel, unordered with respect to the stream and
 /// outside any session; the application gets them as binary `message`s, so one mixing binary
 /// stream messages and datagrams cannot tell them apart. Datagrams over
-/// `max_message_bytes` are dropped (datagrams may be lost anyway).
+/// `max_datagram_bytes` (the application's `maxMessageBytes`) are dropped before they are
+/// copied (datagrams may be lost anyway).
 fn read_datagrams(
     weak: &Weak<Shared>,
     reader: ReadableStreamDefaultReader,
