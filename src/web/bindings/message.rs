@@ -7,8 +7,7 @@ use wasm_bindgen::prelude::*;
 // The per-message snippet: an event's object in one call (instead of `new Object` and a
 // `Reflect.set` per property), its properties in the order they always had: up to three, then
 // `type`; a stream's next read with its reaction, in one call; a message's kind and size in one
-// call. Property names and event
-// names are indices into its table `K`, whose order
+// call. Property names and event names are indices into its table `K`, whose order
 // src/web/js_events.rs keeps (`Key`, `EVENTS_AT`). wasm-bindgen writes it to a snippet file,
 // which scripts/short-wasm-names.mjs puts into the glue (scripts/build-pkg.sh then removes the
 // snippets), so the package ships, and the size budget counts, no separate file.

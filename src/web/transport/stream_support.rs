@@ -398,7 +398,7 @@ pub(super) fn bounded_payload(data: &JsValue, max: usize) -> Incoming {
 /// binaryType; a Uint8Array, WebSocketStream's chunks) copied if within `max`; anything else (a
 /// Blob from a wrapped WebSocket) is not a message this SDK reads (the classic adapter closes
 /// with 1003).
-pub(super) fn bounded_bytes(data: &JsValue, size: Size, max: usize) -> Incoming {
+fn bounded_bytes(data: &JsValue, size: Size, max: usize) -> Incoming {
     match size {
         Size::Bytes(len) if len > max => Incoming::TooBig,
         Size::Bytes(len) => Incoming::Message(Payload::Binary(copy_bytes(data, len))),

@@ -17,8 +17,7 @@
 
 use super::event_rules::Reporter;
 use super::stream_support::{
-    bounded_bytes, scrub_query, size_of, text_within, truncate_reason, without_query, Incoming,
-    Size,
+    bounded_payload, scrub_query, truncate_reason, without_query, Incoming,
 };
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code::UNSUPPORTED_DATA;
@@ -135,23 +134,15 @@ impl WebSocketConnection {
             // string or (binaryType "arraybuffer") an ArrayBuffer; a wrapped or mocked one may
             // hand anything (a Uint8Array, a Blob). One call into JS says which and how big.
             let data = event.unchecked_into::<MessageEvent>().data();
-            let incoming = match size_of(&data) {
-                Size::Text(units) => match text_within(data.unchecked_ref(), units, max) {
-                    // The JS string goes along, so that the JS side need not copy the text out
-                    // of wasm again.
-                    Some(text) => {
-                        return hand_off_text(text, data, |text| {
-                            received.message(Payload::Text(text))
-                        })
-                    }
-                    None => Incoming::TooBig,
-                },
-                size => bounded_bytes(&data, size, max),
-            };
             // A wrapped WebSocket's Blob cannot be read without waiting, which would reorder it
             // after later messages and the close: the socket closes with 1003 and says why, so
             // the message is not lost silently.
-            let refused = match incoming {
+            let refused = match bounded_payload(&data, max) {
+                // The JS string goes along, so that the JS side need not copy the text out of
+                // wasm again.
+                Incoming::Message(Payload::Text(text)) => {
+                    return hand_off_text(text, data, |text| received.message(Payload::Text(text)))
+                }
                 Incoming::Message(payload) => return received.message(payload),
                 Incoming::TooBig => received.too_big(),
                 Incoming::Other => received.refuse(UNSUPPORTED_DATA, NOT_READ),
