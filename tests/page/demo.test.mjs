@@ -2,7 +2,7 @@
 // puppeteer-core, against the reference server started by scripts/test-all.sh.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowsers } from "./browsers.mjs";
+import { collectPageErrors, launchBrowsers } from "./browsers.mjs";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,8 +24,7 @@ async function waitForLog(page, needle, timeout = 15_000) {
 /** Opens the demo in a new tab once its wasm is loaded; `errors` collects page errors. */
 async function openDemo(browser) {
   const page = await browser.newPage();
-  const errors = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
+  const errors = collectPageErrors(page);
   await page.goto(`${base}/`, { waitUntil: "load" });
   await page.waitForSelector('#features[data-state="ready"]', { timeout: 20_000 });
   return { page, errors };

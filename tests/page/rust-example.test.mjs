@@ -5,7 +5,7 @@
 // written into the page, and so does a note typed into its form.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { launchBrowsers } from "./browsers.mjs";
+import { collectPageErrors, launchBrowsers } from "./browsers.mjs";
 
 const base = process.env.UNIVERSAL_SOCKET_TEST_SERVER;
 assert.ok(base, "UNIVERSAL_SOCKET_TEST_SERVER is not set: run `npm test`");
@@ -23,8 +23,7 @@ for (const { name, launch } of launchBrowsers()) {
     const browser = await launch();
     try {
       const page = await browser.newPage();
-      const errors = [];
-      page.on("pageerror", (error) => errors.push(String(error)));
+      const errors = collectPageErrors(page);
       await page.goto(`${base}/rust-chat/`, { waitUntil: "load" });
       // Sent with send_json on connect, decoded with Payload::json when echoed.
       await waitForLine(page, "rust: hello from Rust");

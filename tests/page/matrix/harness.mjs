@@ -8,7 +8,7 @@
 // faults again in a `finally`, so a failing cell never breaks the next one.
 import assert from "node:assert/strict";
 import { after, before } from "node:test";
-import { launchBrowsers } from "../browsers.mjs";
+import { launchBrowsers, onPageError } from "../browsers.mjs";
 
 export const base = process.env.UNIVERSAL_SOCKET_TEST_SERVER;
 assert.ok(base, "UNIVERSAL_SOCKET_TEST_SERVER is not set: run `npm run test:matrix` or `npm test`");
@@ -110,8 +110,6 @@ export function useBrowsers() {
   return browsers;
 }
 
-const BROWSER_NETWORK_ERROR = /^(Error: )?(Firefox can.t establish a connection to the server at|The connection to .* was interrupted while the page was loading)/;
-
 /** A fresh harness page in `b`'s tab (a new tab if the last one crashed or is gone). */
 export async function freshPage(b) {
   if (!b.page || b.page.isClosed() || b.crashed) {
@@ -120,11 +118,7 @@ export async function freshPage(b) {
     b.crashed = null;
     b.pageErrors = [];
     b.page.on("error", (error) => (b.crashed = String(error))); // the tab crashed
-    b.page.on("pageerror", (error) => {
-      // Firefox reports its own network errors (a refused WebSocket, a connection cut by a
-      // reload) as page errors; they are the browser's, not an exception of the page.
-      if (!BROWSER_NETWORK_ERROR.test(String(error))) b.pageErrors.push(String(error));
-    });
+    onPageError(b.page, (error) => b.pageErrors.push(error));
   }
   b.pageErrors = [];
   await b.page.goto(`${base}/matrix.html`, { waitUntil: "load", timeout: 20_000 });
