@@ -861,3 +861,92 @@ fn datagrams_are_not_proof_of_life_for_the_heartbeat() {
         "the heartbeat closes the link although datagrams kept coming"
     );
 }
+
+/// Where the link has datagrams (WebTransport, open, `hello` received) `send_datagram` asks the
+/// adapter for a datagram, outside the session; before the `hello` it waits in the queue as an
+/// ordinary message (a datagram must not overtake the session it belongs to), and one the
+/// adapter cannot send goes as an ordinary, sequenced message. Nothing is dropped for want of
+/// datagrams.
+#[test]
+fn datagrams_leave_only_on_a_ready_webtransport_link_and_otherwise_go_as_messages() {
+    let mut s = Sim::new(ConnectionConfig {
+        supported: [TransportKind::WebTransport, TransportKind::WebSocket]
+            .into_iter()
+            .collect(),
+        ..config(v2())
+    });
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    // Waiting for the hello: not a datagram, and nothing leaves yet.
+    s.c.send_datagram(s.now, vec![1]).unwrap();
+    s.pump();
+    assert!(!s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::SendDatagram { .. } | Action::Send { .. })));
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    let mut peer = Peer::default();
+    peer.take(&s, 0);
+    assert_eq!(
+        peer.delivered,
+        vec![Payload::Binary(vec![1])],
+        "sent in-session after the hello"
+    );
+
+    // Ready: a datagram, not a session frame.
+    let from = s.actions.len();
+    s.c.send_datagram(s.now, vec![2, 3]).unwrap();
+    s.pump();
+    assert_eq!(
+        s.actions[from..],
+        [Action::SendDatagram {
+            conn_id: id,
+            bytes: vec![2, 3]
+        }]
+    );
+    assert_eq!(
+        s.c.resend_buffer().0,
+        1,
+        "the datagram is not in the session"
+    );
+
+    // The adapter could not send it (no datagram writer): an ordinary message, in the session.
+    let from = s.actions.len();
+    s.c.handle_datagram_unsent(s.now, vec![4]);
+    s.pump();
+    peer.take(&s, from);
+    assert_eq!(peer.delivered[1..], [Payload::Binary(vec![4])]);
+
+    // The limit is the application message's.
+    let max = ConnectionConfig::default().max_message_size;
+    assert!(matches!(
+        s.c.send_datagram(s.now, vec![0; max + 1]),
+        Err(CoreError::MessageTooLarge { .. })
+    ));
+
+    // Closed: one the adapter hands back is reported, not lost.
+    s.c.close(s.now, 1000, "").unwrap();
+    s.c.handle_transport_closed(s.now, id, 1000, String::new(), true);
+    s.pump();
+    s.take_events();
+    s.c.handle_datagram_unsent(s.now, vec![5]);
+    s.pump();
+    assert_eq!(undelivered(&s.events), vec![Payload::Binary(vec![5])]);
+}
+
+/// On a transport without datagrams `send_datagram` is an ordinary binary message.
+#[test]
+fn without_webtransport_a_datagram_is_an_ordinary_message() {
+    let mut s = open_v2(v2());
+    s.take_actions();
+    s.c.send_datagram(s.now, vec![9]).unwrap();
+    s.pump();
+    assert!(!s
+        .actions
+        .iter()
+        .any(|a| matches!(a, Action::SendDatagram { .. })));
+    let mut peer = Peer::default();
+    peer.take(&s, 0);
+    assert_eq!(peer.delivered, vec![Payload::Binary(vec![9])]);
+}

@@ -204,6 +204,14 @@ pub enum Action {
         /// Which transport.
         kind: TransportKind,
     },
+    /// Send an unreliable datagram on transport `conn_id` (WebTransport). One the transport
+    /// cannot send goes to [`Connection::handle_datagram_unsent`].
+    SendDatagram {
+        /// Transport id.
+        conn_id: u64,
+        /// The datagram's bytes.
+        bytes: Vec<u8>,
+    },
     /// Send a message on transport `conn_id`.
     Send {
         /// Transport id.
@@ -1318,6 +1326,39 @@ impl Connection {
                 conn_id: self.conn_id,
                 payload: Payload::Binary(frame),
             });
+        }
+    }
+
+    /// Sends `bytes` as an unreliable datagram where the link has them: WebTransport, open, the
+    /// session's `hello` received (a datagram must not overtake the session it belongs to), not
+    /// ending. Anywhere else it is an ordinary binary message ([`Self::send`]: queued, resent,
+    /// or handed back like any other), so a call is never lost for want of datagrams. The limit
+    /// is the application message's, as for every send.
+    pub fn send_datagram(&mut self, now: u64, bytes: Vec<u8>) -> Result<(), CoreError> {
+        let datagram_link = self.state == State::Open
+            && self.transport() == Some(TransportKind::WebTransport)
+            && self.hello_wait.is_none()
+            && !self.link_ending();
+        if !datagram_link {
+            return self.send(now, Payload::Binary(bytes));
+        }
+        self.check_can_send(bytes.len())?;
+        self.actions.push_back(Action::SendDatagram {
+            conn_id: self.conn_id,
+            bytes,
+        });
+        Ok(())
+    }
+
+    /// Link `conn_id` could not send a datagram (the browser exposes no datagram writer, or
+    /// the link ended before the action ran): it goes as an ordinary binary message, as on a
+    /// transport without datagrams; if even that is refused (closed, queue full), it is handed
+    /// back in [`Event::Undelivered`] rather than lost.
+    pub fn handle_datagram_unsent(&mut self, now: u64, bytes: Vec<u8>) {
+        // A rare path (no datagram writer): the copy keeps `send`'s signature for everyone else.
+        if self.send(now, Payload::Binary(bytes.clone())).is_err() {
+            self.events
+                .push_back(Event::Undelivered(vec![Payload::Binary(bytes)]));
         }
     }
 

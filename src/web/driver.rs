@@ -242,23 +242,13 @@ impl Driver {
         Ok(())
     }
 
-    /// Sends an unreliable datagram on WebTransport; elsewhere, an ordinary binary message.
+    /// Sends an unreliable datagram on WebTransport; elsewhere, an ordinary binary message (the
+    /// core decides: [`crate::core::Connection::send_datagram`]).
     pub fn send_datagram(self: &Rc<Self>, bytes: Vec<u8>) -> Result<(), SocketError> {
-        let current = self.conn.borrow().conn_id();
-        let open_on_webtransport =
-            self.conn.borrow().transport() == Some(TransportKind::WebTransport);
-        if open_on_webtransport {
-            // The borrow of `transports` ends inside the closure, before `guarded` pumps.
-            let sent = self.guarded(|| {
-                let transports = self.transports.borrow();
-                let live = transports.iter().find(|t| t.conn_id == current)?;
-                Some(live.transport.send_datagram(&bytes))
-            });
-            if let Some(sent) = sent {
-                return sent.map_err(|e| SocketError::Invalid(e.reason));
-            }
-        }
-        self.send(Payload::Binary(bytes))
+        let at = self.tick();
+        self.conn.borrow_mut().send_datagram(at, bytes)?;
+        self.pump();
+        Ok(())
     }
 
     /// Closes for good (stops every retry); `waiter` hears how the close went. A close that
@@ -526,6 +516,25 @@ impl Driver {
     fn execute(self: &Rc<Self>, action: Action) {
         match action {
             Action::OpenTransport { conn_id, kind } => self.open_transport(conn_id, kind),
+            Action::SendDatagram { conn_id, bytes } => {
+                let refused = {
+                    let transports = self.transports.borrow();
+                    match transports.iter().find(|t| t.conn_id == conn_id) {
+                        Some(live) => live.transport.send_datagram(&bytes).err(),
+                        None => Some(transport::SendError::new(
+                            "the transport is gone",
+                            Payload::Binary(bytes),
+                        )),
+                    }
+                };
+                if let Some(refused) = refused {
+                    self.log(&["datagram sent as a message: ", &refused.reason]);
+                    if let Payload::Binary(bytes) = refused.payload {
+                        let at = self.tick();
+                        self.conn.borrow_mut().handle_datagram_unsent(at, bytes);
+                    }
+                }
+            }
             Action::Send { conn_id, payload } => {
                 let refused = {
                     let transports = self.transports.borrow();

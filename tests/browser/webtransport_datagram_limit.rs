@@ -1,7 +1,9 @@
 //! WebTransport drops an incoming datagram over `maxMessageBytes` before copying it into wasm,
 //! and only that datagram: smaller ones are delivered and the connection stays open. Seen from
 //! JS: a socket built from JS options (`maxMessageBytes: 100`) sends datagrams with
-//! `sendDatagram()` to the echo service, which echoes each as a datagram.
+//! `sendDatagram()` to the echo service, which echoes each as a datagram; the oversized ones it
+//! asks for with `grow:N` (the reference server's fixture), since `maxMessageBytes` bounds what
+//! it may send too — which the second test checks.
 
 use crate::socket_paths::socket_paths;
 use futures::StreamExt;
@@ -14,7 +16,11 @@ const MAX: usize = 100;
 
 /// A datagram of `len` bytes, each `byte`.
 fn datagram(len: usize, byte: u8) -> JsValue {
-    Uint8Array::from(vec![byte; len].as_slice()).into()
+    datagram_of(&vec![byte; len])
+}
+
+fn datagram_of(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).into()
 }
 
 #[wasm_bindgen_test]
@@ -36,9 +42,10 @@ async fn webtransport_drops_an_oversized_datagram_and_stays_open() {
     // unlikely every time); a delivered one fails the test.
     let mut small_back = 0;
     for round in 0..20u8 {
-        socket.send_datagram(datagram(MAX + 1, 0xee)).unwrap();
-        socket.send_datagram(datagram(600, 0xee)).unwrap();
-        socket.send_datagram(datagram(1000, 0xee)).unwrap();
+        for size in [MAX + 1, 600, 1000] {
+            let ask = format!("grow:{size}");
+            socket.send_datagram(datagram_of(ask.as_bytes())).unwrap();
+        }
         socket.send_datagram(datagram(MAX, round)).unwrap();
         let deadline = gloo_timers::future::TimeoutFuture::new(500);
         let mut deadline = std::pin::pin!(deadline);
@@ -85,5 +92,32 @@ async fn webtransport_drops_an_oversized_datagram_and_stays_open() {
             None => assert!(Uint8Array::new(&data).length() as usize <= MAX),
         }
     }
+    crate::socket_support::close_js(&socket).await;
+}
+
+/// `maxMessageBytes` is the largest message sent, datagrams included (README, options): a
+/// larger `sendDatagram()` throws a clear error, sends nothing, and the socket stays open.
+#[wasm_bindgen_test]
+async fn a_datagram_over_max_message_bytes_is_refused_with_a_clear_error() {
+    let _server = crate::support::exclusive().await;
+    let path = socket_paths()[0];
+    let socket = path
+        .socket("echo", &format!(r#","maxMessageBytes":{MAX}"#))
+        .await;
+    JsFuture::from(socket.connect())
+        .await
+        .expect("connect() resolves");
+    let error = socket
+        .send_datagram(datagram(MAX + 1, 1))
+        .expect_err("a datagram over the limit is refused");
+    let message = Reflect::get(&JsValue::from(error), &"message".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default();
+    assert!(
+        message.contains("101 bytes") && message.contains("100"),
+        "a clear error: {message}"
+    );
+    assert_eq!(socket.ready_state(), 1);
     crate::socket_support::close_js(&socket).await;
 }

@@ -73,3 +73,43 @@ async fn datagrams_echo_over_a_resumable_session_and_the_link_stays() {
     assert_eq!(resumed.as_f64(), Some(0.0), "no reconnect");
     crate::socket_support::close_js(&socket).await;
 }
+
+/// Off WebTransport, `sendDatagram()` is an ordinary binary message (README, "Using it from
+/// JavaScript"): in the session, delivered once and in order with the messages around it, on
+/// every other path this browser has.
+#[wasm_bindgen_test]
+async fn off_webtransport_a_datagram_is_an_ordinary_message_in_order() {
+    let _server = crate::support::exclusive().await;
+    for path in socket_paths().into_iter().skip(1) {
+        let socket = path.socket("echo", "").await;
+        let (mut events, _closure) =
+            crate::socket_api::listen(&socket, &["message", "error", "close", "disconnect"]);
+        JsFuture::from(socket.connect())
+            .await
+            .expect("connect() resolves");
+        socket.send(JsValue::from_str("before")).unwrap();
+        socket
+            .send_datagram(Uint8Array::from([7u8; 4].as_slice()).into())
+            .unwrap();
+        socket.send(JsValue::from_str("after")).unwrap();
+        let mut got = Vec::new();
+        while got.len() < 3 {
+            let event = next_within(&mut events, 5_000)
+                .await
+                .unwrap_or_else(|| panic!("{}: only {got:?} came back", path.name));
+            assert_eq!(
+                kind(&event).as_deref(),
+                Some("message"),
+                "{}: {event:?}",
+                path.name
+            );
+            let data = Reflect::get(&event, &"data".into()).unwrap();
+            got.push(match data.as_string() {
+                Some(text) => text,
+                None => format!("{:?}", Uint8Array::new(&data).to_vec()),
+            });
+        }
+        assert_eq!(got, ["before", "[7, 7, 7, 7]", "after"], "{}", path.name);
+        crate::socket_support::close_js(&socket).await;
+    }
+}

@@ -3,8 +3,9 @@
 //! The client opens one bidirectional stream that carries PROTOCOL.md §2 frames both ways.
 //! With `v=2` in the session URL's query the stream is a v2 link (PROTOCOL.md §7): session
 //! frames travel inside `0x01` binary frames, the first being the server's `hello`.
-//! On `echo`, datagrams are echoed as datagrams and every client-opened unidirectional stream
-//! is echoed on a server-opened unidirectional stream.
+//! On `echo`, datagrams are echoed as datagrams (`grow:N` is answered with N bytes: see
+//! [`grown`]) and every client-opened unidirectional stream is echoed on a server-opened
+//! unidirectional stream.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -238,12 +239,23 @@ async fn bi_stream(
     reader.abort();
 }
 
+/// A test fixture on `echo`: the datagram `grow:N` (ASCII, N decimal, at most 65535) is answered
+/// with a datagram of N bytes of 0xEE instead of its echo, so that a client can receive
+/// datagrams larger than it may send (its `maxMessageBytes` bounds both directions).
+fn grown(payload: &[u8]) -> Option<bytes::Bytes> {
+    let n: u16 = std::str::from_utf8(payload.strip_prefix(b"grow:")?)
+        .ok()?
+        .parse()
+        .ok()?;
+    Some(bytes::Bytes::from(vec![0xee; usize::from(n)]))
+}
+
 async fn echo_datagrams(hub: Arc<Hub>, connection: Arc<Connection>) {
     while let Ok(d) = connection.receive_datagram().await {
         if hub.faults.blackholed() {
             continue;
         }
-        let payload = d.payload();
+        let payload = grown(&d.payload()).unwrap_or_else(|| d.payload());
         let latency = hub.faults.latency();
         if latency.is_zero() {
             let _ = connection.send_datagram(payload);
