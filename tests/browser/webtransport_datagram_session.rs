@@ -5,9 +5,11 @@
 //! link ("unknown session frame kind", a `disconnect`). Seen from JS: a socket built from JS
 //! options sends with `sendDatagram()` to the echo service, which echoes each as a datagram.
 
-use crate::socket_paths::socket_paths;
+use crate::socket_paths::{socket_paths, SocketPath};
 use futures::StreamExt;
 use js_sys::{Reflect, Uint8Array};
+use universal_socket::web::js_socket::UniversalSocket;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -24,6 +26,24 @@ async fn next_within(
     }
 }
 
+/// A socket on `path` to the echo service, connected, with its events on a channel (the
+/// closure must be kept while they are awaited).
+async fn connected_to_echo(
+    path: SocketPath,
+) -> (
+    UniversalSocket,
+    futures::channel::mpsc::UnboundedReceiver<JsValue>,
+    Closure<dyn FnMut(JsValue)>,
+) {
+    let socket = path.socket("echo", "").await;
+    let (events, closure) =
+        crate::socket_api::listen(&socket, &["message", "error", "close", "disconnect"]);
+    JsFuture::from(socket.connect())
+        .await
+        .expect("connect() resolves");
+    (socket, events, closure)
+}
+
 fn kind(event: &JsValue) -> Option<String> {
     Reflect::get(event, &"type".into()).unwrap().as_string()
 }
@@ -33,12 +53,7 @@ async fn datagrams_echo_over_a_resumable_session_and_the_link_stays() {
     let _server = crate::support::exclusive().await;
     let path = socket_paths()[0];
     assert_eq!(path.name, "WebTransport");
-    let socket = path.socket("echo", "").await;
-    let (mut events, _closure) =
-        crate::socket_api::listen(&socket, &["message", "error", "close", "disconnect"]);
-    JsFuture::from(socket.connect())
-        .await
-        .expect("connect() resolves");
+    let (socket, mut events, _closure) = connected_to_echo(path).await;
     let protocol = Reflect::get(&socket.stats(), &"protocol".into()).unwrap();
     assert_eq!(protocol.as_f64(), Some(2.0), "a resumable session (v2)");
     // Datagrams may be lost even on loopback: rounds of one datagram until three came back.
@@ -81,12 +96,7 @@ async fn datagrams_echo_over_a_resumable_session_and_the_link_stays() {
 async fn off_webtransport_a_datagram_is_an_ordinary_message_in_order() {
     let _server = crate::support::exclusive().await;
     for path in socket_paths().into_iter().skip(1) {
-        let socket = path.socket("echo", "").await;
-        let (mut events, _closure) =
-            crate::socket_api::listen(&socket, &["message", "error", "close", "disconnect"]);
-        JsFuture::from(socket.connect())
-            .await
-            .expect("connect() resolves");
+        let (socket, mut events, _closure) = connected_to_echo(path).await;
         socket.send(JsValue::from_str("before")).unwrap();
         socket
             .send_datagram(Uint8Array::from([7u8; 4].as_slice()).into())
