@@ -62,3 +62,22 @@ async fn long_polling_cancels_a_poll_answer_too_long_by_its_content_length() {
     wait_cancelled("slow-too-long", 3_000).await;
     drop(connection);
 }
+
+/// The open `POST`'s answer is bounded too (4 KiB: it carries only a session id): one declaring
+/// 8 MiB fails the open with a clear reason, and its download is cancelled while the test
+/// still holds the failed connection.
+#[wasm_bindgen_test]
+async fn long_polling_cancels_an_open_answer_too_long_by_its_content_length() {
+    let _server = crate::support::exclusive().await;
+    let (request, mut sink) = request(slow_poll_url("open-too-long").await, Vec::new(), MIB);
+    let connection = LongPollingConnection::open(request).expect("open");
+    match sink.next("Failed for a too-long open answer", 10_000).await {
+        TransportEvent::Failed(reason) => assert!(
+            reason.starts_with("long-polling open: ") && reason.contains("too large"),
+            "{reason}"
+        ),
+        other => panic!("expected Failed, got {}", short(&other)),
+    }
+    wait_cancelled("slow-open-too-long", 3_000).await;
+    drop(connection);
+}

@@ -158,7 +158,7 @@ fn open_request(
         shared,
         request,
         MAX_OPEN_BODY,
-        true,
+        Refusals::Read,
         Box::new(move |answer| {
             then(match answer {
                 Err(e) => Err(concat(&["long-polling open: ", &e])),
@@ -212,7 +212,7 @@ fn poll_once(
         shared,
         request,
         limit,
-        false,
+        Refusals::LeftUnread,
         Box::new(move |answer| {
             let end = |reason| Poll::End(ABNORMAL, reason);
             then(match answer {
@@ -232,9 +232,20 @@ fn poll_once(
 /// A fetch's status and its body: a JS string of at most the limit, or why it was not read.
 type Answer = (u16, Result<JsValue, BodyError>);
 
+/// What [`fetch_answer`] does with the body of an answer that is not `2xx`.
+#[derive(Clone, Copy, PartialEq)]
+enum Refusals {
+    /// Read it (up to the limit): an open's refusal says why in its body ("transport
+    /// disabled"), which goes into the reason the socket reports.
+    Read,
+    /// Leave it unread ([`BodyError::Unread`]): a poll's refusal ends the connection whatever
+    /// its body says.
+    LeftUnread,
+}
+
 /// One fetch and its body, the step an open and a poll share: `then` gets the answer, or why
-/// there is none (the fetch failed). The body is read when the status is `2xx` or
-/// `read_refused` says so; otherwise it is left unread ([`BodyError::Unread`]). A body left
+/// there is none (the fetch failed). The body is read when the status is `2xx` or `refusals`
+/// is [`Refusals::Read`]; otherwise it is left unread ([`BodyError::Unread`]). A body left
 /// unread (refused, or too long by its Content-Length) always ends the connection, and the
 /// adapter's end aborts every fetch it started, which cancels the body's download
 /// (`HttpShared::teardown`; tests/browser/long_polling_unread_bodies.rs). Once the adapter is
@@ -243,7 +254,7 @@ fn fetch_answer(
     shared: &Rc<HttpShared>,
     request: &web_sys::Request,
     limit: usize,
-    read_refused: bool,
+    refusals: Refusals,
     then: Box<dyn FnOnce(Result<Answer, String>)>,
 ) {
     let weak = Rc::downgrade(shared);
@@ -255,7 +266,7 @@ fn fetch_answer(
                 Err(why) => return then(Err(why)),
             };
             let status = response.status();
-            if !is_success(status) && !read_refused {
+            if !is_success(status) && refusals == Refusals::LeftUnread {
                 return then(Ok((status, Err(BodyError::Unread))));
             }
             let Some(shared) = weak.upgrade() else { return };

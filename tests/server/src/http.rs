@@ -446,6 +446,10 @@ pub async fn poll_open(
     uri: Uri,
 ) -> Response {
     if let Some(case) = service.strip_prefix(HOSTILE) {
+        if case == "slow-open-too-long" {
+            return crate::slow_body::answer(&app.hub.bodies, "open-too-long")
+                .unwrap_or_else(not_found);
+        }
         return hostile_poll_open(case);
     }
     let service = match parse_service(&service) {

@@ -100,7 +100,8 @@ impl Drop for Tracker {
 }
 
 /// `GET /poll/hostile-slow-{case}/…`: `404` and `503` answer that status, `too-long` a `200`
-/// declaring `Content-Length` [`TOTAL`], `partial` a `200` without one whose body begins with
+/// declaring `Content-Length` [`TOTAL`] (`open-too-long` the same for the open `POST`, its body
+/// starting as an open answer does), `partial` a `200` without one whose body begins with
 /// the whole array [`PARTIAL_ANSWER`] and goes on with whitespace. Every body streams slowly
 /// up to [`TOTAL`] bytes. `None` for an unknown case.
 pub fn answer(records: &Arc<Records>, case: &str) -> Option<Response> {
@@ -113,6 +114,12 @@ pub fn answer(records: &Arc<Records>, case: &str) -> Option<Response> {
         ),
         "503" => ("slow-503", StatusCode::SERVICE_UNAVAILABLE, false, b"busy "),
         "too-long" => ("slow-too-long", StatusCode::OK, true, b"[{\"text\":\""),
+        "open-too-long" => (
+            "slow-open-too-long",
+            StatusCode::OK,
+            true,
+            b"{\"session\":\"",
+        ),
         "partial" => (
             "slow-partial",
             StatusCode::OK,
