@@ -34,6 +34,9 @@ enum Outgoing {
     Blob(u64, Option<Vec<u8>>),
     /// A Blob whose read failed, left in place of it and skipped (see `read_blob`).
     Lost,
+    /// `sendDatagram()`'s bytes: where they become an ordinary message (off WebTransport), they
+    /// keep their place behind a Blob being read, as every send does.
+    Datagram(Vec<u8>),
 }
 
 /// A real-time connection over WebTransport, WebSocket, SSE or long polling, with fallback,
@@ -130,8 +133,9 @@ impl UniversalSocket {
         self.enqueue(Outgoing::Ready(Payload::Binary(bytes)))
     }
 
-    /// Sends an unreliable datagram over WebTransport; on every other transport it is sent as an
-    /// ordinary (reliable, ordered) binary message.
+    /// Sends an unreliable datagram over WebTransport; on every other transport, before the
+    /// session's `hello` and where the browser has no datagram writer it is sent as an ordinary
+    /// (reliable, ordered) binary message. `maxMessageBytes` bounds it like every message.
     #[wasm_bindgen(js_name = sendDatagram)]
     pub fn send_datagram(
         &self,
@@ -140,7 +144,7 @@ impl UniversalSocket {
         let bytes = bytes_of(&data, "sendDatagram()")
             .map_err(|e| JsError::new(&e))?
             .ok_or_else(|| JsError::new("sendDatagram() takes an ArrayBuffer or a TypedArray"))?;
-        self.socket.send_datagram(bytes).map_err(js_error)
+        self.enqueue(Outgoing::Datagram(bytes))
     }
 
     /// Closes for good (stops every retry). `code` is 1000 (the default) or 3000–4999, `reason`
@@ -570,6 +574,7 @@ fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {
         Outgoing::Ready(payload) => socket.send_now(payload),
         Outgoing::Json(json) => socket.send_json_text(json),
         Outgoing::Blob(_, Some(bytes)) => socket.send_now(Payload::Binary(bytes)),
+        Outgoing::Datagram(bytes) => socket.send_datagram(bytes),
         Outgoing::Blob(_, None) | Outgoing::Lost => Ok(()),
     }
 }

@@ -171,8 +171,10 @@ impl Socket {
         self.driver.buffered_amount()
     }
 
-    /// Sends an unreliable datagram while open on WebTransport; on every other transport (or
-    /// while not open) it is sent as an ordinary, reliable binary message.
+    /// Sends an unreliable datagram while open on WebTransport; on every other transport, while
+    /// not open (or waiting for the session's `hello`) and where the browser has no datagram
+    /// writer it is sent as an ordinary, reliable binary message
+    /// ([`crate::core::Connection::send_datagram`]).
     pub fn send_datagram(&self, bytes: Vec<u8>) -> Result<(), SocketError> {
         self.driver.send_datagram(bytes)
     }

@@ -90,20 +90,24 @@ async fn datagrams_echo_over_a_resumable_session_and_the_link_stays() {
 }
 
 /// Off WebTransport, `sendDatagram()` is an ordinary binary message (README, "Using it from
-/// JavaScript"): in the session, delivered once and in order with the messages around it, on
-/// every other path this browser has.
+/// JavaScript"): in the session, delivered once and in order with the messages around it (a
+/// Blob sent before it included), on every other path this browser has.
 #[wasm_bindgen_test]
 async fn off_webtransport_a_datagram_is_an_ordinary_message_in_order() {
     let _server = crate::support::exclusive().await;
     for path in socket_paths().into_iter().skip(1) {
         let (socket, mut events, _closure) = connected_to_echo(path).await;
         socket.send(JsValue::from_str("before")).unwrap();
+        // A Blob is read asynchronously; what is sent after it waits for it, the datagram too.
+        let parts = js_sys::Array::of1(&Uint8Array::from([5u8; 2].as_slice()));
+        let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap();
+        socket.send(blob.into()).unwrap();
         socket
             .send_datagram(Uint8Array::from([7u8; 4].as_slice()).into())
             .unwrap();
         socket.send(JsValue::from_str("after")).unwrap();
         let mut got = Vec::new();
-        while got.len() < 3 {
+        while got.len() < 4 {
             let event = next_within(&mut events, 5_000)
                 .await
                 .unwrap_or_else(|| panic!("{}: only {got:?} came back", path.name));
@@ -119,7 +123,12 @@ async fn off_webtransport_a_datagram_is_an_ordinary_message_in_order() {
                 None => format!("{:?}", Uint8Array::new(&data).to_vec()),
             });
         }
-        assert_eq!(got, ["before", "[7, 7, 7, 7]", "after"], "{}", path.name);
+        assert_eq!(
+            got,
+            ["before", "[5, 5]", "[7, 7, 7, 7]", "after"],
+            "{}",
+            path.name
+        );
         crate::socket_support::close_js(&socket).await;
     }
 }
