@@ -1038,3 +1038,82 @@ fn an_ending_link_is_not_timed_out_by_the_heartbeat_and_holds_new_sends() {
     s.opened();
     assert!(s.sent().contains(&text("after the announcement")));
 }
+
+/// `close()` while the current link has announced its end (`handle_transport_ending`: the
+/// WebTransport stream ended and the session's `closed` is awaited, a WebSocketStream's
+/// `closed` settled while its reader drains): the link's end came first, so the close completes
+/// with the link's outcome, as a WebSocket's `close()` does once the server's close frame has
+/// arrived. The close is asked of the transport all the same (an adapter whose connection still
+/// lingers closes it with the application's code), the promise resolves once (one `Close`), no
+/// reconnect follows, and what waited in the queue meanwhile is handed back first. The same
+/// when the transport never finishes: the close wait ends it with the announced outcome.
+#[test]
+fn a_close_during_an_ending_completes_once_with_the_links_outcome() {
+    for finishes in [true, false] {
+        let mut s = Sim::with(&[WebTransport]);
+        s.connect();
+        s.opened();
+        let (id, _) = s.last_open();
+        s.advance_to(1_000);
+        s.c.handle_transport_ending(s.now, id, 1006, "the stream failed".into(), false);
+        s.pump();
+        s.send(text("sent in the window")).unwrap();
+        assert!(s.sent().is_empty(), "held: the link takes nothing more");
+        s.advance(5);
+        s.c.close(s.now, 4100, "bye").unwrap();
+        s.pump();
+        assert!(
+            s.actions.contains(&Action::CloseTransport {
+                conn_id: id,
+                code: 4100,
+                reason: "bye".into()
+            }),
+            "{:?}",
+            s.actions
+        );
+        assert_eq!(s.c.state(), State::Closing);
+        if finishes {
+            s.advance(1);
+            s.c.handle_transport_closed(s.now, id, 1006, "connection lost".into(), false);
+            s.pump();
+        } else {
+            s.advance_to(4_000);
+            assert!(s
+                .actions
+                .contains(&Action::AbandonTransport { conn_id: id }));
+            s.c.handle_transport_abandoned(s.now, id);
+            s.pump();
+        }
+        s.advance(60_000);
+        let reason = if finishes {
+            "connection lost"
+        } else {
+            "the stream failed"
+        };
+        assert_eq!(s.c.state(), State::Closed);
+        let closes: Vec<&Event> = s
+            .events
+            .iter()
+            .filter(|e| matches!(e, Event::Close { .. }))
+            .collect();
+        assert_eq!(
+            closes,
+            vec![&Event::Close {
+                code: 1006,
+                reason: reason.into(),
+                was_clean: false
+            }],
+            "{:?}",
+            s.events
+        );
+        assert!(!s
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Disconnected { .. } | Event::Reconnecting { .. })));
+        assert_eq!(
+            common::undelivered(&s.events),
+            vec![text("sent in the window")]
+        );
+        assert_eq!(s.opens().len(), 1);
+    }
+}

@@ -950,3 +950,90 @@ fn without_webtransport_a_datagram_is_an_ordinary_message() {
     peer.take(&s, 0);
     assert_eq!(peer.delivered, vec![Payload::Binary(vec![9])]);
 }
+
+/// The client refusing a message it received (over `maxMessageBytes`: 1009; a type it cannot
+/// read: 1003) while a session is on ends the socket for good at once: a resume would have the
+/// server replay the same message, and the socket would refuse it again until its reconnect
+/// attempts ran out. Adapters report such a refusal as a close with that code, not clean
+/// (`event_rules::Reporter::refuse`), whether at once or after announcing it (`Ending`). What
+/// was unacknowledged is handed back before `Close`, which carries the refusal's code and reason.
+#[test]
+fn a_message_the_client_refuses_in_a_session_ends_the_socket_without_a_reconnect() {
+    for (code, reason, announced) in [
+        (1009, "message too big", false),
+        (1003, "a message of a type this socket cannot read", false),
+        (1009, "message too big", true),
+    ] {
+        let mut s = open_v2(v2());
+        s.send(text("unacknowledged")).unwrap();
+        let id = s.c.conn_id();
+        if announced {
+            s.c.handle_transport_ending(s.now, id, code, reason.into(), false);
+            s.pump();
+        }
+        s.c.handle_transport_closed(s.now, id, code, reason.into(), false);
+        s.pump();
+        s.advance(60_000);
+        assert!(
+            !s.events
+                .iter()
+                .any(|e| matches!(e, Event::Disconnected { .. } | Event::Reconnecting { .. })),
+            "{code}: no reconnect: {:?}",
+            s.events
+        );
+        assert_eq!(s.opens().len(), 1, "{code}: nothing opened again");
+        assert_eq!(s.c.state(), universal_socket::core::State::Closed);
+        assert_eq!(undelivered(&s.events), vec![text("unacknowledged")]);
+        assert_eq!(
+            s.events.last(),
+            Some(&Event::Close {
+                code,
+                reason: reason.into(),
+                was_clean: false
+            }),
+            "{code}"
+        );
+    }
+}
+
+/// Only the client's own refusal ends the socket: a server that closes with 1009 (our message
+/// was too big for it) completes a close handshake (clean), ends the session on its side
+/// (PROTOCOL.md §7.3), and the reconnect that follows starts a new one, replaying nothing. And
+/// without a session (`resume: false`, a v1 server) nothing is replayed either: a refusal
+/// reconnects as before.
+#[test]
+fn a_servers_1009_and_a_refusal_without_a_session_still_reconnect() {
+    let mut s = open_v2(v2());
+    let id = s.c.conn_id();
+    s.c.handle_transport_closed(s.now, id, 1009, "too big for the server".into(), true);
+    s.pump();
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e, Event::Reconnecting { attempt: 1, .. })),
+        "{:?}",
+        s.events
+    );
+
+    let mut s = Sim::new(config(SessionConfig {
+        enabled: false,
+        ..v2()
+    }));
+    s.connect();
+    s.opened();
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V1);
+    s.drop_link(1009, "message too big");
+    assert!(
+        s.events.contains(&Event::Disconnected {
+            code: 1009,
+            reason: "message too big".into(),
+            was_clean: false
+        }),
+        "{:?}",
+        s.events
+    );
+    assert!(s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Reconnecting { attempt: 1, .. })));
+}

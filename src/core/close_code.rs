@@ -30,6 +30,14 @@ pub const SESSION_ERROR: u16 = 4003;
 /// Longest close reason in UTF-8 bytes (RFC 6455: 125-byte control frame payload minus the code).
 pub const MAX_REASON_BYTES: usize = 123;
 
+/// Whether a link's end is this client refusing a message it received: adapters report such a
+/// close with 1009 (over the maximum) or 1003 (a type it cannot read) and never as clean
+/// (`Reporter::refuse` in the web adapters), while a server's own close with those codes
+/// completes a close handshake and is clean.
+pub fn is_refusal(code: u16, was_clean: bool) -> bool {
+    !was_clean && matches!(code, MESSAGE_TOO_BIG | UNSUPPORTED_DATA)
+}
+
 /// Checks what the application passes to `close`: the same rules as `WebSocket.close()` (code
 /// 1000 or 3000–4999, reason at most 123 UTF-8 bytes), applied up front so that every transport
 /// behaves like WebSocket, including those that would not have complained.

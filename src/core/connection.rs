@@ -30,7 +30,13 @@
 //!   the transport that last worked. A failed round schedules the next attempt; when
 //!   `max_attempts` is exhausted, [`Event::MaxReconnectAttemptsReached`] and then
 //!   [`Event::Close`]. A successful reconnect resets the attempt counter and emits
-//!   [`Event::Open`] followed by [`Event::Reconnected`].
+//!   [`Event::Open`] followed by [`Event::Reconnected`]. Two losses are final instead: a server's
+//!   clean 1000, and, in a v2 session, a message this client refused (an adapter's close with
+//!   1009 or 1003, not clean: see [`close_code::is_refusal`]), since the resume would replay it.
+//! * [`Connection::close`] while the current link has announced its end
+//!   ([`Connection::handle_transport_ending`]) still asks the transport to close with the
+//!   application's code (a WebTransport session may outlive its stream), and the close ends with
+//!   whatever the transport then reports, or with the announced outcome at the close wait.
 //! * [`Connection::close`] is final: it stops every retry in every state.
 //! * [`Event::Close`] is emitted exactly once per `handle_connect`, when the machine reaches
 //!   [`State::Closed`]. If messages were still queued then, [`Event::Undelivered`] hands them back
@@ -1651,7 +1657,13 @@ impl Connection {
         // way the final close carries what the server sent. (1001 "going away", a server
         // restart, and every other code are retried.)
         let goodbye = was_clean && code == close_code::NORMAL;
-        if goodbye || self.config.backoff.max_attempts == Some(0) {
+        // This client refused a message of the server's (over `max_message_size`, or of a type
+        // it cannot read). In a session the resume would have the server replay that very
+        // message, refused again on every attempt until they run out: the socket ends now, with
+        // the refusal's code and reason, and what is unacknowledged is handed back. (Without a
+        // session nothing is replayed, so a reconnect may well work.)
+        let refused = close_code::is_refusal(code, was_clean) && self.session.is_v2();
+        if goodbye || refused || self.config.backoff.max_attempts == Some(0) {
             self.finish_closed(now, code, reason, was_clean);
             return;
         }

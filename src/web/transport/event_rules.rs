@@ -177,6 +177,20 @@ impl Reporter {
         true
     }
 
+    /// The client closes after the connection announced its end (`Ending`) while no close of its
+    /// own is under way: `code` and `reason` become the close in progress
+    /// ([`Reporter::client_close`]), so that what is left to close (a WebTransport session whose
+    /// stream the server ended) carries them, and true is returned. False in any other case.
+    #[cfg(feature = "webtransport")]
+    pub(super) fn close_after_ending(&self, code: u16, reason: &str) -> bool {
+        let mut close = self.client_close.borrow_mut();
+        if self.phase.get() != Phase::Closing || !self.ending.get() || close.is_some() {
+            return false;
+        }
+        *close = Some((code, reason.to_owned()));
+        true
+    }
+
     /// A message over the maximum arrived: the connection closes, to be reported as 1009
     /// [`TOO_BIG`] (see [`Reporter::refuse`]).
     pub(super) fn too_big(&self) -> Option<(u16, &'static str)> {

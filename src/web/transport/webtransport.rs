@@ -524,6 +524,15 @@ impl Transport for WebTransportConnection {
             return;
         }
         if !self.shared.report.begin_close(code, reason) {
+            // The server ended the stream without a close frame and the session's `closed` is
+            // awaited (`Ending`, see `frames_ended`): no close frame can go any more, but the
+            // session still carries the application's code and reason. Closing it settles
+            // `closed`, which ends the connection now, with them, instead of at the core's
+            // give-up with the stream's 1006 (and the server sees this code, not the 0 of a
+            // session dropped without one).
+            if self.shared.report.close_after_ending(code, reason) {
+                close_session(&self.shared.transport, Some((code, reason)));
+            }
             return;
         }
         // Queued behind every earlier send; the reader completes the close when the server

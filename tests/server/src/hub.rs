@@ -340,6 +340,8 @@ pub struct Hub {
     pub resumable: Registry,
     /// Bumped by `/control/drop`; transports without a `Conn` (WebTransport sessions) watch it.
     pub drop_gen: watch::Sender<u64>,
+    /// Bumped by `/control/wt-end-streams`: WebTransport sessions finish their stream and stay.
+    pub end_streams_gen: watch::Sender<u64>,
     pub started: std::time::Instant,
     /// How the `/poll/hostile-slow-*` answers' bodies ended (`GET /control/bodies`).
     pub bodies: Arc<crate::slow_body::Records>,
@@ -376,6 +378,7 @@ impl Hub {
             soak: SoakState::default(),
             resumable: Registry::new(DEFAULT_GRACE),
             drop_gen: watch::channel(0).0,
+            end_streams_gen: watch::channel(0).0,
             started: std::time::Instant::now(),
             bodies: Arc::default(),
         })
@@ -612,7 +615,13 @@ impl Hub {
         services::on_close(self, conn);
     }
 
-    fn record_close(&self, transport: Transport, service: Service, code: u16, reason: &str) {
+    pub(crate) fn record_close(
+        &self,
+        transport: Transport,
+        service: Service,
+        code: u16,
+        reason: &str,
+    ) {
         let mut s = lock(&self.stats);
         s.closes.push_back(CloseRecord {
             transport,

@@ -247,6 +247,7 @@ pub fn router(app: App, static_dir: Option<PathBuf>) -> Router {
         .route("/poll/{service}/{session}/close", post(http::poll_close))
         .route("/control/drop", post(control_drop))
         .route("/control/close", post(control_close))
+        .route("/control/wt-end-streams", post(control_wt_end_streams))
         .route("/control/refuse", post(control_refuse))
         .route("/control/blackhole", post(control_blackhole))
         .route("/control/ignore-close", post(control_ignore_close))
@@ -298,6 +299,15 @@ async fn control_drop(State(app): State<App>) -> Json<Value> {
     app.sessions.clear();
     eprintln!("[control] drop: {n} connections");
     Json(json!({"ok": true, "dropped": n}))
+}
+
+/// `/control/wt-end-streams`: every WebTransport session finishes its bidirectional stream
+/// (FIN, no close frame) and stays open, so the browser sees the stream end while the session's
+/// `closed` is still pending; the session's own close, when the client sends it, is recorded.
+async fn control_wt_end_streams(State(app): State<App>) -> Json<Value> {
+    app.hub.end_streams_gen.send_modify(|g| *g += 1);
+    eprintln!("[control] wt-end-streams");
+    Json(json!({"ok": true}))
 }
 
 #[derive(Deserialize)]

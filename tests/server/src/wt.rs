@@ -7,12 +7,14 @@
 //! [`grown`]) and every client-opened unidirectional stream is echoed on a server-opened
 //! unidirectional stream.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use wtransport::endpoint::endpoint_side::Server;
 use wtransport::endpoint::IncomingSession;
+use wtransport::error::ConnectionError;
 use wtransport::{Connection, Endpoint, RecvStream, SendStream, VarInt};
 
 use crate::hub::{CloseKind, Hub, Msg, Next, Out, Service, Transport};
@@ -89,6 +91,9 @@ async fn session(hub: Arc<Hub>, incoming: IncomingSession) {
     hub.record_token(Transport::WebTransport, token.as_deref());
     let mut drop_rx = hub.drop_gen.subscribe();
     drop_rx.borrow_and_update();
+    // Set when `/control/wt-end-streams` finished this session's stream: the session's close
+    // (the client's code and reason, or 0 when it closed without one) is then recorded.
+    let stream_ended = Arc::new(AtomicBool::new(false));
     let mut side_tasks = Vec::new();
     if service == Service::Echo {
         side_tasks.push(tokio::spawn(echo_datagrams(
@@ -108,9 +113,22 @@ async fn session(hub: Arc<Hub>, incoming: IncomingSession) {
             bi = connection.accept_bi() => match bi {
                 Ok((send, recv)) => {
                     let (hub, v2, connection) = (hub.clone(), v2.clone(), connection.clone());
-                    tokio::spawn(bi_stream(hub, service, v2, connection, send, recv));
+                    let ended = stream_ended.clone();
+                    tokio::spawn(bi_stream(hub, service, v2, connection, send, recv, ended));
                 }
-                Err(_) => break,
+                Err(e) => {
+                    if stream_ended.load(Ordering::Relaxed) {
+                        let (code, reason) = match &e {
+                            ConnectionError::ApplicationClosed(close) => (
+                                u16::try_from(close.code().into_inner()).unwrap_or(u16::MAX),
+                                String::from_utf8_lossy(close.reason()).into_owned(),
+                            ),
+                            other => (1006, other.to_string()),
+                        };
+                        hub.record_close(Transport::WebTransport, service, code, &reason);
+                    }
+                    break;
+                }
             }
         }
     }
@@ -177,7 +195,10 @@ async fn bi_stream(
     connection: Arc<Connection>,
     mut send: SendStream,
     recv: RecvStream,
+    stream_ended: Arc<AtomicBool>,
 ) {
+    let mut end_streams = hub.end_streams_gen.subscribe();
+    end_streams.borrow_and_update();
     let (conn, mut rx) = hub.open_link(Transport::WebTransport, service, v2.as_ref());
     let link = rx.link();
     let (ftx, mut frx) = mpsc::channel(16);
@@ -186,6 +207,15 @@ async fn bi_stream(
     loop {
         tokio::select! {
             biased;
+            r = end_streams.changed() => {
+                if r.is_ok() {
+                    // No close frame: the stream just ends; the session stays for the client.
+                    let _ = send.finish().await;
+                    stream_ended.store(true, Ordering::Relaxed);
+                    hub.close(&conn, link, CloseKind::Abrupt);
+                }
+                break;
+            }
             next = rx.next() => match next {
                 Next::Out(Out::Msg(msg)) => {
                     let frame = match &msg {

@@ -1,0 +1,171 @@
+//! A message the socket itself refuses (over `maxMessageBytes`) while a resumable session is on
+//! ends the socket for good: the resume would replay that message, and before this rule the
+//! socket reconnected, was sent it again and refused it again until `maxAttempts` ran out. Each
+//! test builds the socket from a JS options object, as an application does.
+
+use crate::socket_api::listen;
+use crate::socket_support::{with_timeout, ResetFaults};
+use crate::support::{get_str, server_config};
+use futures::StreamExt;
+use js_sys::{Array, Reflect};
+use universal_socket::web::js_socket::UniversalSocket;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+const TOKEN: &str = "refusal-token-7f3a";
+
+fn get(value: &JsValue, key: &str) -> JsValue {
+    Reflect::get(value, &key.into()).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Every string in `value` (an event object, its arrays), for the token check.
+fn strings(value: &JsValue, out: &mut Vec<String>) {
+    if let Some(s) = value.as_string() {
+        out.push(s);
+    } else if Array::is_array(value) {
+        for item in Array::from(value).iter() {
+            strings(&item, out);
+        }
+    } else if value.is_object() {
+        for key in js_sys::Object::keys(value.unchecked_ref::<js_sys::Object>()).iter() {
+            strings(&get(value, &key.as_string().unwrap_or_default()), out);
+        }
+    }
+}
+
+/// The chat service greets every link with a `welcome` of about 100 bytes, over a 40-byte
+/// `maxMessageBytes`; the session's `hello` (42 bytes) is under the limit plus the data frame's
+/// header, so the link opens first. A message queued before `connect()` goes out on open and is
+/// still unacknowledged when the welcome is refused.
+async fn refusal_ends_the_socket(transport: &str, endpoint_key: &str, extra: &str) {
+    let config = server_config().await;
+    let endpoint = get_str(&config, &format!("{endpoint_key}.chat"));
+    let hash = get_str(&config, "certificateSha256");
+    let json = format!(
+        r#"{{"transports":["{transport}"],"endpoints":{{"{transport}":"{endpoint}"}},
+            "webtransport":{{"serverCertificateHashes":["{hash}"]}},
+            "maxMessageBytes":40,"heartbeat":false,"auth":{{"token":"{TOKEN}"}},
+            "reconnect":{{"initialDelayMs":50,"maxDelayMs":100,"maxAttempts":3}}{extra}}}"#
+    );
+    let socket = UniversalSocket::new("http://127.0.0.1/chat", js_sys::JSON::parse(&json).unwrap())
+        .map_err(JsValue::from)
+        .unwrap();
+    let (mut events, _listener) = listen(
+        &socket,
+        &[
+            "open",
+            "close",
+            "disconnect",
+            "reconnecting",
+            "undelivered",
+            "sessionLost",
+            "maxReconnectAttemptsReached",
+            "error",
+        ],
+    );
+    socket.send(JsValue::from_str("sent before open")).unwrap();
+    let connected = JsFuture::from(socket.connect()).await;
+    assert!(connected.is_ok(), "{transport}: connect() resolves on open");
+    let mut seen = Vec::new();
+    let close = with_timeout(8_000, async {
+        while let Some(event) = events.next().await {
+            let name = get(&event, "type").as_string().unwrap_or_default();
+            seen.push((name.clone(), event.clone()));
+            if name == "close" {
+                return event;
+            }
+        }
+        panic!("the event stream ended")
+    })
+    .await;
+    let names: Vec<&str> = seen.iter().map(|(n, _)| n.as_str()).collect();
+    let Some(close) = close else {
+        panic!("{transport}: no close within 8 s; events: {names:?}")
+    };
+    assert_eq!(
+        get(&close, "code").as_f64(),
+        Some(1009.0),
+        "{transport}: close {:?} {:?}; events: {names:?}",
+        get(&close, "code"),
+        get(&close, "reason")
+    );
+    // WebTransport's frame decoder says by how much (its limit is the transport message's:
+    // `maxMessageBytes` plus the session frame's 18-byte header).
+    let reason = get(&close, "reason").as_string().unwrap_or_default();
+    assert!(
+        reason == "message too big"
+            || (transport == "webtransport" && reason.contains("more than the maximum of 58")),
+        "{transport}: {reason}"
+    );
+    assert_eq!(get(&close, "wasClean").as_bool(), Some(false));
+    assert!(
+        !names.iter().any(|n| matches!(
+            *n,
+            "reconnecting" | "disconnect" | "maxReconnectAttemptsReached"
+        )),
+        "{transport}: ended at once, no reconnect: {names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| **n == "open").count(),
+        1,
+        "{names:?}"
+    );
+    assert_eq!(socket.state(), "closed");
+    let undelivered: Vec<String> = seen
+        .iter()
+        .filter(|(n, _)| n == "undelivered")
+        .flat_map(|(_, e)| Array::from(&get(e, "messages")).iter().collect::<Vec<_>>())
+        .filter_map(|m| m.as_string())
+        .collect();
+    assert_eq!(
+        undelivered,
+        vec!["sent before open".to_owned()],
+        "{transport}: the unacknowledged message is handed back; events: {names:?}"
+    );
+    let mut all = Vec::new();
+    for (_, event) in &seen {
+        strings(event, &mut all);
+    }
+    assert!(
+        all.iter().all(|s| !s.contains(TOKEN)),
+        "{transport}: a string carries the token: {all:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_message_in_a_session_ends_the_socket_on_websocket() {
+    let _server = crate::support::exclusive().await;
+    let _reset = ResetFaults;
+    refusal_ends_the_socket("websocket", "ws", "").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_message_in_a_session_ends_the_socket_on_sse() {
+    let _server = crate::support::exclusive().await;
+    let _reset = ResetFaults;
+    refusal_ends_the_socket("sse", "sse", "").await;
+}
+
+#[wasm_bindgen_test]
+async fn a_refused_message_in_a_session_ends_the_socket_on_long_polling() {
+    let _server = crate::support::exclusive().await;
+    let _reset = ResetFaults;
+    refusal_ends_the_socket("long-polling", "poll", "").await;
+}
+
+/// WebSocketStream where the browser has it (Chromium; elsewhere the classic WebSocket again).
+#[wasm_bindgen_test]
+async fn a_refused_message_in_a_session_ends_the_socket_on_websocket_stream() {
+    let _server = crate::support::exclusive().await;
+    let _reset = ResetFaults;
+    refusal_ends_the_socket("websocket", "ws", r#","webSocketStream":true"#).await;
+}
+
+/// WebTransport: the frame decoder refuses the welcome's frame by its announced length.
+#[wasm_bindgen_test]
+async fn a_refused_message_in_a_session_ends_the_socket_on_webtransport() {
+    let _server = crate::support::exclusive().await;
+    let _reset = ResetFaults;
+    refusal_ends_the_socket("webtransport", "webtransport", "").await;
+}
