@@ -32,7 +32,12 @@ fn frame() -> impl Strategy<Value = Frame> {
     prop_oneof![
         ".{0,40}".prop_map(Frame::Text),
         prop::collection::vec(any::<u8>(), 0..60).prop_map(Frame::Binary),
-        (any::<u16>(), "[a-z ]{0,20}").prop_map(|(code, reason)| Frame::Close { code, reason }),
+        // Codes a peer may send (`close_code::may_be_sent`); the decoder refuses the others.
+        (
+            prop_oneof![1000u16..=1003, 1007u16..=1014, 3000u16..=4999],
+            "[a-z ]{0,20}"
+        )
+            .prop_map(|(code, reason)| Frame::Close { code, reason }),
     ]
 }
 

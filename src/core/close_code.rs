@@ -38,6 +38,15 @@ pub fn is_refusal(code: u16, was_clean: bool) -> bool {
     !was_clean && matches!(code, MESSAGE_TOO_BIG | UNSUPPORTED_DATA)
 }
 
+/// Whether a peer may send `code` in a close: 1000–1003, 1007–1014 and 3000–4999 (RFC 6455
+/// §7.4 and the IANA registry). 1005, 1006 and 1015 are only ever reported, never sent; the rest
+/// is reserved or unassigned. A browser's WebSocket fails a connection whose server sends any
+/// other code; the transports that carry the server's code themselves (WebTransport's close
+/// frame, SSE's `close` event, long polling's `close` entry) do the same with this rule.
+pub fn may_be_sent(code: u16) -> bool {
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
 /// Checks what the application passes to `close`: the same rules as `WebSocket.close()` (code
 /// 1000 or 3000–4999, reason at most 123 UTF-8 bytes), applied up front so that every transport
 /// behaves like WebSocket, including those that would not have complained.
@@ -54,6 +63,16 @@ pub fn validate_close(code: u16, reason: &str) -> Result<(), CoreError> {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_a_peer_may_send() {
+        for code in [1000, 1001, 1002, 1003, 1007, 1011, 1014, 3000, 4999] {
+            assert!(may_be_sent(code), "{code}");
+        }
+        for code in [0, 999, 1004, 1005, 1006, 1015, 1016, 2999, 5000, u16::MAX] {
+            assert!(!may_be_sent(code), "{code}");
+        }
+    }
 
     #[test]
     fn codes_and_reasons() {

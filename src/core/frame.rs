@@ -74,6 +74,9 @@ pub enum FrameError {
         /// Reason length.
         len: usize,
     },
+    /// A close code no peer may send ([`close_code::may_be_sent`]: 0, 1005, 1006, reserved or
+    /// unassigned codes), which would otherwise reach the application as if a server had said it.
+    InvalidCloseCode(u16),
 }
 
 impl FrameError {
@@ -115,6 +118,11 @@ impl FrameError {
                 "close reason is ",
                 &decimal(*len as u64),
                 " bytes, more than 123",
+            ]),
+            FrameError::InvalidCloseCode(code) => concat(&[
+                "close frame with code ",
+                &decimal(u64::from(*code)),
+                ", which no peer may send",
             ]),
         }
     }
@@ -280,6 +288,9 @@ impl FrameDecoder {
                     code.first().copied().unwrap_or(0),
                     code.get(1).copied().unwrap_or(0),
                 ]);
+                if !close_code::may_be_sent(code) {
+                    return Err(FrameError::InvalidCloseCode(code));
+                }
                 Frame::Close {
                     code,
                     reason: reason.to_owned(),
@@ -394,6 +405,16 @@ mod tests {
             (vec![0, 0, 0, 0, 1, 0xff], FrameError::InvalidUtf8),
             (vec![2, 0, 0, 0, 1, 3], FrameError::CloseTooShort { len: 1 }),
             (vec![2, 0, 0, 0, 3, 3, 0xe8, 0xff], FrameError::InvalidUtf8),
+            // Codes only ever reported (1006, 0) or unassigned: never from a peer.
+            (vec![2, 0, 0, 0, 2, 0, 0], FrameError::InvalidCloseCode(0)),
+            (
+                vec![2, 0, 0, 0, 2, 0x03, 0xee],
+                FrameError::InvalidCloseCode(1006),
+            ),
+            (
+                vec![2, 0, 0, 0, 2, 0x13, 0x88],
+                FrameError::InvalidCloseCode(5000),
+            ),
         ];
         for (bytes, want) in cases {
             let mut d = FrameDecoder::new(1000);

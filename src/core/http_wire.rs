@@ -1,7 +1,9 @@
 //! The pure rules of the HTTP transports' wire format (PROTOCOL.md §4.2–4.3), kept apart from the
 //! browser adapters (`web::transport::http_shared`) so that host tests reach them.
 
+use super::close_code;
 use super::frame::{KIND_BINARY, KIND_TEXT};
+use super::text::push_decimal;
 use super::Payload;
 use crate::prelude::*;
 
@@ -39,6 +41,32 @@ pub fn close_code_from(number: Option<f64>) -> u16 {
         _ => 1005,
     }
 }
+
+/// The code of a server's `close` (an SSE `close` event, a long-polling `close` entry), checked
+/// as a browser checks a WebSocket close frame's ([`close_code::may_be_sent`]): a code no server
+/// may send (0, 1006, 5000, 1.5, -1…) is the `Err`, with the reason to report for what is then
+/// a protocol error (1002, not clean); the server's own reason is not kept with it. A close
+/// without a code is 1005 ("no status received").
+pub fn server_close_code(number: Option<f64>) -> Result<u16, String> {
+    let Some(n) = number else {
+        return Ok(NO_STATUS);
+    };
+    let code = close_code_from(Some(n));
+    if close_code::may_be_sent(code) {
+        return Ok(code);
+    }
+    let mut reason = "the server closed with a code no server may send".to_owned();
+    // `close_code_from` gives 1005 for what is not a whole number in range: no code to show.
+    if code != NO_STATUS || n == f64::from(NO_STATUS) {
+        reason.push_str(" (");
+        push_decimal(&mut reason, u64::from(code));
+        reason.push(')');
+    }
+    Err(reason)
+}
+
+/// "No status received" (RFC 6455): reported for a close without a code, never sent.
+const NO_STATUS: u16 = 1005;
 
 #[cfg(test)]
 mod tests {
@@ -83,6 +111,28 @@ mod tests {
             Some(f64::NAN),
         ] {
             assert_eq!(close_code_from(bad), 1005, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_server_close_code_no_server_may_send_is_a_protocol_error() {
+        assert_eq!(server_close_code(Some(4000.0)), Ok(4000));
+        assert_eq!(server_close_code(Some(1011.0)), Ok(1011));
+        assert_eq!(server_close_code(None), Ok(1005), "no code");
+        for (bad, shown) in [
+            (0.0, " (0)"),
+            (1005.0, " (1005)"),
+            (1006.0, " (1006)"),
+            (5000.0, " (5000)"),
+            (1.5, ""),
+            (-1.0, ""),
+            (1e9, ""),
+        ] {
+            let reason = server_close_code(Some(bad)).unwrap_err();
+            assert_eq!(
+                reason,
+                format!("the server closed with a code no server may send{shown}")
+            );
         }
     }
 }

@@ -3,9 +3,9 @@
 use crate::transport_sse::{
     buffered_is_reported, client_close_is_recorded, disabled_transport_fails,
     drop_releases_everything, echoes_in_order, hostile_big_message_closes_1009,
-    hostile_close_reason_is_capped, hostile_session_id_fails, keeps_up_with_websocket,
-    nothing_vanishes_when_cut, reasons_carry_no_token, server_drop_is_closed, token_query_is_kept,
-    too_big_closes_1009, Kind,
+    hostile_close_reason_is_capped, hostile_invalid_close_code_is_a_protocol_error,
+    hostile_session_id_fails, keeps_up_with_websocket, nothing_vanishes_when_cut,
+    reasons_carry_no_token, server_drop_is_closed, token_query_is_kept, too_big_closes_1009, Kind,
 };
 use universal_socket::core::TransportKind;
 use wasm_bindgen_test::wasm_bindgen_test;
@@ -83,6 +83,11 @@ async fn transport_long_polling_hostile_big_message_closes_1009() {
 #[wasm_bindgen_test]
 async fn transport_long_polling_hostile_close_reason_is_capped() {
     hostile_close_reason_is_capped(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_hostile_invalid_close_code_is_a_protocol_error() {
+    hostile_invalid_close_code_is_a_protocol_error(POLL).await;
 }
 
 #[wasm_bindgen_test]

@@ -551,6 +551,21 @@ pub async fn hostile_close_reason_is_capped(kind: Kind) {
     );
 }
 
+/// A server close with a code no server may send (0) is a protocol error, as a browser's
+/// WebSocket makes it: 1002, not clean, saying why; not a close "with code 0".
+pub async fn hostile_invalid_close_code_is_a_protocol_error(kind: Kind) {
+    let (_adapter, mut events) = open_url(kind.kind, hostile(kind, "bad-code").await, MIB);
+    expect_opened(&mut events).await;
+    assert_eq!(
+        next(&mut events, "Closed 1002", 5000).await,
+        TransportEvent::Closed {
+            code: 1002,
+            reason: "the server closed with a code no server may send (0)".into(),
+            was_clean: false
+        }
+    );
+}
+
 /// Sends `count` 64-byte text messages at once on `adapter` (an echo connection) and answers
 /// the messages per second until the last echo is back, checking order.
 async fn echo_rate(adapter: &dyn Transport, events: &mut Receiver, count: usize) -> f64 {
@@ -697,6 +712,11 @@ async fn transport_sse_hostile_big_message_closes_1009() {
 #[wasm_bindgen_test]
 async fn transport_sse_hostile_close_reason_is_capped() {
     hostile_close_reason_is_capped(SSE).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_sse_hostile_invalid_close_code_is_a_protocol_error() {
+    hostile_invalid_close_code_is_a_protocol_error(SSE).await;
 }
 
 #[wasm_bindgen_test]

@@ -15,7 +15,7 @@ use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
 use crate::core::frame::HEADER_LEN;
-use crate::core::http_wire::{append_frame, base64_may_fit, close_code_from};
+use crate::core::http_wire::{append_frame, base64_may_fit, server_close_code};
 use crate::core::text::{concat as cat, decimal, push_decimal};
 use crate::core::Payload;
 use crate::endpoints::{cap_reason, is_session_id, request_url, without_query};
@@ -641,11 +641,15 @@ pub(super) fn session_from(value: &JsValue) -> Result<String, String> {
     }
 }
 
-/// `{"code":N,"reason":"..."}` → (code, reason); a missing code is 1005 (no status received).
-/// The reason is capped at 123 bytes (on a character boundary), and only its first 123 UTF-16
-/// units are ever copied out of JS.
-pub(super) fn parse_close(value: &JsValue) -> (u16, String) {
-    let code = close_code_from(property(value, "code").as_f64());
+/// `{"code":N,"reason":"..."}` → (code, reason, was_clean); a missing code is 1005 (no status
+/// received), a code no server may send a protocol error (1002, not clean: see
+/// `http_wire::server_close_code`). The reason is capped at 123 bytes (on a character boundary),
+/// and only its first 123 UTF-16 units are ever copied out of JS.
+pub(super) fn parse_close(value: &JsValue) -> (u16, String, bool) {
+    let code = match server_close_code(property(value, "code").as_f64()) {
+        Ok(code) => code,
+        Err(reason) => return (crate::core::close_code::PROTOCOL_ERROR, reason, false),
+    };
     let reason = property(value, "reason")
         .dyn_ref::<JsString>()
         .and_then(|r| {
@@ -654,7 +658,7 @@ pub(super) fn parse_close(value: &JsValue) -> (u16, String) {
         })
         .map(|r| cap_reason(&r).to_owned())
         .unwrap_or_default();
-    (code, reason)
+    (code, reason, true)
 }
 
 /// What base64 text decoded to.

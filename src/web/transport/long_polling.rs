@@ -442,8 +442,8 @@ fn handle_item(shared: &HttpShared, item: &JsValue) {
     }
     let close = property(item, "close");
     if close.is_object() {
-        let (code, reason) = parse_close(&close);
-        shared.closed(code, reason, true);
+        let (code, reason, was_clean) = parse_close(&close);
+        shared.closed(code, reason, was_clean);
     }
     // Unknown entries are skipped, so a server may add kinds (e.g. resumable sessions) later.
 }

@@ -78,9 +78,10 @@ impl SseConnection {
             let (Some(shared), Some(data)) = (weak.upgrade(), event_data(&event)) else {
                 return;
             };
-            let (code, reason) = parse_close(&parse_json(&data).unwrap_or(JsValue::NULL));
+            let (code, reason, was_clean) =
+                parse_close(&parse_json(&data).unwrap_or(JsValue::NULL));
             // Before the session event this is a failure to open (see `Reporter::closed`).
-            shared.closed(code, reason, true);
+            shared.closed(code, reason, was_clean);
         });
 
         // EventSource reports every problem (refused, non-200, stream cut) as a bare `error`

@@ -653,8 +653,9 @@ fn fixture_reason() -> String {
 }
 
 /// `/sse/hostile-{case}`: `session` names a session id that is a path, not 32 hex characters;
-/// `big` sends a 4 MiB text message; `reason` closes with a 600-byte reason; `session-twice`
-/// opens, then sends a second `session` event that is not JSON. The stream ends after these
+/// `big` sends a 4 MiB text message; `reason` closes with a 600-byte reason; `bad-code` closes
+/// with code 0, which no server may send; `session-twice` opens, then sends a second `session`
+/// event that is not JSON. The stream ends after these
 /// events.
 fn hostile_sse(case: &str) -> Response {
     let open = |id: &str| sse_event(Some("session"), &json!({ "session": id }).to_string());
@@ -666,6 +667,10 @@ fn hostile_sse(case: &str) -> Response {
             open(FIXTURE_SESSION) + &sse_event(Some("close"), &close)
         }
         "session-twice" => open(FIXTURE_SESSION) + &sse_event(Some("session"), "x"),
+        "bad-code" => {
+            let close = json!({"code": 0, "reason": "zero"}).to_string();
+            open(FIXTURE_SESSION) + &sse_event(Some("close"), &close)
+        }
         _ => return (StatusCode::NOT_FOUND, "unknown hostile fixture").into_response(),
     };
     Response::builder()
@@ -685,7 +690,7 @@ fn hostile_poll_open(case: &str) -> Response {
 }
 
 /// `GET /poll/hostile-{case}/...`: `big` answers a 4 MiB text item; `reason` a close item with
-/// a 600-byte reason; `endless` streams an answer without Content-Length that does not end
+/// a 600-byte reason; `bad-code` a close item with code 0; `endless` streams an answer without Content-Length that does not end
 /// (see [`endless_answer`]); `slow-*` answers whose slow body records how it ended
 /// ([`crate::slow_body`]).
 fn hostile_poll(app: &App, case: &str) -> Response {
@@ -696,6 +701,7 @@ fn hostile_poll(app: &App, case: &str) -> Response {
         "endless" => return endless_answer(),
         "big" => json!([{ "text": "x".repeat(FIXTURE_BIG) }]),
         "reason" => json!([{"close": {"code": 4000, "reason": fixture_reason()}}]),
+        "bad-code" => json!([{"close": {"code": 0, "reason": "zero"}}]),
         _ => return not_found(),
     };
     axum::Json(items).into_response()
