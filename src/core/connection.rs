@@ -1723,7 +1723,7 @@ impl Connection {
         self.close_after_acks = None;
         // Unacknowledged messages were sent before anything still queued.
         let mut left = self.session.end();
-        left.extend(self.queue.drain_all());
+        left.append(&mut self.queue.drain_all());
         if !left.is_empty() {
             self.events.push_back(Event::Undelivered(left));
         }

@@ -224,10 +224,11 @@ pub fn decode_session_frame(bytes: &[u8]) -> Result<SessionFrame, SessionFrameEr
             if !is_session_id(id) {
                 return Err(SessionFrameError::BadHello);
             }
-            // Lower-case hex digits (checked above), so byte for character; not
-            // `String::from_utf8_lossy`, whose replacement machinery (`Utf8Chunks`) would cost
-            // 0.5 KB of wasm for text that cannot need it.
-            let id: String = id.iter().copied().map(char::from).collect();
+            // Lower-case hex digits (checked above), so valid UTF-8: `from_utf8` cannot fail
+            // here. Not `String::from_utf8_lossy`, whose replacement machinery (`Utf8Chunks`)
+            // would cost 0.5 KB of wasm for text that cannot need it, nor a `char` collect,
+            // which links `String`'s `FromIterator<char>` (issue 9: size).
+            let id = String::from_utf8(id.to_vec()).unwrap_or_default();
             Ok(SessionFrame::Hello { status, ack, id })
         }
         other => Err(SessionFrameError::UnknownKind(other)),
@@ -471,11 +472,11 @@ impl Session {
     /// Every unacknowledged message as a data frame again, oldest first, with the current ack.
     pub fn resend(&mut self) -> Vec<Vec<u8>> {
         let ack = self.received;
-        let frames: Vec<Vec<u8>> = self
-            .unacked
-            .iter()
-            .map(|(seq, p)| encode_data(*seq, ack, p))
-            .collect();
+        // Pushed, not `map(..).collect()`: no `FromIterator` instance (issue 9: size).
+        let mut frames = Vec::with_capacity(self.unacked.len());
+        for (seq, p) in &self.unacked {
+            frames.push(encode_data(*seq, ack, p));
+        }
         self.stats.resent = self.stats.resent.saturating_add(frames.len() as u64);
         if !frames.is_empty() {
             self.acked(ack);
@@ -559,13 +560,17 @@ impl Session {
         Some(encode_ack(ack))
     }
 
-    /// Takes every unacknowledged payload, oldest first. The taken deque is consumed, not
-    /// `drain(..)`ed: `Drain`'s drop code is about 0.5 KB of wasm per element type.
+    /// Takes every unacknowledged payload, oldest first. Popped one by one, not `drain(..)`ed
+    /// (`Drain`'s drop code is about 0.5 KB of wasm per element type) nor consumed with
+    /// `into_iter().map(..).collect()` (the deque's `IntoIter` folds, about 0.8 KB raw).
     fn take_unacked(&mut self) -> Vec<Payload> {
-        core::mem::take(&mut self.unacked)
-            .into_iter()
-            .map(|(_, payload)| payload)
-            .collect()
+        let mut taken = Vec::with_capacity(self.unacked.len());
+        while let Some((_, payload)) = self.unacked.pop_front() {
+            taken.push(payload);
+        }
+        // Its memory too, as `mem::take` gave back before.
+        self.unacked = VecDeque::new();
+        taken
     }
 
     /// Everything unacknowledged, oldest first, and a fresh start: the socket closed for good

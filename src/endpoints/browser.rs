@@ -14,8 +14,10 @@ pub(super) fn parse(url: &str, prefix: &str) -> Result<UrlParts, UrlError> {
         ]))
     })?;
     let mut scheme = parsed.protocol();
-    if scheme.ends_with(':') {
-        scheme.pop();
+    // A byte test and `truncate`, not `ends_with(':')` and `pop`: the colon is one byte, and
+    // those would encode a `char` and decode the last one backwards (issue 9: size).
+    if scheme.as_bytes().last() == Some(&b':') {
+        scheme.truncate(scheme.len() - 1);
     }
     Ok(UrlParts {
         scheme,

@@ -46,6 +46,9 @@ pub type EventHook = Box<dyn Fn(&SocketEvent)>;
 /// wasm) and the event's `Clone` are linked only through [`Driver::subscribe`], which the JS
 /// class never calls. A subscriber runs while `emit` borrows the list: it must only queue the
 /// event (as the channel does), never run user code or call back into the driver.
+/// Only [`Driver::subscribe`] adds one, and it needs `std`: the npm builds have no list at all
+/// (no `retain` over an always-empty list in their wasm, issue 9: size).
+#[cfg(feature = "std")]
 type Subscriber = Box<dyn Fn(&SocketEvent) -> bool>;
 
 struct LiveTransport {
@@ -63,6 +66,7 @@ pub(crate) struct Driver {
     transports: RefCell<Vec<LiveTransport>>,
     sink: EventSink,
     timer: RefCell<Option<(u64, Timeout)>>,
+    #[cfg(feature = "std")]
     subscribers: RefCell<Vec<Subscriber>>,
     hook: RefCell<Option<Rc<EventHook>>>,
     connect_waiters: RefCell<Vec<Waiter<Result<(), SocketError>>>>,
@@ -136,6 +140,7 @@ impl Driver {
                 transports: RefCell::new(Vec::new()),
                 sink,
                 timer: RefCell::new(None),
+                #[cfg(feature = "std")]
                 subscribers: RefCell::new(Vec::new()),
                 hook: RefCell::new(None),
                 connect_waiters: RefCell::new(Vec::new()),
@@ -440,10 +445,11 @@ impl Driver {
         let v2 = self.conn.borrow().peer_protocol() == crate::core::PeerProtocol::V2;
         let mut held = Vec::new();
         for live in &transports {
-            let lost = live.transport.abandon();
+            let mut lost = live.transport.abandon();
             if !v2 {
-                held.extend(lost.unconfirmed);
-                held.extend(lost.unsent);
+                // `append`, not `extend`: no `SpecExtend` instance (issue 9: size).
+                held.append(&mut lost.unconfirmed);
+                held.append(&mut lost.unsent);
             }
         }
         drop(transports);
@@ -646,14 +652,22 @@ impl Driver {
         let url = if query.is_empty() {
             url
         } else {
-            let params: Vec<(&str, &str)> = query.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let mut params: Vec<(&str, &str)> = Vec::with_capacity(query.len());
+            for (key, value) in &query {
+                params.push((key, value.as_str()));
+            }
             crate::endpoints::request_url(&url, &[], &params)
         };
         let request = OpenRequest {
             conn_id,
             url,
             protocols: self.options.protocols.clone(),
-            certificate_hashes: self.options.certificate_hashes.clone(),
+            // Only WebTransport reads them: a build without it clones nothing (issue 9: size).
+            certificate_hashes: if cfg!(feature = "webtransport") {
+                self.options.certificate_hashes.clone()
+            } else {
+                Vec::new()
+            },
             max_message_bytes,
             max_datagram_bytes,
             sink: self.sink.clone(),
@@ -746,7 +760,7 @@ impl Driver {
                 }
                 SocketEvent::Error(message)
             }
-            Event::Undelivered(payloads) => {
+            Event::Undelivered(mut payloads) => {
                 // At the final close, what transports still hold was sent before what the
                 // core still queues: one event, oldest first.
                 let closed = self.conn.borrow().state() == crate::core::State::Closed;
@@ -755,7 +769,7 @@ impl Driver {
                 } else {
                     Vec::new()
                 };
-                all.extend(payloads);
+                all.append(&mut payloads);
                 SocketEvent::Undelivered(all)
             }
             Event::Close {
@@ -808,12 +822,14 @@ impl Driver {
                 to,
                 reason: self.redact(reason),
             },
-            Event::ConnectFailed { tried } => Event::ConnectFailed {
-                tried: tried
-                    .into_iter()
-                    .map(|(kind, why)| (kind, self.redact(why)))
-                    .collect(),
-            },
+            // In place, not `into_iter().map(..).collect()`: the in-place collect links its
+            // own fold and drop code (issue 9: size).
+            Event::ConnectFailed { mut tried } => {
+                for (_, why) in &mut tried {
+                    *why = self.redact(core::mem::take(why));
+                }
+                Event::ConnectFailed { tried }
+            }
             Event::Close {
                 code,
                 reason,
@@ -834,6 +850,7 @@ impl Driver {
     }
 
     fn emit(&self, event: SocketEvent) {
+        #[cfg(feature = "std")]
         self.subscribers
             .borrow_mut()
             .retain(|subscriber| subscriber(&event));

@@ -195,14 +195,22 @@ impl JsSide {
 
     /// Removes the matching entries; they are dropped (detaching their abort listeners, which
     /// calls into JS) only once the borrow is over. Takes a `dyn Fn`: one copy of the
-    /// `partition` for both callers.
+    /// loop for both callers.
+    ///
+    /// A loop of `Vec::remove`s, not `into_iter().partition(..)`, whose fold and `IntoIter`
+    /// drop are code of their own (issue 9: size); the lists are short.
     fn remove_where(&self, matches: &dyn Fn(&Entry) -> bool) {
         let removed: Vec<Entry> = {
             let mut listeners = self.listeners.borrow_mut();
-            let (gone, kept) = core::mem::take(&mut *listeners)
-                .into_iter()
-                .partition(|e| matches(e));
-            *listeners = kept;
+            let mut gone = Vec::new();
+            let mut i = 0;
+            while let Some(entry) = listeners.get(i) {
+                if matches(entry) {
+                    gone.push(listeners.remove(i));
+                } else {
+                    i += 1;
+                }
+            }
             gone
         };
         drop(removed);
@@ -285,13 +293,13 @@ impl JsSide {
 
     /// Calls the listeners of `name` in order, then its `on*` handler.
     fn call_listeners(&self, name: &str, object: &JsValue) {
-        let ids: Vec<u64> = self
-            .listeners
-            .borrow()
-            .iter()
-            .filter(|e| e.name == name)
-            .map(|e| e.id)
-            .collect();
+        // Pushed, not `filter(..).map(..).collect()`: no `FromIterator` instance (issue 9: size).
+        let mut ids: Vec<u64> = Vec::new();
+        for entry in self.listeners.borrow().iter() {
+            if entry.name == name {
+                ids.push(entry.id);
+            }
+        }
         for id in ids {
             if let Some(listener) = self.take_for_call(id) {
                 call(&listener, object);
@@ -398,7 +406,11 @@ impl JsSide {
             ),
             SocketEvent::Error(message) => ("error", error_fields(message, Value::None)),
             SocketEvent::Undelivered(payloads) => {
-                let list: Array = payloads.iter().map(|p| self.raw_data(p)).collect();
+                // Pushed, not collected: no `FromIterator`/`Extend` for `Array` (issue 9: size).
+                let list = Array::new();
+                for payload in payloads {
+                    list.push(&self.raw_data(payload));
+                }
                 (
                     "undelivered",
                     [(Key::Messages, Js(list.into())), NONE, NONE],

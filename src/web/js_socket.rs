@@ -13,6 +13,7 @@ use crate::core::codec::encode_serialized;
 use crate::core::text::concat;
 use crate::core::{CodecLimits, Payload, PeerProtocol, State, TransportKind};
 use crate::prelude::*;
+use crate::web::bindings::message::array_to_vec;
 use crate::web::bindings::promise::{promise_with, when_settled};
 use core::cell::RefCell;
 use js_sys::{ArrayBuffer, Function, Object, Promise, Reflect, Uint8Array};
@@ -525,7 +526,7 @@ impl UniversalSocket {
                 match (read, slot) {
                     (Ok(buffer), Some(i)) => {
                         held.borrow_mut()[i] =
-                            Outgoing::Blob(id, Some(Uint8Array::new(&buffer).to_vec()))
+                            Outgoing::Blob(id, Some(array_to_vec(&Uint8Array::new(&buffer))))
                     }
                     (Err(error), Some(i)) => {
                         // Only this Blob is lost, and loudly; what was sent after it still
@@ -676,7 +677,7 @@ pub(crate) fn bytes_of(data: &JsValue, what: &str) -> Result<Option<Vec<u8>>, St
         return Err(concat(&[what, ": the data is larger than 4 GiB"]));
     }
     let bytes = Uint8Array::new_with_byte_offset_and_length(&buffer, offset as u32, length as u32);
-    Ok(Some(bytes.to_vec()))
+    Ok(Some(array_to_vec(&bytes)))
 }
 
 fn encode_js(type_name: &str, data: &JsValue, what: &str) -> Result<Vec<u8>, JsError> {

@@ -10,9 +10,11 @@
 use crate::core::text::concat;
 use crate::core::{BatchConfig, ConnectionConfig, HeartbeatConfig, OverflowPolicy, SessionConfig};
 use crate::option_rules::{
-    check_number, check_whole, clamp_size, full_name, hashes, hex_sha256, limits, must_be,
-    number_message, one_of, transports, unknown_key, Field, Kind, Opt, BINARY_TYPES, OPTIONS,
+    check_number, check_whole, clamp_size, full_name, limits, must_be, number_message, one_of,
+    transports, unknown_key, Field, Kind, Opt, BINARY_TYPES, OPTIONS,
 };
+#[cfg(feature = "webtransport")]
+use crate::option_rules::{hashes, hex_sha256};
 use crate::prelude::*;
 use js_sys::{Array, Function, Object, Reflect};
 use std::fmt;
@@ -272,7 +274,14 @@ fn read(raw: &JsValue, opt: &Opt, name: &str, options: &mut SocketOptions) -> Re
             let f = raw.clone().dyn_into::<Function>().map_err(|_| wrong())?;
             options.token = TokenSource::Js(f);
         }
+        Kind::Hashes if !Array::is_array(raw) => return Err(wrong()),
+        // Only WebTransport reads the hashes: a build without it (the WebSocket-only package)
+        // accepts the option and ignores it, as it accepts `"webtransport"` in `transports` and
+        // `endpoints` (a transport left out counts as one the browser lacks).
+        #[cfg(feature = "webtransport")]
         Kind::Hashes => options.certificate_hashes = parse_hashes(raw)?,
+        #[cfg(not(feature = "webtransport"))]
+        Kind::Hashes => {}
         Kind::Object(_, true) if raw.as_bool() == Some(false) => set_off(options, field),
         Kind::Object(inner, off) => {
             let defaults = off && raw.as_bool() == Some(true);
@@ -378,12 +387,11 @@ fn js_number(n: f64) -> String {
         .unwrap_or_default()
 }
 
-/// `serverCertificateHashes`: each a 64-hex-digit string, or `{ algorithm: "sha-256", value }`
-/// with a BufferSource value (the WebTransport constructor's own shape).
+/// `serverCertificateHashes` (an array, checked by `read`): each a 64-hex-digit string, or
+/// `{ algorithm: "sha-256", value }` with a BufferSource value (the WebTransport constructor's
+/// own shape).
+#[cfg(feature = "webtransport")]
 fn parse_hashes(list: &JsValue) -> Result<Vec<Vec<u8>>, String> {
-    if !Array::is_array(list) {
-        return Err(must_be(hashes::NAME, "an array"));
-    }
     let mut out = Vec::new();
     for item in Array::from(list).iter() {
         if let Some(hex) = item.as_string() {

@@ -2,6 +2,7 @@
 //! each one call into JS where `web-sys` and `js-sys` would need several
 //! (bench/latency-breakdown.mjs counts them).
 
+use crate::prelude::*;
 use wasm_bindgen::prelude::*;
 
 // The per-message snippet: an event's object in one call (instead of `new Object` and a
@@ -55,4 +56,16 @@ extern "C" {
     /// one call (js-sys's `to_vec` makes three, plus one for a view of an `ArrayBuffer`).
     #[wasm_bindgen(js_name = copyBytes)]
     pub fn copy_bytes(data: &JsValue, into: &mut [u8]);
+}
+
+/// The bytes of `array`, copied into wasm with [`copy_bytes`]: js-sys's `Uint8Array::to_vec`
+/// checks the copy's length with an `assert_eq!`, whose failure message formats both lengths
+/// (`core::panicking::assert_failed` and its text in the wasm, issue 9: size).
+/// Nothing is copied for 0 bytes (a detached buffer's view measures 0, and `set` would throw).
+pub fn array_to_vec(array: &js_sys::Uint8Array) -> Vec<u8> {
+    let mut out = vec![0; array.length() as usize];
+    if !out.is_empty() {
+        copy_bytes(array, &mut out);
+    }
+    out
 }

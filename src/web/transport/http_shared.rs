@@ -20,6 +20,7 @@ use crate::core::text::{concat as cat, decimal, push_decimal};
 use crate::core::Payload;
 use crate::endpoints::{cap_reason, is_session_id, request_url, without_query};
 use crate::prelude::*;
+use crate::web::bindings::message::array_to_vec;
 use crate::web::bindings::promise::{next_microtask, settle_quietly, when_settled};
 use core::cell::{Cell, RefCell};
 use js_sys::{JsString, Promise, Reflect, Uint8Array};
@@ -675,7 +676,7 @@ enum Base64 {
 fn decode_base64(text: &JsValue, max: usize) -> Base64 {
     match uint8_array_from_base64(text) {
         Ok(bytes) if bytes.length() as usize > max => Base64::TooBig,
-        Ok(bytes) => Base64::Bytes(bytes.to_vec()),
+        Ok(bytes) => Base64::Bytes(array_to_vec(&bytes)),
         // Bad base64 is a `SyntaxError`; a `TypeError` (called on a string) means the method is
         // missing. Asking each time, rather than once, costs nothing on the path that has it.
         Err(error) if error.is_instance_of::<js_sys::TypeError>() => {

@@ -9,7 +9,7 @@ use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
 use crate::prelude::*;
 use crate::web::bindings::message::{
-    copy_bytes as js_copy_bytes, read_next, size_of as js_size_of,
+    array_to_vec, copy_bytes as js_copy_bytes, read_next, size_of as js_size_of,
 };
 use crate::web::bindings::promise::{next_microtask, settle_then_drop};
 use crate::web::bindings::text_encoder::JsTextEncoder;
@@ -77,7 +77,9 @@ impl Writes {
         // Popped, not `drain(..)`ed: see `core::queue::take_all`.
         let mut unsent = Vec::new();
         while let Some(write) = log.unresolved.pop_front() {
-            unsent.extend(write.payload);
+            if let Some(payload) = write.payload {
+                unsent.push(payload);
+            }
         }
         unsent
     }
@@ -444,5 +446,5 @@ pub(crate) fn text_within(text: &JsString, units: usize, max: usize) -> Option<S
     if (result.read() as usize) < units {
         return None;
     }
-    String::from_utf8(buffer.subarray(0, result.written()).to_vec()).ok()
+    String::from_utf8(array_to_vec(&buffer.subarray(0, result.written()))).ok()
 }

@@ -85,7 +85,9 @@ impl SentTail {
         self.trim(buffered);
         self.bytes = 0;
         if buffered == 0 {
-            self.messages.clear();
+            // Popped, not `clear()`ed: `VecDeque::clear` is `truncate`, code of its own (issue
+            // 9: size).
+            while self.messages.pop_front().is_some() {}
             return Vec::new();
         }
         // Not `drain(..)`: see `take_all`.
@@ -97,11 +99,11 @@ impl WebSocketConnection {
     /// Starts the handshake; `Opened` or `Failed` follows on the sink. Fails synchronously when
     /// the browser rejects the URL or the subprotocols (`new WebSocket` throws).
     pub fn open(request: OpenRequest) -> Result<Self, String> {
-        let protocols = request
-            .protocols
-            .iter()
-            .map(|p| JsValue::from_str(p))
-            .collect::<Array>();
+        // Pushed, not collected: no `FromIterator`/`Extend` for `Array` (issue 9: size).
+        let protocols = Array::new();
+        for protocol in &request.protocols {
+            protocols.push(&JsValue::from_str(protocol));
+        }
         let socket = WebSocket::new_with_str_sequence(&request.url, &protocols).map_err(|e| {
             concat(&[
                 "WebSocket(",

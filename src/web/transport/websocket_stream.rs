@@ -78,11 +78,10 @@ impl WebSocketStreamConnection {
     pub fn open(request: OpenRequest) -> Result<Self, String> {
         let options = Object::new();
         if !request.protocols.is_empty() {
-            let protocols = request
-                .protocols
-                .iter()
-                .map(|p| JsValue::from_str(p))
-                .collect::<Array>();
+            let protocols = Array::new();
+            for protocol in &request.protocols {
+                protocols.push(&JsValue::from_str(protocol));
+            }
             let _ = Reflect::set(&options, &"protocols".into(), &protocols);
         }
         let socket = WebSocketStream::new_with_options(&request.url, &options).map_err(|e| {

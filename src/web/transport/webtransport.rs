@@ -87,17 +87,14 @@ impl WebTransportConnection {
         let options = Object::new();
         if !request.certificate_hashes.is_empty() {
             // Lets a self-signed certificate (at most 14 days valid) through, as the spec allows.
-            let hashes = request
-                .certificate_hashes
-                .iter()
-                .map(|hash| {
-                    let entry = Object::new();
-                    let _ = Reflect::set(&entry, &"algorithm".into(), &"sha-256".into());
-                    let _ =
-                        Reflect::set(&entry, &"value".into(), &Uint8Array::from(hash.as_slice()));
-                    JsValue::from(entry)
-                })
-                .collect::<Array>();
+            // Pushed, not collected: no `FromIterator`/`Extend` for `Array` (issue 9: size).
+            let hashes = Array::new();
+            for hash in &request.certificate_hashes {
+                let entry = Object::new();
+                let _ = Reflect::set(&entry, &"algorithm".into(), &"sha-256".into());
+                let _ = Reflect::set(&entry, &"value".into(), &Uint8Array::from(hash.as_slice()));
+                hashes.push(&entry);
+            }
             let _ = Reflect::set(&options, &"serverCertificateHashes".into(), &hashes);
         }
         let transport = WebTransport::new_with_options(&request.url, &options).map_err(|e| {
@@ -545,9 +542,11 @@ impl Transport for WebTransportConnection {
 
     /// While the session lives, every pending write may still complete: unconfirmed.
     fn abandon(&self) -> Lost {
-        let lost = self.shared.lost();
-        let mut unconfirmed = lost.unconfirmed;
-        unconfirmed.extend(lost.unsent);
+        let Lost {
+            mut unconfirmed,
+            mut unsent,
+        } = self.shared.lost();
+        unconfirmed.append(&mut unsent);
         Lost {
             unconfirmed,
             unsent: Vec::new(),
