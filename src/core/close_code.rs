@@ -4,6 +4,8 @@ use super::error::CoreError;
 
 /// Normal closure.
 pub const NORMAL: u16 = 1000;
+/// "No status received" (RFC 6455): a close without a code (never sent, only reported).
+pub const NO_STATUS: u16 = 1005;
 /// The connection dropped without a close frame (never sent, only reported).
 pub const ABNORMAL: u16 = 1006;
 /// The peer violated the protocol (unknown frame kind, malformed frame).

@@ -1335,15 +1335,14 @@ impl Connection {
         }
     }
 
-    /// Sends `bytes` as an unreliable datagram where the link has them: WebTransport, open, the
-    /// session's `hello` received (a datagram must not overtake the session it belongs to), not
-    /// ending. Anywhere else it is an ordinary binary message ([`Self::send`]: queued, resent,
+    /// Sends `bytes` as an unreliable datagram where the link has them: WebTransport, open (with
+    /// a session, `Open` comes with the `hello`: a datagram never overtakes the session it
+    /// belongs to), not ending. Anywhere else it is an ordinary binary message ([`Self::send`]: queued, resent,
     /// or handed back like any other), so a call is never lost for want of datagrams. The limit
     /// is the application message's, as for every send.
     pub fn send_datagram(&mut self, now: u64, bytes: Vec<u8>) -> Result<(), CoreError> {
         let datagram_link = self.state == State::Open
             && self.transport() == Some(TransportKind::WebTransport)
-            && self.hello_wait.is_none()
             && !self.link_ending();
         if !datagram_link {
             return self.send(now, Payload::Binary(bytes));
@@ -1356,8 +1355,9 @@ impl Connection {
         Ok(())
     }
 
-    /// Link `conn_id` could not send a datagram (the browser exposes no datagram writer, or
-    /// the link ended before the action ran): it goes as an ordinary binary message, as on a
+    /// The link could not send a datagram of an [`Action::SendDatagram`] (the browser exposes
+    /// no datagram writer, or the link ended before the action ran): it goes as an ordinary
+    /// binary message on whatever link is current, as on a
     /// transport without datagrams; if even that is refused (closed, queue full), it is handed
     /// back in [`Event::Undelivered`] rather than lost.
     pub fn handle_datagram_unsent(&mut self, now: u64, bytes: Vec<u8>) {
@@ -1658,11 +1658,11 @@ impl Connection {
         // restart, and every other code are retried.)
         let goodbye = was_clean && code == close_code::NORMAL;
         // This client refused a message of the server's (over `max_message_size`, or of a type
-        // it cannot read). In a session the resume would have the server replay that very
-        // message, refused again on every attempt until they run out: the socket ends now, with
-        // the refusal's code and reason, and what is unacknowledged is handed back. (Without a
-        // session nothing is replayed, so a reconnect may well work.)
-        let refused = close_code::is_refusal(code, was_clean) && self.session.is_v2();
+        // it cannot read): the socket ends now, with the refusal's code and reason, and what is
+        // unacknowledged is handed back. In a session the resume would have the server replay
+        // that very message; without one, a server that greets every link with such a message
+        // would have the socket reconnect without end, since every open resets the attempts.
+        let refused = close_code::is_refusal(code, was_clean);
         if goodbye || refused || self.config.backoff.max_attempts == Some(0) {
             self.finish_closed(now, code, reason, was_clean);
             return;

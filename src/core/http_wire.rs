@@ -1,7 +1,7 @@
 //! The pure rules of the HTTP transports' wire format (PROTOCOL.md §4.2–4.3), kept apart from the
 //! browser adapters (`web::transport::http_shared`) so that host tests reach them.
 
-use super::close_code;
+use super::close_code::{self, NO_STATUS};
 use super::frame::{KIND_BINARY, KIND_TEXT};
 use super::text::push_decimal;
 use super::Payload;
@@ -37,8 +37,7 @@ pub fn close_code_from(number: Option<f64>) -> u16 {
         Some(code) if (0.0..=65535.0).contains(&code) && crate::core::float::is_whole(code) => {
             code as u16
         }
-        // 1005: "no status received" (RFC 6455), never sent, only reported.
-        _ => 1005,
+        _ => NO_STATUS,
     }
 }
 
@@ -64,9 +63,6 @@ pub fn server_close_code(number: Option<f64>) -> Result<u16, String> {
     }
     Err(reason)
 }
-
-/// "No status received" (RFC 6455): reported for a close without a code, never sent.
-const NO_STATUS: u16 = 1005;
 
 #[cfg(test)]
 mod tests {

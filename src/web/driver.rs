@@ -534,7 +534,10 @@ impl Driver {
                     }
                 };
                 if let Some(refused) = refused {
-                    self.log(&["datagram sent as a message: ", &refused.reason]);
+                    self.log(&[
+                        "datagram handed back to be sent as a message: ",
+                        &refused.reason,
+                    ]);
                     if let Payload::Binary(bytes) = refused.payload {
                         let at = self.tick();
                         self.conn.borrow_mut().handle_datagram_unsent(at, bytes);

@@ -134,9 +134,11 @@ impl UniversalSocket {
         self.enqueue(Outgoing::Ready(Payload::Binary(bytes)))
     }
 
-    /// Sends an unreliable datagram over WebTransport; on every other transport, before the
-    /// session's `hello` and where the browser has no datagram writer it is sent as an ordinary
-    /// (reliable, ordered) binary message. `maxMessageBytes` bounds it like every message.
+    /// Sends an unreliable datagram over WebTransport; on every other transport, while not open
+    /// (or waiting for the session's `hello`), or where the browser has no datagram writer, it
+    /// is sent as an ordinary (reliable, ordered) binary message. `maxMessageBytes` bounds it
+    /// like every message; like every send, one that waits behind a Blob being read reports a
+    /// refusal as an `error` event instead of throwing.
     #[wasm_bindgen(js_name = sendDatagram)]
     pub fn send_datagram(
         &self,

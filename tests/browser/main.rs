@@ -34,5 +34,6 @@ mod transport_websocket_stream;
 mod transport_webtransport;
 mod websocket_echo;
 mod webtransport;
+mod webtransport_bad_close_code;
 mod webtransport_datagram_limit;
 mod webtransport_datagram_session;

@@ -132,9 +132,11 @@ async fn close_while_webtransport_ends(extra: &str) {
     }
     if crate::support::is_firefox() {
         // Firefox closes the session's HTTP/3 connection without passing the code on: the
-        // reference server sees H3_NO_ERROR (0x100), the same for every session it closes.
+        // reference server sees H3_NO_ERROR (0x100), the same for every session it closes. So
+        // in Firefox this checks only that the session was closed, not with which code (the
+        // JS side's code is checked above in both browsers).
         assert_eq!(recorded.len(), 1, "{extra}: {recorded:?}");
-        assert_ne!(recorded[0].1, 0, "{extra}: {recorded:?}");
+        assert_eq!(recorded[0].1, 0x100, "{extra}: {recorded:?}");
     } else {
         assert_eq!(
             recorded,

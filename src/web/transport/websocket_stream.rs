@@ -27,7 +27,7 @@ use super::stream_support::{
 };
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
-use crate::core::close_code;
+use crate::core::close_code::{self, NO_STATUS};
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::prelude::*;
@@ -41,9 +41,6 @@ use js_sys::{Array, Object, Reflect, Uint8Array};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::ReadableStreamDefaultReader;
-
-/// What a `CloseEvent` reports when the close frame carried no code.
-const NO_STATUS: u16 = 1005;
 
 /// One `WebSocketStream`. Dropping it cancels its reader and closes the socket.
 pub struct WebSocketStreamConnection {

@@ -29,7 +29,7 @@
 //! frame is unknown (`Unconfirmed`, for the application to decide). Messages that arrive during
 //! a client close are reported too, up to the server's answering close frame.
 
-use super::event_rules::{Phase, Reporter};
+use super::event_rules::{Phase, Reporter, TOO_BIG};
 use super::stream_support::{
     bytes_of, copy_bytes, read_end, scrub_query, size_of, truncate_reason, without_query, ReadEnd,
     ReadLoop, Size, TrackedWriter, Writes,
@@ -37,6 +37,7 @@ use super::stream_support::{
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code;
+use crate::core::http_wire::server_close_code;
 use crate::core::text::concat;
 use crate::core::{encode_frame, Frame, FrameDecoder, FrameError, Payload, TransportKind};
 use crate::prelude::*;
@@ -275,7 +276,13 @@ fn frames_ended(weak: &Weak<Shared>, url: &str) {
         }
         End::Violation(error) => {
             let code = error.close_code();
-            let reason = truncate_reason(&error.message());
+            // Over the maximum: said as every transport says it (the decoder's own message
+            // names the transport's limit, which includes the session header, not the
+            // application's `maxMessageBytes`).
+            let reason = match error {
+                FrameError::TooLarge { .. } => TOO_BIG.to_owned(),
+                other => truncate_reason(&other.message()),
+            };
             if !shared.report.begin_close(code, &reason) {
                 return;
             }
@@ -283,14 +290,15 @@ fn frames_ended(weak: &Weak<Shared>, url: &str) {
             // The stream is out of sync, so no answer can be parsed: send our close frame, let
             // it leave, and close the session. A write that never settles is the core's to give
             // up on (`Ending`); dropping this adapter then closes the session with this code.
-            shared.report.ending(code, reason.clone(), true);
+            // A peer that broke the protocol never closed cleanly (nor did a refused message).
+            shared.report.ending(code, reason.clone(), false);
             drop(shared);
             let written = writer.and_then(|writer| write_close_frame(&writer, code, &reason));
             let weak = weak.clone();
             let close: Reaction = Box::new(move |_| {
                 close_session(&transport, Some((code, &reason)));
                 if let Some(shared) = weak.upgrade() {
-                    shared.report.closed(code, reason, true, shared.lost());
+                    shared.report.closed(code, reason, false, shared.lost());
                 }
             });
             match written {
@@ -313,7 +321,7 @@ fn frames_ended(weak: &Weak<Shared>, url: &str) {
                 Box::new(move |outcome| {
                     let (code, reason, clean) = match outcome {
                         Ok(info) => match transport_close_info(&info) {
-                            Some((code, reason)) => (code, reason, true),
+                            Some(close) => close,
                             None => (close_code::ABNORMAL, detail, false),
                         },
                         Err(error) => (
@@ -464,19 +472,25 @@ fn close_session(transport: &WebTransport, info: Option<(u16, &str)>) {
     let _ = transport.close(&options);
 }
 
-/// `{closeCode, reason}` from what `closed` resolved with, when the code is a close code
-/// (1000–4999). A session closed with anything else (the reference server's `/control/drop`
-/// closes with code 0, browsers default to 0) carried no close frame, which PROTOCOL.md §4.4
-/// calls an abnormal close.
-fn transport_close_info(value: &JsValue) -> Option<(u16, String)> {
+/// `(code, reason, was_clean)` from what `closed` resolved with, when the code is in the close
+/// codes' range (1000–4999): as given and clean if a peer may send it
+/// ([`close_code::may_be_sent`]), else a protocol error (1002, not clean), as for a close frame.
+/// A session closed with anything else (the reference server's `/control/drop` closes with
+/// code 0, browsers default to 0, Firefox's own close is H3_NO_ERROR, 256) carried no close
+/// frame, which PROTOCOL.md §4.4 calls an abnormal close: `None`.
+fn transport_close_info(value: &JsValue) -> Option<(u16, String, bool)> {
     if !value.is_object() {
         return None;
     }
     let info: &WebTransportCloseInfo = value.unchecked_ref();
     let code = u16::try_from(info.close_code()?).ok()?;
-    (1000..=4999)
-        .contains(&code)
-        .then(|| (code, info.reason().unwrap_or_default()))
+    if !(1000..=4999).contains(&code) {
+        return None;
+    }
+    Some(match server_close_code(Some(f64::from(code))) {
+        Ok(code) => (code, info.reason().unwrap_or_default(), true),
+        Err(why) => (close_code::PROTOCOL_ERROR, why, false),
+    })
 }
 
 impl Transport for WebTransportConnection {
