@@ -130,19 +130,19 @@ async fn close_while_webtransport_ends(extra: &str) {
         }
         gloo_timers::future::TimeoutFuture::new(100).await;
     }
+    let applications = ("webtransport".to_owned(), 4100, "bye".to_owned());
     if crate::support::is_firefox() {
-        // Firefox closes the session's HTTP/3 connection without passing the code on: the
-        // reference server sees H3_NO_ERROR (0x100), the same for every session it closes. So
-        // in Firefox this checks only that the session was closed, not with which code (the
-        // JS side's code is checked above in both browsers).
+        // Firefox sometimes closes the session's HTTP/3 connection without passing the code on:
+        // the reference server then sees H3_NO_ERROR (0x100) — seen in both ways on this
+        // machine. Either is the session closed by the application's `close()`; before the fix
+        // it was dropped with code 0.
         assert_eq!(recorded.len(), 1, "{extra}: {recorded:?}");
-        assert_eq!(recorded[0].1, 0x100, "{extra}: {recorded:?}");
-    } else {
-        assert_eq!(
-            recorded,
-            vec![("webtransport".to_owned(), 4100, "bye".to_owned())],
-            "{extra}"
+        assert!(
+            recorded[0] == applications || recorded[0].1 == 0x100,
+            "{extra}: {recorded:?}"
         );
+    } else {
+        assert_eq!(recorded, vec![applications], "{extra}");
     }
 }
 
