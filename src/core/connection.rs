@@ -31,8 +31,9 @@
 //!   `max_attempts` is exhausted, [`Event::MaxReconnectAttemptsReached`] and then
 //!   [`Event::Close`]. A successful reconnect resets the attempt counter and emits
 //!   [`Event::Open`] followed by [`Event::Reconnected`]. Two losses are final instead: a server's
-//!   clean 1000, and, in a v2 session, a message this client refused (an adapter's close with
-//!   1009 or 1003, not clean: see [`close_code::is_refusal`]), since the resume would replay it.
+//!   clean 1000, and a message this client refused (an adapter's close with 1009 or 1003, not
+//!   clean: see [`close_code::is_refusal`]), which a resume would replay and a server that greets
+//!   every link with it would send again.
 //! * [`Connection::close`] while the current link has announced its end
 //!   ([`Connection::handle_transport_ending`]) still asks the transport to close with the
 //!   application's code (a WebTransport session may outlive its stream), and the close ends with
@@ -1337,9 +1338,9 @@ impl Connection {
 
     /// Sends `bytes` as an unreliable datagram where the link has them: WebTransport, open (with
     /// a session, `Open` comes with the `hello`: a datagram never overtakes the session it
-    /// belongs to), not ending. Anywhere else it is an ordinary binary message ([`Self::send`]: queued, resent,
-    /// or handed back like any other), so a call is never lost for want of datagrams. The limit
-    /// is the application message's, as for every send.
+    /// belongs to), not ending. Anywhere else it is an ordinary binary message ([`Self::send`]:
+    /// queued, resent, or handed back like any other), so a call is never lost for want of
+    /// datagrams. The limit is the application message's, as for every send.
     pub fn send_datagram(&mut self, now: u64, bytes: Vec<u8>) -> Result<(), CoreError> {
         let datagram_link = self.state == State::Open
             && self.transport() == Some(TransportKind::WebTransport)
@@ -1357,9 +1358,9 @@ impl Connection {
 
     /// The link could not send a datagram of an [`Action::SendDatagram`] (the browser exposes
     /// no datagram writer, or the link ended before the action ran): it goes as an ordinary
-    /// binary message on whatever link is current, as on a
-    /// transport without datagrams; if even that is refused (closed, queue full), it is handed
-    /// back in [`Event::Undelivered`] rather than lost.
+    /// binary message on whatever link is current, as on a transport without datagrams; if even
+    /// that is refused (closed, queue full), it is handed back in [`Event::Undelivered`] rather
+    /// than lost.
     pub fn handle_datagram_unsent(&mut self, now: u64, bytes: Vec<u8>) {
         // A rare path (no datagram writer): the copy keeps `send`'s signature for everyone else.
         if self.send(now, Payload::Binary(bytes.clone())).is_err() {

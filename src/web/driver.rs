@@ -519,46 +519,46 @@ impl Driver {
         drop(old);
     }
 
+    /// Hands `item` to link `conn_id` with `write`; what the link did not take comes back with
+    /// why (also when the link is gone), for the core to decide on. The borrow of `transports`
+    /// ends before the caller reports to the core.
+    fn write_to<T>(
+        &self,
+        conn_id: u64,
+        item: T,
+        write: impl FnOnce(&dyn Transport, T) -> Result<(), (String, T)>,
+    ) -> Option<(String, T)> {
+        let transports = self.transports.borrow();
+        match transports.iter().find(|t| t.conn_id == conn_id) {
+            Some(live) => write(live.transport.as_ref(), item).err(),
+            None => Some(("the transport is gone".to_owned(), item)),
+        }
+    }
+
     fn execute(self: &Rc<Self>, action: Action) {
         match action {
             Action::OpenTransport { conn_id, kind } => self.open_transport(conn_id, kind),
             Action::SendDatagram { conn_id, bytes } => {
-                let refused = {
-                    let transports = self.transports.borrow();
-                    match transports.iter().find(|t| t.conn_id == conn_id) {
-                        Some(live) => live.transport.send_datagram(&bytes).err(),
-                        None => Some(transport::SendError::new(
-                            "the transport is gone",
-                            Payload::Binary(bytes),
-                        )),
-                    }
-                };
-                if let Some(refused) = refused {
-                    self.log(&[
-                        "datagram handed back to be sent as a message: ",
-                        &refused.reason,
-                    ]);
-                    if let Payload::Binary(bytes) = refused.payload {
-                        let at = self.tick();
-                        self.conn.borrow_mut().handle_datagram_unsent(at, bytes);
-                    }
+                let refused = self.write_to(conn_id, bytes, |link, bytes| {
+                    link.send_datagram(&bytes).map_err(|e| (e.reason, bytes))
+                });
+                if let Some((reason, bytes)) = refused {
+                    self.log(&["datagram handed back to be sent as a message: ", &reason]);
+                    let at = self.tick();
+                    self.conn.borrow_mut().handle_datagram_unsent(at, bytes);
                 }
             }
             Action::Send { conn_id, payload } => {
-                let refused = {
-                    let transports = self.transports.borrow();
-                    match transports.iter().find(|t| t.conn_id == conn_id) {
-                        Some(live) => live.transport.send(payload).err(),
-                        None => Some(transport::SendError::new("the transport is gone", payload)),
-                    }
-                };
+                let refused = self.write_to(conn_id, payload, |link, payload| {
+                    link.send(payload).map_err(|e| (e.reason, e.payload))
+                });
                 // Not taken: it goes back to the queue (or to `undelivered`), never lost.
-                if let Some(refused) = refused {
-                    self.log(&["send handed back: ", &refused.reason]);
+                if let Some((reason, payload)) = refused {
+                    self.log(&["send handed back: ", &reason]);
                     let at = self.tick();
                     self.conn
                         .borrow_mut()
-                        .handle_unsent(at, conn_id, vec![refused.payload]);
+                        .handle_unsent(at, conn_id, vec![payload]);
                 }
             }
             Action::CloseTransport {
