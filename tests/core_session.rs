@@ -954,9 +954,10 @@ fn without_webtransport_a_datagram_is_an_ordinary_message() {
 /// The client refusing a message it received (over `maxMessageBytes`: 1009; a type it cannot
 /// read: 1003) while a session is on ends the socket for good at once: a resume would have the
 /// server replay the same message, and the socket would refuse it again until its reconnect
-/// attempts ran out. Adapters report such a refusal as a close with that code, not clean
-/// (`event_rules::Reporter::refuse`), whether at once or after announcing it (`Ending`). What
-/// was unacknowledged is handed back before `Close`, which carries the refusal's code and reason.
+/// attempts ran out. Adapters say so (`handle_transport_refused`, from `Reporter::refusing`),
+/// then report the close with that code, not clean, whether at once or after announcing it
+/// (`Ending`). What was unacknowledged is handed back before `Close`, which carries the
+/// refusal's code and reason.
 #[test]
 fn a_message_the_client_refuses_in_a_session_ends_the_socket_without_a_reconnect() {
     for (code, reason, announced) in [
@@ -967,6 +968,7 @@ fn a_message_the_client_refuses_in_a_session_ends_the_socket_without_a_reconnect
         let mut s = open_v2(v2());
         s.send(text("unacknowledged")).unwrap();
         let id = s.c.conn_id();
+        s.c.handle_transport_refused(id);
         if announced {
             s.c.handle_transport_ending(s.now, id, code, reason.into(), false);
             s.pump();
@@ -1006,13 +1008,7 @@ fn a_servers_1009_reconnects_and_a_refusal_without_a_session_ends_the_socket_too
     let id = s.c.conn_id();
     s.c.handle_transport_closed(s.now, id, 1009, "too big for the server".into(), true);
     s.pump();
-    assert!(
-        s.events
-            .iter()
-            .any(|e| matches!(e, Event::Reconnecting { attempt: 1, .. })),
-        "{:?}",
-        s.events
-    );
+    assert_reconnects(&s);
 
     // Without a session nothing is replayed, but a server that greets every link with what
     // the client refuses would have it reconnect without end (each open resets the attempts):
@@ -1024,6 +1020,8 @@ fn a_servers_1009_reconnects_and_a_refusal_without_a_session_ends_the_socket_too
     s.connect();
     s.opened();
     assert_eq!(s.c.peer_protocol(), PeerProtocol::V1);
+    let id = s.c.conn_id();
+    s.c.handle_transport_refused(id);
     s.drop_link(1009, "message too big");
     assert!(
         matches!(
@@ -1041,4 +1039,66 @@ fn a_servers_1009_reconnects_and_a_refusal_without_a_session_ends_the_socket_too
         .events
         .iter()
         .any(|e| matches!(e, Event::Reconnecting { .. } | Event::Disconnected { .. })));
+}
+
+/// A refusal is what the adapter says, never what a close code suggests: a link lost with 1009
+/// or 1003, not clean, that the client did not refuse (a server's close whose handshake did not
+/// complete) reconnects and resumes like any other loss; and a refusal reported for another
+/// link (an upgrade probe's, say) does not make the current link's loss final.
+#[test]
+fn only_a_link_the_client_refused_ends_the_socket() {
+    for code in [1009, 1003] {
+        let mut s = open_v2(v2());
+        s.drop_link(code, "the server's own close, cut short");
+        assert_reconnects(&s);
+        assert_ne!(s.c.state(), universal_socket::core::State::Closed, "{code}");
+    }
+
+    let mut s = open_v2(v2());
+    let current = s.c.conn_id();
+    s.c.handle_transport_refused(current + 1);
+    s.drop_link(1009, "not refused on this link");
+    assert_reconnects(&s);
+}
+
+/// A refusal on an upgrade probe (a message over the maximum before the probe's `hello`, on
+/// the better transport being tried) only fails that probe: the working link and its session go
+/// on, and nothing is closed for good. (The link that refuses after taking over is the current
+/// one, and ends the socket as above.)
+#[test]
+fn a_refusal_on_an_upgrade_probe_only_fails_the_probe() {
+    let mut s = on_sse_with_upgrades();
+    let sse = s.c.conn_id();
+    s.advance(1000);
+    let (probe, kind) = s.last_open();
+    assert_eq!(kind, TransportKind::WebSocket);
+    s.c.handle_transport_opened(s.now, probe);
+    s.c.handle_transport_refused(probe);
+    s.c.handle_transport_closed(s.now, probe, 1009, "message too big".into(), false);
+    s.pump();
+    assert_eq!(s.c.transport(), Some(TransportKind::Sse));
+    assert_eq!(s.c.conn_id(), sse);
+    assert_eq!(s.c.state(), universal_socket::core::State::Open);
+    assert!(
+        !s.events.iter().any(|e| matches!(
+            e,
+            Event::Close { .. } | Event::Disconnected { .. } | Event::Upgraded { .. }
+        )),
+        "{:?}",
+        s.events
+    );
+    // The working link's own loss later still reconnects.
+    s.drop_link(1006, "dropped");
+    assert_reconnects(&s);
+}
+
+/// The loss was not final: the socket is reconnecting (its first attempt scheduled).
+fn assert_reconnects(s: &Sim) {
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e, Event::Reconnecting { attempt: 1, .. })),
+        "{:?}",
+        s.events
+    );
 }

@@ -32,14 +32,6 @@ pub const SESSION_ERROR: u16 = 4003;
 /// Longest close reason in UTF-8 bytes (RFC 6455: 125-byte control frame payload minus the code).
 pub const MAX_REASON_BYTES: usize = 123;
 
-/// Whether a link's end is this client refusing a message it received: adapters report such a
-/// close with 1009 (over the maximum) or 1003 (a type it cannot read) and never as clean
-/// (`Reporter::refuse` in the web adapters), while a server's own close with those codes
-/// completes a close handshake and is clean.
-pub fn is_refusal(code: u16, was_clean: bool) -> bool {
-    !was_clean && matches!(code, MESSAGE_TOO_BIG | UNSUPPORTED_DATA)
-}
-
 /// Whether a peer may send `code` in a close: 1000–1003, 1007–1014 and 3000–4999 (RFC 6455
 /// §7.4 and the IANA registry). 1005, 1006 and 1015 are only ever reported, never sent; the rest
 /// is reserved or unassigned. A browser's WebSocket fails a connection whose server sends any

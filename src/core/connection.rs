@@ -31,9 +31,10 @@
 //!   `max_attempts` is exhausted, [`Event::MaxReconnectAttemptsReached`] and then
 //!   [`Event::Close`]. A successful reconnect resets the attempt counter and emits
 //!   [`Event::Open`] followed by [`Event::Reconnected`]. Two losses are final instead: a server's
-//!   clean 1000, and a message this client refused (an adapter's close with 1009 or 1003, not
-//!   clean: see [`close_code::is_refusal`]), which a resume would replay and a server that greets
-//!   every link with it would send again.
+//!   clean 1000, and a link on which this client refused a message of the server's (over the
+//!   maximum, or of a type it cannot read: [`Connection::handle_transport_refused`]), which a
+//!   resume would replay and a server that greets every link with it would send again. A close
+//!   code alone never says it: a server may close with 1009 itself, and that loss reconnects.
 //! * [`Connection::close`] while the current link has announced its end
 //!   ([`Connection::handle_transport_ending`]) still asks the transport to close with the
 //!   application's code (a WebTransport session may outlive its stream), and the close ends with
@@ -395,6 +396,10 @@ pub struct Connection {
     /// The transport an upgrade replaced, still closing: messages it delivers meanwhile were
     /// sent by the server before it saw the close, and still reach the application.
     retiring: Option<u64>,
+    /// The link on which this client refused a message of the server's and is ending it
+    /// ([`Connection::handle_transport_refused`]): its loss ends the socket for good. Conn ids
+    /// are never reused, so a stale value matches no later link.
+    refused_link: Option<u64>,
     /// Transport of `conn_id` while it is being opened or is open; `None` once abandoned.
     kind: Option<TransportKind>,
     transport_open: bool,
@@ -463,6 +468,7 @@ impl Connection {
             last_id: 0,
             probe,
             retiring: None,
+            refused_link: None,
             kind: None,
             transport_open: false,
             connect_deadline: None,
@@ -819,6 +825,17 @@ impl Connection {
         } else if self.is_pending_attempt(conn_id) {
             self.attempt_failed(now, reason);
         }
+    }
+
+    /// Transport `conn_id` refused a message of the server's (over
+    /// [`ConnectionConfig::max_message_size`], or of a type this client cannot read) and is
+    /// ending the connection for it; its `Closed` (or `Ending`) follows with the refusal's code.
+    /// When that link is lost the socket ends for good, with or without a session: a resume would
+    /// have the server replay the very message, and a server that greets every link with it would
+    /// have the socket reconnect without end (each open resets the attempts). On an upgrade probe
+    /// the refusal only fails the probe, as any close before it took over does.
+    pub fn handle_transport_refused(&mut self, conn_id: u64) {
+        self.refused_link = Some(conn_id);
     }
 
     /// Transport `conn_id` has ended with this outcome but is still finishing: delivering what
@@ -1663,7 +1680,7 @@ impl Connection {
         // unacknowledged is handed back. In a session the resume would have the server replay
         // that very message; without one, a server that greets every link with such a message
         // would have the socket reconnect without end, since every open resets the attempts.
-        let refused = close_code::is_refusal(code, was_clean);
+        let refused = self.refused_link == Some(self.conn_id);
         if goodbye || refused || self.config.backoff.max_attempts == Some(0) {
             self.finish_closed(now, code, reason, was_clean);
             return;

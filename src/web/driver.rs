@@ -318,6 +318,7 @@ impl Driver {
                     .borrow_mut()
                     .handle_transport_failed(at, conn_id, reason);
             }
+            TransportEvent::Refused => self.conn.borrow_mut().handle_transport_refused(conn_id),
             TransportEvent::Ending {
                 code,
                 reason,

@@ -48,6 +48,7 @@ async fn long_polling_cancels_the_body_of_a_refused_poll_answer() {
     let (code, reason) = ended(&mut sink, "Closed after a 503 poll").await;
     assert_eq!(code, 1006, "{reason}");
     assert!(reason.contains("answered HTTP 503"), "{reason}");
+    assert!(!sink.refused, "the server's refusal is not the client's");
     wait_cancelled("slow-503", 3_000).await;
     drop(connection);
 }
@@ -59,6 +60,10 @@ async fn long_polling_cancels_a_poll_answer_too_long_by_its_content_length() {
     let (connection, mut sink) = open_slow("too-long", 64 * 1024).await;
     let (code, reason) = ended(&mut sink, "Closed after a too-long poll answer").await;
     assert_eq!(code, 1009, "{reason}");
+    assert!(
+        sink.refused,
+        "a too-long poll answer is the client's refusal"
+    );
     wait_cancelled("slow-too-long", 3_000).await;
     drop(connection);
 }

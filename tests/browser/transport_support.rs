@@ -22,6 +22,9 @@ pub struct TestSink {
     receiver: mpsc::UnboundedReceiver<(u64, TransportEvent)>,
     /// The `Ending` this connection announced, if any.
     pub ending: Option<TransportEvent>,
+    /// The connection reported `Refused` (this client refused a message of the server's), which
+    /// makes the core end the socket for good; at most once, and before `Ending`/`Closed`.
+    pub refused: bool,
 }
 
 impl TestSink {
@@ -46,6 +49,12 @@ impl TestSink {
         match item {
             Some((id, event)) => {
                 assert_eq!(id, self.id, "event tagged with the wrong conn_id");
+                if event == TransportEvent::Refused {
+                    assert!(!self.refused, "a second Refused");
+                    assert!(self.ending.is_none(), "Refused after Ending");
+                    self.refused = true;
+                    return Box::pin(self.try_next(ms)).await;
+                }
                 if matches!(event, TransportEvent::Ending { .. }) {
                     assert!(self.ending.is_none(), "a second {}", short(&event));
                     self.ending = Some(event);
@@ -157,6 +166,7 @@ pub fn request(
             id,
             receiver,
             ending: None,
+            refused: false,
         },
     )
 }

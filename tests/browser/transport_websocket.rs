@@ -198,6 +198,7 @@ pub async fn an_oversized_message_is_refused_before_it_is_copied(
         .expect("send");
     let (code, _, _) = sink.closed("Closed after an oversized message").await;
     assert_eq!(code, 1009);
+    assert!(sink.refused, "reported as the client's refusal");
     let grown = wasm_memory_bytes() - before;
     assert!(
         grown < 2 * MIB,

@@ -100,7 +100,8 @@ async fn transport_webtransport_oversized_frame_closes_with_1009() {
     );
     let (code, _, _) = sink.closed("Closed after an oversized frame").await;
     assert_eq!(code, 1009);
-    // Announced before the close frame left, with the 1009 rule (never clean) already applied.
+    // Refused, then announced before the close frame left, never clean.
+    assert!(sink.refused, "reported as the client's refusal");
     assert_eq!(sink.announced(), Some((1009, false)));
 }
 

@@ -15,7 +15,7 @@
 //! frame) before it reports its terminal event.
 
 use super::{EventSink, Lost, TransportEvent};
-use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, NORMAL, UNSUPPORTED_DATA};
+use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, NORMAL};
 use crate::core::text::{concat, decimal};
 use crate::core::Payload;
 use crate::prelude::*;
@@ -49,6 +49,9 @@ pub(super) struct Reporter {
     client_close: RefCell<Option<(u16, String)>>,
     /// `Ending` was reported (once at most).
     ending: Cell<bool>,
+    /// This client refused a message of the server's and is ending the connection for it
+    /// ([`Reporter::refusing`]): its end is never clean.
+    refused: Cell<bool>,
 }
 
 impl Reporter {
@@ -62,6 +65,7 @@ impl Reporter {
             phase: Cell::new(Phase::Opening),
             client_close: RefCell::new(None),
             ending: Cell::new(false),
+            refused: Cell::new(false),
         }
     }
 
@@ -143,7 +147,7 @@ impl Reporter {
     pub(super) fn ending(&self, code: u16, reason: String, was_clean: bool) {
         if matches!(self.phase.get(), Phase::Open | Phase::Closing) && !self.ending.replace(true) {
             self.phase.set(Phase::Closing);
-            let was_clean = was_clean && !self.closing_refused();
+            let was_clean = was_clean && !self.refused.get();
             self.report(TransportEvent::Ending {
                 code,
                 reason,
@@ -204,7 +208,21 @@ impl Reporter {
     /// 3000–4999 (`close()` throws for 1009), so the server sees 1000 with the reason, while the
     /// application gets `code`.
     pub(super) fn refuse(&self, code: u16, reason: &'static str) -> Option<(u16, &'static str)> {
-        self.begin_close(code, reason).then_some((NORMAL, reason))
+        let closing = self.begin_close(code, reason);
+        if closing {
+            self.refusing();
+        }
+        closing.then_some((NORMAL, reason))
+    }
+
+    /// The adapter refuses a message of the server's and ends the connection for it (by
+    /// [`Reporter::refuse`], or by reporting its end itself, as the HTTP adapters do): the core
+    /// hears it first (`TransportEvent::Refused`), so that this link's loss ends the socket for
+    /// good, and the end reported next is never clean. Once, while open or closing.
+    pub(super) fn refusing(&self) {
+        if matches!(self.phase.get(), Phase::Open | Phase::Closing) && !self.refused.replace(true) {
+            self.report(TransportEvent::Refused);
+        }
     }
 
     /// The close [`Reporter::begin_close`] started, while it is in progress.
@@ -238,7 +256,7 @@ impl Reporter {
             Phase::Open | Phase::Closing => {
                 // A close that a refused message (too big, unreadable) started is never clean,
                 // whatever the handshake did: the same on every transport.
-                let refused = self.closing_refused();
+                let refused = self.refused.get();
                 self.terminal(
                     lost,
                     TransportEvent::Closed {
@@ -250,14 +268,6 @@ impl Reporter {
             }
             Phase::Ended => {}
         }
-    }
-
-    /// Whether the close in progress is one [`Reporter::refuse`] started.
-    fn closing_refused(&self) -> bool {
-        matches!(
-            &*self.client_close.borrow(),
-            Some((MESSAGE_TOO_BIG | UNSUPPORTED_DATA, _))
-        )
     }
 
     /// The adapter is being dropped: silences the reporter. True if the connection had not

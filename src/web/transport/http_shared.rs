@@ -332,8 +332,10 @@ impl HttpShared {
         self.closed(PROTOCOL_ERROR, reason.into(), false);
     }
 
-    /// No close handshake here: the server is told why (long polling), and the connection ends.
+    /// A refusal (see `Reporter::refusing`) with no close handshake: the server is told why
+    /// (long polling), and the connection ends.
     fn too_big(&self) {
+        self.report.refusing();
         self.abandon_server_session(Some((MESSAGE_TOO_BIG, TOO_BIG)));
         self.closed(MESSAGE_TOO_BIG, TOO_BIG.into(), false);
     }

@@ -63,6 +63,9 @@ const MAX_OPEN_BODY: usize = 4096;
 enum Poll {
     /// 404: the session is unknown to the server.
     Gone,
+    /// The answer was longer than the poll limit: this client refuses it (see
+    /// `Reporter::refusing`) and ends with 1009 and this reason.
+    TooBig(String),
     /// Anything else: the code and reason of the (unclean) close to report.
     End(u16, String),
 }
@@ -140,6 +143,10 @@ fn polled(weak: Weak<HttpShared>, outcome: Result<Array, Poll>) {
                 let reason = "session expired or dropped by the server";
                 shared.closed(ABNORMAL, reason.into(), false);
             }
+        }
+        Err(Poll::TooBig(reason)) => {
+            shared.report.refusing();
+            shared.closed(MESSAGE_TOO_BIG, reason, false);
         }
         Err(Poll::End(code, reason)) => shared.closed(code, reason, false),
     }
@@ -290,14 +297,11 @@ fn entries(text: Result<JsValue, BodyError>, limit: usize) -> Result<Array, Poll
     let text = match text {
         Ok(text) => text,
         Err(BodyError::TooLong) => {
-            return Err(Poll::End(
-                MESSAGE_TOO_BIG,
-                concat(&[
-                    "a poll answer was larger than ",
-                    &decimal(limit as u64),
-                    " bytes",
-                ]),
-            ))
+            return Err(Poll::TooBig(concat(&[
+                "a poll answer was larger than ",
+                &decimal(limit as u64),
+                " bytes",
+            ])))
         }
         Err(other) => return Err(Poll::End(ABNORMAL, other.into_reason())),
     };

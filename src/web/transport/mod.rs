@@ -59,6 +59,11 @@ pub enum TransportEvent {
     /// The connection could not be opened; the reason is for humans (it ends up in `fallback` events
     /// and in the error `connect()` rejects with).
     Failed(String),
+    /// This client refused a message of the server's (over `max_message_bytes`, or of a type it
+    /// cannot read) and is ending the connection for it: `Ending` or `Closed` follows, with the
+    /// refusal's code (1009, 1003), not clean. The core then ends the socket for good
+    /// (`Connection::handle_transport_refused`). At most once, only after `Opened`.
+    Refused,
     /// The open connection ended (cleanly or not). Sent at most once, and never after `Failed`.
     Closed {
         /// The close code (1006 when the connection died without a close handshake).

@@ -279,12 +279,19 @@ fn frames_ended(weak: &Weak<Shared>, url: &str) {
             // Over the maximum: said as every transport says it (the decoder's own message
             // names the transport's limit, which includes the session header, not the
             // application's `maxMessageBytes`).
-            let reason = match error {
-                FrameError::TooLarge { .. } => TOO_BIG.to_owned(),
-                other => truncate_reason(&other.message()),
+            let too_big = matches!(error, FrameError::TooLarge { .. });
+            let reason = if too_big {
+                TOO_BIG.to_owned()
+            } else {
+                truncate_reason(&error.message())
             };
             if !shared.report.begin_close(code, &reason) {
                 return;
+            }
+            // A message over the maximum is refused (the core ends the socket for good); a
+            // malformed frame is the peer's error, and the socket reconnects.
+            if too_big {
+                shared.report.refusing();
             }
             let writer = shared.writer();
             // The stream is out of sync, so no answer can be parsed: send our close frame, let
