@@ -135,7 +135,8 @@ impl UniversalSocket {
     }
 
     /// Sends an unreliable datagram over WebTransport; on every other transport, while not open
-    /// (or waiting for the session's `hello`), or where the browser has no datagram writer, it
+    /// (or waiting for the session's `hello`), where the browser has no datagram writer, or when
+    /// it is over the connection's `maxDatagramSize` (which the browser would drop silently), it
     /// is sent as an ordinary (reliable, ordered) binary message. `maxMessageBytes` bounds it
     /// like every message; like every send, one that waits behind a Blob being read reports a
     /// refusal as an `error` event instead of throwing.

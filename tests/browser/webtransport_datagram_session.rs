@@ -132,3 +132,45 @@ async fn off_webtransport_a_datagram_is_an_ordinary_message_in_order() {
         crate::socket_support::close_js(&socket).await;
     }
 }
+
+/// A datagram larger than the connection's `maxDatagramSize` (about 1.2 KB on loopback in both
+/// browsers) cannot leave as a datagram: the browser would drop it without a word (before the
+/// fix: no echo, no event, in Firefox and Chromium). It goes as an ordinary binary message
+/// instead, as `sendDatagram()` does wherever a datagram cannot be sent, so it arrives — once,
+/// whole, and in order with the stream messages around it.
+#[wasm_bindgen_test]
+async fn a_datagram_over_max_datagram_size_is_sent_as_a_message() {
+    let _server = crate::support::exclusive().await;
+    let path = socket_paths()[0];
+    assert_eq!(path.name, "WebTransport");
+    let (socket, mut events, _closure) = connected_to_echo(path).await;
+    socket.send(JsValue::from_str("before")).unwrap();
+    for (len, byte) in [(4_000usize, 1u8), (60_000, 2)] {
+        socket
+            .send_datagram(Uint8Array::from(vec![byte; len].as_slice()).into())
+            .unwrap();
+    }
+    socket.send(JsValue::from_str("after")).unwrap();
+    let mut got = Vec::new();
+    while got.len() < 4 {
+        let Some(event) = next_within(&mut events, 5_000).await else {
+            panic!("only {got:?} came back: an oversized datagram was lost");
+        };
+        assert_eq!(kind(&event).as_deref(), Some("message"), "event {event:?}");
+        let data = Reflect::get(&event, &"data".into()).unwrap();
+        got.push(match data.as_string() {
+            Some(text) => text,
+            None => {
+                let bytes = Uint8Array::new(&data).to_vec();
+                assert!(bytes.iter().all(|b| *b == bytes[0]), "whole");
+                format!("{} x {}", bytes.len(), bytes[0])
+            }
+        });
+    }
+    assert_eq!(got, ["before", "4000 x 1", "60000 x 2", "after"]);
+    assert!(
+        next_within(&mut events, 300).await.is_none(),
+        "each arrived once"
+    );
+    crate::socket_support::close_js(&socket).await;
+}

@@ -67,6 +67,12 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn writable(this: &WebTransportDatagramDuplexStream) -> WritableStream;
 
+    /// The largest datagram the connection can send now (about 1.2 KB; it may grow as the path
+    /// is probed); a larger one written to `writable` is dropped without an error. `None` where
+    /// a browser does not expose it.
+    #[wasm_bindgen(method, getter, js_name = maxDatagramSize)]
+    pub fn max_datagram_size(this: &WebTransportDatagramDuplexStream) -> Option<f64>;
+
     /// A reliable, ordered stream in both directions: what the WebTransport adapter frames its
     /// messages on.
     #[derive(Debug, Clone)]

@@ -580,14 +580,14 @@ impl Transport for WebTransportConnection {
 
     /// Writes one datagram. Datagrams have their own writer, so they never wait behind stream
     /// messages (nor count in `buffered_amount`); among themselves they keep send order, and the
-    /// browser drops them when its datagram queue is full or they are too big — they are
-    /// unreliable by definition.
+    /// browser drops them when its datagram queue is full — they are unreliable by definition.
+    /// One over the connection's `maxDatagramSize` would be dropped too, always and without an
+    /// error (both browsers): it is handed back instead, like one this browser cannot send at
+    /// all, and the core sends it as an ordinary message (`Connection::handle_datagram_unsent`).
     fn send_datagram(&self, bytes: &[u8]) -> Result<(), SendError> {
+        let unsent = |why: &str| SendError::new(why, Payload::Binary(bytes.to_vec()));
         if self.shared.report.phase() != Phase::Open {
-            return Err(SendError::new(
-                "WebTransport is not open",
-                Payload::Binary(bytes.to_vec()),
-            ));
+            return Err(unsent("WebTransport is not open"));
         }
         let writer = self
             .shared
@@ -595,12 +595,13 @@ impl Transport for WebTransportConnection {
             .borrow()
             .as_ref()
             .and_then(|s| s.datagram_writer.clone())
-            .ok_or_else(|| {
-                SendError::new(
-                    "this browser exposes no WebTransport datagrams",
-                    Payload::Binary(bytes.to_vec()),
-                )
-            })?;
+            .ok_or_else(|| unsent("this browser exposes no WebTransport datagrams"))?;
+        let max = self.shared.transport.datagrams().max_datagram_size();
+        if max.is_some_and(|max| bytes.len() as f64 > max) {
+            return Err(unsent(
+                "the datagram is over the connection's maxDatagramSize",
+            ));
+        }
         settle_quietly(&writer.write_with_chunk(&Uint8Array::from(bytes)));
         Ok(())
     }
