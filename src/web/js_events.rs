@@ -5,23 +5,23 @@
 //! not stop the others; one removed during a dispatch is not called by it; `once` and `signal`
 //! work.
 //!
-//! Listeners held here are GC roots (wasm-bindgen keeps every `JsValue` Rust owns alive), so a
-//! listener that captures its socket would keep a closed socket alive forever. After `close()`,
-//! once the final `close` event has been dispatched, every listener is released.
+//! The listeners live in a small JS registry (`bindings::message::Listeners`) that keeps those
+//! rules; this file decides what each event looks like and when the listeners are released. The
+//! registry is held from wasm, so it is a GC root (wasm-bindgen keeps every `JsValue` Rust owns
+//! alive): a listener that captures its socket would keep a closed socket alive forever. After
+//! `close()`, once the final `close` event has been dispatched, every listener is released.
 
-use super::bindings::message::make_event;
+use super::bindings::message::{make_event, make_listeners, Listeners};
 use super::driver::SocketEvent;
 use super::handoff::take_handed_off;
-use super::listener::EventListener;
 use super::options::BinaryType;
 use crate::core::codec::decode_unparsed;
 use crate::core::text::{concat, decimal, join, quoted};
 use crate::core::{CodecLimits, Payload, TransportKind};
 use crate::prelude::*;
-use core::cell::{Cell, RefCell};
-use js_sys::{Array, Function, Reflect, Uint8Array};
-use std::rc::Rc;
-use wasm_bindgen::{JsCast, JsValue};
+use core::cell::Cell;
+use js_sys::{Array, Function, Uint8Array};
+use wasm_bindgen::JsValue;
 
 /// Every event name `on`/`addEventListener` accepts.
 pub const EVENT_NAMES: [&str; 13] = [
@@ -53,55 +53,11 @@ pub enum Handler {
     Close = 3,
 }
 
-/// The third argument of `addEventListener`/`on`: a boolean (capture) or
-/// `{ capture, once, passive, signal }`. `capture` and `passive` are accepted and mean nothing
-/// here: there is no propagation, and nothing to prevent.
-#[derive(Default)]
-pub struct ListenOptions {
-    /// Remove the listener just before its first call.
-    pub once: bool,
-    /// Remove the listener when this signal aborts.
-    pub signal: Option<web_sys::AbortSignal>,
-}
-
-impl ListenOptions {
-    /// Reads the options as `EventTarget` does (`once` by truthiness); `method` names the caller
-    /// in the error for a `signal` that is not an AbortSignal.
-    pub fn from_js(value: &JsValue, method: &str) -> Result<ListenOptions, String> {
-        if !value.is_object() {
-            return Ok(ListenOptions::default());
-        }
-        let get = |key: &str| Reflect::get(value, &JsValue::from_str(key)).unwrap_or_default();
-        let signal = match get("signal") {
-            s if s.is_undefined() => None,
-            s => Some(
-                s.dyn_into::<web_sys::AbortSignal>()
-                    .map_err(|_| concat(&[method, "(): options.signal must be an AbortSignal"]))?,
-            ),
-        };
-        Ok(ListenOptions {
-            once: get("once").is_truthy(),
-            signal,
-        })
-    }
-}
-
-/// One listener added with `on` or `addEventListener`.
-struct Entry {
-    /// Finds the entry again from its abort callback and across a dispatch.
-    id: u64,
-    name: String,
-    listener: Function,
-    once: bool,
-    /// The `abort` listener on the entry's signal; dropping the entry detaches it.
-    _abort: Option<EventListener>,
-}
-
-/// Listeners and the settings that shape delivered events.
+/// Listeners and the settings that shape delivered events. The listeners themselves live in JS
+/// ([`Listeners`]: `EventTarget`'s rules in a few lines, one call into JS per event); what is
+/// kept here is when they are released.
 pub struct JsSide {
-    listeners: RefCell<Vec<Entry>>,
-    next_id: Cell<u64>,
-    handlers: RefCell<[Option<Function>; 4]>,
+    listeners: Listeners,
     /// Set by `close()`: the next `close` event is the final one, and releases every listener.
     closing: Cell<bool>,
     /// Every listener was released; nothing is kept any more (it could never be called).
@@ -126,9 +82,7 @@ impl JsSide {
     /// decide how a message is turned into the `data` of a JS `message` event.
     pub fn new(binary_type: BinaryType, parse_json: bool, decode_binary: bool) -> Self {
         JsSide {
-            listeners: RefCell::new(Vec::new()),
-            next_id: Cell::new(0),
-            handlers: RefCell::new(Default::default()),
+            listeners: make_listeners(),
             closing: Cell::new(false),
             released: Cell::new(false),
             depth: Cell::new(0),
@@ -140,85 +94,51 @@ impl JsSide {
         }
     }
 
-    /// Checks an event name, with the list of valid ones in the error.
-    pub fn check_name(name: &str) -> Result<(), String> {
-        if EVENT_NAMES.contains(&name) {
-            Ok(())
-        } else {
-            Err(concat(&[
+    /// The event named `name` (its index in the JS helper's table, as [`Listeners`] takes it),
+    /// or an error that lists the valid names.
+    pub fn event(name: &str) -> Result<i32, String> {
+        match EVENT_NAMES.iter().position(|n| *n == name) {
+            Some(i) => Ok(EVENTS_AT + i as i32),
+            None => Err(concat(&[
                 "unknown event ",
                 &quoted(name),
                 "; events are: ",
                 &join(&EVENT_NAMES, ", "),
-            ]))
+            ])),
         }
     }
 
-    /// Adds a listener. As `addEventListener` does, a second add of the same function for the
-    /// same event is ignored, and so is an add with an already-aborted signal; after the
-    /// release, adds are ignored too (the listener could never be called).
-    pub fn add(self: &Rc<Self>, name: &str, listener: Function, options: ListenOptions) {
-        let aborted = options.signal.as_ref().is_some_and(|s| s.aborted());
-        let present = self
-            .listeners
-            .borrow()
-            .iter()
-            .any(|e| e.name == name && e.listener == listener);
-        if self.released.get() || aborted || present {
-            return;
+    /// Adds a listener for `event` (from [`Self::event`]) with `addEventListener`'s `options`:
+    /// a boolean (capture, which means nothing here) or `{ once, signal, capture, passive }`
+    /// (`once` by truthiness). As `addEventListener` does, a second add of the same function for
+    /// the same event is ignored, and so is an add with an already-aborted signal; after the
+    /// release, adds are ignored too (the listener could never be called). `method` names the
+    /// caller in the error for a `signal` that is not an AbortSignal.
+    pub fn add(
+        &self,
+        event: i32,
+        listener: &Function,
+        options: &JsValue,
+        method: &str,
+    ) -> Result<(), String> {
+        if self.listeners.add(event, listener, options) {
+            return Err(concat(&[
+                method,
+                "(): options.signal must be an AbortSignal",
+            ]));
         }
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        // The abort callback holds a Weak: the signal must not keep the socket alive.
-        let abort = options.signal.map(|signal| {
-            let weak = Rc::downgrade(self);
-            EventListener::new(&signal, "abort", move |_| {
-                if let Some(js) = weak.upgrade() {
-                    js.remove_where(&|e| e.id == id);
-                }
-            })
-        });
-        self.listeners.borrow_mut().push(Entry {
-            id,
-            name: name.to_owned(),
-            listener,
-            once: options.once,
-            _abort: abort,
-        });
+        Ok(())
     }
 
-    /// `removeEventListener`/`off`: removes `listener` for `name` (the same function object that
-    /// was added), as the DOM does; unknown pairs are ignored.
-    pub fn remove(&self, name: &str, listener: &Function) {
-        self.remove_where(&|e| e.name == name && &e.listener == listener);
-    }
-
-    /// Removes the matching entries; they are dropped (detaching their abort listeners, which
-    /// calls into JS) only once the borrow is over. Takes a `dyn Fn`: one copy of the
-    /// loop for both callers.
-    ///
-    /// A loop of `Vec::remove`s, not `into_iter().partition(..)`, whose fold and `IntoIter`
-    /// drop are code of their own (issue 9: size); the lists are short.
-    fn remove_where(&self, matches: &dyn Fn(&Entry) -> bool) {
-        let removed: Vec<Entry> = {
-            let mut listeners = self.listeners.borrow_mut();
-            let mut gone = Vec::new();
-            let mut i = 0;
-            while let Some(entry) = listeners.get(i) {
-                if matches(entry) {
-                    gone.push(listeners.remove(i));
-                } else {
-                    i += 1;
-                }
-            }
-            gone
-        };
-        drop(removed);
+    /// `removeEventListener`/`off`: removes `listener` for `event` (the same function object
+    /// that was added), as the DOM does; unknown pairs are ignored.
+    pub fn remove(&self, event: i32, listener: &Function) {
+        self.listeners.remove(event, listener);
     }
 
     /// Listeners and `on*` handlers currently held (0 once released).
     pub fn listener_count(&self) -> usize {
-        self.listeners.borrow().len() + self.handlers.borrow().iter().flatten().count()
+        self.listeners.count() as usize
     }
 
     /// `close()` was called: the next `close` event is final and releases every listener.
@@ -246,29 +166,22 @@ impl JsSide {
             return;
         }
         self.released.set(true);
-        let listeners = core::mem::take(&mut *self.listeners.borrow_mut());
-        let handlers = core::mem::take(&mut *self.handlers.borrow_mut());
-        drop((listeners, handlers));
+        self.listeners.clear();
     }
 
     /// The current `on*` handler, or `null`, as the `onopen`… getters return it.
     pub fn handler(&self, which: Handler) -> JsValue {
-        self.handlers.borrow()[which as usize]
-            .clone()
-            .map_or(JsValue::NULL, JsValue::from)
+        self.listeners.handler(which as u32)
     }
 
     /// Sets an `on*` property: a function, or null/undefined to clear.
     pub fn set_handler(&self, which: Handler, value: JsValue) -> Result<(), String> {
-        let handler = if value.is_null() || value.is_undefined() {
-            None
-        } else if let Some(f) = value.dyn_ref_function() {
-            Some(f)
+        if value.is_null() || value.is_undefined() {
+            self.listeners.set_handler(which as u32, &JsValue::NULL);
+        } else if value.is_function() {
+            self.listeners.set_handler(which as u32, &value);
         } else {
             return Err("event handler properties take a function or null".into());
-        };
-        if !self.released.get() {
-            self.handlers.borrow_mut()[which as usize] = handler;
         }
         Ok(())
     }
@@ -279,9 +192,8 @@ impl JsSide {
         if self.released.get() {
             return report_unheard(event);
         }
-        let (name, object) = self.to_js(event);
         self.depth.set(self.depth.get() + 1);
-        self.call_listeners(name, &object);
+        let name = self.emit(event);
         self.depth.set(self.depth.get() - 1);
         if name == "close" && self.closing.get() {
             self.release_pending.set(true);
@@ -291,49 +203,9 @@ impl JsSide {
         }
     }
 
-    /// Calls the listeners of `name` in order, then its `on*` handler.
-    fn call_listeners(&self, name: &str, object: &JsValue) {
-        // Pushed, not `filter(..).map(..).collect()`: no `FromIterator` instance (issue 9: size).
-        let mut ids: Vec<u64> = Vec::new();
-        for entry in self.listeners.borrow().iter() {
-            if entry.name == name {
-                ids.push(entry.id);
-            }
-        }
-        for id in ids {
-            if let Some(listener) = self.take_for_call(id) {
-                call(&listener, object);
-            }
-        }
-        // The first four event names are the `on*` handlers' events, in the order of `Handler`.
-        let handler = EVENT_NAMES[..4]
-            .iter()
-            .position(|n| *n == name)
-            .and_then(|which| self.handlers.borrow()[which].clone());
-        if let Some(handler) = handler {
-            call(&handler, object);
-        }
-    }
-
-    /// The listener `id` if it is still registered (an earlier listener may have removed it);
-    /// a `once` listener is removed here, before it is called.
-    ///
-    /// Removed through [`Self::remove_where`] (ids are unique), not `Vec::remove`, whose copy
-    /// for `Entry` would be one more function in the wasm.
-    fn take_for_call(&self, id: u64) -> Option<Function> {
-        let (listener, once) = {
-            let listeners = self.listeners.borrow();
-            let entry = listeners.iter().find(|e| e.id == id)?;
-            (entry.listener.clone(), entry.once)
-        };
-        if once {
-            self.remove_where(&|e| e.id == id);
-        }
-        Some(listener)
-    }
-
-    /// The event's name and its JS object, made in one call into JS (see [`event_object`]).
-    fn to_js(&self, event: &SocketEvent) -> (&'static str, JsValue) {
+    /// Makes the event's JS object and calls its listeners, in one call into JS
+    /// ([`Listeners::emit`]); answers the event's name.
+    fn emit(&self, event: &SocketEvent) -> &'static str {
         use Value::Js;
         let kind = |kind: &TransportKind| Js(kind.as_str().into());
         const NONE: Field = (Key::Data, Value::None);
@@ -348,12 +220,12 @@ impl JsSide {
                 Ok(data) => {
                     let transport = (Key::Transport, Js(self.transport.take()));
                     let fields = [(Key::Data, Js(data)), transport, NONE];
-                    let object = event_object("message", &fields);
-                    // Put back for the next message: `event_object` only lent it to JS.
+                    self.emit_fields("message", &fields);
+                    // Put back for the next message: `emit_fields` only lent it to JS.
                     if let [_, (_, Js(transport)), _] = fields {
                         self.transport.set(transport);
                     }
-                    return ("message", object);
+                    return "message";
                 }
                 Err((message, raw)) => ("error", error_fields(&message, Js(raw))),
             },
@@ -425,7 +297,15 @@ impl JsSide {
                 ],
             ),
         };
-        (name, event_object(name, &fields))
+        self.emit_fields(name, &fields);
+        name
+    }
+
+    /// Calls the listeners of `name` with `{ <fields in order>, type: name }`.
+    fn emit_fields(&self, name: &'static str, fields: &[Field; 3]) {
+        let undefined = JsValue::UNDEFINED;
+        let [(a, b), (c, d), (e, f)] = event_args(fields, &undefined);
+        self.listeners.emit(event_index(name), a, b, c, d, e, f);
     }
 
     /// A payload as delivered: text (or parsed JSON), or binary by `binaryType`, or a codec
@@ -594,38 +474,33 @@ pub(crate) type Field = (Key, Value);
 /// [`EVENT_NAMES`], followed by "type".
 const EVENTS_AT: i32 = 12;
 
-/// `{ <fields in order>, type: name }` (no `type` for a name that is no event's), in one call
-/// into JS: names are indices into the helper's own string table, so no string is made or
-/// passed for them.
-fn event_object(name: &'static str, fields: &[Field; 3]) -> JsValue {
-    let undefined = JsValue::UNDEFINED;
-    let mut args = [(0, &undefined); 3];
+/// The index of event `name` in the JS helper's string table; 0 (no `type`) for a name that is
+/// no event's.
+fn event_index(name: &str) -> i32 {
+    EVENT_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .map_or(0, |i| EVENTS_AT + i as i32)
+}
+
+/// `fields` as the JS helper's argument pairs (name index, value): 0 and `undefined` for a
+/// property left out. Names are indices into the helper's own string table, so no string is
+/// made or passed for them.
+fn event_args<'a>(fields: &'a [Field; 3], undefined: &'a JsValue) -> [(i32, &'a JsValue); 3] {
+    let mut args = [(0, undefined); 3];
     for (arg, (key, value)) in args.iter_mut().zip(fields) {
         if let Value::Js(value) = value {
             *arg = (*key as i32, value);
         }
     }
-    let at = EVENT_NAMES
-        .iter()
-        .position(|n| *n == name)
-        .map_or(0, |i| EVENTS_AT + i as i32);
-    let [(a, b), (c, d), (e, f)] = args;
-    make_event(at, a, b, c, d, e, f)
+    args
 }
 
 /// `{ <fields in order> }` (no `type`), in one call into JS.
 pub(crate) fn plain_object(fields: &[Field; 3]) -> JsValue {
-    event_object("", fields)
-}
-
-/// Calls one listener; one that throws is reported and does not stop the others.
-fn call(listener: &Function, event: &JsValue) {
-    if let Err(error) = listener.call1(&JsValue::UNDEFINED, event) {
-        web_sys::console::error_2(
-            &JsValue::from_str("universal-socket: a listener threw"),
-            &error,
-        );
-    }
+    let undefined = JsValue::UNDEFINED;
+    let [(a, b), (c, d), (e, f)] = event_args(fields, &undefined);
+    make_event(0, a, b, c, d, e, f)
 }
 
 /// An event that arrived after every listener was released: messages handed back and errors
@@ -668,14 +543,4 @@ pub fn decode_frame(bytes: &[u8]) -> Result<JsValue, String> {
         (Key::Data, Value::Js(data)),
         (Key::Data, Value::None),
     ]))
-}
-
-trait DynRefFunction {
-    fn dyn_ref_function(&self) -> Option<Function>;
-}
-
-impl DynRefFunction for JsValue {
-    fn dyn_ref_function(&self) -> Option<Function> {
-        self.dyn_ref::<Function>().cloned()
-    }
 }

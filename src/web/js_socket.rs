@@ -5,7 +5,7 @@
 
 use super::driver::{SocketError, SocketEvent};
 use super::events::ErrorMessage;
-use super::js_events::{decode_frame, plain_object, Handler, JsSide, Key, ListenOptions, Value};
+use super::js_events::{decode_frame, plain_object, Handler, JsSide, Key, Value};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::Socket;
 use super::waiter::Waiter;
@@ -477,7 +477,7 @@ impl UniversalSocket {
 
     /// Removes a listener added with `on` or `addEventListener`.
     pub fn off(&self, event: &str, listener: Function) -> Result<(), JsError> {
-        JsSide::check_name(event).map_err(|e| JsError::new(&e))?;
+        let event = JsSide::event(event).map_err(|e| JsError::new(&e))?;
         self.js.remove(event, &listener);
         Ok(())
     }
@@ -490,10 +490,10 @@ impl UniversalSocket {
         options: &JsValue,
         method: &str,
     ) -> Result<(), JsError> {
-        JsSide::check_name(event).map_err(|e| JsError::new(&e))?;
-        let options = ListenOptions::from_js(options, method).map_err(|e| JsError::new(&e))?;
-        self.js.add(event, listener, options);
-        Ok(())
+        let event = JsSide::event(event).map_err(|e| JsError::new(&e))?;
+        self.js
+            .add(event, &listener, options, method)
+            .map_err(|e| JsError::new(&e))
     }
 
     fn enqueue(&self, item: Outgoing) -> Result<(), JsError> {

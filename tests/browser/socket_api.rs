@@ -416,6 +416,68 @@ async fn an_abort_signal_removes_its_listener() {
     assert!(bad.contains("signal"), "{bad}");
 }
 
+/// The rest of `EventTarget`'s dispatch rules, which the listeners' JS registry keeps: listeners
+/// run in the order they were added, then the `on*` handler; one that throws is reported on the
+/// console (with the error) and the others still run; one removed by an earlier listener during
+/// the dispatch is not called by it, and one added during it is not called until the next event;
+/// the same function added twice for one event runs once; every listener of one event gets the
+/// same event object.
+#[wasm_bindgen_test]
+async fn dispatch_keeps_the_event_target_rules() {
+    let socket = js_socket(
+        "http://127.0.0.1:1/echo",
+        Some(r#"{ queue: { maxMessages: 1, overflow: "drop-oldest" } }"#),
+    );
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const order = [], reported = [], events = new Set();
+        const realError = console.error;
+        console.error = (...args) => { reported.push(args); };
+        try {
+            const late = () => order.push("late");
+            const removed = () => order.push("removed");
+            const first = (event) => { order.push("first"); events.add(event); };
+            s.on("error", first);
+            s.on("error", first);
+            s.addEventListener("error", (event) => { events.add(event); throw new Error("listener bug"); });
+            s.on("error", (event) => { events.add(event); order.push("after-throw"); s.off("error", removed); s.on("error", late); });
+            s.on("error", removed);
+            s.onerror = (event) => { events.add(event); order.push("onerror"); };
+            s.send(new (class extends Blob { arrayBuffer() { throw new Error("gone") } })());
+            order.push("|");
+            s.send(new (class extends Blob { arrayBuffer() { throw new Error("gone") } })());
+        } finally {
+            console.error = realError;
+        }
+        return { order: order.join(","), reported: reported.map((args) => args.map(String).join(" ")), events: events.size };
+        "#,
+    )
+    .await;
+    let order = get(&result, "order").as_string().unwrap();
+    assert_eq!(
+        order,
+        "first,after-throw,onerror,|,first,after-throw,late,onerror"
+    );
+    let reported: Vec<String> = js_sys::Array::from(&get(&result, "reported"))
+        .iter()
+        .map(|r| r.as_string().unwrap())
+        .collect();
+    assert_eq!(reported.len(), 2, "each throw reported once: {reported:?}");
+    assert!(
+        reported
+            .iter()
+            .all(|r| r.contains("a listener threw") && r.contains("listener bug")),
+        "{reported:?}"
+    );
+    assert_eq!(
+        get(&result, "events").as_f64(),
+        Some(2.0),
+        "one event object per event, shared by its listeners"
+    );
+}
+
 /// After `close()`, once the final `close` event has been dispatched, every listener and `on*`
 /// handler is released: listeners that capture the socket no longer keep it alive (the JS
 /// listeners are GC roots while the Rust side holds them). A socket that closed by itself

@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 // which scripts/short-wasm-names.mjs puts into the glue (scripts/build-pkg.sh then removes the
 // snippets), so the package ships, and the size budget counts, no separate file.
 #[wasm_bindgen(
-    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}export function readNext(r,f){r.read().then(f,f.r||=e=>f(e??Error(\"stream failed without a reason\")))}export function sizeOf(d){return typeof d==\"string\"?d.length:d instanceof ArrayBuffer||d instanceof Uint8Array?-1-d.byteLength:NaN}"
+    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}export function readNext(r,f){r.read().then(f,f.r||=e=>f(e??Error(\"stream failed without a reason\")))}export function sizeOf(d){return typeof d==\"string\"?d.length:d instanceof ArrayBuffer||d instanceof Uint8Array?-1-d.byteLength:NaN}export function makeListeners(){let z=0;const L=[],H=[null,null,null,null],E=K.indexOf(\"open\"),rm=e=>{const i=L.indexOf(e);if(i>=0){L.splice(i,1);e.s&&e.s.removeEventListener(\"abort\",e.a)}},call=(f,v)=>{try{f.call(void 0,v)}catch(x){console.error(\"universal-socket: a listener threw\",x)}};return{add(t,f,o){let n=!1,s;if(o&&typeof o==\"object\"){n=!!o.once;s=o.signal;if(s!==void 0&&!(s instanceof AbortSignal))return!0}if(z||s&&s.aborted||L.some(e=>e.t==t&&e.f===f))return!1;const e={t,f,n,s};if(s){e.a=()=>rm(e);s.addEventListener(\"abort\",e.a)}L.push(e);return!1},remove(t,f){const e=L.find(e=>e.t==t&&e.f===f);e&&rm(e)},emit(t,a,b,c,d,e,f){const v=makeEvent(t,a,b,c,d,e,f);for(const x of L.filter(x=>x.t==t))if(L.includes(x)){x.n&&rm(x);call(x.f,v)}const h=H[t-E];h&&call(h,v)},handler(i){return H[i]},setHandler(i,f){z||(H[i]=f)},count(){return L.length+H.filter(h=>h).length},clear(){z=1;for(const e of L.slice())rm(e);H.fill(null)}}}"
 )]
 extern "C" {
     /// `{ [K[a]]: b, [K[c]]: d, [K[e]]: f, type: K[t] }`, leaving out each property whose name
@@ -43,6 +43,64 @@ extern "C" {
     /// else. See `stream_support::size_of`.
     #[wasm_bindgen(js_name = sizeOf)]
     pub fn size_of(data: &JsValue) -> f64;
+
+    /// A new, empty [`Listeners`] registry (see `js_events::JsSide`).
+    #[wasm_bindgen(js_name = makeListeners)]
+    pub fn make_listeners() -> Listeners;
+}
+
+// A socket's listeners live in JS (the `makeListeners` registry above), which keeps `EventTarget`'s
+// rules in a few lines: a listener added twice for the same event counts once; `once` removes it
+// before its call; `signal` removes it on abort (and its abort listener goes with it); one removed
+// during a dispatch is not called by it, one added is not called either; one that throws is
+// reported on the console and the others still run. In wasm the same rules took about 4 KB of
+// code (a `Vec` of entries, a boxed abort callback each, the dispatch loop), and every event cost
+// one call into JS per listener; now it is one call per event. Event names are the indices of
+// their names in `K`.
+#[wasm_bindgen]
+extern "C" {
+    /// One socket's listeners and `on*` handlers.
+    pub type Listeners;
+
+    /// Adds `f` for event `t` with `addEventListener`'s `options` (a boolean, or `{ once,
+    /// signal }`); true when `options.signal` is not an AbortSignal (nothing is added). An add
+    /// of a listener already there, with an aborted signal, or after `clear` is ignored.
+    #[wasm_bindgen(method)]
+    pub fn add(this: &Listeners, t: i32, f: &js_sys::Function, options: &JsValue) -> bool;
+
+    /// Removes `f` for event `t` (unknown pairs are ignored).
+    #[wasm_bindgen(method)]
+    pub fn remove(this: &Listeners, t: i32, f: &js_sys::Function);
+
+    /// Makes event `t`'s object as [`make_event`] does and calls `t`'s listeners in order, then
+    /// its `on*` handler, each with it.
+    #[wasm_bindgen(method)]
+    pub fn emit(
+        this: &Listeners,
+        t: i32,
+        a: i32,
+        b: &JsValue,
+        c: i32,
+        d: &JsValue,
+        e: i32,
+        f: &JsValue,
+    );
+
+    /// `on*` handler `i` (`js_events::Handler`), or null.
+    #[wasm_bindgen(method)]
+    pub fn handler(this: &Listeners, i: u32) -> JsValue;
+
+    /// Sets `on*` handler `i` to a function or null (ignored after `clear`).
+    #[wasm_bindgen(method, js_name = setHandler)]
+    pub fn set_handler(this: &Listeners, i: u32, f: &JsValue);
+
+    /// Listeners and handlers held.
+    #[wasm_bindgen(method)]
+    pub fn count(this: &Listeners) -> u32;
+
+    /// Drops every listener and handler, and takes none from now on.
+    #[wasm_bindgen(method)]
+    pub fn clear(this: &Listeners);
 }
 
 // A snippet of its own: wasm-bindgen wraps this import (it hands `copyBytes` a view of wasm
