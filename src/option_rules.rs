@@ -428,9 +428,12 @@ fn distance(a: &[u8], b: &[u8]) -> usize {
 
 pub use crate::core::text::{push_decimal, push_quoted};
 
-/// A certificate hash given as 64 hexadecimal digits (surrounding spaces ignored), as bytes.
+/// A certificate hash given as 64 hexadecimal digits (surrounding ASCII spaces, tabs and line
+/// breaks ignored), as bytes. `trim_ascii`, not `trim`: `trim` links Unicode's whitespace test
+/// and its searcher for what pasting a hash adds (with long polling's `Content-Length`, read
+/// with `trim_ascii` and `text::parse_decimal`, about 0.2 KB gzipped off the full build).
 pub fn hex_sha256(hex: &str) -> Option<Vec<u8>> {
-    let hex = hex.trim();
+    let hex = hex.trim_ascii();
     if hex.len() != 64 {
         return None;
     }

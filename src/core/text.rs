@@ -128,6 +128,23 @@ pub fn push_decimal(out: &mut String, value: u64) {
     }
 }
 
+/// The number `text` spells in decimal digits only (no sign, no spaces), or `None` for anything
+/// else and for numbers over `u64::MAX`: what `text.parse::<u64>().ok()` gives, less its leading
+/// `+`, without `u64::from_str` (see `option_rules::hex_sha256` for what the two save).
+pub fn parse_decimal(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    let mut value = 0u64;
+    for &byte in text.as_bytes() {
+        if !byte.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(byte - b'0'))?;
+    }
+    Some(value)
+}
+
 /// `value` in decimal.
 pub fn decimal(value: u64) -> String {
     let mut out = String::new();
@@ -227,6 +244,26 @@ mod tests {
         let mut out = "code ".to_owned();
         push_decimal(&mut out, 1009);
         assert_eq!(out, "code 1009");
+    }
+
+    #[test]
+    fn parsed_decimals() {
+        for value in [0, 7, 10, 25_000, u64::from(u32::MAX), u64::MAX] {
+            assert_eq!(parse_decimal(&value.to_string()), Some(value));
+        }
+        assert_eq!(parse_decimal("007"), Some(7));
+        for bad in [
+            "",
+            "+5",
+            "-5",
+            " 5",
+            "5 ",
+            "5a",
+            "1.0",
+            "18446744073709551616",
+        ] {
+            assert_eq!(parse_decimal(bad), None, "{bad:?}");
+        }
     }
 
     #[test]

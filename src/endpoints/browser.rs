@@ -3,6 +3,7 @@
 //! parser in the wasm. The rules applied to its result are plain Rust in `endpoints.rs`.
 
 use super::{invalid_url, join, UrlError, UrlParts};
+use crate::web::bindings::property::string_property;
 
 /// `url` parsed; not absolute or not a URL at all → a reason starting with `prefix` (the
 /// browser's own message is not used: it quotes the URL whole, user info and token included).
@@ -13,7 +14,8 @@ pub(super) fn parse(url: &str, prefix: &str) -> Result<UrlParts, UrlError> {
             ": expected an absolute URL such as http://host:port/service",
         ]))
     })?;
-    let mut scheme = parsed.protocol();
+    let part = |key| string_property(&parsed, key);
+    let mut scheme = part("protocol");
     // A byte test and `truncate`, not `ends_with(':')` and `pop`: the colon is one byte, and
     // those would encode a `char` and decode the last one backwards (issue 9: size).
     if scheme.as_bytes().last() == Some(&b':') {
@@ -21,9 +23,9 @@ pub(super) fn parse(url: &str, prefix: &str) -> Result<UrlParts, UrlError> {
     }
     Ok(UrlParts {
         scheme,
-        host: parsed.host(),
-        path: parsed.pathname(),
-        query: parsed.search(),
-        has_credentials: !parsed.username().is_empty() || !parsed.password().is_empty(),
+        host: part("host"),
+        path: part("pathname"),
+        query: part("search"),
+        has_credentials: !part("username").is_empty() || !part("password").is_empty(),
     })
 }

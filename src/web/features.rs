@@ -5,6 +5,7 @@
 //! the console) on every page load. Every answer here comes from the global object and from
 //! `WebSocket.prototype`, so nothing is opened.
 
+use crate::web::bindings::property::set_property;
 use js_sys::{Object, Reflect};
 use wasm_bindgen::prelude::*;
 
@@ -92,7 +93,7 @@ pub fn detect_features() -> JsValue {
         ("binaryType", found.binary_type),
         ("extensions", found.extensions),
     ] {
-        let _ = Reflect::set(&object, &JsValue::from_str(key), &JsValue::from_bool(value));
+        set_property(&object, key, &JsValue::from_bool(value));
     }
     object.into()
 }

@@ -4,6 +4,7 @@
 
 pub mod message;
 pub mod promise;
+pub mod property;
 pub mod text_encoder;
 pub(crate) mod timer;
 #[cfg(feature = "websocket-stream")]

@@ -52,13 +52,8 @@ extern "C" {
     #[wasm_bindgen(method, getter)]
     pub fn writable(this: &WebSocketOpenInfo) -> WritableStream;
 
-    /// The negotiated subprotocol ("" if none).
-    #[wasm_bindgen(method, getter)]
-    pub fn protocol(this: &WebSocketOpenInfo) -> String;
-
-    /// The negotiated extensions ("" if none).
-    #[wasm_bindgen(method, getter)]
-    pub fn extensions(this: &WebSocketOpenInfo) -> String;
+    // Its `protocol` and `extensions` ("" if none), and a close info's `reason`, are read with
+    // `property::string_property`.
 
     /// What `closed` resolves with (and, as `WebSocketError`, rejects with).
     #[derive(Debug, Clone)]
@@ -67,8 +62,4 @@ extern "C" {
     /// The close code; absent when the peer sent none.
     #[wasm_bindgen(method, getter, js_name = closeCode)]
     pub fn close_code(this: &WebSocketCloseInfo) -> Option<u16>;
-
-    /// The close reason ("" if none).
-    #[wasm_bindgen(method, getter)]
-    pub fn reason(this: &WebSocketCloseInfo) -> Option<String>;
 }

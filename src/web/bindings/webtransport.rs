@@ -1,6 +1,5 @@
 //! Minimal bindings to the WebTransport API (W3C WebTransport, as shipped in Firefox and Chromium).
 
-use crate::prelude::*;
 use js_sys::{Object, Promise};
 use wasm_bindgen::prelude::*;
 use web_sys::{ReadableStream, WritableStream};
@@ -51,9 +50,7 @@ extern "C" {
     #[wasm_bindgen(method, getter, js_name = closeCode)]
     pub fn close_code(this: &WebTransportCloseInfo) -> Option<u32>;
 
-    /// The close reason ("" when the peer gave none).
-    #[wasm_bindgen(method, getter)]
-    pub fn reason(this: &WebTransportCloseInfo) -> Option<String>;
+    // Its `reason` ("" when the peer gave none) is read with `property::string_property`.
 
     /// The datagram half of a session: each chunk is one datagram, and may be lost.
     #[derive(Debug, Clone)]

@@ -22,6 +22,7 @@ use crate::endpoints::{cap_reason, is_session_id, request_url, without_query};
 use crate::prelude::*;
 use crate::web::bindings::message::array_to_vec;
 use crate::web::bindings::promise::{next_microtask, settle_quietly, when_settled};
+use crate::web::bindings::property::{set_property, string_property};
 use core::cell::{Cell, RefCell};
 use js_sys::{JsString, Promise, Reflect, Uint8Array};
 use std::collections::VecDeque;
@@ -537,7 +538,7 @@ fn post(request: &Request, then: Box<dyn FnOnce(Result<(), PostError>)>) {
                 Err(why) => Err(PostError::Other(why)),
                 Ok(response) if response.ok() => Ok(()),
                 Ok(response) => {
-                    let url = sent.url();
+                    let url = string_property(&sent, "url");
                     let mut why = cat(&["POST ", without_query(&url), " answered HTTP "]);
                     push_decimal(&mut why, u64::from(response.status()));
                     Err(if response.status() == 404 {
@@ -554,8 +555,8 @@ fn post(request: &Request, then: Box<dyn FnOnce(Result<(), PostError>)>) {
 /// `{"code":N,"reason":"..."}`, escaped by the browser's JSON rather than by hand.
 fn close_body(code: u16, reason: &str) -> String {
     let body = js_sys::Object::new();
-    let _ = Reflect::set(&body, &"code".into(), &JsValue::from(code));
-    let _ = Reflect::set(&body, &"reason".into(), &JsValue::from_str(reason));
+    set_property(&body, "code", &JsValue::from(code));
+    set_property(&body, "reason", &JsValue::from_str(reason));
     js_sys::JSON::stringify(&body)
         .map(String::from)
         .unwrap_or_else(|_| {
@@ -602,7 +603,14 @@ pub(super) fn fetch_then(request: &Request, then: Box<dyn FnOnce(Result<Response
 
 /// A settled `fetch`: its Response, or why there is none (naming the path, never the query).
 fn fetched(request: &Request, outcome: Result<JsValue, JsValue>) -> Result<Response, String> {
-    let what = || cat(&[&request.method(), " ", without_query(&request.url())]);
+    let what = || {
+        let url = string_property(request, "url");
+        cat(&[
+            &string_property(request, "method"),
+            " ",
+            without_query(&url),
+        ])
+    };
     outcome
         .map_err(|e| cat(&[&what(), " failed: ", &describe(&e)]))?
         .dyn_into::<Response>()

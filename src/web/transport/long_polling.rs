@@ -17,11 +17,12 @@ use super::http_shared::{
 use super::stream_support::{byte_length_of, read_end, ReadEnd, ReadLoop};
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
-use crate::core::text::{concat, decimal, push_decimal};
+use crate::core::text::{concat, decimal, parse_decimal, push_decimal};
 use crate::core::{Payload, TransportKind};
 use crate::endpoints::without_query;
 use crate::prelude::*;
 use crate::web::bindings::promise::{next_microtask, when_settled};
+use crate::web::bindings::property::string_property;
 use core::cell::Cell;
 use js_sys::Array;
 use std::rc::{Rc, Weak};
@@ -214,7 +215,7 @@ fn poll_once(
     limit: usize,
     then: Box<dyn FnOnce(Result<Array, Poll>)>,
 ) {
-    let url = request.url();
+    let url = string_property(request, "url");
     fetch_answer(
         shared,
         request,
@@ -366,7 +367,9 @@ fn read_body(
         .get("content-length")
         .ok()
         .flatten()
-        .and_then(|v| v.trim().parse::<u64>().ok());
+        // HTTP's optional whitespace is spaces and tabs: `trim_ascii`, not `trim`, whose Unicode
+        // whitespace test the wasm would carry for this one read (see `text::parse_decimal`).
+        .and_then(|v| parse_decimal(v.trim_ascii()));
     if declared.is_some_and(|len| len > limit as u64) {
         return then(Err(BodyError::TooLong));
     }

@@ -24,6 +24,7 @@ use crate::core::close_code::UNSUPPORTED_DATA;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::prelude::*;
+use crate::web::bindings::property::string_property;
 use crate::web::handoff::hand_off_text;
 use crate::web::listener::EventListener;
 use core::cell::RefCell;
@@ -126,7 +127,10 @@ impl WebSocketConnection {
         let opened = report.clone();
         let target = socket.clone();
         let on_open = EventListener::new(&socket, "open", move |_| {
-            opened.opened(target.protocol(), target.extensions());
+            opened.opened(
+                string_property(&target, "protocol"),
+                string_property(&target, "extensions"),
+            );
         });
 
         let received = report.clone();
@@ -173,7 +177,7 @@ impl WebSocketConnection {
                 Some((code, reason)) => (code, reason, false),
                 None => (
                     event.code(),
-                    truncate_reason(&event.reason()),
+                    truncate_reason(&string_property(&event, "reason")),
                     event.was_clean(),
                 ),
             };

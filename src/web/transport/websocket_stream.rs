@@ -33,11 +33,12 @@ use crate::core::{Payload, TransportKind};
 use crate::prelude::*;
 use crate::web::bindings::promise::settle_quietly;
 use crate::web::bindings::promise::when_settled;
+use crate::web::bindings::property::{set_property, string_property};
 use crate::web::bindings::websocket_stream::{
     WebSocketCloseInfo, WebSocketOpenInfo, WebSocketStream,
 };
 use core::cell::{Cell, RefCell};
-use js_sys::{Array, Object, Reflect, Uint8Array};
+use js_sys::{Array, Object, Uint8Array};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::ReadableStreamDefaultReader;
@@ -79,7 +80,7 @@ impl WebSocketStreamConnection {
             for protocol in &request.protocols {
                 protocols.push(&JsValue::from_str(protocol));
             }
-            let _ = Reflect::set(&options, &"protocols".into(), &protocols);
+            set_property(&options, "protocols", &protocols);
         }
         let socket = WebSocketStream::new_with_options(&request.url, &options).map_err(|e| {
             concat(&[
@@ -167,7 +168,10 @@ fn opened(
     // pending and settles it by cancelling the reader. `Closed` waits for the reader's end, so
     // that the messages that came before the server's close are reported first.
     shared.reading.set(Some(read_messages(&weak, reader, max)));
-    shared.report.opened(info.protocol(), info.extensions());
+    shared.report.opened(
+        string_property(&info, "protocol"),
+        string_property(&info, "extensions"),
+    );
     drop(shared);
     // The one place `Closed` comes from, whoever closed: `closed` settles after the closing
     // handshake, or rejects when the connection was lost.
@@ -185,7 +189,7 @@ fn closed(weak: Weak<Shared>, outcome: Result<JsValue, JsValue>, url: &str) {
             let info: WebSocketCloseInfo = info.unchecked_into();
             // No code in the close frame: 1005, as a `CloseEvent` reports it.
             let code = info.close_code().unwrap_or(NO_STATUS);
-            (code, info.reason().unwrap_or_default(), true)
+            (code, string_property(&info, "reason"), true)
         }
         Ok(_) => (NO_STATUS, String::new(), true),
         Err(error) => (
@@ -266,8 +270,8 @@ fn read_messages(weak: &Weak<Shared>, reader: ReadableStreamDefaultReader, max: 
 fn close_socket(socket: &WebSocketStream, info: Option<(u16, &str)>) {
     let options = Object::new();
     if let Some((code, reason)) = info {
-        let _ = Reflect::set(&options, &"closeCode".into(), &JsValue::from(code));
-        let _ = Reflect::set(&options, &"reason".into(), &JsValue::from_str(reason));
+        set_property(&options, "closeCode", &JsValue::from(code));
+        set_property(&options, "reason", &JsValue::from_str(reason));
     }
     if socket.close(&options).is_err() && info.is_some() {
         // An invalid code or reason throws; close anyway rather than stay open.

@@ -43,11 +43,12 @@ use crate::core::{encode_frame, Frame, FrameDecoder, FrameError, Payload, Transp
 use crate::prelude::*;
 use crate::web::bindings::promise::settle_quietly;
 use crate::web::bindings::promise::{when_settled, Reaction};
+use crate::web::bindings::property::{set_property, string_property};
 use crate::web::bindings::webtransport::{
     WebTransport, WebTransportBidirectionalStream, WebTransportCloseInfo,
 };
 use core::cell::{Cell, RefCell};
-use js_sys::{Array, Object, Promise, Reflect, Uint8Array};
+use js_sys::{Array, Object, Promise, Uint8Array};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{ReadableStreamDefaultReader, WritableStreamDefaultWriter};
@@ -92,11 +93,11 @@ impl WebTransportConnection {
             let hashes = Array::new();
             for hash in &request.certificate_hashes {
                 let entry = Object::new();
-                let _ = Reflect::set(&entry, &"algorithm".into(), &"sha-256".into());
-                let _ = Reflect::set(&entry, &"value".into(), &Uint8Array::from(hash.as_slice()));
+                set_property(&entry, "algorithm", &"sha-256".into());
+                set_property(&entry, "value", &Uint8Array::from(hash.as_slice()));
                 hashes.push(&entry);
             }
-            let _ = Reflect::set(&options, &"serverCertificateHashes".into(), &hashes);
+            set_property(&options, "serverCertificateHashes", &hashes);
         }
         let transport = WebTransport::new_with_options(&request.url, &options).map_err(|e| {
             concat(&[
@@ -473,8 +474,8 @@ fn write_close_frame(writer: &TrackedWriter, code: u16, reason: &str) -> Option<
 fn close_session(transport: &WebTransport, info: Option<(u16, &str)>) {
     let options = Object::new();
     if let Some((code, reason)) = info {
-        let _ = Reflect::set(&options, &"closeCode".into(), &JsValue::from(code));
-        let _ = Reflect::set(&options, &"reason".into(), &JsValue::from_str(reason));
+        set_property(&options, "closeCode", &JsValue::from(code));
+        set_property(&options, "reason", &JsValue::from_str(reason));
     }
     let _ = transport.close(&options);
 }
@@ -495,7 +496,7 @@ fn transport_close_info(value: &JsValue) -> Option<(u16, String, bool)> {
         return None;
     }
     Some(match server_close_code(Some(f64::from(code))) {
-        Ok(code) => (code, info.reason().unwrap_or_default(), true),
+        Ok(code) => (code, string_property(info, "reason"), true),
         Err(why) => (close_code::PROTOCOL_ERROR, why, false),
     })
 }
