@@ -121,13 +121,20 @@ impl JsSide {
         options: &JsValue,
         method: &str,
     ) -> Result<(), String> {
-        if self.listeners.add(event, listener, options) {
-            return Err(concat(&[
+        match self.listeners.add(event, listener, options) {
+            Ok(false) => Ok(()),
+            Ok(true) => Err(concat(&[
                 method,
                 "(): options.signal must be an AbortSignal",
-            ]));
+            ])),
+            // A getter of the options object threw: as `addEventListener` does, the add fails
+            // with it (the error's message, since this returns a message).
+            Err(error) => Err(concat(&[
+                method,
+                "(): reading options threw: ",
+                &super::transport::websocket::describe(&error),
+            ])),
         }
-        Ok(())
     }
 
     /// `removeEventListener`/`off`: removes `listener` for `event` (the same function object
@@ -305,7 +312,9 @@ impl JsSide {
     fn emit_fields(&self, name: &'static str, fields: &[Field; 3]) {
         let undefined = JsValue::UNDEFINED;
         let [(a, b), (c, d), (e, f)] = event_args(fields, &undefined);
-        self.listeners.emit(event_index(name), a, b, c, d, e, f);
+        // Nothing a listener does escapes (the registry catches it); `catch` keeps even a
+        // failure of the registry itself from unwinding through wasm with the socket borrowed.
+        let _ = self.listeners.emit(event_index(name), a, b, c, d, e, f);
     }
 
     /// A payload as delivered: text (or parsed JSON), or binary by `binaryType`, or a codec
@@ -339,6 +348,15 @@ impl JsSide {
             Payload::Text(text) => JsValue::from_str(text),
             Payload::Binary(bytes) => binary_value(bytes, self.binary_type.get()),
         }
+    }
+}
+
+/// A socket dropped (`free()`, `using`) without `close()` releases its listeners too: an `abort`
+/// listener on a long-lived `AbortSignal` holds the registry, and with it every listener and
+/// whatever they capture, until that signal aborts.
+impl Drop for JsSide {
+    fn drop(&mut self) {
+        self.listeners.clear();
     }
 }
 

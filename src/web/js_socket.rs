@@ -698,8 +698,9 @@ pub fn decode_message_js(
     decode_frame(&bytes).map_err(|e| thrown(concat(&["malformed binary frame: ", &e])))
 }
 
-/// Live DOM event listeners the SDK owns (transports' listeners, and the `abort` listeners of
-/// listeners added with a `signal`) in this wasm instance.
+/// Live DOM event listeners the SDK's transports own in this wasm instance. (The `abort`
+/// listeners of listeners added with a `signal` live in the JS listener registry, which removes
+/// them with their listener, at release, and when the socket is dropped.)
 #[wasm_bindgen(js_name = liveTransportListeners)]
 pub fn live_transport_listeners() -> usize {
     super::listener::live_listeners()

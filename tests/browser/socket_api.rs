@@ -478,6 +478,55 @@ async fn dispatch_keeps_the_event_target_rules() {
     );
 }
 
+/// A socket freed without `close()` lets go of its listeners: the `abort` listener a `signal`
+/// put on a long-lived AbortSignal is removed (it held every listener alive until the signal
+/// aborted: the review's probe saw the listener survive garbage collection in Chromium). And an
+/// options object whose getter throws fails the add with that error, leaving the socket usable
+/// and freeable (before: the error unwound through wasm, and `free()` then threw "attempted to
+/// take ownership of Rust value while it was borrowed").
+#[wasm_bindgen_test]
+async fn free_releases_signal_listeners_and_a_throwing_options_getter_fails_cleanly() {
+    let socket = js_socket("http://127.0.0.1:1/echo", None);
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const seen = { removed: [] };
+        const controller = new AbortController();
+        const signal = controller.signal;
+        const remove = signal.removeEventListener.bind(signal);
+        signal.removeEventListener = (type, fn, ...rest) => { seen.removed.push(type); return remove(type, fn, ...rest); };
+        s.addEventListener("message", () => {}, { signal });
+        try { s.addEventListener("open", () => {}, { get once() { throw new Error("getter boom"); } }); seen.getter = "accepted"; }
+        catch (e) { seen.getter = e instanceof Error ? e.message : "not an Error: " + e; }
+        seen.count = s.listenerCount;
+        try { s.free(); seen.freed = true; } catch (e) { seen.freed = String(e); }
+        return seen;
+        "#,
+    )
+    .await;
+    let getter = get(&result, "getter").as_string().unwrap();
+    assert!(
+        getter.contains("addEventListener()") && getter.contains("getter boom"),
+        "{getter}"
+    );
+    assert_eq!(
+        get(&result, "count").as_f64(),
+        Some(1.0),
+        "only the first add"
+    );
+    assert_eq!(get(&result, "freed"), JsValue::TRUE, "free() works");
+    let removed: Vec<String> = js_sys::Array::from(&get(&result, "removed"))
+        .iter()
+        .map(|t| t.as_string().unwrap())
+        .collect();
+    assert_eq!(
+        removed,
+        ["abort"],
+        "free() removed the signal's abort listener"
+    );
+}
+
 /// After `close()`, once the final `close` event has been dispatched, every listener and `on*`
 /// handler is released: listeners that capture the socket no longer keep it alive (the JS
 /// listeners are GC roots while the Rust side holds them). A socket that closed by itself
