@@ -968,7 +968,7 @@ fn a_message_the_client_refuses_in_a_session_ends_the_socket_without_a_reconnect
         let mut s = open_v2(v2());
         s.send(text("unacknowledged")).unwrap();
         let id = s.c.conn_id();
-        s.c.handle_transport_refused(id);
+        s.c.handle_transport_refused(s.now, id, code, reason.into());
         if announced {
             s.c.handle_transport_ending(s.now, id, code, reason.into(), false);
             s.pump();
@@ -1021,7 +1021,7 @@ fn a_servers_1009_reconnects_and_a_refusal_without_a_session_ends_the_socket_too
     s.opened();
     assert_eq!(s.c.peer_protocol(), PeerProtocol::V1);
     let id = s.c.conn_id();
-    s.c.handle_transport_refused(id);
+    s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
     s.drop_link(1009, "message too big");
     assert!(
         matches!(
@@ -1043,8 +1043,9 @@ fn a_servers_1009_reconnects_and_a_refusal_without_a_session_ends_the_socket_too
 
 /// A refusal is what the adapter says, never what a close code suggests: a link lost with 1009
 /// or 1003, not clean, that the client did not refuse (a server's close whose handshake did not
-/// complete) reconnects and resumes like any other loss; and a refusal reported for another
-/// link (an upgrade probe's, say) does not make the current link's loss final.
+/// complete) reconnects and resumes like any other loss. (A refusal reported for another link,
+/// an upgrade probe's, does not make the current link's loss final either: see
+/// `a_refusal_on_an_upgrade_probe_only_fails_the_probe`.)
 #[test]
 fn only_a_link_the_client_refused_ends_the_socket() {
     for code in [1009, 1003] {
@@ -1053,12 +1054,6 @@ fn only_a_link_the_client_refused_ends_the_socket() {
         assert_reconnects(&s);
         assert_ne!(s.c.state(), universal_socket::core::State::Closed, "{code}");
     }
-
-    let mut s = open_v2(v2());
-    let current = s.c.conn_id();
-    s.c.handle_transport_refused(current + 1);
-    s.drop_link(1009, "not refused on this link");
-    assert_reconnects(&s);
 }
 
 /// A refusal on an upgrade probe (a message over the maximum before the probe's `hello`, on
@@ -1073,7 +1068,7 @@ fn a_refusal_on_an_upgrade_probe_only_fails_the_probe() {
     let (probe, kind) = s.last_open();
     assert_eq!(kind, TransportKind::WebSocket);
     s.c.handle_transport_opened(s.now, probe);
-    s.c.handle_transport_refused(probe);
+    s.c.handle_transport_refused(s.now, probe, 1009, "message too big".into());
     s.c.handle_transport_closed(s.now, probe, 1009, "message too big".into(), false);
     s.pump();
     assert_eq!(s.c.transport(), Some(TransportKind::Sse));
@@ -1087,9 +1082,55 @@ fn a_refusal_on_an_upgrade_probe_only_fails_the_probe() {
         "{:?}",
         s.events
     );
-    // The working link's own loss later still reconnects.
-    s.drop_link(1006, "dropped");
+    // The working link's own loss later, even with the same code, still reconnects: the
+    // refusal was the probe's.
+    s.drop_link(1009, "the server's own close, cut short");
     assert_reconnects(&s);
+}
+
+/// A refused link whose end never comes (its close hangs) is not timed out by the heartbeat
+/// (before: the socket ended with 4000 "heartbeat timeout"): it ends at the close wait with the
+/// refusal's code and reason, for good.
+#[test]
+fn a_refused_link_whose_close_hangs_ends_with_the_refusal() {
+    let mut s = Sim::new(ConnectionConfig {
+        heartbeat: Some(HeartbeatConfig {
+            interval_ms: 1_000,
+            timeout_ms: 500,
+            ..HeartbeatConfig::default()
+        }),
+        ..config(v2())
+    });
+    s.connect();
+    s.opened();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    let id = s.c.conn_id();
+    s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
+    s.pump();
+    s.advance(10_000);
+    assert!(
+        s.actions
+            .contains(&Action::AbandonTransport { conn_id: id }),
+        "given up at the close wait"
+    );
+    // The adapter layer drops it, then tells the core.
+    s.c.handle_transport_abandoned(s.now, id);
+    s.pump();
+    assert_eq!(s.c.state(), universal_socket::core::State::Closed);
+    assert_eq!(
+        s.events.last(),
+        Some(&Event::Close {
+            code: 1009,
+            reason: "message too big".into(),
+            was_clean: false
+        }),
+        "{:?}",
+        s.events
+    );
+    assert!(!s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Reconnecting { .. } | Event::Disconnected { .. })));
 }
 
 /// The loss was not final: the socket is reconnecting (its first attempt scheduled).

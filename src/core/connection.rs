@@ -829,13 +829,20 @@ impl Connection {
 
     /// Transport `conn_id` refused a message of the server's (over
     /// [`ConnectionConfig::max_message_size`], or of a type this client cannot read) and is
-    /// ending the connection for it; its `Closed` (or `Ending`) follows with the refusal's code.
+    /// ending the connection for it; its `Closed` follows with the refusal's `code` and `reason`.
     /// When that link is lost the socket ends for good, with or without a session: a resume would
     /// have the server replay the very message, and a server that greets every link with it would
-    /// have the socket reconnect without end (each open resets the attempts). On an upgrade probe
-    /// the refusal only fails the probe, as any close before it took over does.
-    pub fn handle_transport_refused(&mut self, conn_id: u64) {
+    /// have the socket reconnect without end (each open resets the attempts). The end is awaited
+    /// like an announced one ([`Connection::handle_transport_ending`]): no heartbeat times the link
+    /// out meanwhile, and if `Closed` does not come within the close wait the link ends with this
+    /// outcome, not clean. On an upgrade probe the refusal only fails the probe, as any close
+    /// before it took over does.
+    pub fn handle_transport_refused(&mut self, now: u64, conn_id: u64, code: u16, reason: String) {
+        if self.state == State::Closed {
+            return;
+        }
         self.refused_link = Some(conn_id);
+        self.handle_transport_ending(now, conn_id, code, reason, false);
     }
 
     /// Transport `conn_id` has ended with this outcome but is still finishing: delivering what
@@ -1374,7 +1381,8 @@ impl Connection {
     }
 
     /// The link could not send a datagram of an [`Action::SendDatagram`] (the browser exposes
-    /// no datagram writer, or the link ended before the action ran): it goes as an ordinary
+    /// no datagram writer, the datagram is over the connection's `maxDatagramSize`, which the
+    /// browser would drop silently, or the link ended before the action ran): it goes as an ordinary
     /// binary message on whatever link is current, as on a transport without datagrams; if even
     /// that is refused (closed, queue full), it is handed back in [`Event::Undelivered`] rather
     /// than lost.

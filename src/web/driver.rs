@@ -318,7 +318,10 @@ impl Driver {
                     .borrow_mut()
                     .handle_transport_failed(at, conn_id, reason);
             }
-            TransportEvent::Refused => self.conn.borrow_mut().handle_transport_refused(conn_id),
+            TransportEvent::Refused { code, reason } => self
+                .conn
+                .borrow_mut()
+                .handle_transport_refused(at, conn_id, code, reason),
             TransportEvent::Ending {
                 code,
                 reason,

@@ -205,3 +205,56 @@ async fn a_refused_message_without_a_session_ends_the_socket_on_webtransport() {
     )
     .await;
 }
+
+/// A message over `maxMessageBytes` that arrives while the application's own `close(4100,
+/// "bye")` is under way (the server ignores the close for 1.5 s, `/control/ignore-close`) is
+/// dropped, and the close ends with the application's code — on SSE and long polling as on the
+/// other transports (the review's probe before: `close()` resolved `{1009, "message too big"}`
+/// there, both browsers).
+#[wasm_bindgen_test]
+async fn a_message_too_big_during_the_apps_close_keeps_its_code_on_sse_and_long_polling() {
+    let _server = crate::support::exclusive().await;
+    let _reset = ResetFaults;
+    let config = server_config().await;
+    for (transport, key) in [("sse", "sse"), ("long-polling", "poll")] {
+        let endpoint = get_str(&config, &format!("{key}.chat"));
+        let json = format!(
+            r#"{{"transports":["{transport}"],"endpoints":{{"{transport}":"{endpoint}"}},
+                "maxMessageBytes":400,"heartbeat":false}}"#
+        );
+        let socket =
+            UniversalSocket::new("http://127.0.0.1/chat", js_sys::JSON::parse(&json).unwrap())
+                .map_err(JsValue::from)
+                .unwrap();
+        JsFuture::from(socket.connect())
+            .await
+            .unwrap_or_else(|e| panic!("{transport}: connect() failed: {e:?}"));
+        crate::socket_support::control("ignore-close?ms=1500").await;
+        let closing = socket
+            .close(JsValue::from(4100), JsValue::from_str("bye"))
+            .map_err(JsValue::from)
+            .unwrap();
+        // Another chat client says something long: the server broadcasts it to the closing
+        // socket, whose close it is ignoring.
+        let sender = web_sys::WebSocket::new(&get_str(&config, "ws.chat")).unwrap();
+        let mut opened = crate::support::Events::new(&sender, &["open"]);
+        opened.next("the sender's open", 5_000).await;
+        let long = "x".repeat(2_000);
+        sender
+            .send_with_str(&format!(r#"{{"type":"chat","text":"{long}"}}"#))
+            .unwrap();
+        let result = JsFuture::from(closing)
+            .await
+            .unwrap_or_else(|e| panic!("{transport}: close() rejected: {e:?}"));
+        let _ = sender.close();
+        assert_eq!(
+            (
+                get(&result, "code").as_f64(),
+                get(&result, "reason").as_string()
+            ),
+            (Some(4100.0), Some("bye".to_owned())),
+            "{transport}: the application's close, not the refusal"
+        );
+        crate::socket_support::control("reset").await;
+    }
+}

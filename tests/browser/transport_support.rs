@@ -49,7 +49,7 @@ impl TestSink {
         match item {
             Some((id, event)) => {
                 assert_eq!(id, self.id, "event tagged with the wrong conn_id");
-                if event == TransportEvent::Refused {
+                if matches!(event, TransportEvent::Refused { .. }) {
                     assert!(!self.refused, "a second Refused");
                     assert!(self.ending.is_none(), "Refused after Ending");
                     self.refused = true;

@@ -208,20 +208,26 @@ impl Reporter {
     /// 3000–4999 (`close()` throws for 1009), so the server sees 1000 with the reason, while the
     /// application gets `code`.
     pub(super) fn refuse(&self, code: u16, reason: &'static str) -> Option<(u16, &'static str)> {
-        let closing = self.begin_close(code, reason);
-        if closing {
-            self.refusing();
+        if self.phase.get() != Phase::Open {
+            return None;
         }
-        closing.then_some((NORMAL, reason))
+        self.refusing(code, reason);
+        self.begin_close(code, reason);
+        Some((NORMAL, reason))
     }
 
     /// The adapter refuses a message of the server's and ends the connection for it (by
     /// [`Reporter::refuse`], or by reporting its end itself, as the HTTP adapters do): the core
     /// hears it first (`TransportEvent::Refused`), so that this link's loss ends the socket for
-    /// good, and the end reported next is never clean. Once, while open or closing.
-    pub(super) fn refusing(&self) {
-        if matches!(self.phase.get(), Phase::Open | Phase::Closing) && !self.refused.replace(true) {
-            self.report(TransportEvent::Refused);
+    /// good, and the end reported next is never clean. Once, and only while open: during a close
+    /// already under way (the client's own) a message too big is dropped instead, so that the
+    /// close keeps the application's code, on every transport.
+    pub(super) fn refusing(&self, code: u16, reason: &str) {
+        if self.phase.get() == Phase::Open && !self.refused.replace(true) {
+            self.report(TransportEvent::Refused {
+                code,
+                reason: reason.to_owned(),
+            });
         }
     }
 

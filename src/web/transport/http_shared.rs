@@ -334,9 +334,14 @@ impl HttpShared {
     }
 
     /// A refusal (see `Reporter::refusing`) with no close handshake: the server is told why
-    /// (long polling), and the connection ends.
+    /// (long polling), and the connection ends. During the client's own close the message is
+    /// dropped instead, as the other transports do, so that the close keeps the application's
+    /// code.
     fn too_big(&self) {
-        self.report.refusing();
+        if self.report.client_close().is_some() {
+            return;
+        }
+        self.report.refusing(MESSAGE_TOO_BIG, TOO_BIG);
         self.abandon_server_session(Some((MESSAGE_TOO_BIG, TOO_BIG)));
         self.closed(MESSAGE_TOO_BIG, TOO_BIG.into(), false);
     }

@@ -65,7 +65,7 @@ enum Poll {
     /// 404: the session is unknown to the server.
     Gone,
     /// The answer was longer than the poll limit: this client refuses it (see
-    /// `Reporter::refusing`) and ends with 1009 and this reason.
+    /// `Reporter::refusing`), tells the server, and ends with 1009 and this reason.
     TooBig(String),
     /// Anything else: the code and reason of the (unclean) close to report.
     End(u16, String),
@@ -145,10 +145,18 @@ fn polled(weak: Weak<HttpShared>, outcome: Result<Array, Poll>) {
                 shared.closed(ABNORMAL, reason.into(), false);
             }
         }
-        Err(Poll::TooBig(reason)) => {
-            shared.report.refusing();
-            shared.closed(MESSAGE_TOO_BIG, reason, false);
-        }
+        Err(Poll::TooBig(reason)) => match shared.report.client_close() {
+            // The client's own close is under way: it ends with the application's code (not
+            // clean: the answer that may have acknowledged it could not be read).
+            Some((code, why)) => shared.closed(code, why, false),
+            // Refused, and the server is told (PROTOCOL §7.3: the client's 1009 ends the
+            // session), as for a single message too big.
+            None => {
+                shared.report.refusing(MESSAGE_TOO_BIG, &reason);
+                shared.abandon_server_session(Some((MESSAGE_TOO_BIG, &reason)));
+                shared.closed(MESSAGE_TOO_BIG, reason, false);
+            }
+        },
         Err(Poll::End(code, reason)) => shared.closed(code, reason, false),
     }
 }

@@ -61,9 +61,15 @@ pub enum TransportEvent {
     Failed(String),
     /// This client refused a message of the server's (over `max_message_bytes`, or of a type it
     /// cannot read) and is ending the connection for it: `Ending` or `Closed` follows, with the
-    /// refusal's code (1009, 1003), not clean. The core then ends the socket for good
-    /// (`Connection::handle_transport_refused`). At most once, only after `Opened`.
-    Refused,
+    /// refusal's code, not clean. The core then ends the socket for good, with this outcome if
+    /// the end does not come (`Connection::handle_transport_refused`). At most once, only while
+    /// open (a message too big during the client's own close is dropped instead).
+    Refused {
+        /// 1009 (over the maximum) or 1003 (a type this client cannot read).
+        code: u16,
+        /// Why, for humans.
+        reason: String,
+    },
     /// The open connection ended (cleanly or not). Sent at most once, and never after `Failed`.
     Closed {
         /// The close code (1006 when the connection died without a close handshake).

@@ -286,13 +286,13 @@ fn frames_ended(weak: &Weak<Shared>, url: &str) {
             } else {
                 truncate_reason(&error.message())
             };
-            if !shared.report.begin_close(code, &reason) {
-                return;
-            }
             // A message over the maximum is refused (the core ends the socket for good); a
             // malformed frame is the peer's error, and the socket reconnects.
             if too_big {
-                shared.report.refusing();
+                shared.report.refusing(code, &reason);
+            }
+            if !shared.report.begin_close(code, &reason) {
+                return;
             }
             let writer = shared.writer();
             // The stream is out of sync, so no answer can be parsed: send our close frame, let
