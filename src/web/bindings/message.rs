@@ -67,6 +67,15 @@ extern "C" {
 // code (a `Vec` of entries, a boxed abort callback each, the dispatch loop), and every event cost
 // one call into JS per listener; now it is one call per event. Event names are the indices of
 // their names in `K`.
+//
+// Reading the snippet: `L` is the entries in the order they were added, each `{t, f, n, s, a}`
+// (event index, listener, once, signal, the signal's abort listener); `H` the four `on*` handlers
+// (open, message, error, close: the first four event names, so `H[t - E]` with `E` the index of
+// "open" in `K`); `z` set by `clear` (released: adds and handler sets are ignored from then on);
+// `rm` removes an entry and its abort listener; `call` calls a listener, reporting what it throws.
+// `emit` calls a snapshot of `t`'s entries (one added meanwhile waits for the next event), skipping
+// those removed meanwhile, then the handler. `add` answers true only for a `signal` that is not an
+// AbortSignal (the caller's error message names its method).
 #[wasm_bindgen]
 extern "C" {
     /// One socket's listeners and `on*` handlers.
