@@ -108,7 +108,8 @@ impl JsSide {
         }
     }
 
-    /// Adds a listener for `event` (from [`Self::event`]) with `addEventListener`'s `options`:
+    /// Adds a listener (a function, or an object with `handleEvent`; `null` is ignored) for
+    /// `event` (from [`Self::event`]) with `addEventListener`'s `options`:
     /// a boolean (capture, which means nothing here) or `{ once, signal, capture, passive }`
     /// (`once` by truthiness). As `addEventListener` does, a second add of the same function for
     /// the same event is ignored, and so is an add with an already-aborted signal; after the
@@ -122,11 +123,16 @@ impl JsSide {
         method: &str,
     ) -> Result<(), String> {
         match self.listeners.add(event, listener, options) {
-            Ok(false) => Ok(()),
-            Ok(true) => Err(concat(&[
+            Ok(1) => Err(concat(&[
                 method,
                 "(): options.signal must be an AbortSignal",
             ])),
+            Ok(2) => Err(concat(&[
+                method,
+                "(): the listener must be a function or an object with handleEvent, not ",
+                &listener.js_typeof().as_string().unwrap_or_default(),
+            ])),
+            Ok(_) => Ok(()),
             // A getter of the options object threw: as `addEventListener` does, the add fails
             // with it (the error's message, since this returns a message).
             Err(error) => Err(concat(&[

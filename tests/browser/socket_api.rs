@@ -527,6 +527,64 @@ async fn free_releases_signal_listeners_and_a_throwing_options_getter_fails_clea
     );
 }
 
+/// Listener shapes as the DOM takes them: an object's `handleEvent` is called (with the object as
+/// `this`); `null` and `undefined` add nothing; anything else (a string, a number) throws an
+/// Error that says what a listener must be, and adds nothing. Before: the object and the string
+/// were both accepted and reported as "a listener threw" on every event, and `null` was counted.
+#[wasm_bindgen_test]
+async fn listener_objects_are_called_and_other_shapes_are_refused() {
+    let socket = js_socket("http://127.0.0.1:1/echo", None);
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const seen = { calls: [], reported: 0 };
+        const realError = console.error;
+        console.error = () => { seen.reported++; };
+        try {
+            const handler = { handleEvent(event) { seen.calls.push(this === handler && event.type); } };
+            s.addEventListener("error", handler);
+            s.addEventListener("error", null);
+            s.on("error", undefined);
+            seen.count = s.listenerCount;
+            try { s.addEventListener("error", "not a listener"); seen.bad = "accepted"; }
+            catch (e) { seen.bad = e instanceof Error ? e.message : "not an Error: " + e; }
+            seen.countAfterBad = s.listenerCount;
+            s.send(new (class extends Blob { arrayBuffer() { throw new Error("gone") } })());
+            s.removeEventListener("error", handler);
+            seen.countRemoved = s.listenerCount;
+        } finally {
+            console.error = realError;
+        }
+        return seen;
+        "#,
+    )
+    .await;
+    let calls: Vec<JsValue> = js_sys::Array::from(&get(&result, "calls")).iter().collect();
+    assert_eq!(
+        calls,
+        [JsValue::from_str("error")],
+        "handleEvent, once, with this"
+    );
+    assert_eq!(
+        get(&result, "reported").as_f64(),
+        Some(0.0),
+        "nothing threw"
+    );
+    assert_eq!(
+        get(&result, "count").as_f64(),
+        Some(1.0),
+        "null/undefined add nothing"
+    );
+    let bad = get(&result, "bad").as_string().unwrap();
+    assert!(
+        bad.contains("addEventListener()") && bad.contains("handleEvent") && bad.contains("string"),
+        "{bad}"
+    );
+    assert_eq!(get(&result, "countAfterBad").as_f64(), Some(1.0));
+    assert_eq!(get(&result, "countRemoved").as_f64(), Some(0.0));
+}
+
 /// After `close()`, once the final `close` event has been dispatched, every listener and `on*`
 /// handler is released: listeners that capture the socket no longer keep it alive (the JS
 /// listeners are GC roots while the Rust side holds them). A socket that closed by itself

@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 // which scripts/short-wasm-names.mjs puts into the glue (scripts/build-pkg.sh then removes the
 // snippets), so the package ships, and the size budget counts, no separate file.
 #[wasm_bindgen(
-    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}export function readNext(r,f){r.read().then(f,f.r||=e=>f(e??Error(\"stream failed without a reason\")))}export function sizeOf(d){return typeof d==\"string\"?d.length:d instanceof ArrayBuffer||d instanceof Uint8Array?-1-d.byteLength:NaN}export function makeListeners(){let z=0;const L=[],H=[null,null,null,null],E=K.indexOf(\"open\"),rm=e=>{const i=L.indexOf(e);if(i>=0){L.splice(i,1);e.s&&e.s.removeEventListener(\"abort\",e.a)}},call=(f,v)=>{try{f.call(void 0,v)}catch(x){try{console.error(\"universal-socket: a listener threw\",x)}catch{}}};return{add(t,f,o){let n=!1,s;if(o&&typeof o==\"object\"){n=!!o.once;s=o.signal;if(s!==void 0&&!(s instanceof AbortSignal))return!0}if(z||s&&s.aborted||L.some(e=>e.t==t&&e.f===f))return!1;const e={t,f,n,s};if(s){e.a=()=>rm(e);s.addEventListener(\"abort\",e.a)}L.push(e);return!1},remove(t,f){const e=L.find(e=>e.t==t&&e.f===f);e&&rm(e)},emit(t,a,b,c,d,e,f){const v=makeEvent(t,a,b,c,d,e,f);for(const x of L.filter(x=>x.t==t))if(L.includes(x)){x.n&&rm(x);call(x.f,v)}const h=H[t-E];h&&call(h,v)},handler(i){return H[i]},setHandler(i,f){z||(H[i]=f)},count(){return L.length+H.filter(h=>h).length},clear(){z=1;for(const e of L.slice())rm(e);H.fill(null)}}}export function viewOf(d){const v=ArrayBuffer.isView(d);if(!v&&!(d instanceof ArrayBuffer))return;try{const b=v?d.buffer:d;if(b.detached)return+v;const o=v?d.byteOffset:0,n=d.byteLength;return n&&o+n>4294967295?2:new Uint8Array(b,o,n)}catch{return new Uint8Array(0)}}"
+    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}export function readNext(r,f){r.read().then(f,f.r||=e=>f(e??Error(\"stream failed without a reason\")))}export function sizeOf(d){return typeof d==\"string\"?d.length:d instanceof ArrayBuffer||d instanceof Uint8Array?-1-d.byteLength:NaN}export function makeListeners(){let z=0;const L=[],H=[null,null,null,null],E=K.indexOf(\"open\"),rm=e=>{const i=L.indexOf(e);if(i>=0){L.splice(i,1);e.s&&e.s.removeEventListener(\"abort\",e.a)}},call=(f,v)=>{try{typeof f==\"function\"?f.call(void 0,v):f.handleEvent(v)}catch(x){try{console.error(\"universal-socket: a listener threw\",x)}catch{}}};return{add(t,f,o){if(f==null)return 0;if(typeof f!=\"function\"&&typeof f!=\"object\")return 2;let n=!1,s;if(o&&typeof o==\"object\"){n=!!o.once;s=o.signal;if(s!==void 0&&!(s instanceof AbortSignal))return 1}if(z||s&&s.aborted||L.some(e=>e.t==t&&e.f===f))return 0;const e={t,f,n,s};if(s){e.a=()=>rm(e);s.addEventListener(\"abort\",e.a)}L.push(e);return 0},remove(t,f){const e=L.find(e=>e.t==t&&e.f===f);e&&rm(e)},emit(t,a,b,c,d,e,f){const v=makeEvent(t,a,b,c,d,e,f);for(const x of L.filter(x=>x.t==t))if(L.includes(x)){x.n&&rm(x);call(x.f,v)}const h=H[t-E];h&&call(h,v)},handler(i){return H[i]},setHandler(i,f){z||(H[i]=f)},count(){return L.length+H.filter(h=>h).length},clear(){z=1;for(const e of L.slice())rm(e);H.fill(null)}}}export function viewOf(d){const v=ArrayBuffer.isView(d);if(!v&&!(d instanceof ArrayBuffer))return;try{const b=v?d.buffer:d;if(b.detached)return+v;const o=v?d.byteOffset:0,n=d.byteLength;return n&&o+n>4294967295?2:new Uint8Array(b,o,n)}catch{return new Uint8Array(0)}}"
 )]
 extern "C" {
     /// `{ [K[a]]: b, [K[c]]: d, [K[e]]: f, type: K[t] }`, leaving out each property whose name
@@ -74,16 +74,19 @@ extern "C" {
 // "open" in `K`); `z` set by `clear` (released: adds and handler sets are ignored from then on);
 // `rm` removes an entry and its abort listener; `call` calls a listener, reporting what it throws.
 // `emit` calls a snapshot of `t`'s entries (one added meanwhile waits for the next event), skipping
-// those removed meanwhile, then the handler. `add` answers true only for a `signal` that is not an
-// AbortSignal (the caller's error message names its method).
+// those removed meanwhile, then the handler. `add` answers 1 for a `signal` that is not an
+// AbortSignal and 2 for a listener that is neither a function nor an object (the caller's error
+// message names its method); `call` calls an object's `handleEvent`, as the DOM does.
 #[wasm_bindgen]
 extern "C" {
     /// One socket's listeners and `on*` handlers.
     pub type Listeners;
 
-    /// Adds `f` for event `t` with `addEventListener`'s `options` (a boolean, or `{ once,
-    /// signal }`); true when `options.signal` is not an AbortSignal (nothing is added). An add
-    /// of a listener already there, with an aborted signal, or after `clear` is ignored.
+    /// Adds `f` (a function, or an object whose `handleEvent` is called, as the DOM allows) for
+    /// event `t` with `addEventListener`'s `options` (a boolean, or `{ once, signal }`). Answers
+    /// 0 when added or ignored (a listener already there, `null`/`undefined`, an aborted signal,
+    /// after `clear`), 1 when `options.signal` is not an AbortSignal, 2 when `f` is neither a
+    /// function nor an object (nothing is added for either).
     /// Errors thrown by the options' getters come back as `Err` (`catch`: a JS exception must
     /// not unwind through wasm while the socket is borrowed).
     #[wasm_bindgen(method, catch)]
@@ -92,7 +95,7 @@ extern "C" {
         t: i32,
         f: &js_sys::Function,
         options: &JsValue,
-    ) -> Result<bool, JsValue>;
+    ) -> Result<u32, JsValue>;
 
     /// Removes `f` for event `t` (unknown pairs are ignored).
     #[wasm_bindgen(method)]
