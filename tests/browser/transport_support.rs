@@ -317,6 +317,45 @@ pub async fn close_is_recorded(transport: &str, connection: &dyn Transport, sink
     assert_eq!(recorded_closes(transport, 4001, "bye").await, before + 1);
 }
 
+/// A WebSocket closed before it opened (an upgrade probe abandoned because the working link
+/// dropped, a connect timeout, the application's `close()` while connecting) may already have
+/// been accepted by the server, which then sees that close. It must see the code and reason the
+/// client closed with: Chromium turns `close()` on a `CONNECTING` WebSocket into 1001 "going
+/// away" once the handshake is through, and 1001 ends a resumable session (PROTOCOL.md §7), so an
+/// abandoned probe that had already taken the session over ended it; Firefox drops the TCP
+/// connection, and the server saw no code at all. The adapter reports the failure to open at
+/// once and is dropped, as the driver does.
+pub async fn close_before_open_is_recorded<C: Transport>(open: impl FnOnce(OpenRequest) -> C) {
+    post_control("reset").await;
+    let config = server_config().await;
+    let (request, mut sink) = request(get_str(&config, "ws.echo"), Vec::new(), MIB);
+    let connection = open(request);
+    // In the same task as the constructor: the browser cannot have opened it yet.
+    connection.close(4002, "upgrade abandoned");
+    match sink.next("the failure to open", 5_000).await {
+        TransportEvent::Failed(_) => {}
+        other => panic!("close before open reported {}", short(&other)),
+    }
+    drop(connection);
+    let mut recorded = 0;
+    for _ in 0..30 {
+        recorded = recorded_closes("websocket", 4002, "upgrade abandoned").await;
+        if recorded > 0 {
+            break;
+        }
+        gloo_timers::future::TimeoutFuture::new(100).await;
+    }
+    let closes = Reflect::get(&stats().await, &"closes".into()).expect("closes");
+    assert_eq!(
+        recorded,
+        1,
+        "the server saw {}",
+        js_sys::JSON::stringify(&closes)
+            .map(String::from)
+            .unwrap_or_default()
+    );
+}
+
 /// `/control/drop` ends the connection without a close: an abnormal (1006) `Closed`, not `Failed`
 /// (PROTOCOL.md §4.4).
 pub async fn server_drop_reports_closed(sink: &mut TestSink) {

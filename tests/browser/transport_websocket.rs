@@ -466,3 +466,10 @@ async fn default_websocket_survives_drops_while_sending_and_loses_nothing_silent
     );
     assert!(sent >= 1400, "sent {sent} messages in 3 s");
 }
+
+#[wasm_bindgen_test]
+async fn transport_websocket_closed_before_open_tells_the_server_its_code() {
+    let _server = crate::support::exclusive().await;
+    close_before_open_is_recorded(|request| WebSocketConnection::open(request).expect("valid URL"))
+        .await;
+}

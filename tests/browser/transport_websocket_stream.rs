@@ -178,3 +178,15 @@ async fn transport_websocket_stream_failure_reasons_carry_no_token() {
         other => panic!("expected Failed, got {}", short(&other)),
     }
 }
+
+#[wasm_bindgen_test]
+async fn transport_websocket_stream_closed_before_open_tells_the_server_its_code() {
+    if !supported() {
+        return;
+    }
+    let _server = crate::support::exclusive().await;
+    crate::transport_support::close_before_open_is_recorded(|request| {
+        WebSocketStreamConnection::open(request).expect("valid URL")
+    })
+    .await;
+}

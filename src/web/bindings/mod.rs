@@ -2,6 +2,7 @@
 //! `web_sys_unstable_apis` (which would force every user of the crate to set a cfg flag), and for
 //! hot-path calls that `web-sys` would split into several.
 
+pub mod close_when_open;
 pub mod message;
 pub mod promise;
 pub mod property;

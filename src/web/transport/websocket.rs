@@ -24,6 +24,7 @@ use crate::core::close_code::UNSUPPORTED_DATA;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::prelude::*;
+use crate::web::bindings::close_when_open::close_when_open;
 use crate::web::bindings::property::string_property;
 use crate::web::handoff::hand_off_text;
 use crate::web::listener::EventListener;
@@ -225,10 +226,14 @@ impl Transport for WebSocketConnection {
         Ok(())
     }
 
-    /// Before open, a close is a failure to open, reported at once; after, the browser's
-    /// `close` event reports it.
+    /// Before open, a close is a failure to open, reported at once, and the socket is closed
+    /// with `code` once it opens (see `close_when_open`); after, the browser's `close` event
+    /// reports it.
     fn close(&self, code: u16, reason: &str) {
-        self.report.abort_opening(Lost::default);
+        if self.report.abort_opening(Lost::default) {
+            close_when_open(&self.socket, code, reason);
+            return;
+        }
         let _ = self.socket.close_with_code_and_reason(code, reason);
     }
 
@@ -250,7 +255,9 @@ impl Transport for WebSocketConnection {
 impl Drop for WebSocketConnection {
     fn drop(&mut self) {
         // A dropped connection must not linger open on the server; listeners go with `_listeners`.
-        if self.socket.ready_state() <= WebSocket::OPEN {
+        // One the client closed before it opened is closed once it opens, with its code.
+        let state = self.socket.ready_state();
+        if state == WebSocket::OPEN || (state == WebSocket::CONNECTING && !self.report.is_ended()) {
             let _ = self.socket.close();
         }
     }

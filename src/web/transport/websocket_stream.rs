@@ -31,6 +31,7 @@ use crate::core::close_code::{self, NO_STATUS};
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::prelude::*;
+use crate::web::bindings::close_when_open::close_when_open;
 use crate::web::bindings::promise::settle_quietly;
 use crate::web::bindings::promise::when_settled;
 use crate::web::bindings::property::{set_property, string_property};
@@ -302,11 +303,14 @@ impl Transport for WebSocketStreamConnection {
         Ok(())
     }
 
-    /// Before open this aborts the handshake (a failure to open), after it starts the closing
-    /// handshake, which [`closed`] reports when `closed` settles.
+    /// Before open this is a failure to open, reported at once, and the socket is closed with
+    /// `code` once it opens (see `close_when_open`); after, it starts the closing handshake,
+    /// which [`closed`] reports when `closed` settles.
     fn close(&self, code: u16, reason: &str) {
         let report = &self.shared.report;
-        if report.abort_opening(Lost::default) || report.begin_close(code, reason) {
+        if report.abort_opening(Lost::default) {
+            close_when_open(&self.shared.socket, code, reason);
+        } else if report.begin_close(code, reason) {
             close_socket(&self.shared.socket, Some((code, reason)));
         }
     }
