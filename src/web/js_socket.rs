@@ -11,7 +11,7 @@ use super::socket::Socket;
 use super::waiter::Waiter;
 use crate::core::codec::encode_serialized;
 use crate::core::text::concat;
-use crate::core::{CodecLimits, Payload, PeerProtocol, State, TransportKind};
+use crate::core::{CodecLimits, CoreError, Payload, PeerProtocol, State, TransportKind};
 use crate::prelude::*;
 use crate::web::bindings::message::{array_to_vec, view_of};
 use crate::web::bindings::promise::{promise_with, when_settled};
@@ -125,13 +125,15 @@ impl UniversalSocket {
                 ])));
             }
             Outgoing::Json(to_json(&data, "send()")?)
-        } else if let Some(bytes) = bytes_of(&data, "send()").map_err(thrown)? {
-            Outgoing::Ready(Payload::Binary(bytes))
-        } else if let Some(blob) = data.dyn_ref::<web_sys::Blob>() {
-            self.read_blob(blob.clone());
-            return Ok(());
         } else {
-            Outgoing::Json(to_json(&data, "send()")?)
+            match data_of(&data, "send()", self.socket.max_message_size()).map_err(thrown)? {
+                Data::Bytes(bytes) => Outgoing::Ready(Payload::Binary(bytes)),
+                Data::Blob => {
+                    self.read_blob(data.unchecked_into());
+                    return Ok(());
+                }
+                Data::Other => Outgoing::Json(to_json(&data, "send()")?),
+            }
         };
         self.enqueue(item)
     }
@@ -154,7 +156,7 @@ impl UniversalSocket {
         &self,
         #[wasm_bindgen(unchecked_param_type = "ArrayBuffer | ArrayBufferView")] data: JsValue,
     ) -> Result<(), JsError> {
-        let bytes = bytes_of(&data, "sendDatagram()")
+        let bytes = bytes_of(&data, "sendDatagram()", self.socket.max_message_size())
             .map_err(thrown)?
             .ok_or_else(|| JsError::new("sendDatagram() takes an ArrayBuffer or a TypedArray"))?;
         self.enqueue(Outgoing::Datagram(bytes))
@@ -648,18 +650,41 @@ fn to_json(value: &JsValue, what: &str) -> Result<String, JsError> {
     }
 }
 
-/// The bytes of an ArrayBuffer or of any ArrayBuffer view (TypedArray, DataView); `Ok(None)`
-/// for anything else. A detached buffer (transferred by `postMessage`, `structuredClone` or
-/// `ArrayBuffer.prototype.transfer`) is an error that names `what`: making a view of it would
-/// throw a TypeError from deep inside the glue code. Browsers without the `detached` getter
-/// give such a buffer a length of 0, which is read as empty.
-pub(crate) fn bytes_of(data: &JsValue, what: &str) -> Result<Option<Vec<u8>>, String> {
-    let view = view_of(data);
+/// What a value handed to `send()` and its kin is, read in one call into JS (`viewOf`).
+pub(crate) enum Data {
+    /// An ArrayBuffer's or a view's bytes, copied into wasm.
+    Bytes(Vec<u8>),
+    /// A `Blob` or `File` (of any realm), to be read asynchronously.
+    Blob,
+    /// Anything else.
+    Other,
+}
+
+/// The bytes of an ArrayBuffer (or SharedArrayBuffer) or of any view of one (TypedArray,
+/// DataView), of this realm or another; a Blob; or something else. More than `max` bytes is an
+/// error (naming `what`, the size and `max`) before anything is copied into wasm. A detached
+/// buffer (transferred by `postMessage`, `structuredClone` or `ArrayBuffer.prototype.transfer`)
+/// is an error that names `what`: making a view of it would throw a TypeError from deep inside
+/// the glue code. Browsers without the `detached` getter give such a buffer a length of 0,
+/// which is read as empty.
+pub(crate) fn data_of(data: &JsValue, what: &str, max: usize) -> Result<Data, String> {
+    let view = view_of(data, max as f64);
+    if view.is_undefined() {
+        return Ok(Data::Other);
+    }
+    if view.is_null() {
+        return Ok(Data::Blob);
+    }
     let Some(code) = view.as_f64() else {
-        return Ok((!view.is_undefined()).then(|| array_to_vec(view.unchecked_ref())));
+        return Ok(Data::Bytes(array_to_vec(view.unchecked_ref())));
     };
-    Err(if code == 2.0 {
-        concat(&[what, ": the data is larger than 4 GiB"])
+    Err(if code < 0.0 {
+        let size = -code as usize;
+        concat(&[
+            what,
+            ": ",
+            &CoreError::MessageTooLarge { size, max }.message(),
+        ])
     } else {
         concat(&[
             what,
@@ -668,6 +693,14 @@ pub(crate) fn bytes_of(data: &JsValue, what: &str) -> Result<Option<Vec<u8>>, St
             " is detached (it was transferred, e.g. by postMessage or structuredClone), so its \
              bytes are gone",
         ])
+    })
+}
+
+/// [`data_of`]'s bytes; `Ok(None)` for anything else, a Blob included.
+pub(crate) fn bytes_of(data: &JsValue, what: &str, max: usize) -> Result<Option<Vec<u8>>, String> {
+    Ok(match data_of(data, what, max)? {
+        Data::Bytes(bytes) => Some(bytes),
+        Data::Blob | Data::Other => None,
     })
 }
 
@@ -692,7 +725,7 @@ pub fn encode_message_js(type_name: &str, data: JsValue) -> Result<Uint8Array, J
 pub fn decode_message_js(
     #[wasm_bindgen(unchecked_param_type = "ArrayBuffer | ArrayBufferView")] bytes: JsValue,
 ) -> Result<JsValue, JsError> {
-    let bytes = bytes_of(&bytes, "decodeMessage()")
+    let bytes = bytes_of(&bytes, "decodeMessage()", usize::MAX)
         .map_err(thrown)?
         .ok_or_else(|| JsError::new("decodeMessage() takes an ArrayBuffer or a TypedArray"))?;
     decode_frame(&bytes).map_err(|e| thrown(concat(&["malformed binary frame: ", &e])))

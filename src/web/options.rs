@@ -413,7 +413,7 @@ fn parse_hashes(list: &JsValue) -> Result<Vec<Vec<u8>>, String> {
             return Err(hashes::message("each entry needs algorithm \"sha-256\""));
         }
         let value = read("value")?;
-        let bytes = super::js_socket::bytes_of(&value, hashes::NAME)?
+        let bytes = super::js_socket::bytes_of(&value, hashes::NAME, usize::MAX)?
             .ok_or_else(|| hashes::message("value must be an ArrayBuffer or a typed array"))?;
         if bytes.len() != 32 {
             return Err(hashes::wrong_length(bytes.len()));

@@ -159,6 +159,12 @@ impl Socket {
         self.driver.connection(|c| c.stats(super::driver::now()))
     }
 
+    /// The largest message `send` takes (`maxMessageBytes`), so that the JS class can refuse a
+    /// larger buffer before copying it into wasm.
+    pub(crate) fn max_message_size(&self) -> usize {
+        self.driver.connection(|c| c.config().max_message_size)
+    }
+
     /// The round-trip time of the last heartbeat ping, in ms; `None` before the first pong
     /// (or with heartbeats off).
     pub fn rtt_ms(&self) -> Option<u64> {

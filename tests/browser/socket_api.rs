@@ -983,3 +983,88 @@ async fn an_unreadable_blob_on(path: SocketPath) {
     }
     close(&socket).await;
 }
+
+/// Bytes made in another realm (an iframe's `ArrayBuffer`, view and `Blob`: a page that sends
+/// what a same-origin frame or a worker's message handed it) are bytes, not an object to send as
+/// JSON. Before the fix `instanceof` missed the foreign `ArrayBuffer` and `Blob`, and both went out
+/// as the text `{}`: the bytes were lost without a word.
+#[wasm_bindgen_test]
+async fn bytes_from_another_realm_are_sent_as_bytes() {
+    let _server = crate::support::exclusive().await;
+    let ws = get_str(&server_config().await, "ws.echo");
+    let socket = js_socket(
+        "http://127.0.0.1/echo",
+        Some(&format!(
+            r#"{{ transports: ["websocket"], endpoints: {{ websocket: "{ws}" }}, heartbeat: false }}"#
+        )),
+    );
+    let got = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        await s.connect();
+        const frame = document.createElement("iframe");
+        document.body.appendChild(frame);
+        const W = frame.contentWindow;
+        const got = [];
+        const listener = (e) => got.push(typeof e.data === "string" ? e.data : Array.from(new Uint8Array(e.data)).join(","));
+        s.addEventListener("message", listener);
+        try {
+            s.send(new W.Uint8Array([1, 2, 3]).buffer);
+            s.send(new W.Uint8Array([4, 5]));
+            s.send(new W.Blob([new W.Uint8Array([6, 7])]));
+            s.send(new W.DataView(new W.ArrayBuffer(1)));
+            s.sendDatagram(new W.Uint8Array([8]).buffer);
+            s.send("end");
+            for (let i = 0; i < 250 && !got.includes("end"); i++) await new Promise((r) => setTimeout(r, 20));
+        } finally {
+            s.removeEventListener("message", listener);
+            frame.remove();
+        }
+        await s.close();
+        return got.join(" | ");
+        "#,
+    )
+    .await;
+    assert_eq!(
+        got.as_string().as_deref(),
+        Some("1,2,3 | 4,5 | 6,7 | 0 | 8 | end")
+    );
+}
+
+/// A buffer over `maxMessageBytes` is refused before its bytes are copied into wasm: sending
+/// one of 200 MiB must not grow wasm memory by 200 MiB (before the fix it was copied, then
+/// refused, and the memory, which never shrinks, kept the 200 MiB).
+#[wasm_bindgen_test]
+async fn a_buffer_over_max_message_bytes_is_refused_before_it_is_copied() {
+    let socket = js_socket("http://127.0.0.1:1/echo", Some("{ maxMessageBytes: 1024 }"));
+    let memory = || {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+    };
+    let before = memory();
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const seen = [];
+        for (const data of [new Uint8Array(200 << 20), new Uint8Array(200 << 20).buffer]) {
+            try { s.send(data); seen.push("sent"); } catch (e) { seen.push(String(e.message)); }
+        }
+        try { s.sendDatagram(new Uint8Array(200 << 20)); seen.push("sent"); } catch (e) { seen.push(String(e.message)); }
+        s.close();
+        return seen.join(" | ");
+        "#,
+    )
+    .await;
+    let grew = memory().saturating_sub(before);
+    let text = result.as_string().unwrap_or_default();
+    assert_eq!(text.matches("1024").count(), 3, "{text}");
+    assert!(
+        grew < 16 << 20,
+        "wasm memory grew by {grew} bytes for messages it refused: {text}"
+    );
+}
