@@ -136,6 +136,28 @@ async fn refusal_ends(transport: &str, endpoint_key: &str, extra: &str, session:
         undelivered, expected,
         "{transport}: the unacknowledged message is handed back; events: {names:?}"
     );
+    if session == Session::On {
+        // The server is told the session is over, so that it does not keep it (and what it
+        // holds for it) for a grace period waiting for a resume that will never come. Before,
+        // SSE only closed its EventSource, which left the session detached.
+        let mut left = (0.0, 0.0);
+        for _ in 0..30 {
+            let sessions = get(&crate::transport_support::stats().await, "sessions");
+            left = (
+                get(&sessions, "attached").as_f64().unwrap_or(-1.0),
+                get(&sessions, "detached").as_f64().unwrap_or(-1.0),
+            );
+            if left == (0.0, 0.0) {
+                break;
+            }
+            gloo_timers::future::TimeoutFuture::new(100).await;
+        }
+        assert_eq!(
+            left,
+            (0.0, 0.0),
+            "{transport}: sessions (attached, detached) the server still keeps after the refusal"
+        );
+    }
     let mut all = Vec::new();
     for (_, event) in &seen {
         strings(event, &mut all);

@@ -31,6 +31,16 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, EventSource, Headers, Request, RequestInit, Response};
 
+/// Closes the EventSource `s` once the promise `p` settles, or after 3 s if it never does.
+#[cfg(feature = "sse")]
+#[wasm_bindgen(
+    inline_js = "export function closeWhenSettled(p,s){const c=()=>s.close();p.then(c,c);setTimeout(c,3e3)}"
+)]
+extern "C" {
+    #[wasm_bindgen(js_name = closeWhenSettled)]
+    fn close_when_settled(promise: &Promise, source: &EventSource);
+}
+
 #[wasm_bindgen]
 extern "C" {
     /// The global `fetch`: `web_sys::window()` is `None` in a worker, but `fetch` exists on every
@@ -111,6 +121,9 @@ pub(super) struct HttpShared {
     /// Whether the server answered the close POST: from then on the end of the downstream (SSE
     /// `close` event, stream end, poll 404) is the clean end of this close.
     close_acked: Cell<bool>,
+    /// SSE: the EventSource is closed when the server has had the close POST of
+    /// [`HttpShared::abandon_server_session`], not at teardown.
+    stream_closes_later: Cell<bool>,
 }
 
 impl HttpShared {
@@ -143,6 +156,7 @@ impl HttpShared {
             body_read: Cell::new(None),
             close_sent: Cell::new(false),
             close_acked: Cell::new(false),
+            stream_closes_later: Cell::new(false),
         }))
     }
 
@@ -246,20 +260,21 @@ impl HttpShared {
 
     fn teardown(&self) {
         if let Some(source) = &self.event_source {
-            source.close();
+            if !self.stream_closes_later.get() {
+                source.close();
+            }
         }
         self.abort.abort();
     }
 
-    /// Tells a long-polling server the session is abandoned (best effort; nobody awaits the
-    /// answer), since nothing else would end it before it expires. `close` is the code and
-    /// reason to record (`POST …/close`, as a WebSocket's close frame would); without one it is
-    /// `DELETE` (recorded as 1000). SSE needs nothing: closing the EventSource ends the session
-    /// on the server, and it cannot wait for a close POST first because the stream must stop now.
+    /// Tells the server the session is abandoned (best effort; nobody awaits the answer), since
+    /// nothing else would end it before it expires. `close` is the code and reason to record
+    /// (`POST …/close`, as a WebSocket's close frame would); without one it is `DELETE`
+    /// (recorded as 1000). On SSE the EventSource stays open (its events no longer reported)
+    /// until the server has answered, at most 3 s: closed first, the stream's end would reach
+    /// the server before the POST and leave a resumable session detached, kept for its grace
+    /// period, and the POST would find no link to close.
     pub(super) fn abandon_server_session(&self, close: Option<(u16, &str)>) {
-        if self.event_source.is_some() {
-            return;
-        }
         // Deliberately not tied to `abort`: it must outlive the teardown that aborts everything else.
         let request = match close {
             Some((code, reason)) => {
@@ -279,7 +294,14 @@ impl HttpShared {
         let Ok(request) = request else {
             return;
         };
-        settle_quietly(&fetch_with_request(&request));
+        let answered = fetch_with_request(&request);
+        #[cfg(feature = "sse")]
+        if let Some(source) = &self.event_source {
+            self.stream_closes_later.set(true);
+            close_when_settled(&answered, source);
+            return;
+        }
+        settle_quietly(&answered);
     }
 
     /// A message from the server: delivered, or the connection closes with 1009 if too big.
