@@ -661,12 +661,13 @@ pub(crate) enum Data {
 }
 
 /// The bytes of an ArrayBuffer (or SharedArrayBuffer) or of any view of one (TypedArray,
-/// DataView), of this realm or another; a Blob; or something else. More than `max` bytes is an
-/// error (naming `what`, the size and `max`) before anything is copied into wasm. A detached
-/// buffer (transferred by `postMessage`, `structuredClone` or `ArrayBuffer.prototype.transfer`)
-/// is an error that names `what`: making a view of it would throw a TypeError from deep inside
-/// the glue code. Browsers without the `detached` getter give such a buffer a length of 0,
-/// which is read as empty.
+/// DataView), of this realm or another; a Blob (or File); or something else (see `viewOf`). A
+/// buffer or Blob over `max` bytes is refused before anything is copied or read, with the
+/// core's words for a message too large (`usize::MAX`, for callers without a message limit:
+/// "larger than 4 GiB", naming `what`). A detached buffer (transferred by `postMessage`,
+/// `structuredClone` or `ArrayBuffer.prototype.transfer`) is an error that names `what`: making
+/// a view of it would throw a TypeError from deep inside the glue code; so is one whose bytes
+/// cannot be read (a Proxy around a buffer), which was sent as an empty message before.
 pub(crate) fn data_of(data: &JsValue, what: &str, max: usize) -> Result<Data, String> {
     let view = view_of(data, max as f64);
     if view.is_undefined() {
@@ -678,13 +679,13 @@ pub(crate) fn data_of(data: &JsValue, what: &str, max: usize) -> Result<Data, St
     let Some(code) = view.as_f64() else {
         return Ok(Data::Bytes(array_to_vec(view.unchecked_ref())));
     };
-    Err(if code < 0.0 {
+    Err(if code < 0.0 && max != usize::MAX {
         let size = -code as usize;
-        concat(&[
-            what,
-            ": ",
-            &CoreError::MessageTooLarge { size, max }.message(),
-        ])
+        CoreError::MessageTooLarge { size, max }.message()
+    } else if code < 0.0 {
+        concat(&[what, ": the data is larger than 4 GiB"])
+    } else if code == 2.0 {
+        concat(&[what, ": the data's bytes cannot be read"])
     } else {
         concat(&[
             what,

@@ -1015,6 +1015,14 @@ async fn bytes_from_another_realm_are_sent_as_bytes() {
             s.send(new W.Blob([new W.Uint8Array([6, 7])]));
             s.send(new W.DataView(new W.ArrayBuffer(1)));
             s.sendDatagram(new W.Uint8Array([8]).buffer);
+            // Claiming a tag does not make a plain object bytes or a Blob: it is JSON.
+            s.send({ [Symbol.toStringTag]: "ArrayBuffer", length: 3 });
+            s.send({ [Symbol.toStringTag]: "Blob", b: 1 });
+            // A Blob subclass with a tag of its own is still a Blob.
+            s.send(new (class extends Blob { get [Symbol.toStringTag]() { return "Mine"; } })([new Uint8Array([9])]));
+            let thrown = "";
+            try { s.send(new Proxy(new ArrayBuffer(2), {})); } catch (e) { thrown = e.message; }
+            got.push(thrown);
             s.send("end");
             for (let i = 0; i < 250 && !got.includes("end"); i++) await new Promise((r) => setTimeout(r, 20));
         } finally {
@@ -1028,13 +1036,14 @@ async fn bytes_from_another_realm_are_sent_as_bytes() {
     .await;
     assert_eq!(
         got.as_string().as_deref(),
-        Some("1,2,3 | 4,5 | 6,7 | 0 | 8 | end")
+        Some("send(): the data's bytes cannot be read | 1,2,3 | 4,5 | 6,7 | 0 | 8 | {\"length\":3} | {\"b\":1} | 9 | end")
     );
 }
 
 /// A buffer over `maxMessageBytes` is refused before its bytes are copied into wasm: sending
 /// one of 200 MiB must not grow wasm memory by 200 MiB (before the fix it was copied, then
-/// refused, and the memory, which never shrinks, kept the 200 MiB).
+/// refused, and the memory, which never shrinks, kept the 200 MiB; a smaller one could fit in
+/// memory earlier tests left free, and the test would pass either way).
 #[wasm_bindgen_test]
 async fn a_buffer_over_max_message_bytes_is_refused_before_it_is_copied() {
     let socket = js_socket("http://127.0.0.1:1/echo", Some("{ maxMessageBytes: 1024 }"));
@@ -1051,10 +1060,12 @@ async fn a_buffer_over_max_message_bytes_is_refused_before_it_is_copied() {
         &JsValue::UNDEFINED,
         r#"
         const seen = [];
-        for (const data of [new Uint8Array(200 << 20), new Uint8Array(200 << 20).buffer]) {
-            try { s.send(data); seen.push("sent"); } catch (e) { seen.push(String(e.message)); }
+        const big = new Uint8Array(200 << 20);
+        const tries = [() => s.send(big), () => s.send(big.buffer), () => s.sendDatagram(big),
+            () => s.send(new Blob([new Uint8Array(2048)]))];
+        for (const attempt of tries) {
+            try { attempt(); seen.push("sent"); } catch (e) { seen.push(String(e.message)); }
         }
-        try { s.sendDatagram(new Uint8Array(200 << 20)); seen.push("sent"); } catch (e) { seen.push(String(e.message)); }
         s.close();
         return seen.join(" | ");
         "#,
@@ -1062,7 +1073,8 @@ async fn a_buffer_over_max_message_bytes_is_refused_before_it_is_copied() {
     .await;
     let grew = memory().saturating_sub(before);
     let text = result.as_string().unwrap_or_default();
-    assert_eq!(text.matches("1024").count(), 3, "{text}");
+    // A Blob over the limit is refused at once too, before it is read.
+    assert_eq!(text.matches("1024").count(), 4, "{text}");
     assert!(
         grew < 16 << 20,
         "wasm memory grew by {grew} bytes for messages it refused: {text}"

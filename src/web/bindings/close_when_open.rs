@@ -7,19 +7,32 @@
 //! drops the TCP connection), and a v2 server ends a resumable session on 1001 (PROTOCOL.md §7):
 //! a probe that had just taken the session over ended it, and the next resume found it gone
 //! (seen in the transport-switching soak). So such a socket is closed once it opens, with the
-//! code and reason the client chose; one that fails to open needs nothing. The listener is the
-//! browser's to drop with the socket: nothing in wasm waits for it.
+//! code and reason the client chose (a code or reason the browser refuses: the code alone, then
+//! nothing; 1005, which ends a session too, only if even the code is refused).
+//!
+//! Waiting is bounded: a handshake not through within [`OPEN_WAIT_MS`] is aborted as before.
+//! Browsers allow one `CONNECTING` WebSocket per host and port at a time, so a server that
+//! accepts TCP but never answers the upgrade would otherwise hold every later WebSocket to it
+//! (the socket's own reconnect included) until the browser's own open timeout, minutes in
+//! Chromium (the review saw a second socket still connecting after 6 s, in both browsers). The
+//! window this covers, a `101` already on its way, is one round trip. A resume the server takes
+//! in that second still takes the session over from the link the client went on with (the
+//! server cuts that link, and the client resumes again): bounded, not prevented.
 
 use wasm_bindgen::prelude::wasm_bindgen;
+
+/// How long a socket closed while connecting may take to open before it is aborted (the `1e3`
+/// in the snippet below).
+pub const OPEN_WAIT_MS: u32 = 1_000;
 use wasm_bindgen::JsValue;
 
 #[wasm_bindgen(
-    inline_js = "const C=(w,c,r)=>{try{w.close(c,r)}catch{w.close()}};export function closeWhenOpen(w,c,r){if(\"opened\"in w)w.opened.then(()=>C(w,{closeCode:c,reason:r}),()=>{});else if(w.readyState)C(w,c,r);else w.addEventListener(\"open\",()=>C(w,c,r),{once:!0})}"
+    inline_js = "const C=(w,c,r)=>{try{w.close(c,r)}catch{try{w.close(c)}catch{w.close()}}};export function closeWhenOpen(w,c,r){let o=0;const t=setTimeout(()=>o||w.close(),1e3),f=()=>{o=1;clearTimeout(t)};if(\"opened\"in w)w.opened.then(()=>{f();C(w,{closeCode:c,reason:r})},f);else if(w.readyState)f(),C(w,c,r);else{w.addEventListener(\"open\",()=>{f();C(w,c,r)},{once:!0});w.addEventListener(\"close\",f,{once:!0})}}"
 )]
 extern "C" {
     /// Closes `socket` (a `WebSocket` or a `WebSocketStream`) with `code` and `reason` as soon
-    /// as it is open, or at once if it is past connecting. A code or reason the browser refuses
-    /// closes it without one.
+    /// as it is open, or at once if it is past connecting; aborts it if it has not opened
+    /// within [`OPEN_WAIT_MS`].
     #[wasm_bindgen(js_name = closeWhenOpen)]
     pub fn close_when_open(socket: &JsValue, code: u16, reason: &str);
 }

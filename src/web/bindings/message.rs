@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 // which scripts/short-wasm-names.mjs puts into the glue (scripts/build-pkg.sh then removes the
 // snippets), so the package ships, and the size budget counts, no separate file.
 #[wasm_bindgen(
-    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}export function readNext(r,f){r.read().then(f,f.r||=e=>f(e??Error(\"stream failed without a reason\")))}export function sizeOf(d){return typeof d==\"string\"?d.length:d instanceof ArrayBuffer||d instanceof Uint8Array?-1-d.byteLength:NaN}export function makeListeners(){let z=0;const L=[],H=[null,null,null,null],E=K.indexOf(\"open\"),rm=e=>{const i=L.indexOf(e);if(i>=0){L.splice(i,1);e.s&&e.s.removeEventListener(\"abort\",e.a)}},call=(f,v)=>{try{typeof f==\"function\"?f.call(void 0,v):f.handleEvent(v)}catch(x){try{console.error(\"universal-socket: a listener threw\",x)}catch{}}};return{add(t,f,o){if(f==null)return 0;if(typeof f!=\"function\"&&typeof f!=\"object\")return 2;let n=!1,s;if(o&&typeof o==\"object\"){n=!!o.once;s=o.signal;if(s!==void 0&&!(s instanceof AbortSignal))return 1}if(z||s&&s.aborted||L.some(e=>e.t==t&&e.f===f))return 0;const e={t,f,n,s};if(s){e.a=()=>rm(e);s.addEventListener(\"abort\",e.a)}L.push(e);return 0},remove(t,f){const e=L.find(e=>e.t==t&&e.f===f);e&&rm(e)},emit(t,a,b,c,d,e,f){const v=makeEvent(t,a,b,c,d,e,f);for(const x of L.filter(x=>x.t==t))if(L.includes(x)){x.n&&rm(x);call(x.f,v)}const h=H[t-E];h&&call(h,v)},handler(i){return H[i]},setHandler(i,f){z||(H[i]=f)},count(){return L.length+H.filter(h=>h).length},clear(){z=1;for(const e of L.slice())rm(e);H.fill(null)}}}export function viewOf(d,m){let v,t;try{v=ArrayBuffer.isView(d);if(!v&&!(d instanceof ArrayBuffer)&&!/^\\[object (Shared)?ArrayBuffer]$/.test(t=Object.prototype.toString.call(d)))return/^\\[object (Blob|File)]$/.test(t)?null:void 0}catch{return}try{const b=v?d.buffer:d;if(b.detached)return+v;const n=d.byteLength;return n>m?-n:new Uint8Array(b,v?d.byteOffset:0,n)}catch{return new Uint8Array(0)}}"
+    inline_js = "const K=\",data,transport,code,reason,wasClean,attempt,delayMs,from,to,dropped,messages,open,message,error,close,disconnect,reconnecting,reconnected,fallback,upgrade,maxReconnectAttemptsReached,queueOverflow,sessionLost,undelivered,type\".split(\",\");export function makeEvent(t,a,b,c,d,e,f){const o={};if(a)o[K[a]]=b;if(c)o[K[c]]=d;if(e)o[K[e]]=f;if(t)o.type=K[t];return o}export function readNext(r,f){r.read().then(f,f.r||=e=>f(e??Error(\"stream failed without a reason\")))}export function sizeOf(d){return typeof d==\"string\"?d.length:d instanceof ArrayBuffer||d instanceof Uint8Array?-1-d.byteLength:NaN}export function makeListeners(){let z=0;const L=[],H=[null,null,null,null],E=K.indexOf(\"open\"),rm=e=>{const i=L.indexOf(e);if(i>=0){L.splice(i,1);e.s&&e.s.removeEventListener(\"abort\",e.a)}},call=(f,v)=>{try{typeof f==\"function\"?f.call(void 0,v):f.handleEvent(v)}catch(x){try{console.error(\"universal-socket: a listener threw\",x)}catch{}}};return{add(t,f,o){if(f==null)return 0;if(typeof f!=\"function\"&&typeof f!=\"object\")return 2;let n=!1,s;if(o&&typeof o==\"object\"){n=!!o.once;s=o.signal;if(s!==void 0&&!(s instanceof AbortSignal))return 1}if(z||s&&s.aborted||L.some(e=>e.t==t&&e.f===f))return 0;const e={t,f,n,s};if(s){e.a=()=>rm(e);s.addEventListener(\"abort\",e.a)}L.push(e);return 0},remove(t,f){const e=L.find(e=>e.t==t&&e.f===f);e&&rm(e)},emit(t,a,b,c,d,e,f){const v=makeEvent(t,a,b,c,d,e,f);for(const x of L.filter(x=>x.t==t))if(L.includes(x)){x.n&&rm(x);call(x.f,v)}const h=H[t-E];h&&call(h,v)},handler(i){return H[i]},setHandler(i,f){z||(H[i]=f)},count(){return L.length+H.filter(h=>h).length},clear(){z=1;for(const e of L.slice())rm(e);H.fill(null)}}}const T=Object.prototype.toString,G=(C,k)=>C&&Object.getOwnPropertyDescriptor(C.prototype,k).get,BA=G(ArrayBuffer,\"byteLength\"),BS=G(globalThis.SharedArrayBuffer,\"byteLength\"),BB=G(globalThis.Blob,\"size\"),N=(g,d)=>{try{return g.call(d)}catch{}};export function viewOf(d,m){let v,t,n;try{v=ArrayBuffer.isView(d);if(!v&&!(d instanceof ArrayBuffer)){t=T.call(d);if(/^\\[object (Shared)?ArrayBuffer]$/.test(t)){if(N(BA,d)===n&&N(BS,d)===n)return}else return d instanceof Blob||/^\\[object (Blob|File)]$/.test(t)?(n=N(BB,d))===void 0?void 0:n>m?-n:null:void 0}}catch{return}try{const b=v?d.buffer:d;if(b.detached)return+v;n=d.byteLength;return n>m?-n:new Uint8Array(b,v?d.byteOffset:0,n)}catch{return 2}}"
 )]
 extern "C" {
     /// `{ [K[a]]: b, [K[c]]: d, [K[e]]: f, type: K[t] }`, leaving out each property whose name
@@ -45,16 +45,19 @@ extern "C" {
     pub fn size_of(data: &JsValue) -> f64;
 
     /// The bytes of an `ArrayBuffer` (or `SharedArrayBuffer`) or of any view of one
-    /// (TypedArray, DataView), as a `Uint8Array` over them; `undefined` for anything else; for a
-    /// detached buffer 0 (given as an `ArrayBuffer`) or 1 (under a view); `-byteLength` when
-    /// that is over `max`, so that nothing is copied into wasm only to be refused. A buffer made
-    /// in another realm (an iframe's, one a worker's message brought) is one too: `instanceof`
-    /// misses it, its `Object.prototype.toString` tag does not (`isView` is realm-blind
-    /// already); before, such a buffer or Blob was sent as the JSON text `{}`. A getter that throws (a
-    /// `DataView`'s on a buffer detached where the browser has no `detached` getter) gives an
-    /// empty view. See `js_socket::bytes_of`. One call: in Rust it was five (`instanceof`,
-    /// `isView` and three property reads, each with its key made in wasm); measured 66 B gzipped
-    /// less for the full build, 92 B for the WebSocket-only one.
+    /// (TypedArray, DataView), as a `Uint8Array` over them; `null` for a `Blob` (or `File`);
+    /// `undefined` for anything else; for a detached buffer 0 (given as an `ArrayBuffer`) or 1
+    /// (under a view); 2 when its bytes cannot be read (a getter throws: a Proxy around a
+    /// buffer); `-size` when a buffer's or a Blob's size is over `max`, so that nothing is
+    /// copied into wasm (or read from a Blob) only to be refused. Values of another realm (an
+    /// iframe's, those a worker's message brought), which `instanceof` misses, are recognised by
+    /// their `Object.prototype.toString` tag and then confirmed by the prototype getter that
+    /// only a real one passes (`byteLength`, `size`: a brand check, which holds across realms),
+    /// so a plain object claiming the tag is still an object (JSON); `isView` is realm-blind
+    /// already. Before, such a buffer or Blob was sent as the JSON text `{}`. See
+    /// `js_socket::data_of`. One call: in Rust it was five (`instanceof`, `isView` and three
+    /// property reads, each with its key made in wasm); measured 66 B gzipped less for the full
+    /// build, 92 B for the WebSocket-only one.
     #[wasm_bindgen(js_name = viewOf)]
     pub fn view_of(data: &JsValue, max: f64) -> JsValue;
 

@@ -227,8 +227,8 @@ impl Transport for WebSocketConnection {
     }
 
     /// Before open, a close is a failure to open, reported at once, and the socket is closed
-    /// with `code` once it opens (see `close_when_open`); after, the browser's `close` event
-    /// reports it.
+    /// with `code` once it opens, or aborted if it does not within a second (see
+    /// `close_when_open`); after, the browser's `close` event reports it.
     fn close(&self, code: u16, reason: &str) {
         if self.report.abort_opening(Lost::default) {
             close_when_open(&self.socket, code, reason);
@@ -255,7 +255,9 @@ impl Transport for WebSocketConnection {
 impl Drop for WebSocketConnection {
     fn drop(&mut self) {
         // A dropped connection must not linger open on the server; listeners go with `_listeners`.
-        // One the client closed before it opened is closed once it opens, with its code.
+        // One the client closed before it opened is closed once it opens, with its code. One
+        // dropped while connecting without a close (a socket freed meanwhile) is aborted: the
+        // application is going away, and Chromium says so (1001) if the handshake was through.
         let state = self.socket.ready_state();
         if state == WebSocket::OPEN || (state == WebSocket::CONNECTING && !self.report.is_ended()) {
             let _ = self.socket.close();

@@ -142,7 +142,8 @@ fn opened(
         }
     };
     if shared.report.phase() != Phase::Opening {
-        // Closed by the client while the handshake finished; `close` already closed the socket.
+        // Closed by the client before the handshake finished: `close_when_open` closes the
+        // socket with the client's code (its reaction comes after this one).
         settle_quietly(&socket.closed());
         return;
     }
@@ -304,7 +305,8 @@ impl Transport for WebSocketStreamConnection {
     }
 
     /// Before open this is a failure to open, reported at once, and the socket is closed with
-    /// `code` once it opens (see `close_when_open`); after, it starts the closing handshake,
+    /// `code` once it opens, or aborted if it does not within a second (see
+    /// `close_when_open`); after, it starts the closing handshake,
     /// which [`closed`] reports when `closed` settles.
     fn close(&self, code: u16, reason: &str) {
         let report = &self.shared.report;
