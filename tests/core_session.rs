@@ -643,6 +643,78 @@ fn an_upgrade_resumes_on_the_better_transport_and_ignores_the_old_link() {
     assert!(messages(&s.events).is_empty());
 }
 
+/// The soak's race: the probe's handshake reaches the server, which moves the session to it,
+/// so the SSE link's next POST is answered 404 and the link is lost before the probe's `hello`
+/// arrives. The probe, waiting for that `hello`, becomes the reconnect attempt and the session
+/// goes on there: resumed, nothing lost, what was unacknowledged resent. Before, the probe was
+/// closed (4002; in Chromium, a WebSocket closed while connecting sent 1001, which ended the
+/// session) and the reconnect opened another link after its backoff.
+#[test]
+fn a_link_lost_while_the_probe_waits_for_hello_resumes_on_the_probe() {
+    let mut s = on_sse_with_upgrades();
+    let mut peer = Peer::default();
+    s.send(text("m1")).unwrap();
+    peer.take(&s, 0);
+    s.advance(1000);
+    let (probe, kind) = s.last_open();
+    assert_eq!(kind, TransportKind::WebSocket);
+    s.c.handle_transport_opened(s.now, probe);
+    s.pump();
+    s.take_events();
+    let opens = s.opens().len();
+    s.drop_link(1006, "upstream request failed: answered HTTP 404");
+    assert!(
+        !s.actions
+            .iter()
+            .any(|a| matches!(a, Action::CloseTransport { conn_id, .. } if *conn_id == probe)),
+        "the probe is not closed"
+    );
+    let from = s.actions.len();
+    s.advance(500);
+    assert_eq!(s.opens().len(), opens, "no other link is opened");
+    s.c.handle_incoming(
+        s.now,
+        probe,
+        Payload::Binary(encode_hello(HelloStatus::Resumed, 0, ID)),
+    );
+    s.pump();
+    assert_eq!(s.c.transport(), Some(TransportKind::WebSocket));
+    assert!(s.events.contains(&Event::Reconnected {
+        kind: TransportKind::WebSocket
+    }));
+    assert!(
+        !s.events
+            .iter()
+            .any(|e| matches!(e, Event::SessionLost { .. } | Event::Undelivered(_))),
+        "{:?}",
+        s.events
+    );
+    peer.take(&s, from);
+    assert_eq!(peer.duplicates, 1, "m1 resent on the probe");
+}
+
+/// As above, but the `hello` never comes: the hello wait the probe had is the attempt's, and it
+/// fails it like any link without `hello` (the round goes on), instead of hanging.
+#[test]
+fn a_promoted_probe_without_hello_fails_at_the_hello_timeout() {
+    let mut s = on_sse_with_upgrades();
+    s.advance(1000);
+    let (probe, _) = s.last_open();
+    s.c.handle_transport_opened(s.now, probe);
+    s.pump();
+    s.drop_link(1006, "gone");
+    s.take_actions();
+    s.advance(1000);
+    assert!(
+        s.actions
+            .iter()
+            .any(|a| matches!(a, Action::CloseTransport { conn_id, .. } if *conn_id == probe)),
+        "{:?}",
+        s.actions
+    );
+    assert_eq!(s.opens(), vec![TransportKind::Sse], "the round goes on");
+}
+
 #[test]
 fn in_v2_the_size_limit_is_the_messages_and_the_frame_adds_its_header() {
     let mut s = open_v2(SessionConfig {

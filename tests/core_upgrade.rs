@@ -107,7 +107,7 @@ fn climbs_back_without_dropping_the_working_transport() {
 }
 
 #[test]
-fn a_failed_round_waits_a_window_and_a_drop_cancels_the_probe() {
+fn a_failed_round_waits_a_window_and_a_drop_promotes_the_probe() {
     let mut s = on_sse_after_fallback();
     s.advance(1000);
     s.fail("no");
@@ -119,19 +119,78 @@ fn a_failed_round_waits_a_window_and_a_drop_cancels_the_probe() {
     s.advance(1);
     assert_eq!(s.opens(), vec![WebTransport]);
     let (probe, _) = s.last_open();
-    // The working transport drops while the probe is in flight: the probe is abandoned, with
-    // the transport-level code a v2 server keeps the session for (PROTOCOL.md §7.3).
+    s.take_actions();
+    s.take_events();
+    // The working transport drops while the probe is in flight: the probe goes on opening as
+    // the reconnect attempt, at once (a v2 server may already have moved the session to it;
+    // before, it was closed with 4002 and the reconnect opened another transport after its
+    // backoff).
     s.drop_link(1006, "gone");
-    assert!(closes(&s.actions).contains(&(probe, 4002)));
+    assert!(closes(&s.actions).is_empty(), "{:?}", s.actions);
+    assert!(s.opens().is_empty(), "nothing else is opened meanwhile");
+    assert!(matches!(
+        s.events.as_slice(),
+        [
+            Event::Disconnected { code: 1006, .. },
+            Event::Reconnecting {
+                attempt: 1,
+                delay_ms: 0
+            }
+        ]
+    ));
+    assert_eq!(s.c.conn_id(), probe, "the probe is the attempt");
     s.take_events();
     s.c.handle_transport_opened(s.now, probe);
     s.pump();
-    assert!(
-        !s.events
-            .iter()
-            .any(|e| matches!(e, Event::Open { .. } | Event::Upgraded { .. })),
-        "an abandoned probe never becomes the connection"
+    assert_eq!(
+        s.events,
+        vec![
+            Event::Open { kind: WebTransport },
+            Event::Reconnected { kind: WebTransport }
+        ]
     );
+    assert_eq!(s.c.conn_id(), probe);
+}
+
+#[test]
+fn a_promoted_probe_that_fails_falls_back_like_any_attempt() {
+    let mut s = on_sse_after_fallback();
+    s.advance(1000);
+    assert_eq!(s.opens(), vec![WebTransport]);
+    let (probe, _) = s.last_open();
+    s.take_actions();
+    s.drop_link(1006, "gone");
+    s.take_events();
+    // The promoted probe fails: the round goes on with the next transport, at once.
+    s.c.handle_transport_failed(s.now, probe, "no udp".into());
+    s.pump();
+    assert_eq!(s.opens(), vec![WebSocket]);
+    assert!(matches!(
+        s.events.as_slice(),
+        [Event::Fallback {
+            from: WebTransport,
+            to: WebSocket,
+            ..
+        }]
+    ));
+    s.opened();
+    assert!(s.events.contains(&Event::Reconnected { kind: WebSocket }));
+}
+
+#[test]
+fn a_promoted_probe_that_misses_its_deadline_times_out_as_an_attempt() {
+    let mut s = on_sse_after_fallback();
+    s.advance(1000);
+    let (probe, _) = s.last_open();
+    s.take_actions();
+    s.drop_link(1006, "gone");
+    s.advance(ConnectionConfig::default().connect_timeout_ms);
+    assert!(
+        closes(&s.actions).contains(&(probe, 4001)),
+        "{:?}",
+        s.actions
+    );
+    assert_eq!(s.opens(), vec![WebSocket], "the round goes on");
 }
 
 #[test]

@@ -1653,7 +1653,8 @@ impl Connection {
     }
 
     /// Stops a background attempt at a better transport: with the transport-level code 4002
-    /// when the socket goes on (a v2 server keeps the session it may have attached), with the
+    /// when the socket goes on (a v2 server keeps the session it may have attached; a link lost
+    /// with a probe in flight promotes the probe instead, see `link_lost`), with the
     /// application's own code when the socket is closing for good.
     fn cancel_probe(&mut self, now: u64, code: u16, reason: &str) {
         if let Some(id) = self.probe.cancel() {
@@ -1693,6 +1694,19 @@ impl Connection {
             self.finish_closed(now, code, reason, was_clean);
             return;
         }
+        // An upgrade probe being opened becomes the reconnect attempt rather than being
+        // abandoned: a v2 server takes the session over when the probe's handshake arrives,
+        // which is how the current link can have just been lost (an HTTP link's next request
+        // answered 404), and abandoning the probe would only have the reconnect take it back.
+        let probe = self
+            .config
+            .backoff
+            .allows(self.attempt)
+            .then(|| self.probe.take_in_flight())
+            .flatten();
+        let probe_hello = self
+            .hello_wait
+            .filter(|(id, _)| probe.is_some_and(|(p, _, _)| p == *id));
         self.end_session(now);
         // Items still in the batcher were accepted; they go out first after the reconnect.
         self.state = State::Reconnecting;
@@ -1706,7 +1720,38 @@ impl Connection {
             was_clean,
         });
         self.reconnecting = true;
-        self.schedule_reconnect(now);
+        match probe {
+            Some((id, kind, deadline)) => self.promote_probe(id, kind, deadline, probe_hello),
+            None => self.schedule_reconnect(now),
+        }
+    }
+
+    /// Goes on opening the upgrade probe `id` (of `kind`, due open by `deadline`) as the first
+    /// transport of a reconnect round, with no backoff delay: it is already on its way. A
+    /// probe that had opened and waits for the session's `hello` keeps that wait.
+    fn promote_probe(
+        &mut self,
+        id: u64,
+        kind: TransportKind,
+        deadline: u64,
+        hello: Option<(u64, u64)>,
+    ) {
+        self.attempt = self.attempt.saturating_add(1);
+        self.stats.reconnect_attempts = self.stats.reconnect_attempts.saturating_add(1);
+        self.events.push_back(Event::Reconnecting {
+            attempt: self.attempt,
+            delay_ms: 0,
+        });
+        self.round_failures.clear();
+        self.plan.start_round_at(kind);
+        self.conn_id = id;
+        self.kind = Some(kind);
+        self.transport_open = false;
+        self.connect_deadline = Some(deadline);
+        if hello.is_some() {
+            self.hello_wait = hello;
+            self.connect_deadline = None;
+        }
     }
 
     fn schedule_reconnect(&mut self, now: u64) {

@@ -107,6 +107,14 @@ impl FallbackPlan {
         Some(first)
     }
 
+    /// Starts a new round whose first transport is `kind`, one already being opened (an
+    /// upgrade probe that becomes the reconnect attempt); the rest follow in configured order.
+    pub fn start_round_at(&mut self, kind: TransportKind) {
+        self.tried = TransportSet::empty();
+        self.tried.insert(kind);
+        self.round_start = Some(kind);
+    }
+
     /// Records that `failed` did not open at time `now` and returns the next transport of the
     /// round, or `None` when every supported transport has been tried in this round.
     pub fn next_after_failure(&mut self, now: u64, failed: TransportKind) -> Option<TransportKind> {

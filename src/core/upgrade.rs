@@ -9,6 +9,11 @@
 //! and when every better one has failed the round waits another window. The working connection
 //! is never torn down for a probe.
 //!
+//! If the working transport is lost while a probe is being opened, the probe becomes the
+//! reconnect attempt ([`UpgradeProbe::take_in_flight`]) rather than being abandoned: a v2
+//! server moves the session to a link when its handshake arrives, which is how the working link
+//! can be lost at that moment (an HTTP transport's next request answered 404).
+//!
 //! This type only keeps the probe's timing and bookkeeping; [`super::Connection`] opens, switches
 //! and closes transports.
 
@@ -127,9 +132,15 @@ impl UpgradeProbe {
     /// Stops probing (the connection is closing or lost); returns the probe in flight, which
     /// the caller must close.
     pub fn cancel(&mut self) -> Option<u64> {
+        self.take_in_flight().map(|(id, _, _)| id)
+    }
+
+    /// Stops probing and hands over the probe in flight (conn id, transport, connect deadline),
+    /// which the caller goes on opening as its reconnect attempt.
+    pub fn take_in_flight(&mut self) -> Option<(u64, TransportKind, u64)> {
         self.due_at = None;
         self.tried = TransportSet::empty();
-        self.in_flight.take().map(|(id, _, _)| id)
+        self.in_flight.take()
     }
 }
 

@@ -473,3 +473,40 @@ async fn transport_websocket_closed_before_open_tells_the_server_its_code() {
     close_before_open_is_recorded(|request| WebSocketConnection::open(request).expect("valid URL"))
         .await;
 }
+
+/// A socket closed while its handshake stalls (a server that takes the connection and never
+/// answers the upgrade: `/ws/hostile-stall`) is aborted once `close_when_open` has waited
+/// `OPEN_WAIT_MS`, which frees the host: browsers let one WebSocket per host connect at a time,
+/// so a second one to the same server opens within about that wait, not at the end of the
+/// stall (20 s) or of the browser's own open timeout (the review's probe, before the bound: the
+/// second socket still connecting after 6 s, in both browsers).
+#[wasm_bindgen_test]
+async fn transport_websocket_a_stalled_handshake_closed_before_open_frees_the_host() {
+    let _server = crate::support::exclusive().await;
+    let config = server_config().await;
+    let echo = get_str(&config, "ws.echo");
+    let stall = echo.replace("/ws/echo", "/ws/hostile-stall");
+    let (stall_request, mut stall_sink) = request(stall, Vec::new(), MIB);
+    let stalled = WebSocketConnection::open(stall_request).expect("valid URL");
+    // The handshake is on its way and is held by the server.
+    gloo_timers::future::TimeoutFuture::new(200).await;
+    stalled.close(4002, "upgrade abandoned");
+    match stall_sink.next("the failure to open", 5_000).await {
+        TransportEvent::Failed(_) => {}
+        other => panic!("close before open reported {}", short(&other)),
+    }
+    drop(stalled);
+    let started = js_sys::Date::now();
+    let (echo_request, mut echo_sink) = request(echo, Vec::new(), MIB);
+    let _second = WebSocketConnection::open(echo_request).expect("valid URL");
+    match echo_sink.next("the second socket's open", 8_000).await {
+        TransportEvent::Opened { .. } => {}
+        other => panic!("the second socket reported {}", short(&other)),
+    }
+    let took = js_sys::Date::now() - started;
+    let bound = f64::from(universal_socket::web::bindings::close_when_open::OPEN_WAIT_MS) + 1_500.0;
+    assert!(
+        took < bound,
+        "the second socket took {took:.0} ms to open (bound {bound:.0} ms)"
+    );
+}

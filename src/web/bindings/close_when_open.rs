@@ -19,20 +19,9 @@
 //! in that second still takes the session over from the link the client went on with (the
 //! server cuts that link, and the client resumes again): bounded, not prevented.
 
-use wasm_bindgen::prelude::wasm_bindgen;
-
 /// How long a socket closed while connecting may take to open before it is aborted (the `1e3`
-/// in the snippet below).
+/// in `closeWhenOpen`, in the snippet of `bindings/message.rs`: one snippet file for every
+/// helper, since each file is one more module the page fetches before it runs).
 pub const OPEN_WAIT_MS: u32 = 1_000;
-use wasm_bindgen::JsValue;
 
-#[wasm_bindgen(
-    inline_js = "const C=(w,c,r)=>{try{w.close(c,r)}catch{try{w.close(c)}catch{w.close()}}};export function closeWhenOpen(w,c,r){let o=0;const t=setTimeout(()=>o||w.close(),1e3),f=()=>{o=1;clearTimeout(t)};if(\"opened\"in w)w.opened.then(()=>{f();C(w,{closeCode:c,reason:r})},f);else if(w.readyState)f(),C(w,c,r);else{w.addEventListener(\"open\",()=>{f();C(w,c,r)},{once:!0});w.addEventListener(\"close\",f,{once:!0})}}"
-)]
-extern "C" {
-    /// Closes `socket` (a `WebSocket` or a `WebSocketStream`) with `code` and `reason` as soon
-    /// as it is open, or at once if it is past connecting; aborts it if it has not opened
-    /// within [`OPEN_WAIT_MS`].
-    #[wasm_bindgen(js_name = closeWhenOpen)]
-    pub fn close_when_open(socket: &JsValue, code: u16, reason: &str);
-}
+pub use super::message::close_when_open;

@@ -21,6 +21,8 @@ use crate::core::Payload;
 use crate::endpoints::{cap_reason, is_session_id, request_url, without_query};
 use crate::prelude::*;
 use crate::web::bindings::message::array_to_vec;
+#[cfg(feature = "sse")]
+use crate::web::bindings::message::close_when_settled;
 use crate::web::bindings::promise::{next_microtask, settle_quietly, when_settled};
 use crate::web::bindings::property::{set_property, string_property};
 use core::cell::{Cell, RefCell};
@@ -30,16 +32,6 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{AbortController, EventSource, Headers, Request, RequestInit, Response};
-
-/// Closes the EventSource `s` once the promise `p` settles, or after 3 s if it never does.
-#[cfg(feature = "sse")]
-#[wasm_bindgen(
-    inline_js = "export function closeWhenSettled(p,s){const c=()=>s.close();p.then(c,c);setTimeout(c,3e3)}"
-)]
-extern "C" {
-    #[wasm_bindgen(js_name = closeWhenSettled)]
-    fn close_when_settled(promise: &Promise, source: &EventSource);
-}
 
 #[wasm_bindgen]
 extern "C" {

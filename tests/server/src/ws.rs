@@ -41,6 +41,11 @@ pub fn token_of(uri: &Uri) -> Option<String> {
         .and_then(|Query(q)| q.token)
 }
 
+/// `/ws/hostile-stall`: the upgrade request is held for [`STALL`] without an answer (the
+/// client's handshake stays `CONNECTING`), then refused.
+const STALLED: &str = "hostile-stall";
+const STALL: std::time::Duration = std::time::Duration::from_secs(20);
+
 pub async fn handler(
     State(app): State<App>,
     Path(service): Path<String>,
@@ -48,6 +53,12 @@ pub async fn handler(
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
+    if service == STALLED {
+        // A server that takes the connection and never answers the upgrade (bounded here, so
+        // that a test cannot leave it hanging for good).
+        tokio::time::sleep(STALL).await;
+        return (StatusCode::SERVICE_UNAVAILABLE, "stalled").into_response();
+    }
     let Some(service) = Service::from_name(&service) else {
         return (StatusCode::NOT_FOUND, "unknown service").into_response();
     };
