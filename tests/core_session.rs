@@ -679,18 +679,82 @@ fn a_link_lost_while_the_probe_waits_for_hello_resumes_on_the_probe() {
     );
     s.pump();
     assert_eq!(s.c.transport(), Some(TransportKind::WebSocket));
-    assert!(s.events.contains(&Event::Reconnected {
-        kind: TransportKind::WebSocket
-    }));
     assert!(
-        !s.events
-            .iter()
-            .any(|e| matches!(e, Event::SessionLost { .. } | Event::Undelivered(_))),
+        matches!(
+            s.events.as_slice(),
+            [
+                Event::Disconnected { code: 1006, .. },
+                Event::Reconnecting {
+                    attempt: 1,
+                    delay_ms: 0
+                },
+                Event::Open {
+                    kind: TransportKind::WebSocket
+                },
+                Event::Reconnected {
+                    kind: TransportKind::WebSocket
+                },
+            ]
+        ),
         "{:?}",
         s.events
     );
     peer.take(&s, from);
     assert_eq!(peer.duplicates, 1, "m1 resent on the probe");
+    assert_eq!(s.c.stats(s.now).reconnect_attempts, 1);
+}
+
+/// A probe whose end is already on its way (here this client refused its first message) is not
+/// made the reconnect attempt: it would only fail later; the reconnect goes on with backoff.
+#[test]
+fn a_probe_whose_end_is_announced_is_not_promoted() {
+    let mut s = on_sse_with_upgrades();
+    s.advance(1000);
+    let (probe, _) = s.last_open();
+    s.c.handle_transport_opened(s.now, probe);
+    s.c.handle_transport_refused(s.now, probe, 1009, "message too big".into());
+    s.pump();
+    s.take_events();
+    s.drop_link(1006, "gone");
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e, Event::Reconnecting { delay_ms, .. } if *delay_ms > 0)),
+        "{:?}",
+        s.events
+    );
+    assert_ne!(s.c.conn_id(), probe);
+}
+
+/// The likelier order in the soak: the link is lost before the probe has even opened. The
+/// promoted probe opens, waits for `hello` like any v2 attempt, and resumes.
+#[test]
+fn a_link_lost_before_the_probe_opens_resumes_on_the_probe() {
+    let mut s = on_sse_with_upgrades();
+    s.advance(1000);
+    let (probe, _) = s.last_open();
+    s.drop_link(1006, "gone");
+    s.take_events();
+    s.c.handle_transport_opened(s.now, probe);
+    s.pump();
+    assert!(s.events.is_empty(), "not open before hello: {:?}", s.events);
+    s.c.handle_incoming(
+        s.now,
+        probe,
+        Payload::Binary(encode_hello(HelloStatus::Resumed, 0, ID)),
+    );
+    s.pump();
+    assert_eq!(
+        s.events,
+        vec![
+            Event::Open {
+                kind: TransportKind::WebSocket
+            },
+            Event::Reconnected {
+                kind: TransportKind::WebSocket
+            }
+        ]
+    );
 }
 
 /// As above, but the `hello` never comes: the hello wait the probe had is the attempt's, and it

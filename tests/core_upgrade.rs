@@ -181,16 +181,51 @@ fn a_promoted_probe_that_fails_falls_back_like_any_attempt() {
 fn a_promoted_probe_that_misses_its_deadline_times_out_as_an_attempt() {
     let mut s = on_sse_after_fallback();
     s.advance(1000);
+    let started = s.now;
     let (probe, _) = s.last_open();
     s.take_actions();
+    // Dropped half-way through the probe's connect timeout: the probe keeps its own deadline.
+    let timeout = ConnectionConfig::default().connect_timeout_ms;
+    s.advance(timeout / 2);
     s.drop_link(1006, "gone");
-    s.advance(ConnectionConfig::default().connect_timeout_ms);
+    s.advance_to(started + timeout - 1);
+    assert!(closes(&s.actions).is_empty(), "{:?}", s.actions);
+    s.advance_to(started + timeout);
     assert!(
         closes(&s.actions).contains(&(probe, 4001)),
         "{:?}",
         s.actions
     );
     assert_eq!(s.opens(), vec![WebSocket], "the round goes on");
+}
+
+#[test]
+fn after_a_promoted_probe_fails_the_round_skips_what_the_probes_saw_fail() {
+    let mut s = on_sse_after_fallback();
+    s.advance(1000);
+    s.fail("still no udp");
+    let (probe, kind) = s.last_open();
+    assert_eq!(kind, WebSocket);
+    s.take_actions();
+    s.drop_link(1006, "gone");
+    s.c.handle_transport_failed(s.now, probe, "blocked".into());
+    s.pump();
+    // WebTransport failed as a probe a moment ago: the round goes on down, to SSE.
+    assert_eq!(s.opens(), vec![Sse]);
+}
+
+#[test]
+fn a_final_loss_closes_the_probe_as_a_goodbye() {
+    let mut s = on_sse_after_fallback();
+    s.advance(1000);
+    let (probe, _) = s.last_open();
+    s.take_actions();
+    // The server's clean 1000 ends the socket: the probe goes with 1000, not with the 4002 that
+    // has a v2 server keep a session it may have moved to the probe.
+    let sse = s.c.conn_id();
+    s.c.handle_transport_closed(s.now, sse, 1000, "bye".into(), true);
+    s.pump();
+    assert_eq!(closes(&s.actions), vec![(probe, 1000)]);
 }
 
 #[test]

@@ -27,7 +27,8 @@
 //! * Once open, a drop that the application did not ask for (the peer closed, the network
 //!   failed, the heartbeat saw no pong) emits [`Event::Disconnected`] and schedules a reconnect
 //!   with backoff ([`Event::Reconnecting`]). Each reconnect attempt is one round, starting with
-//!   the transport that last worked. A failed round schedules the next attempt; when
+//!   the transport that last worked — unless an upgrade probe is being opened at that moment:
+//!   it becomes the first attempt at once (`delay_ms` 0), and the round goes on from it. A failed round schedules the next attempt; when
 //!   `max_attempts` is exhausted, [`Event::MaxReconnectAttemptsReached`] and then
 //!   [`Event::Close`]. A successful reconnect resets the attempt counter and emits
 //!   [`Event::Open`] followed by [`Event::Reconnected`]. Two losses are final instead: a server's
@@ -268,7 +269,8 @@ pub enum Event {
         /// Whether the transport closed cleanly.
         was_clean: bool,
     },
-    /// A reconnect attempt is scheduled in `delay_ms`.
+    /// A reconnect attempt is scheduled in `delay_ms` (0 when an upgrade probe that was being
+    /// opened goes on as the attempt).
     Reconnecting {
         /// Attempt number, from 1.
         attempt: u32,
@@ -1698,12 +1700,16 @@ impl Connection {
         // abandoned: a v2 server takes the session over when the probe's handshake arrives,
         // which is how the current link can have just been lost (an HTTP link's next request
         // answered 404), and abandoning the probe would only have the reconnect take it back.
-        let probe = self
-            .config
-            .backoff
-            .allows(self.attempt)
-            .then(|| self.probe.take_in_flight())
-            .flatten();
+        // Not a probe whose end is already on its way (a refusal, an announced close).
+        let promotable = self.config.backoff.allows(self.attempt)
+            && self.probe.in_flight_id().is_some_and(|id| {
+                self.refused_link != Some(id) && self.closing.announced(id).is_none()
+            });
+        let probe = if promotable {
+            self.probe.take_in_flight()
+        } else {
+            None
+        };
         let probe_hello = self
             .hello_wait
             .filter(|(id, _)| probe.is_some_and(|(p, _, _)| p == *id));
@@ -1778,6 +1784,10 @@ impl Connection {
     }
 
     fn finish_closed(&mut self, now: u64, code: u16, reason: String, was_clean: bool) {
+        // The socket is done: a probe still opening is closed as a goodbye, not with 4002,
+        // which would have a v2 server that moved the session to it keep that session for its
+        // grace period. (The application's `close()` already closed it with its own code.)
+        self.cancel_probe(now, close_code::NORMAL, "closed");
         self.end_session(now);
         self.state = State::Closed;
         self.connect_deadline = None;

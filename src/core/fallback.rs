@@ -7,7 +7,8 @@
 //! * A **round** is one pass over every supported transport, each tried at most once. The
 //!   first candidate of a round is chosen as below; the rest follow in configured order.
 //!   [`FallbackPlan::next_after_failure`] returns `None` when the round is exhausted.
-//! * A round starts with the transport that **last worked** (a reconnect should not waste
+//! * A round starts with the transport that **last worked** (or, when the link is lost while an
+//!   upgrade probe is being opened, with that probe: [`FallbackPlan::start_round_at`]) (a reconnect should not waste
 //!   seconds re-discovering that WebTransport is blocked on this network), or with the best
 //!   supported transport when nothing has worked yet.
 //! * **Upgrade policy** ("retry a better transport from time to time"): when the last working
@@ -108,9 +109,14 @@ impl FallbackPlan {
     }
 
     /// Starts a new round whose first transport is `kind`, one already being opened (an
-    /// upgrade probe that becomes the reconnect attempt); the rest follow in configured order.
+    /// upgrade probe that becomes the reconnect attempt). Probes go best first, so every
+    /// transport better than `kind` has just failed as a probe: the round counts them as tried,
+    /// and if `kind` fails it goes on with the worse ones, in configured order.
     pub fn start_round_at(&mut self, kind: TransportKind) {
         self.tried = TransportSet::empty();
+        for &k in self.order.iter().take_while(|&&k| k != kind) {
+            self.tried.insert(k);
+        }
         self.tried.insert(kind);
         self.round_start = Some(kind);
     }

@@ -75,6 +75,11 @@ impl UpgradeProbe {
         }
     }
 
+    /// The conn id of the probe being opened, if any.
+    pub fn in_flight_id(&self) -> Option<u64> {
+        self.in_flight.map(|(id, _, _)| id)
+    }
+
     /// Whether `conn_id` is the probe being opened.
     pub fn is_probe(&self, conn_id: u64) -> bool {
         self.in_flight.is_some_and(|(id, _, _)| id == conn_id)
@@ -129,8 +134,8 @@ impl UpgradeProbe {
         self.in_flight.take().map(|(id, kind, _)| (id, kind))
     }
 
-    /// Stops probing (the connection is closing or lost); returns the probe in flight, which
-    /// the caller must close.
+    /// Stops probing (the connection is closing for good, or lost with a probe that cannot
+    /// become the reconnect attempt); returns the probe in flight, which the caller must close.
     pub fn cancel(&mut self) -> Option<u64> {
         self.take_in_flight().map(|(id, _, _)| id)
     }
