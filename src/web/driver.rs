@@ -54,6 +54,9 @@ type Subscriber = Box<dyn Fn(&SocketEvent) -> bool>;
 struct LiveTransport {
     conn_id: u64,
     transport: Box<dyn Transport>,
+    /// The subprotocol and extensions it opened with, kept until the core makes it the current
+    /// link (`Event::Open`): a v2 link, a probe above all, opens before it counts as open.
+    opened_with: (String, String),
 }
 
 /// Shared state of one socket. Crate-internal: Rust users go through [`super::socket::Socket`].
@@ -298,12 +301,15 @@ impl Driver {
                 protocol,
                 extensions,
             } => {
-                self.conn.borrow_mut().handle_transport_opened(at, conn_id);
-                // After the core decided: an upgrade probe becomes current only now.
-                if conn_id == self.conn.borrow().conn_id() {
-                    *self.protocol.borrow_mut() = protocol;
-                    *self.extensions.borrow_mut() = extensions;
+                if let Some(t) = self
+                    .transports
+                    .borrow_mut()
+                    .iter_mut()
+                    .find(|t| t.conn_id == conn_id)
+                {
+                    t.opened_with = (protocol, extensions);
                 }
+                self.conn.borrow_mut().handle_transport_opened(at, conn_id);
             }
             TransportEvent::Message(payload) => {
                 self.conn.borrow_mut().handle_incoming(at, conn_id, payload);
@@ -680,10 +686,11 @@ impl Driver {
             sink: self.sink.clone(),
         };
         match transport::open(kind, request, self.use_stream) {
-            Ok(transport) => self
-                .transports
-                .borrow_mut()
-                .push(LiveTransport { conn_id, transport }),
+            Ok(transport) => self.transports.borrow_mut().push(LiveTransport {
+                conn_id,
+                transport,
+                opened_with: (String::new(), String::new()),
+            }),
             Err(reason) => {
                 let at = self.tick();
                 self.conn
@@ -697,6 +704,18 @@ impl Driver {
         let event = self.redact_event(event);
         let event = match event {
             Event::Open { kind } => {
+                // The link the core now calls current: an upgrade probe, or a v2 link whose
+                // `hello` came, opened earlier than this.
+                let current = self.conn.borrow().conn_id();
+                if let Some(t) = self
+                    .transports
+                    .borrow()
+                    .iter()
+                    .find(|t| t.conn_id == current)
+                {
+                    *self.protocol.borrow_mut() = t.opened_with.0.clone();
+                    *self.extensions.borrow_mut() = t.opened_with.1.clone();
+                }
                 self.log(&["open on ", kind.as_str()]);
                 for waiter in self.connect_waiters.take() {
                     waiter.tell(Ok(()));

@@ -1080,3 +1080,42 @@ async fn a_buffer_over_max_message_bytes_is_refused_before_it_is_copied() {
         "wasm memory grew by {grew} bytes for messages it refused: {text}"
     );
 }
+
+/// After climbing back from SSE to WebSocket (an upgrade, resumable session on), `protocol` is
+/// the new link's subprotocol. Before, the probe's was dropped: it opened while the SSE link was
+/// still current (a v2 link counts as open only with the server's `hello`), and `protocol` kept
+/// SSE's "".
+#[wasm_bindgen_test]
+async fn protocol_is_the_upgraded_links() {
+    let _server = crate::support::exclusive().await;
+    let _reset = crate::socket_support::ResetFaults;
+    crate::socket_support::control("transport/websocket/disable").await;
+    let config = server_config().await;
+    let (ws, sse) = (get_str(&config, "ws.echo"), get_str(&config, "sse.echo"));
+    let socket = js_socket(
+        "http://127.0.0.1/echo",
+        Some(&format!(
+            r#"{{ transports: ["websocket", "sse"], endpoints: {{ websocket: "{ws}", sse: "{sse}" }},
+                protocols: ["chat"], upgradeAfterMs: 1000, heartbeat: false }}"#
+        )),
+    );
+    let result = run_js(
+        &socket,
+        &JsValue::from_str(&get_str(&config, "control")),
+        r#"
+        await s.connect();
+        const before = [s.transport, s.protocol];
+        const upgraded = new Promise((r) => s.addEventListener("upgrade", r, { once: true }));
+        await fetch(extra + "/transport/websocket/enable", { method: "POST" });
+        await Promise.race([upgraded, new Promise((r) => setTimeout(r, 5000))]);
+        const after = [s.transport, s.protocol];
+        await s.close();
+        return JSON.stringify([before, after]);
+        "#,
+    )
+    .await;
+    assert_eq!(
+        result.as_string().as_deref(),
+        Some(r#"[["sse",""],["websocket","chat"]]"#)
+    );
+}
