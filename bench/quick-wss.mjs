@@ -5,13 +5,12 @@
 // Env: Q_M (messages, 10000), Q_REPS (rounds, 7), Q_PKGS (comma-separated package directories,
 // default pkg/; with several, every round loads each in turn (same browser, same page), so they
 // are compared under the same load).
-import http from "node:http";
-import { readFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { readFileSync, readdirSync } from "node:fs";
 import { launchBrowsers } from "../tests/page/browsers.mjs";
+import { startPageServer, loadBenchPage } from "./page-server.mjs";
 
 /** CPU seconds (user + system) of `root` and its descendants, per process type (renderer, other). */
 function treeCpu(rootPid) {
@@ -36,27 +35,7 @@ const server = process.env.BENCH_SERVER;
 const M = Number(process.env.Q_M ?? 10_000);
 const REPS = Number(process.env.Q_REPS ?? 7);
 const pkgDirs = (process.env.Q_PKGS ?? "pkg").split(",").map((d) => path.resolve(root, d));
-const types = { ".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8", ".wasm": "application/wasm" };
-const generated = new Map([
-  ["/peers/partysocket.js", "export const ReconnectingWebSocket = null;\n"],
-  ["/peers/guide.js", "export const RobustWebSocketManager = null, MessageBatcher = null, BinaryDataHandler = null;\n"],
-]);
-const pageServer = http.createServer(async (req, res) => {
-  const url = new URL(req.url, "http://x");
-  let file = null;
-  const m = /^\/(\d+)(\/.*)$/.exec(url.pathname);
-  const rest = m ? m[2] : url.pathname;
-  if (rest === "/page.html" || rest === "/bench.js") file = path.join(root, "bench", rest);
-  else if (m && /^\/pkg\/[\w.-]+$/.test(rest)) file = path.join(pkgDirs[Number(m[1])], rest.slice(5));
-  try {
-    const body = generated.get(rest) ?? (file ? await readFile(file) : null);
-    if (body === null) throw new Error("not found");
-    res.writeHead(200, { "content-type": types[path.extname(url.pathname)] ?? "application/octet-stream",
-      "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp", "cache-control": "no-store" });
-    res.end(body);
-  } catch { res.writeHead(404).end(); }
-});
-await new Promise((r) => pageServer.listen(0, "127.0.0.1", r));
+const pageServer = await startPageServer(root, pkgDirs);
 const cfg = await (await fetch(`${server}/config`)).json();
 const ws = cfg.ws.echo;
 const burst = { queue: { maxMessages: M * 2, maxBytes: 2 ** 30 } };
@@ -98,10 +77,7 @@ try {
     return r;
   };
   const load = async (i) => {
-    await page.goto(`http://127.0.0.1:${pageServer.address().port}/${i}/page.html`, { waitUntil: "load" });
-    await page.waitForFunction(() => window.benchReady, { timeout: 30_000 });
-    const ready = await page.evaluate(() => window.benchReady);
-    if (ready !== "ready") throw new Error(`page ${i}: ${ready}`);
+    await loadBenchPage(page, pageServer, i);
     for (const v of variants) await run("throughput", v.spec, 1_000);
   };
   const samples = pkgDirs.map(() => new Map(variants.map((v) => [v.label, []])));

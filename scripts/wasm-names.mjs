@@ -182,3 +182,33 @@ export function renameNames(bytes, { renameModule, renameImport, renameExport })
   }
   return out;
 }
+
+/// The function names of a module's `name` custom section (subsection 1), by function index
+/// (imports count first, as in the binary); empty when the module has no name section. For
+/// bench/profile.mjs, which names the wasm frames of a CPU profile.
+export function functionNames(bytes) {
+  const names = new Map();
+  for (const { id, start, end } of sections(bytes)) {
+    if (id !== 0) continue;
+    const reader = new Reader(bytes, start, end);
+    if (reader.name() !== "name") continue;
+    while (reader.offset < end) {
+      const subsection = reader.byte();
+      const size = reader.leb();
+      const next = reader.offset + size;
+      if (subsection === 1) {
+        const count = reader.leb();
+        for (let i = 0; i < count; i++) names.set(reader.leb(), reader.name());
+      }
+      reader.offset = next;
+    }
+  }
+  return names;
+}
+
+/// The payload of the module's first section `id` (10: code), or null: bench/profile.mjs checks
+/// that the wasm it takes names from has the profiled package's code.
+export function sectionBytes(bytes, id) {
+  const found = sections(bytes).find((s) => s.id === id);
+  return found ? bytes.subarray(found.start, found.end) : null;
+}
