@@ -1,19 +1,26 @@
 #!/usr/bin/env bash
-# Builds target/profile/named.wasm: the full npm build's wasm (the features and wasm-opt flags
-# scripts/build-pkg.sh and Cargo.toml give it) with its name section kept, so that
-# bench/profile.mjs can name the wasm frames of a CPU profile of pkg/ (it checks that the code is
-# the package's, byte for byte). Run it on the tree pkg/ was built from.
+# Builds target/profile/named.wasm and named-websocket.wasm: the npm builds' wasm (pkg/ and
+# pkg/websocket/, with the features and wasm-opt flags scripts/build-pkg.sh and Cargo.toml give
+# them) with their name section kept, so that bench/profile.mjs can name the wasm frames of a CPU
+# profile and bench/size-profile.mjs can say where the bytes are (both check that the code is the
+# package's, byte for byte). Run it on the tree pkg/ was built from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
-features=$(sed -n 's/.*--features \(npm-package,webtransport[^ ]*\).*/\1/p' scripts/build-pkg.sh | head -n 1)
-cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features --features "$features"
-rm -rf target/profile
-wasm-bindgen --keep-debug --target web --out-dir target/profile target/wasm32-unknown-unknown/release/universal_socket.wasm
 # The flags of [package.metadata.wasm-pack.profile.release] in Cargo.toml, plus -g (keep names).
 mapfile -t flags < <(node -e '
   const toml = require("fs").readFileSync("Cargo.toml", "utf8");
   const list = /\[package\.metadata\.wasm-pack\.profile\.release\][^[]*?wasm-opt = \[([^\]]*)\]/s.exec(toml)[1];
   for (const m of list.matchAll(/"([^"]+)"/g)) console.log(m[1]);')
-wasm-opt "${flags[@]}" -g target/profile/universal_socket_bg.wasm -o target/profile/named.wasm
-echo target/profile/named.wasm
+# The two builds' features, in build-pkg.sh's order: the full build (pkg/), then the WebSocket-only
+# one (pkg/websocket/).
+mapfile -t builds < <(sed -n 's/.*--features \(npm-package[^ ]*\).*/\1/p' scripts/build-pkg.sh)
+[ "${#builds[@]}" = 2 ] || { echo "named-wasm.sh: expected two --features lines in scripts/build-pkg.sh" >&2; exit 1; }
+rm -rf target/profile
+for i in 0 1; do
+  name=$([ "$i" = 0 ] && echo named || echo named-websocket)
+  cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features --features "${builds[$i]}"
+  wasm-bindgen --keep-debug --target web --out-dir "target/profile/$name" target/wasm32-unknown-unknown/release/universal_socket.wasm
+  wasm-opt "${flags[@]}" -g "target/profile/$name/universal_socket_bg.wasm" -o "target/profile/$name.wasm"
+  echo "target/profile/$name.wasm"
+done

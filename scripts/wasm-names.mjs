@@ -212,3 +212,29 @@ export function sectionBytes(bytes, id) {
   const found = sections(bytes).find((s) => s.id === id);
   return found ? bytes.subarray(found.start, found.end) : null;
 }
+
+/// Every section as `{ id, custom, bytes }` (`custom`: a custom section's name), and the defined
+/// functions' bodies as `{ index, body }` (`index` counts imported functions first, as the name
+/// section does): what bench/size-profile.mjs sorts the bytes of a build by.
+export function layout(bytes) {
+  const all = sections(bytes);
+  const importSection = all.find((s) => s.id === IMPORT_SECTION);
+  const importedFunctions = importSection ? readImports(bytes, importSection).filter((i) => i.kind === "function").length : 0;
+  const list = all.map(({ id, start, end }) => ({
+    id,
+    custom: id === 0 ? new Reader(bytes, start, end).name() : null,
+    bytes: bytes.subarray(start, end),
+  }));
+  const functions = [];
+  const code = all.find((s) => s.id === 10);
+  if (code) {
+    const reader = new Reader(bytes, code.start, code.end);
+    const count = reader.leb();
+    for (let i = 0; i < count; i++) {
+      const size = reader.leb();
+      functions.push({ index: importedFunctions + i, body: bytes.subarray(reader.offset, reader.offset + size) });
+      reader.offset += size;
+    }
+  }
+  return { sections: list, functions };
+}

@@ -31,7 +31,17 @@ impl EventListener {
         event_type: &'static str,
         callback: impl FnMut(Event) + 'static,
     ) -> Self {
-        let callback = Closure::<dyn FnMut(Event)>::new(callback);
+        Self::attach(target, event_type, Closure::new(callback))
+    }
+
+    /// The part of [`EventListener::new`] that does not depend on the callback's type, kept out
+    /// of line: one copy instead of one per callback (issue 9: size).
+    #[inline(never)]
+    fn attach(
+        target: &EventTarget,
+        event_type: &'static str,
+        callback: Closure<dyn FnMut(Event)>,
+    ) -> Self {
         // Fails only for a non-EventTarget, which the type rules out; a failure leaves nothing attached.
         let _ =
             target.add_event_listener_with_callback(event_type, callback.as_ref().unchecked_ref());
