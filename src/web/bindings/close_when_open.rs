@@ -19,9 +19,20 @@
 //! in that second still takes the session over from the link the client went on with (the
 //! server cuts that link, and the client resumes again): bounded, not prevented.
 
-/// How long a socket closed while connecting may take to open before it is aborted (the `1e3`
-/// in `closeWhenOpen`, in the snippet of `bindings/message.rs`: one snippet file for every
-/// helper, since each file is one more module the page fetches before it runs).
+use wasm_bindgen::JsValue;
+
+/// How long a socket closed while connecting may take to open before it is aborted.
 pub const OPEN_WAIT_MS: u32 = 1_000;
 
-pub use super::message::close_when_open;
+/// Closes `socket` (a `WebSocket` or a `WebSocketStream`) with `code` and `reason` once it is
+/// open (at once if it is past connecting), or aborts it if it has not opened within
+/// [`OPEN_WAIT_MS`]. The JS is `closeWhenOpen` in the snippet of `bindings/message.rs` (one
+/// snippet file for every helper: each file is one more module the page fetches before it runs).
+pub fn close_when_open(socket: &JsValue, code: u16, reason: &str) {
+    super::message::close_when_open(
+        socket,
+        code,
+        &JsValue::from_str(reason),
+        f64::from(OPEN_WAIT_MS),
+    );
+}

@@ -231,7 +231,7 @@ impl Transport for WebSocketConnection {
     /// `close_when_open`); after, the browser's `close` event reports it.
     fn close(&self, code: u16, reason: &str) {
         if self.report.abort_opening(Lost::default) {
-            close_when_open(&self.socket, code, &JsValue::from_str(reason));
+            close_when_open(&self.socket, code, reason);
             return;
         }
         let _ = self.socket.close_with_code_and_reason(code, reason);

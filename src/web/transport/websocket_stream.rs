@@ -311,7 +311,7 @@ impl Transport for WebSocketStreamConnection {
     fn close(&self, code: u16, reason: &str) {
         let report = &self.shared.report;
         if report.abort_opening(Lost::default) {
-            close_when_open(&self.shared.socket, code, &JsValue::from_str(reason));
+            close_when_open(&self.shared.socket, code, reason);
         } else if report.begin_close(code, reason) {
             close_socket(&self.shared.socket, Some((code, reason)));
         }
