@@ -126,9 +126,13 @@ impl UniversalSocket {
             }
             Outgoing::Json(to_json(&data, "send()")?)
         } else {
-            match data_of(&data, "send()", self.socket.max_message_size()).map_err(thrown)? {
+            let data_or_refusal = data_of(&data, "send()", self.socket.max_message_size());
+            match data_or_refusal.map_err(|message| self.refused(message))? {
                 Data::Bytes(bytes) => Outgoing::Ready(Payload::Binary(bytes)),
                 Data::Blob => {
+                    // Read only for a socket that can still send it: once closed, nobody would
+                    // hear the `error` event that refused it.
+                    self.refuse_if_closed()?;
                     self.read_blob(data.unchecked_into());
                     return Ok(());
                 }
@@ -157,7 +161,7 @@ impl UniversalSocket {
         #[wasm_bindgen(unchecked_param_type = "ArrayBuffer | ArrayBufferView")] data: JsValue,
     ) -> Result<(), JsError> {
         let bytes = bytes_of(&data, "sendDatagram()", self.socket.max_message_size())
-            .map_err(thrown)?
+            .map_err(|message| self.refused(message))?
             .ok_or_else(|| JsError::new("sendDatagram() takes an ArrayBuffer or a TypedArray"))?;
         self.enqueue(Outgoing::Datagram(bytes))
     }
@@ -500,6 +504,24 @@ impl UniversalSocket {
         self.js
             .add(event, &listener, options, method)
             .map_err(thrown)
+    }
+
+    /// A closing or closed socket's refusal, which every send there gets, whatever its data.
+    fn refuse_if_closed(&self) -> Result<(), JsError> {
+        match self.socket.state() {
+            State::Closing | State::Closed => Err(js_error(SocketError::Core(CoreError::Closed))),
+            _ => Ok(()),
+        }
+    }
+
+    /// `message` (the data's refusal: too large, unreadable), unless the socket is closing or
+    /// closed: then the refusal is that, as for any data.
+    #[inline(never)]
+    fn refused(&self, message: String) -> JsError {
+        match self.refuse_if_closed() {
+            Err(closed) => closed,
+            Ok(()) => thrown(message),
+        }
     }
 
     fn enqueue(&self, item: Outgoing) -> Result<(), JsError> {

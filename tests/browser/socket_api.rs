@@ -1081,6 +1081,37 @@ async fn a_buffer_over_max_message_bytes_is_refused_before_it_is_copied() {
     );
 }
 
+/// A closed socket refuses every send as closed, whatever the data: a buffer over
+/// `maxMessageBytes` said "too large" (its size was checked first), and a Blob was read for
+/// nothing, then refused in an `error` event instead of by `send()` itself.
+#[wasm_bindgen_test]
+async fn a_closed_socket_refuses_every_send_as_closed() {
+    let socket = js_socket("http://127.0.0.1:1/echo", Some("{ maxMessageBytes: 1024 }"));
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        await s.close();
+        const errors = [];
+        s.addEventListener("error", (e) => errors.push(e.message));
+        const seen = [];
+        const tries = [() => s.send("text"), () => s.send({ n: 1 }), () => s.send(new Uint8Array(8)),
+            () => s.send(new Uint8Array(4096)), () => s.sendDatagram(new Uint8Array(4096)),
+            () => s.send(new Blob([new Uint8Array(8)])), () => s.send(new Blob([new Uint8Array(4096)]))];
+        for (const attempt of tries) {
+            try { attempt(); seen.push("sent"); } catch (e) { seen.push(String(e.message)); }
+        }
+        await new Promise((r) => setTimeout(r, 50));
+        return seen.join(" | ") + " || errors: " + errors.join(" | ");
+        "#,
+    )
+    .await;
+    let text = result.as_string().unwrap_or_default();
+    let closed = "the connection is closing or closed";
+    let expected = [closed; 7].join(" | ") + " || errors: ";
+    assert_eq!(text, expected);
+}
+
 /// After climbing back from SSE to WebSocket (an upgrade, resumable session on), `protocol` is
 /// the new link's subprotocol. Before, the probe's was dropped: it opened while the SSE link was
 /// still current (a v2 link counts as open only with the server's `hello`), and `protocol` kept
