@@ -5,20 +5,20 @@
 
 use super::driver::{SocketError, SocketEvent};
 use super::events::ErrorMessage;
+use super::held_sends::{HeldSends, Outgoing};
 use super::js_events::{decode_frame, plain_object, Handler, JsSide, Key, Value};
 use super::options::{BinaryType, SocketOptions};
-use super::socket::Socket;
+use super::socket::{CloseInfo, Socket};
 use super::waiter::Waiter;
+use crate::core::close_code::validate_close;
 use crate::core::codec::encode_serialized;
 use crate::core::text::concat;
 use crate::core::{CodecLimits, CoreError, Payload, PeerProtocol, State, TransportKind};
 use crate::prelude::*;
 use crate::web::bindings::message::{array_to_vec, view_of};
-use crate::web::bindings::promise::{promise_with, when_settled};
+use crate::web::bindings::promise::{promise_with, when_settled, Reaction};
 use crate::web::bindings::property::set_property;
-use core::cell::RefCell;
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -35,28 +35,15 @@ fn thrown(message: String) -> JsError {
     JsError::new(&message)
 }
 
-/// One outgoing message, kept in order behind a Blob that is still being read.
-enum Outgoing {
-    Ready(Payload),
-    Json(String),
-    /// A Blob being read (reads may finish in any order, hence the id); `None` until its bytes
-    /// arrive.
-    Blob(u64, Option<Vec<u8>>),
-    /// A Blob whose read failed, left in place of it and skipped (see `read_blob`).
-    Lost,
-    /// `sendDatagram()`'s bytes: where they become an ordinary message (off WebTransport), they
-    /// keep their place behind a Blob being read, as every send does.
-    Datagram(Vec<u8>),
-}
-
 /// A real-time connection over WebTransport, WebSocket, SSE or long polling, with fallback,
 /// reconnection, a send queue, batching and heartbeat.
 #[wasm_bindgen]
 pub struct UniversalSocket {
     socket: Socket,
     js: Rc<JsSide>,
-    /// Messages held so that a Blob (read asynchronously) keeps its place in the order.
-    held: Rc<RefCell<VecDeque<Outgoing>>>,
+    /// Sends held so that a Blob (read asynchronously) keeps its place in the order, and a
+    /// `close()` waiting for them.
+    held: Rc<HeldSends>,
     next_blob: core::cell::Cell<u64>,
 }
 
@@ -105,7 +92,10 @@ impl UniversalSocket {
     }
 
     /// Sends a string, an object (as JSON, batched when batching is on), an ArrayBuffer, a
-    /// TypedArray or DataView, or a Blob. Queued while not open; order is always kept.
+    /// TypedArray or DataView, or a Blob. Queued while not open; order is always kept. Throws
+    /// once the socket is closing or closed for good (`close()` was called, or it gave up), also
+    /// for data it would refuse anyway (too large, unreadable); data it cannot send in any state
+    /// (a symbol, a cyclic object) throws that.
     pub fn send(
         &self,
         #[wasm_bindgen(
@@ -130,8 +120,8 @@ impl UniversalSocket {
             match data_or_refusal.map_err(|message| self.refused(message))? {
                 Data::Bytes(bytes) => Outgoing::Ready(Payload::Binary(bytes)),
                 Data::Blob => {
-                    // Read only for a socket that can still send it: once closed, nobody would
-                    // hear the `error` event that refused it.
+                    // Read only for a socket that can still send it: refused after the read,
+                    // it would be an `error` event, which nobody hears after `close()`.
                     self.refuse_if_closed()?;
                     self.read_blob(data.unchecked_into());
                     return Ok(());
@@ -154,7 +144,7 @@ impl UniversalSocket {
     /// it is over the connection's `maxDatagramSize` (which the browser would drop silently), it
     /// is sent as an ordinary (reliable, ordered) binary message. `maxMessageBytes` bounds it
     /// like every message; like every send, one that waits behind a Blob being read reports a
-    /// refusal as an `error` event instead of throwing.
+    /// refusal as an `error` event instead of throwing (closing excepted: see `send`).
     #[wasm_bindgen(js_name = sendDatagram)]
     pub fn send_datagram(
         &self,
@@ -184,24 +174,14 @@ impl UniversalSocket {
             None => return Err(JsError::new("close(): the reason must be a string")),
         };
         let already_closed = self.socket.state() == State::Closed;
+        if self.held.holding() && !already_closed {
+            return self.close_after_held(code, reason);
+        }
         // Marked before the driver runs: a close while connecting emits `close` synchronously.
         let was_closing = self.js.mark_closing();
         let mut started = Ok(());
         let promise = promise_with(&mut |settle| {
-            started = self.socket.start_close(
-                code,
-                &reason,
-                Waiter::new(Box::new(move |info| {
-                    settle(match info {
-                        Some(info) => Ok(plain_object(&[
-                            (Key::Code, Value::Js(info.code.into())),
-                            (Key::Reason, Value::Js(info.reason.into())),
-                            (Key::WasClean, Value::Js(info.was_clean.into())),
-                        ])),
-                        None => Err(JsError::new("the socket was dropped while closing").into()),
-                    })
-                })),
-            );
+            started = self.socket.start_close(code, &reason, close_waiter(settle));
         });
         // A close that could not start throws; its promise, never returned, stays pending.
         if let Err(error) = started {
@@ -470,7 +450,7 @@ impl UniversalSocket {
         Ok(UniversalSocket {
             socket,
             js,
-            held: Rc::new(RefCell::new(VecDeque::new())),
+            held: Rc::default(),
             next_blob: core::cell::Cell::new(0),
         })
     }
@@ -506,9 +486,36 @@ impl UniversalSocket {
             .map_err(thrown)
     }
 
-    /// A closing or closed socket's refusal, which every send there gets, whatever its data.
+    /// `close()` while sends wait behind a Blob: checked now, started once they have gone to the
+    /// core, as `WebSocket.close()` sends what was sent before it (see `held_sends`).
+    fn close_after_held(&self, code: u16, reason: String) -> Result<Promise, JsError> {
+        validate_close(code, &reason).map_err(|error| js_error(SocketError::Core(error)))?;
+        self.js.mark_closing();
+        let promise = promise_with(&mut |settle| {
+            let (waiter, socket, reason) = (
+                close_waiter(settle),
+                self.socket.downgrade(),
+                reason.clone(),
+            );
+            self.held.close_after(Box::new(move || {
+                // Gone: the waiter, dropped, rejects the promise.
+                let Some(socket) = socket.upgrade() else {
+                    return;
+                };
+                // Checked above, so it starts; a failure is still told, not dropped.
+                if let Err(error) = socket.start_close(code, &reason, waiter) {
+                    socket.report_error(error.message());
+                }
+            }));
+        });
+        Ok(promise)
+    }
+
+    /// A closing or closed socket's refusal (also while a `close()` waits for held sends):
+    /// it wins over the data's own size and readability refusals.
     fn refuse_if_closed(&self) -> Result<(), JsError> {
         match self.socket.state() {
+            _ if self.held.closing() => Err(js_error(SocketError::Core(CoreError::Closed))),
             State::Closing | State::Closed => Err(js_error(SocketError::Core(CoreError::Closed))),
             _ => Ok(()),
         }
@@ -525,8 +532,10 @@ impl UniversalSocket {
     }
 
     fn enqueue(&self, item: Outgoing) -> Result<(), JsError> {
-        if !self.held.borrow().is_empty() {
-            self.held.borrow_mut().push_back(item);
+        if self.held.holding() {
+            // Behind a Blob; after a `close()` that waits for it, refused as closing.
+            self.refuse_if_closed()?;
+            self.held.items.borrow_mut().push_back(item);
             return Ok(());
         }
         send_now(&self.socket, item).map_err(js_error)
@@ -541,8 +550,11 @@ impl UniversalSocket {
         };
         let id = self.next_blob.get();
         self.next_blob.set(id + 1);
-        self.held.borrow_mut().push_back(Outgoing::Blob(id, None));
-        let held: Weak<RefCell<VecDeque<Outgoing>>> = Rc::downgrade(&self.held);
+        self.held
+            .items
+            .borrow_mut()
+            .push_back(Outgoing::Blob(id, None));
+        let held: Weak<HeldSends> = Rc::downgrade(&self.held);
         let socket = self.socket.downgrade();
         when_settled(
             &reading,
@@ -551,26 +563,27 @@ impl UniversalSocket {
                     return;
                 };
                 let slot = held
+                    .items
                     .borrow()
                     .iter()
                     .position(|o| matches!(o, Outgoing::Blob(b, None) if *b == id));
                 match (read, slot) {
                     (Ok(buffer), Some(i)) => {
-                        held.borrow_mut()[i] =
+                        held.items.borrow_mut()[i] =
                             Outgoing::Blob(id, Some(array_to_vec(&Uint8Array::new(&buffer))))
                     }
                     (Err(error), Some(i)) => {
                         // Only this Blob is lost, and loudly; what was sent after it still
                         // goes out. A `Lost` marker takes its place (the loop below skips it);
                         // not `VecDeque::remove`, which links `wrap_copy` (about 0.8 KB).
-                        held.borrow_mut()[i] = Outgoing::Lost;
+                        held.items.borrow_mut()[i] = Outgoing::Lost;
                         socket.report_error(blob_unread(&error));
                     }
                     (_, None) => {}
                 }
                 loop {
                     let next = {
-                        let mut queue = held.borrow_mut();
+                        let mut queue = held.items.borrow_mut();
                         match queue.front() {
                             Some(Outgoing::Blob(_, None)) | None => None,
                             Some(_) => queue.pop_front(),
@@ -581,9 +594,25 @@ impl UniversalSocket {
                         socket.report_error(error.message());
                     }
                 }
+                held.drained();
             }),
         );
     }
+}
+
+/// The waiter of a `close()` whose promise `settle` settles: with `{ code, reason, wasClean }`,
+/// or rejected if the socket is dropped first.
+fn close_waiter(settle: Reaction) -> Waiter<CloseInfo> {
+    Waiter::new(Box::new(move |info: Option<CloseInfo>| {
+        settle(match info {
+            Some(info) => Ok(plain_object(&[
+                (Key::Code, Value::Js(info.code.into())),
+                (Key::Reason, Value::Js(info.reason.into())),
+                (Key::WasClean, Value::Js(info.was_clean.into())),
+            ])),
+            None => Err(JsError::new("the socket was dropped while closing").into()),
+        })
+    }))
 }
 
 /// `blob.arrayBuffer()`, whose throw (a subclass's) is an `Err` rather than an exception

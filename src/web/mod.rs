@@ -6,6 +6,7 @@ pub mod driver;
 pub mod events;
 pub mod features;
 pub(crate) mod handoff;
+mod held_sends;
 pub mod js_events;
 pub mod js_socket;
 pub mod listener;

@@ -1112,6 +1112,70 @@ async fn a_closed_socket_refuses_every_send_as_closed() {
     assert_eq!(text, expected);
 }
 
+/// `close()` right after `send(blob)` sends the Blob (and what was sent behind it) before it
+/// closes, as `WebSocket.close()` does, on every path. Before, the close started at once; the
+/// Blob's read finished after it, and the Blob and the text behind it were refused with only a
+/// console warning (the final `close` had released the listeners).
+#[wasm_bindgen_test]
+async fn close_right_after_a_blob_sends_it_first() {
+    for path in socket_paths() {
+        let socket: JsValue = path.socket("echo", "").await.into();
+        let result = run_js(
+            &socket,
+            &JsValue::UNDEFINED,
+            r#"
+            await s.connect();
+            const warned = [], warn = console.warn;
+            console.warn = (...a) => warned.push(a.join(" "));
+            try {
+                s.send(new Blob([new Uint8Array([1, 2, 3])]));
+                s.send("after");
+                const closing = s.close(1000, "done");
+                let late = "sent";
+                try { s.send("too late"); } catch (e) { late = e.message; }
+                const closed = await closing;
+                await new Promise((r) => setTimeout(r, 100));
+                return [s.stats().messagesSent, closed.code, late, warned.join(";")].join(" | ");
+            } finally { console.warn = warn; }
+            "#,
+        )
+        .await;
+        assert_eq!(
+            result.as_string().unwrap_or_default(),
+            "2 | 1000 | the connection is closing or closed | ",
+            "{}",
+            path.name
+        );
+    }
+}
+
+/// A Blob whose read never settles (a hostile subclass) cannot keep `close()` pending for ever:
+/// it starts after `HELD_CLOSE_WAIT_MS` (3 s), and the text held behind the Blob is not sent.
+#[wasm_bindgen_test]
+async fn close_waits_for_a_blob_that_never_reads_only_so_long() {
+    let config = server_config().await;
+    let options = format!(
+        r#"{{ transports: ["websocket"], endpoints: {{ websocket: "{}" }}, heartbeat: false }}"#,
+        get_str(&config, "ws.echo")
+    );
+    let socket = js_socket("http://127.0.0.1/echo", Some(&options));
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        await s.connect();
+        s.send(new (class extends Blob { arrayBuffer() { return new Promise(() => {}); } })([]));
+        s.send("held");
+        const t0 = performance.now();
+        const closed = await s.close();
+        const waited = performance.now() - t0;
+        return [closed.code, s.stats().messagesSent, waited >= 2900 && waited < 6000].join(" | ");
+        "#,
+    )
+    .await;
+    assert_eq!(result.as_string().unwrap_or_default(), "1000 | 0 | true");
+}
+
 /// After climbing back from SSE to WebSocket (an upgrade, resumable session on), `protocol` is
 /// the new link's subprotocol. Before, the probe's was dropped: it opened while the SSE link was
 /// still current (a v2 link counts as open only with the server's `hello`), and `protocol` kept
