@@ -7,6 +7,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
+# wasm-bindgen-cli must be the version Cargo.lock pins (scripts/bootstrap.sh installs it): another
+# one writes other code, which the profiles would then refuse as not the package's.
+pinned=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)
+have=$(wasm-bindgen --version | awk '{print $2}')
+[ "$pinned" = "$have" ] || { echo "named-wasm.sh: wasm-bindgen $have on PATH, Cargo.lock pins $pinned" >&2; exit 1; }
 # The flags of [package.metadata.wasm-pack.profile.release] in Cargo.toml, plus -g (keep names).
 mapfile -t flags < <(node -e '
   const toml = require("fs").readFileSync("Cargo.toml", "utf8");
@@ -20,7 +25,7 @@ rm -rf target/profile
 for i in 0 1; do
   name=$([ "$i" = 0 ] && echo named || echo named-websocket)
   cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features --features "${builds[$i]}"
-  wasm-bindgen --keep-debug --target web --out-dir "target/profile/$name" target/wasm32-unknown-unknown/release/universal_socket.wasm
+  wasm-bindgen --target web --out-dir "target/profile/$name" target/wasm32-unknown-unknown/release/universal_socket.wasm
   wasm-opt "${flags[@]}" -g "target/profile/$name/universal_socket_bg.wasm" -o "target/profile/$name.wasm"
   echo "target/profile/$name.wasm"
 done

@@ -8,16 +8,16 @@
 // Usage: source scripts/start-server.sh; BENCH_SERVER=$SERVER_HTTP node bench/profile.mjs
 // Env: P_M (messages per run, 10000), P_REPS (profiled runs per client, 3; the median of each
 // bucket is printed), P_PKG (package directory, pkg/), P_NAMES (a wasm of the same build with its
-// name section, for wasm time by module: target/profile/named.wasm, which bench/named-wasm.sh
-// builds, is taken when it is there), P_GLUE_BY_FUNCTION=1 (the glue's
+// name section, for wasm time by part; bench/named-wasm.sh's target/profile/named.wasm, or
+// named-websocket.wasm for pkg/websocket, is taken when it is there), P_GLUE_BY_FUNCTION=1 (the glue's
 // time by function: useful with a package whose glue is not minified).
 import os from "node:os";
 import path from "node:path";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { launchBrowsers } from "../tests/page/browsers.mjs";
 import { startPageServer, loadBenchPage } from "./page-server.mjs";
-import { functionNames, sectionBytes } from "../scripts/wasm-names.mjs";
+import { namedWasmFor, namesFor, partOf } from "./wasm-parts.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const server = process.env.BENCH_SERVER;
@@ -26,19 +26,8 @@ const M = Number(process.env.P_M ?? 10_000);
 const REPS = Number(process.env.P_REPS ?? 3);
 const pkgDir = path.resolve(root, process.env.P_PKG ?? "pkg");
 const glueByFunction = process.env.P_GLUE_BY_FUNCTION === "1";
-const defaultNames = path.join(root, "target/profile/named.wasm");
-const namesFile = process.env.P_NAMES ?? (existsSync(defaultNames) ? defaultNames : null);
-const names = namesFile ? namesOf(namesFile) : null;
-
-/** Function names from a named wasm whose code is the profiled package's, byte for byte. */
-function namesOf(file) {
-  const named = readFileSync(file);
-  const code = (bytes) => Buffer.from(sectionBytes(bytes, 10) ?? []);
-  if (!code(named).equals(code(readFileSync(path.join(pkgDir, "universal_socket_bg.wasm"))))) {
-    throw new Error(`${file} does not have the code of ${pkgDir}: run bench/named-wasm.sh on the tree the package was built from`);
-  }
-  return functionNames(named);
-}
+const namesFile = process.env.P_NAMES ?? namedWasmFor(root, pkgDir);
+const names = process.env.P_NAMES || existsSync(namesFile) ? namesFor(path.join(pkgDir, "universal_socket_bg.wasm"), namesFile) : null;
 
 const cfg = await (await fetch(`${server}/config`)).json();
 const ws = cfg.ws.echo;
@@ -53,8 +42,8 @@ const clients = [
 ];
 
 /**
- * The bucket of one profile node. The wasm's own functions are named by module when P_NAMES
- * gives the name section (V8 names an unnamed one `wasm-function[<index>]`).
+ * The bucket of one profile node. The wasm's own functions are put in bench/wasm-parts.mjs's
+ * parts when names are at hand (V8 names an unnamed one `wasm-function[<index>]`).
  */
 function bucketOf({ functionName: fn, url }) {
   if (fn === "(idle)") return "idle (waiting for the network)";
@@ -65,22 +54,12 @@ function bucketOf({ functionName: fn, url }) {
     if (fn.startsWith("js-to-wasm") || fn.startsWith("wasm-to-js")) return "ours: JS↔wasm call wrappers";
     if (!names) return "ours: wasm";
     const index = /^wasm-function\[(\d+)\]$/.exec(fn);
-    const name = index ? names.get(Number(index[1])) ?? fn : fn;
-    return `ours: wasm ${wasmModule(name)}`;
+    return `ours: wasm, ${partOf(index ? names.get(Number(index[1])) ?? fn : fn)}`;
   }
   if (url.endsWith("/universal_socket.js")) return glueByFunction ? `ours: JS glue ${fn || "(top level)"}` : "ours: JS glue";
   if (url.endsWith("/bench.js")) return "page (bench loop, JSON.parse/stringify calls)";
   if (url === "") return `browser built-in: ${fn || "(anonymous)"}`;
   return `other script: ${path.basename(url)}`;
-}
-
-/** `universal_socket::web::driver::Driver::pump::h…` → `web::driver`; std and crates by crate. */
-function wasmModule(name) {
-  const clean = name.replace(/^<+/, "").replace(/\[[0-9a-f]+\]/g, "");
-  const m = /^universal_socket::((?:web::transport::|web::bindings::|core::)?[a-z_]+)/.exec(clean);
-  if (m) return m[1];
-  const crate = /^([a-z_]+)::/.exec(clean);
-  return crate ? `(${crate[1]})` : "(other)";
 }
 
 /** Self time (µs) per bucket of a CDP profile. */

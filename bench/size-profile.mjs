@@ -2,8 +2,9 @@
 // in one part of the SDK by its name (from bench/named-wasm.sh's same-code builds), the data
 // segments, the imports and the rest of the module, and the JS glue; for each part its raw bytes
 // and what it adds to the gzipped total (the build gzipped with it, less the build gzipped
-// without it: parts that repeat each other's code share what gzip saves, so these do not add up to
-// the total, which is printed too). This is the profile README.md's "Size and speed" section
+// without it: what parts repeat of each other is counted in neither, so these add up to less than
+// the total, which is printed too). The parts are bench/wasm-parts.mjs's (shared with
+// bench/profile.mjs). This is the profile README.md's "Size and speed" section
 // quotes for the size goals of issue 9.
 //
 // Usage: bash scripts/build-pkg.sh && bash bench/named-wasm.sh && node bench/size-profile.mjs
@@ -11,70 +12,28 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
-import { functionNames, layout } from "../scripts/wasm-names.mjs";
+import { layout } from "../scripts/wasm-names.mjs";
+import { namedWasmFor, namesFor, partOf } from "./wasm-parts.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const gz = (bytes) => gzipSync(bytes, { level: 9 }).length;
 
-/** The part of the SDK a wasm function belongs to, by its (demangled) name; first match wins. */
-const PARTS = [
-  [/maybe_catch_unwind|^universalsocket_|^__wbg_universalsocket|^(encode|decode)Message$|^liveTransportListeners$|^__wbindgen_/, "wasm-bindgen's export wrappers (the JS class's methods and getters)"],
-  [/^universal_socket::core::connection/, "core: connection state machine"],
-  [/^universal_socket::core::session/, "core: resumable sessions"],
-  [/^universal_socket::core::(batch|queue)/, "core: send queue and batching"],
-  [/^universal_socket::core::(fallback|upgrade|backoff|closing|transport_kind|rng|float)/, "core: fallback, upgrade, backoff, closing"],
-  [/^universal_socket::core::(codec|frame|payload)/, "core: binary codec and frames"],
-  [/^universal_socket::core::/, "core: text, JSON check, errors"],
-  [/^universal_socket::web::driver/, "driver (core ↔ transports ↔ JS)"],
-  [/^universal_socket::web::(js_socket|js_events|listener|handoff|events|socket)/, "JS API: class, events, listeners"],
-  [/^universal_socket::(web::options|option_rules)/, "options: reading and checking"],
-  [/^universal_socket::(endpoints|redact)/, "URLs, endpoints, token redaction"],
-  [/^universal_socket::web::transport::(stream_support|event_rules|open|mod)|^universal_socket::web::transport::[A-Z]/, "transports: shared read loops and event rules"],
-  [/^universal_socket::web::transport::(http_shared|sse|long_polling)/, "transports: SSE and long polling"],
-  [/^universal_socket::web::transport::(\w+)/, (m) => `transport: ${m[1].replace(/_/g, " ")}`],
-  [/^universal_socket::allocator/, "allocator"],
-  [/^universal_socket::/, "browser bindings, feature detection"],
-  [/^core::ops::function::Fn(Once|Mut)?::call(_once|_mut)?\{\{vtable\.shim\}\}/, "closure bodies behind dyn Fn (any module)"],
-  [/^(wasm_bindgen|js_sys|web_sys)::/, "wasm-bindgen, js-sys, web-sys runtime"],
-  [/^core::ptr::drop_in_place/, "drop glue (any type)"],
-  [/^core::(fmt|panicking|result::unwrap_failed|option::expect_failed)|^<core::fmt|::fmt::h|Display|Debug/, "Rust core: formatting kept by panic sites"],
-  [/^alloc::|^<alloc::/, "Rust alloc: Vec, VecDeque, Rc, String"],
-  [/^core::|^<core::|^<&/, "Rust core: other"],
-];
+const SECTION_PARTS = { 2: "imports: names and types", 11: "data: message texts, tables" };
 
-function partOf(name) {
-  // `<T as Trait>::f` is sorted by `T`; hashes and crate disambiguators are dropped.
-  const clean = name.replace(/\[[0-9a-f]+\]/g, "").replace(/::h[0-9a-f]{16}$/, "").replace(/^<([^ >]+(?:<[^>]*>)?) as [^>]+>/, "$1");
-  for (const [pattern, part] of PARTS) {
-    const m = pattern.exec(clean);
-    if (m) return typeof part === "function" ? part(m) : part;
-  }
-  return "other";
-}
-
-function profile(dir, namedFile) {
-  const wasm = readFileSync(path.join(root, dir, "universal_socket_bg.wasm"));
+function profile(dir) {
+  const wasmFile = path.join(root, dir, "universal_socket_bg.wasm");
+  const wasm = readFileSync(wasmFile);
   const glue = readFileSync(path.join(root, dir, "universal_socket.js"));
-  const named = readFileSync(path.join(root, namedFile));
-  const { sections, functions } = layout(wasm);
-  const namedCode = layout(named).sections.find((s) => s.id === 10)?.bytes;
-  const code = sections.find((s) => s.id === 10)?.bytes;
-  if (!namedCode || !Buffer.from(namedCode).equals(Buffer.from(code))) {
-    throw new Error(`${namedFile} does not have the code of ${dir}: run bench/named-wasm.sh on the tree the package was built from`);
-  }
-  const names = functionNames(named);
-  // The build as parts in file order: each section but the code, whose functions go one by one.
-  const chunks = [];
-  for (const s of sections) {
-    if (s.id === 10) {
-      for (const f of functions) chunks.push({ part: partOf(names.get(f.index) ?? ""), bytes: f.body });
-    } else {
-      const part = s.id === 11 ? "data: message texts, tables" : s.id === 2 ? "imports: names and types" : s.id === 0 ? `custom section ${s.custom}` : "types, exports, table, globals";
-      chunks.push({ part, bytes: s.bytes });
-    }
-  }
-  const all = Buffer.concat(chunks.map((c) => c.bytes));
-  const whole = gz(all);
+  const names = namesFor(wasmFile, namedWasmFor(root, dir));
+  // The module as consecutive ranges that cover it exactly, each in one part.
+  const chunks = layout(wasm).map((r) => ({
+    part: r.kind === "function" ? partOf(names.get(r.index) ?? "")
+      : r.kind === "header" ? "module structure: types, exports, table, section headers"
+      : r.id === 0 ? `custom section ${r.custom}`
+      : SECTION_PARTS[r.id] ?? "module structure: types, exports, table, section headers",
+    bytes: wasm.subarray(r.start, r.end),
+  }));
+  const whole = gz(wasm);
   const parts = [...new Set(chunks.map((c) => c.part))].map((part) => {
     const raw = chunks.filter((c) => c.part === part).reduce((n, c) => n + c.bytes.length, 0);
     const without = gz(Buffer.concat(chunks.filter((c) => c.part !== part).map((c) => c.bytes)));
@@ -82,10 +41,10 @@ function profile(dir, namedFile) {
   });
   parts.push({ part: "JS glue (minified; its own gzip stream)", raw: glue.length, gz: gz(glue) });
   parts.sort((a, b) => b.gz - a.gz);
-  return { dir, wasmGz: gz(wasm), glueGz: gz(glue), partsGz: whole, parts };
+  return { dir, wasmGz: whole, glueGz: gz(glue), parts };
 }
 
-const builds = [profile("pkg", "target/profile/named.wasm"), profile("pkg/websocket", "target/profile/named-websocket.wasm")];
+const builds = [profile("pkg"), profile("pkg/websocket")];
 const byPart = new Map();
 for (const [i, b] of builds.entries()) for (const p of b.parts) (byPart.get(p.part) ?? byPart.set(p.part, [null, null]).get(p.part))[i] = p;
 const cell = (p) => (p ? `${(p.gz / 1000).toFixed(1)} KB (${(p.raw / 1000).toFixed(1)} KB raw)` : "—");

@@ -185,7 +185,7 @@ export function renameNames(bytes, { renameModule, renameImport, renameExport })
 
 /// The function names of a module's `name` custom section (subsection 1), by function index
 /// (imports count first, as in the binary); empty when the module has no name section. For
-/// bench/profile.mjs, which names the wasm frames of a CPU profile.
+/// bench/wasm-parts.mjs, which names the functions of a CPU profile and of a size profile.
 export function functionNames(bytes) {
   const names = new Map();
   for (const { id, start, end } of sections(bytes)) {
@@ -196,9 +196,12 @@ export function functionNames(bytes) {
       const subsection = reader.byte();
       const size = reader.leb();
       const next = reader.offset + size;
+      if (next > end) throw new Error(`wasm: name subsection ${subsection} runs past its section at ${reader.offset}`);
       if (subsection === 1) {
-        const count = reader.leb();
-        for (let i = 0; i < count; i++) names.set(reader.leb(), reader.name());
+        const names1 = new Reader(bytes, reader.offset, next);
+        const count = names1.leb();
+        for (let i = 0; i < count; i++) names.set(names1.leb(), names1.name());
+        if (names1.offset !== next) throw new Error("wasm: the function names subsection has trailing bytes");
       }
       reader.offset = next;
     }
@@ -206,35 +209,41 @@ export function functionNames(bytes) {
   return names;
 }
 
-/// The payload of the module's first section `id` (10: code), or null: bench/profile.mjs checks
-/// that the wasm it takes names from has the profiled package's code.
-export function sectionBytes(bytes, id) {
-  const found = sections(bytes).find((s) => s.id === id);
-  return found ? bytes.subarray(found.start, found.end) : null;
-}
-
-/// Every section as `{ id, custom, bytes }` (`custom`: a custom section's name), and the defined
-/// functions' bodies as `{ index, body }` (`index` counts imported functions first, as the name
-/// section does): what bench/size-profile.mjs sorts the bytes of a build by.
+/// The module cut into consecutive byte ranges that cover it exactly, for
+/// bench/size-profile.mjs: `{ kind, start, end }` with kind "header" (the magic and version, a
+/// section's id and size, the code section's function count), "section" (a payload other than
+/// the code's; also `id` and, for a custom section, `custom`: its name) or "function" (one
+/// function's size and body; also `index`, counting imported functions first, as the name
+/// section does).
 export function layout(bytes) {
   const all = sections(bytes);
   const importSection = all.find((s) => s.id === IMPORT_SECTION);
   const importedFunctions = importSection ? readImports(bytes, importSection).filter((i) => i.kind === "function").length : 0;
-  const list = all.map(({ id, start, end }) => ({
-    id,
-    custom: id === 0 ? new Reader(bytes, start, end).name() : null,
-    bytes: bytes.subarray(start, end),
-  }));
-  const functions = [];
-  const code = all.find((s) => s.id === 10);
-  if (code) {
-    const reader = new Reader(bytes, code.start, code.end);
-    const count = reader.leb();
-    for (let i = 0; i < count; i++) {
-      const size = reader.leb();
-      functions.push({ index: importedFunctions + i, body: bytes.subarray(reader.offset, reader.offset + size) });
-      reader.offset += size;
+  const ranges = [{ kind: "header", start: 0, end: 8 }];
+  for (const { id, sectionStart, start, end } of all) {
+    ranges.push({ kind: "header", start: sectionStart, end: start });
+    if (id !== 10) {
+      ranges.push({ kind: "section", id, custom: id === 0 ? new Reader(bytes, start, end).name() : null, start, end });
+      continue;
     }
+    const reader = new Reader(bytes, start, end);
+    const count = reader.leb();
+    ranges.push({ kind: "header", start, end: reader.offset });
+    for (let i = 0; i < count; i++) {
+      const from = reader.offset;
+      const size = reader.leb();
+      if (reader.offset + size > end) throw new Error(`wasm: function ${i} runs past the code section`);
+      reader.offset += size;
+      ranges.push({ kind: "function", index: importedFunctions + i, start: from, end: reader.offset });
+    }
+    if (reader.offset !== end) throw new Error("wasm: the code section has trailing bytes");
   }
-  return { sections: list, functions };
+  return ranges;
+}
+
+/// The payload of the module's first section `id` (10: code), or null: bench/wasm-parts.mjs
+/// checks that the wasm it takes names from has the profiled package's code.
+export function sectionBytes(bytes, id) {
+  const found = sections(bytes).find((s) => s.id === id);
+  return found ? bytes.subarray(found.start, found.end) : null;
 }
