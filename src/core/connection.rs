@@ -70,8 +70,8 @@
 //! [`ConnectionConfig::upstream_high_water_bytes`]; the queue's bounds and overflow policy then
 //! apply, so a fast sender cannot grow memory without limit.
 
+use crate::core::fifo::Fifo;
 use crate::prelude::*;
-use std::collections::VecDeque;
 
 use super::backoff::BackoffConfig;
 use super::batch::{BatchConfig, Batcher};
@@ -419,7 +419,7 @@ pub struct Connection {
     /// Transports with a heartbeat ping not answered yet (one entry per ping, a few at most): a
     /// transport that hands its messages back may hand back our ping too, which is not the
     /// application's to see or to resend. A `Vec`, not a `VecDeque`: for at most 9 entries its
-    /// `remove(0)` costs nothing measurable, and a `VecDeque<u64>` links its own `grow`,
+    /// `remove(0)` costs nothing measurable, and a `Fifo<u64>` links its own `grow`,
     /// `pop_front`, `remove` and `wrap_copy` (about 0.1 KB gzipped).
     pings_out: Vec<u64>,
     /// Upstream bytes the open transport holds, for transports that report it; `None` for
@@ -438,8 +438,8 @@ pub struct Connection {
     queue: SendQueue,
     plan: FallbackPlan,
     rng: SplitMix64,
-    actions: VecDeque<Action>,
-    events: VecDeque<Event>,
+    actions: Fifo<Action>,
+    events: Fifo<Event>,
     stats: Stats,
 }
 
@@ -489,8 +489,8 @@ impl Connection {
             hello_wait: None,
             close_after_acks: None,
             rng: SplitMix64::new(seed),
-            actions: VecDeque::new(),
-            events: VecDeque::new(),
+            actions: Fifo::new(),
+            events: Fifo::new(),
             stats: Stats::default(),
         }
     }
@@ -1137,8 +1137,7 @@ impl Connection {
             // Sends still waiting in `actions` for this dying transport are newer than what it
             // handed back: they follow it, in order, and never reach the transport (handing
             // them back one by one would put each in front of the last: reversed).
-            let mut kept = VecDeque::with_capacity(self.actions.len());
-            // Popped, not `drain(..)`ed: see `queue::take_all`.
+            let mut kept = Fifo::new();
             while let Some(action) = self.actions.pop_front() {
                 match action {
                     Action::Send {

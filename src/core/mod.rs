@@ -28,6 +28,7 @@ pub mod codec;
 pub mod connection;
 pub mod error;
 pub mod fallback;
+pub mod fifo;
 pub mod float;
 pub mod frame;
 pub mod http_wire;

@@ -6,24 +6,12 @@
 //! an error ([`OverflowPolicy::Reject`]) or the oldest messages make room and the caller is told
 //! how many were dropped ([`OverflowPolicy::DropOldest`]).
 
+use crate::core::fifo::Fifo;
 use crate::prelude::*;
-use std::collections::VecDeque;
 use std::fmt;
 
 use super::payload::Payload;
 use super::text::{concat, decimal};
-
-/// Everything in `deque`, oldest first, leaving it empty: what `deque.drain(..).collect()` gives.
-/// Popped one by one: with no `VecDeque::drain` in the JS build, `Drain`'s drop code and the
-/// range checks whose panic messages link integer formatting stay out of the wasm (about 1 KB
-/// gzipped).
-pub fn take_all<T>(deque: &mut VecDeque<T>) -> Vec<T> {
-    let mut all = Vec::with_capacity(deque.len());
-    while let Some(item) = deque.pop_front() {
-        all.push(item);
-    }
-    all
-}
 
 /// What to do when a message does not fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -110,7 +98,7 @@ impl core::error::Error for QueueError {}
 #[derive(Debug, Default)]
 pub struct SendQueue {
     config: QueueConfig,
-    items: VecDeque<Payload>,
+    items: Fifo<Payload>,
     bytes: usize,
 }
 
@@ -119,7 +107,7 @@ impl SendQueue {
     pub fn new(config: QueueConfig) -> Self {
         Self {
             config,
-            items: VecDeque::new(),
+            items: Fifo::new(),
             bytes: 0,
         }
     }
@@ -186,10 +174,10 @@ impl SendQueue {
         Some(p)
     }
 
-    /// Removes everything, oldest first (see [`take_all`]).
+    /// Removes everything, oldest first.
     pub fn drain_all(&mut self) -> Vec<Payload> {
         self.bytes = 0;
-        take_all(&mut self.items)
+        self.items.take_all()
     }
 
     /// Messages queued.
@@ -210,15 +198,6 @@ impl SendQueue {
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
-    #[test]
-    fn take_all_empties_in_order() {
-        let mut deque: std::collections::VecDeque<u32> = (1..=3).collect();
-        deque.push_front(0);
-        assert_eq!(super::take_all(&mut deque), vec![0, 1, 2, 3]);
-        assert!(deque.is_empty());
-        assert_eq!(super::take_all(&mut deque), Vec::<u32>::new());
-    }
-
     use super::*;
 
     fn t(s: &str) -> Payload {

@@ -10,8 +10,8 @@
 //! frame with the next sequence number and the current cumulative ack, and stays in the resend
 //! buffer until the peer acknowledges it.
 
+use crate::core::fifo::Fifo;
 use crate::prelude::*;
-use std::collections::VecDeque;
 
 use super::payload::Payload;
 use super::text::{concat, decimal};
@@ -346,7 +346,7 @@ pub struct Session {
     /// Last sequence number assigned to an outgoing message.
     sent_seq: u64,
     /// Sent and not yet acknowledged, oldest first.
-    unacked: VecDeque<(u64, Payload)>,
+    unacked: Fifo<(u64, Payload)>,
     unacked_bytes: usize,
     /// Highest sequence received in order.
     received: u64,
@@ -364,7 +364,7 @@ impl Session {
             peer: PeerProtocol::Unknown,
             id: None,
             sent_seq: 0,
-            unacked: VecDeque::new(),
+            unacked: Fifo::new(),
             unacked_bytes: 0,
             received: 0,
             ack_sent: 0,
@@ -474,7 +474,7 @@ impl Session {
         let ack = self.received;
         // Pushed, not `map(..).collect()`: no `FromIterator` instance (issue 9: size).
         let mut frames = Vec::with_capacity(self.unacked.len());
-        for (seq, p) in &self.unacked {
+        for (seq, p) in self.unacked.iter() {
             frames.push(encode_data(*seq, ack, p));
         }
         self.stats.resent = self.stats.resent.saturating_add(frames.len() as u64);
@@ -569,7 +569,7 @@ impl Session {
             taken.push(payload);
         }
         // Its memory too, as `mem::take` gave back before.
-        self.unacked = VecDeque::new();
+        self.unacked = Fifo::new();
         taken
     }
 

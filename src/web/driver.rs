@@ -24,6 +24,7 @@ use super::options::{SocketOptions, TokenSource};
 use super::token::call_get_token;
 use super::transport::{self, EventSink, OpenRequest, Transport, TransportEvent};
 use super::waiter::Waiter;
+use crate::core::fifo::Fifo;
 use crate::core::text::{concat, decimal, quoted};
 use crate::core::{Action, Connection, Event, Payload, TransportKind, TransportSet};
 use crate::endpoints::{with_token, Endpoints};
@@ -34,7 +35,6 @@ use crate::web::bindings::timer::Timeout;
 use core::cell::{Cell, RefCell};
 #[cfg(feature = "std")]
 use futures_channel::mpsc;
-use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::JsValue;
 
@@ -78,7 +78,7 @@ pub(crate) struct Driver {
     protocol: RefCell<String>,
     extensions: RefCell<String>,
     /// Transport reports not handled yet (see the module docs on re-entrancy).
-    inbox: RefCell<VecDeque<(u64, TransportEvent)>>,
+    inbox: RefCell<Fifo<(u64, TransportEvent)>>,
     /// Set while the pump runs or the driver calls into an adapter outside it: reports wait in
     /// the inbox for the pump.
     busy: Cell<bool>,
@@ -151,7 +151,7 @@ impl Driver {
                 last_close: RefCell::new(None),
                 protocol: RefCell::new(String::new()),
                 extensions: RefCell::new(String::new()),
-                inbox: RefCell::new(VecDeque::new()),
+                inbox: RefCell::new(Fifo::new()),
                 busy: Cell::new(false),
                 secrets: RefCell::new(Vec::new()),
             }
@@ -412,7 +412,7 @@ impl Driver {
             }
         }
         // Removed one by one, not `drain(..excess)`: `Vec::drain`'s range check would link
-        // integer formatting for its panic message (see `core::queue::take_all`).
+        // integer formatting for its panic message.
         while secrets.len() > SECRETS_KEPT * 2 {
             secrets.remove(0);
         }

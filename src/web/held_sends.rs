@@ -10,10 +10,10 @@
 //! Blob subclass whose read never settles cannot keep `close()` pending for ever.
 
 use super::bindings::timer::Timeout;
+use crate::core::fifo::Fifo;
 use crate::core::Payload;
 use crate::prelude::*;
 use core::cell::RefCell;
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 
 /// How long a `close()` waits for held sends before it starts anyway (what is still held is then
@@ -37,7 +37,7 @@ pub(super) enum Outgoing {
 /// The held sends and the `close()` calls waiting for them.
 #[derive(Default)]
 pub(super) struct HeldSends {
-    pub(super) items: RefCell<VecDeque<Outgoing>>,
+    pub(super) items: RefCell<Fifo<Outgoing>>,
     /// Each waiting `close()`'s start, in call order.
     closes: RefCell<Vec<Box<dyn FnOnce()>>>,
     /// The bound on that wait, armed with the first waiting `close()`.

@@ -562,24 +562,24 @@ impl UniversalSocket {
                 let (Some(held), Some(socket)) = (held.upgrade(), socket.upgrade()) else {
                     return;
                 };
-                let slot = held
-                    .items
-                    .borrow()
-                    .iter()
-                    .position(|o| matches!(o, Outgoing::Blob(b, None) if *b == id));
-                match (read, slot) {
-                    (Ok(buffer), Some(i)) => {
-                        held.items.borrow_mut()[i] =
-                            Outgoing::Blob(id, Some(array_to_vec(&Uint8Array::new(&buffer))))
+                {
+                    let mut items = held.items.borrow_mut();
+                    let slot = items.find_mut(|o| matches!(o, Outgoing::Blob(b, None) if *b == id));
+                    match (read, slot) {
+                        (Ok(buffer), Some(slot)) => {
+                            *slot =
+                                Outgoing::Blob(id, Some(array_to_vec(&Uint8Array::new(&buffer))))
+                        }
+                        (Err(error), Some(slot)) => {
+                            // Only this Blob is lost, and loudly (once the borrow has ended);
+                            // what was sent after it still goes out. A `Lost` marker takes its
+                            // place (the loop below skips it).
+                            *slot = Outgoing::Lost;
+                            drop(items);
+                            socket.report_error(blob_unread(&error));
+                        }
+                        (_, None) => {}
                     }
-                    (Err(error), Some(i)) => {
-                        // Only this Blob is lost, and loudly; what was sent after it still
-                        // goes out. A `Lost` marker takes its place (the loop below skips it);
-                        // not `VecDeque::remove`, which links `wrap_copy` (about 0.8 KB).
-                        held.items.borrow_mut()[i] = Outgoing::Lost;
-                        socket.report_error(blob_unread(&error));
-                    }
-                    (_, None) => {}
                 }
                 loop {
                     let next = {

@@ -14,6 +14,7 @@ use super::stream_support::ReadLoop;
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
+use crate::core::fifo::Fifo;
 use crate::core::frame::HEADER_LEN;
 use crate::core::http_wire::{append_frame, base64_may_fit, server_close_code};
 use crate::core::text::{concat as cat, decimal, push_decimal};
@@ -27,7 +28,6 @@ use crate::web::bindings::promise::{next_microtask, settle_quietly, when_settled
 use crate::web::bindings::property::{set_property, string_property};
 use core::cell::{Cell, RefCell};
 use js_sys::{JsString, Promise, Reflect, Uint8Array};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -92,7 +92,7 @@ pub(super) struct HttpShared {
     /// The session id, once the server has named a valid one.
     session: RefCell<Option<String>>,
     /// Messages accepted by `send` and not yet handed to `fetch`.
-    queue: RefCell<VecDeque<Payload>>,
+    queue: RefCell<Fifo<Payload>>,
     /// The messages of the POST in flight: confirmed by its `2xx`, unconfirmed if it fails.
     in_flight: RefCell<Vec<Payload>>,
     /// Whether draining is under way: upstream requests must stay strictly ordered, so only one
@@ -139,7 +139,7 @@ impl HttpShared {
             max_message_bytes: request.max_message_bytes,
             url: request.url.clone(),
             session: RefCell::new(None),
-            queue: RefCell::new(VecDeque::new()),
+            queue: RefCell::new(Fifo::new()),
             in_flight: RefCell::new(Vec::new()),
             draining: Cell::new(false),
             buffered: Cell::new(0),
@@ -245,8 +245,7 @@ impl HttpShared {
         self.buffered.set(0);
         Lost {
             unconfirmed: core::mem::take(&mut *self.in_flight.borrow_mut()),
-            // Not `drain(..)`: see `take_all`.
-            unsent: crate::core::queue::take_all(&mut self.queue.borrow_mut()),
+            unsent: self.queue.borrow_mut().take_all(),
         }
     }
 

@@ -5,6 +5,7 @@
 //! writer's and the read loop's callbacks hold only `Weak`s. The event rules every adapter keeps
 //! are `event_rules.rs`.
 
+use crate::core::fifo::Fifo;
 use crate::core::text::{concat, replace, split_once_byte};
 use crate::core::Payload;
 use crate::prelude::*;
@@ -16,7 +17,6 @@ use crate::web::bindings::text_encoder::JsTextEncoder;
 use core::cell::{Cell, RefCell};
 use core::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use js_sys::{JsString, Promise, Uint8Array};
-use std::collections::VecDeque;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -33,7 +33,7 @@ struct PendingWrite {
 /// The writes of one writer that have not resolved (pending, or rejected), oldest first.
 #[derive(Default)]
 struct WriteLog {
-    unresolved: VecDeque<PendingWrite>,
+    unresolved: Fifo<PendingWrite>,
     /// Sum of `len` over `unresolved`: what `buffered_amount` reports. A rejected write stays
     /// counted: its bytes were not sent, so the amount must not fall as if they were.
     bytes: usize,
@@ -74,7 +74,6 @@ impl Writes {
     pub(super) fn take_unresolved(&self) -> Vec<Payload> {
         let mut log = self.0.borrow_mut();
         log.bytes = 0;
-        // Popped, not `drain(..)`ed: see `core::queue::take_all`.
         let mut unsent = Vec::new();
         while let Some(write) = log.unresolved.pop_front() {
             if let Some(payload) = write.payload {

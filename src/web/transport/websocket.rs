@@ -21,6 +21,7 @@ use super::stream_support::{
 };
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code::UNSUPPORTED_DATA;
+use crate::core::fifo::Fifo;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::prelude::*;
@@ -30,7 +31,6 @@ use crate::web::handoff::hand_off_text;
 use crate::web::listener::EventListener;
 use core::cell::RefCell;
 use js_sys::Array;
-use std::collections::VecDeque;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
@@ -56,7 +56,7 @@ const TRIM_BYTES: usize = 64 * 1024;
 /// written yet, and (until the next trim) a few messages it has written.
 #[derive(Default)]
 struct SentTail {
-    messages: VecDeque<Payload>,
+    messages: Fifo<Payload>,
     bytes: usize,
 }
 
@@ -87,13 +87,10 @@ impl SentTail {
         self.trim(buffered);
         self.bytes = 0;
         if buffered == 0 {
-            // Popped, not `clear()`ed: `VecDeque::clear` is `truncate`, code of its own (issue
-            // 9: size).
-            while self.messages.pop_front().is_some() {}
+            self.messages = Fifo::new();
             return Vec::new();
         }
-        // Not `drain(..)`: see `take_all`.
-        crate::core::queue::take_all(&mut self.messages)
+        self.messages.take_all()
     }
 }
 
