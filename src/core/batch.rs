@@ -241,11 +241,12 @@ impl Batcher {
         }
         let mut out = String::with_capacity(Self::batch_size(self.items.len(), self.items_bytes));
         out.push_str(PREFIX);
-        for (i, item) in self.items.drain(..).enumerate() {
+        // Taken, not `drain(..)`ed: `Drain` is code of its own per element type (issue 9: size).
+        for (i, item) in core::mem::take(&mut self.items).iter().enumerate() {
             if i > 0 {
                 out.push(',');
             }
-            out.push_str(&item);
+            out.push_str(item);
         }
         out.push_str(MIDDLE);
         let timestamp = (now as i64).saturating_add(self.timestamp_offset).max(0);

@@ -481,7 +481,9 @@ impl HttpShared {
     /// The server confirmed the POST in flight: its bytes leave the buffer, and the core hears
     /// that there is room again.
     fn confirmed(&self) {
-        let sent: usize = self.in_flight.borrow_mut().drain(..).map(|p| p.len()).sum();
+        // Taken, not `drain(..)`ed: `Drain` is code of its own per element type (issue 9: size).
+        let in_flight = core::mem::take(&mut *self.in_flight.borrow_mut());
+        let sent: usize = in_flight.iter().map(|p| p.len()).sum();
         self.buffered.set(self.buffered.get().saturating_sub(sent));
         self.report.buffered(self.buffered.get());
     }
@@ -492,7 +494,8 @@ impl HttpShared {
         let why = match error {
             PostError::Gone(why) => {
                 let mut queue = self.queue.borrow_mut();
-                for payload in self.in_flight.borrow_mut().drain(..).rev() {
+                let mut in_flight = core::mem::take(&mut *self.in_flight.borrow_mut());
+                while let Some(payload) = in_flight.pop() {
                     queue.push_front(payload);
                 }
                 why
