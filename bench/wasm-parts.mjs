@@ -56,7 +56,7 @@ const RULES = [
   [/^universal_socket::/, "browser bindings, feature detection"],
   [/^(wasm_bindgen|js_sys|web_sys)::/, "wasm-bindgen, js-sys, web-sys runtime"],
   [/^core::ptr::drop_in_place/, "drop glue (any type)"],
-  [/^alloc::/, "Rust alloc: Vec, VecDeque, Rc, String"],
+  [/^alloc::/, "Rust alloc: Vec, Rc, String"],
   [/^core::|^&/, "Rust core: other"],
 ];
 

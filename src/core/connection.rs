@@ -419,7 +419,7 @@ pub struct Connection {
     /// Transports with a heartbeat ping not answered yet (one entry per ping, a few at most): a
     /// transport that hands its messages back may hand back our ping too, which is not the
     /// application's to see or to resend. A `Vec`, not a `VecDeque`: for at most 9 entries its
-    /// `remove(0)` costs nothing measurable, and a `Fifo<u64>` links its own `grow`,
+    /// `remove(0)` costs nothing measurable, and a `VecDeque<u64>` linked its own `grow`,
     /// `pop_front`, `remove` and `wrap_copy` (about 0.1 KB gzipped).
     pings_out: Vec<u64>,
     /// Upstream bytes the open transport holds, for transports that report it; `None` for

@@ -1,9 +1,11 @@
-//! A first-in, first-out queue on two `Vec`s, for the SDK's queues (the core's actions, events,
-//! send queue and resend buffer; the driver's inbox; the adapters' unsent messages and writes).
+//! A first-in, first-out queue on two `Vec`s, for the SDK's queues: the core's actions, events,
+//! send queue and resend buffer; the driver's inbox; the WebSocket adapter's unsent messages, the
+//! HTTP transports' send queue and the stream writers' log; the JS class's held sends.
 //!
 //! Why not `VecDeque`: each element type a `VecDeque` holds links its own ring-buffer code
 //! (`grow` with the wrap-around copy, `pop_front`, a `Drop` over two slices, the range checks of
-//! `drain`), and the JS build had seven. Two stacks need only `Vec::push` and `Vec::pop`, whose
+//! `drain`), and the JS build had seven element types. Both `Vec`s keep their capacity, so after
+//! a burst a queue holds up to about twice its high-water mark (a `VecDeque`, once). Two stacks need only `Vec::push` and `Vec::pop`, whose
 //! growth is shared by every element type: `back` takes what is pushed, `front` holds what is
 //! next, reversed, and is refilled from `back` when it runs out (each item moves once: amortised
 //! O(1), as a `VecDeque`). Nothing here can panic.

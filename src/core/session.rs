@@ -560,15 +560,14 @@ impl Session {
         Some(encode_ack(ack))
     }
 
-    /// Takes every unacknowledged payload, oldest first. Popped one by one, not `drain(..)`ed
-    /// (`Drain`'s drop code is about 0.5 KB of wasm per element type) nor consumed with
-    /// `into_iter().map(..).collect()` (the deque's `IntoIter` folds, about 0.8 KB raw).
+    /// Takes every unacknowledged payload, oldest first: popped one by one (a
+    /// `map(..).collect()` over the `(seq, payload)` pairs would be iterator code of its own),
+    /// then the queue replaced, which frees its memory.
     fn take_unacked(&mut self) -> Vec<Payload> {
         let mut taken = Vec::with_capacity(self.unacked.len());
         while let Some((_, payload)) = self.unacked.pop_front() {
             taken.push(payload);
         }
-        // Its memory too, as `mem::take` gave back before.
         self.unacked = Fifo::new();
         taken
     }

@@ -3,21 +3,25 @@
 //! held.
 //!
 //! `WebSocket.close()` right after `send(blob)` sends the Blob first. So does this socket: a
-//! `close()` while sends are held waits until they have gone to the core, then starts; sends
-//! after that `close()` are refused as closing. Before, the close started at once, the Blob's
-//! read finished after it, and the Blob and what followed were refused where no listener could
-//! hear it (the final `close` releases them). The wait is bounded by [`HELD_CLOSE_WAIT_MS`]: a
-//! Blob subclass whose read never settles cannot keep `close()` pending for ever.
+//! `close()` while sends are held waits until they have gone to the core, then starts; in the
+//! meantime the socket reports itself closing and refuses new sends. Before, the close started at
+//! once, the Blob's read finished after it, and the Blob and what followed were refused where no
+//! listener could hear it (the final `close` releases them). The wait is bounded by
+//! [`HELD_CLOSE_WAIT_MS`]: a Blob whose read has not settled by then (a hostile subclass) is
+//! lost, in an `error` event, as a Blob whose read fails is; what was sent after it goes out, and
+//! the close starts.
 
 use super::bindings::timer::Timeout;
+use super::driver::SocketError;
+use super::socket::{Socket, WeakSocket};
 use crate::core::fifo::Fifo;
+use crate::core::text::{concat, decimal};
 use crate::core::Payload;
 use crate::prelude::*;
 use core::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-/// How long a `close()` waits for held sends before it starts anyway (what is still held is then
-/// refused when its Blob is read, as a send to a closed socket).
+/// How long a `close()` waits for Blob reads before it gives up on them and starts.
 pub const HELD_CLOSE_WAIT_MS: u32 = 3_000;
 
 /// One outgoing message, kept in order behind a Blob that is still being read.
@@ -56,24 +60,56 @@ impl HeldSends {
     }
 
     /// Runs `start` once every held send has gone to the core, or after
-    /// [`HELD_CLOSE_WAIT_MS`], whichever comes first. Call it only while [`Self::holding`].
-    pub(super) fn close_after(self: &Rc<Self>, start: Box<dyn FnOnce()>) {
+    /// [`HELD_CLOSE_WAIT_MS`], whichever comes first: then each Blob still being read is lost
+    /// (an `error` event), and what was sent after it goes out first. Call it only while
+    /// [`Self::holding`].
+    pub(super) fn close_after(self: &Rc<Self>, socket: WeakSocket, start: Box<dyn FnOnce()>) {
         self.closes.borrow_mut().push(start);
         if self.close_timer.borrow().is_some() {
             return;
         }
         let held: Weak<HeldSends> = Rc::downgrade(self);
         let timer = Timeout::new(HELD_CLOSE_WAIT_MS, move || {
-            if let Some(held) = held.upgrade() {
-                held.start_closes();
+            let (Some(held), Some(socket)) = (held.upgrade(), socket.upgrade()) else {
+                return;
+            };
+            let mut unread = 0;
+            while let Some(blob) = held
+                .items
+                .borrow_mut()
+                .find_mut(|o| matches!(o, Outgoing::Blob(_, None)))
+            {
+                *blob = Outgoing::Lost;
+                unread += 1;
             }
+            if unread > 0 {
+                socket.report_error(concat(&[
+                    "send(): ",
+                    &decimal(unread),
+                    " Blob(s) still being read when close() stopped waiting were not sent",
+                ]));
+            }
+            held.send_ready(&socket);
         });
         *self.close_timer.borrow_mut() = Some(timer);
     }
 
-    /// Starts the waiting closes if nothing is held any more (the Blob reads call it once they
-    /// have sent what they could).
-    pub(super) fn drained(&self) {
+    /// Sends, in order, what is ready at the front: up to the first Blob still being read. Once
+    /// nothing is held, the waiting closes start.
+    pub(super) fn send_ready(&self, socket: &Socket) {
+        loop {
+            let next = {
+                let mut items = self.items.borrow_mut();
+                match items.front() {
+                    Some(Outgoing::Blob(_, None)) | None => None,
+                    Some(_) => items.pop_front(),
+                }
+            };
+            let Some(item) = next else { break };
+            if let Err(error) = send_now(socket, item) {
+                socket.report_error(error.message());
+            }
+        }
         if !self.holding() {
             self.start_closes();
         }
@@ -87,5 +123,16 @@ impl HeldSends {
         for start in closes {
             start();
         }
+    }
+}
+
+/// Hands `item` to the socket as `send()` would have.
+pub(super) fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {
+    match item {
+        Outgoing::Ready(payload) => socket.send_now(payload),
+        Outgoing::Json(json) => socket.send_json_text(json),
+        Outgoing::Blob(_, Some(bytes)) => socket.send_now(Payload::Binary(bytes)),
+        Outgoing::Datagram(bytes) => socket.send_datagram(bytes),
+        Outgoing::Blob(_, None) | Outgoing::Lost => Ok(()),
     }
 }

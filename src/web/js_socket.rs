@@ -5,7 +5,7 @@
 
 use super::driver::{SocketError, SocketEvent};
 use super::events::ErrorMessage;
-use super::held_sends::{HeldSends, Outgoing};
+use super::held_sends::{send_now, HeldSends, Outgoing};
 use super::js_events::{decode_frame, plain_object, Handler, JsSide, Key, Value};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::{CloseInfo, Socket};
@@ -67,10 +67,10 @@ impl UniversalSocket {
     }
 
     /// Connects: resolves on the first open; rejects with an Error listing every transport tried
-    /// and why each failed. After `close()` it rejects: a closed socket released its listeners.
+    /// and why each failed. After `close()` it rejects: a closed socket releases its listeners.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
-        if self.js.is_closing() {
+        if self.js.is_closing() || self.held.closing() {
             return Promise::reject(
                 &JsError::new(
                     "connect(): this UniversalSocket was closed with close() and has released its \
@@ -159,6 +159,8 @@ impl UniversalSocket {
     /// Closes for good (stops every retry). `code` is 1000 (the default) or 3000–4999, `reason`
     /// at most 123 UTF-8 bytes. Resolves with `{ code, reason, wasClean }`: after 3 s with
     /// `wasClean: false` and this code and reason if the server never answers (any transport).
+    /// Blobs still being read (and what was sent after them) go out first, as with
+    /// `WebSocket.close()`: the close waits for them, 3 s at most, reporting `closing` meanwhile.
     /// Once the final `close` event has been dispatched, every listener is released (see
     /// `JsSide`).
     #[wasm_bindgen(unchecked_return_type = "Promise<CloseResult>")]
@@ -173,8 +175,9 @@ impl UniversalSocket {
             None if reason.is_undefined() => String::new(),
             None => return Err(JsError::new("close(): the reason must be a string")),
         };
-        let already_closed = self.socket.state() == State::Closed;
-        if self.held.holding() && !already_closed {
+        let state = self.socket.state();
+        let already_closed = state == State::Closed;
+        if self.held.holding() && !matches!(state, State::Closing | State::Closed) {
             return self.close_after_held(code, reason);
         }
         // Marked before the driver runs: a close while connecting emits `close` synchronously.
@@ -292,6 +295,10 @@ impl UniversalSocket {
     /// 0 connecting (also while reconnecting), 1 open, 2 closing, 3 closed.
     #[wasm_bindgen(getter, js_name = readyState)]
     pub fn ready_state(&self) -> u16 {
+        // CLOSING while a `close()` waits for held sends (see `held_sends`).
+        if self.held.closing() {
+            return 2;
+        }
         self.socket.ready_state()
     }
 
@@ -304,6 +311,7 @@ impl UniversalSocket {
     #[wasm_bindgen(getter, unchecked_return_type = "SocketState")]
     pub fn state(&self) -> JsValue {
         match self.socket.state() {
+            _ if self.held.closing() => "closing",
             State::Connecting => "connecting",
             State::Open => "open",
             State::Reconnecting => "reconnecting",
@@ -487,26 +495,36 @@ impl UniversalSocket {
     }
 
     /// `close()` while sends wait behind a Blob: checked now, started once they have gone to the
-    /// core, as `WebSocket.close()` sends what was sent before it (see `held_sends`).
+    /// core, as `WebSocket.close()` sends what was sent before it (see `held_sends`). Until then
+    /// the socket reports `closing` and refuses sends; its listeners are released by the close
+    /// this starts (a socket that gives up meanwhile keeps them, so what it refuses is heard).
     fn close_after_held(&self, code: u16, reason: String) -> Result<Promise, JsError> {
         validate_close(code, &reason).map_err(|error| js_error(SocketError::Core(error)))?;
-        self.js.mark_closing();
         let promise = promise_with(&mut |settle| {
-            let (waiter, socket, reason) = (
+            let (waiter, socket, js, reason) = (
                 close_waiter(settle),
                 self.socket.downgrade(),
+                Rc::downgrade(&self.js),
                 reason.clone(),
             );
-            self.held.close_after(Box::new(move || {
-                // Gone: the waiter, dropped, rejects the promise.
-                let Some(socket) = socket.upgrade() else {
-                    return;
-                };
-                // Checked above, so it starts; a failure is still told, not dropped.
-                if let Err(error) = socket.start_close(code, &reason, waiter) {
-                    socket.report_error(error.message());
-                }
-            }));
+            self.held.close_after(
+                self.socket.downgrade(),
+                Box::new(move || {
+                    // Gone: the waiter, dropped, rejects the promise.
+                    let (Some(socket), Some(js)) = (socket.upgrade(), js.upgrade()) else {
+                        return;
+                    };
+                    let already_closed = socket.state() == State::Closed;
+                    js.mark_closing();
+                    // Checked above, so it starts; a failure is still told, not dropped.
+                    if let Err(error) = socket.start_close(code, &reason, waiter) {
+                        socket.report_error(error.message());
+                    }
+                    if already_closed {
+                        js.release();
+                    }
+                }),
+            );
         });
         Ok(promise)
     }
@@ -532,8 +550,8 @@ impl UniversalSocket {
     }
 
     fn enqueue(&self, item: Outgoing) -> Result<(), JsError> {
-        if self.held.holding() {
-            // Behind a Blob; after a `close()` that waits for it, refused as closing.
+        if self.held.holding() || self.held.closing() {
+            // Behind a Blob (or after a `close()` that waits for one): refused once closing.
             self.refuse_if_closed()?;
             self.held.items.borrow_mut().push_back(item);
             return Ok(());
@@ -562,39 +580,38 @@ impl UniversalSocket {
                 let (Some(held), Some(socket)) = (held.upgrade(), socket.upgrade()) else {
                     return;
                 };
-                {
+                // The bytes first, with nothing borrowed: a subclass's read may resolve to
+                // anything, and looking at it may run the page's code (a getter that sends).
+                let bytes = match read {
+                    Ok(buffer) => match bytes_of(&buffer, "send()", socket.max_message_size()) {
+                        Ok(Some(bytes)) => Ok(bytes),
+                        Ok(None) => Err(blob_failed("its read gave no bytes")),
+                        Err(message) => Err(blob_failed(&message)),
+                    },
+                    Err(error) => Err(blob_unread(&error)),
+                };
+                let failed = {
                     let mut items = held.items.borrow_mut();
+                    // None: handed back already (the close stopped waiting).
                     let slot = items.find_mut(|o| matches!(o, Outgoing::Blob(b, None) if *b == id));
-                    match (read, slot) {
-                        (Ok(buffer), Some(slot)) => {
-                            *slot =
-                                Outgoing::Blob(id, Some(array_to_vec(&Uint8Array::new(&buffer))))
+                    match (bytes, slot) {
+                        (Ok(bytes), Some(slot)) => {
+                            *slot = Outgoing::Blob(id, Some(bytes));
+                            None
                         }
-                        (Err(error), Some(slot)) => {
-                            // Only this Blob is lost, and loudly (once the borrow has ended);
-                            // what was sent after it still goes out. A `Lost` marker takes its
-                            // place (the loop below skips it).
+                        // Only this Blob is lost, and loudly; what was sent after it still goes
+                        // out. A `Lost` marker takes its place (the loop below skips it).
+                        (Err(message), Some(slot)) => {
                             *slot = Outgoing::Lost;
-                            drop(items);
-                            socket.report_error(blob_unread(&error));
+                            Some(message)
                         }
-                        (_, None) => {}
+                        (_, None) => None,
                     }
+                };
+                if let Some(message) = failed {
+                    socket.report_error(message);
                 }
-                loop {
-                    let next = {
-                        let mut queue = held.items.borrow_mut();
-                        match queue.front() {
-                            Some(Outgoing::Blob(_, None)) | None => None,
-                            Some(_) => queue.pop_front(),
-                        }
-                    };
-                    let Some(item) = next else { break };
-                    if let Err(error) = send_now(&socket, item) {
-                        socket.report_error(error.message());
-                    }
-                }
-                held.drained();
+                held.send_ready(&socket);
             }),
         );
     }
@@ -624,20 +641,12 @@ fn array_buffer_of(blob: &web_sys::Blob) -> Result<Promise, JsValue> {
 
 /// The `error` event's message for a Blob whose bytes could not be read.
 fn blob_unread(error: &JsValue) -> String {
-    concat(&[
-        "send(): reading the Blob failed, it was not sent: ",
-        &super::transport::websocket::describe(error),
-    ])
+    blob_failed(&super::transport::websocket::describe(error))
 }
 
-fn send_now(socket: &Socket, item: Outgoing) -> Result<(), SocketError> {
-    match item {
-        Outgoing::Ready(payload) => socket.send_now(payload),
-        Outgoing::Json(json) => socket.send_json_text(json),
-        Outgoing::Blob(_, Some(bytes)) => socket.send_now(Payload::Binary(bytes)),
-        Outgoing::Datagram(bytes) => socket.send_datagram(bytes),
-        Outgoing::Blob(_, None) | Outgoing::Lost => Ok(()),
-    }
+/// The `error` event's message for a Blob that was not sent, and why.
+fn blob_failed(why: &str) -> String {
+    concat(&["send(): reading the Blob failed, it was not sent: ", why])
 }
 
 /// `typeof value`, with `null` and arrays told apart, for error messages that must not show

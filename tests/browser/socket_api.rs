@@ -1131,18 +1131,19 @@ async fn close_right_after_a_blob_sends_it_first() {
                 s.send(new Blob([new Uint8Array([1, 2, 3])]));
                 s.send("after");
                 const closing = s.close(1000, "done");
+                const meanwhile = s.state + " " + s.readyState;
                 let late = "sent";
                 try { s.send("too late"); } catch (e) { late = e.message; }
                 const closed = await closing;
                 await new Promise((r) => setTimeout(r, 100));
-                return [s.stats().messagesSent, closed.code, late, warned.join(";")].join(" | ");
+                return [s.stats().messagesSent, closed.code, meanwhile, late, warned.join(";")].join(" | ");
             } finally { console.warn = warn; }
             "#,
         )
         .await;
         assert_eq!(
             result.as_string().unwrap_or_default(),
-            "2 | 1000 | the connection is closing or closed | ",
+            "2 | 1000 | closing 2 | the connection is closing or closed | ",
             "{}",
             path.name
         );
@@ -1150,30 +1151,82 @@ async fn close_right_after_a_blob_sends_it_first() {
 }
 
 /// A Blob whose read never settles (a hostile subclass) cannot keep `close()` pending for ever:
-/// it starts after `HELD_CLOSE_WAIT_MS` (3 s), and the text held behind the Blob is not sent.
+/// after `HELD_CLOSE_WAIT_MS` (3 s) the Blob is lost, in an `error` event (as a Blob whose read
+/// fails), what was sent after it goes out, and the close starts. Nothing comes back undelivered.
 #[wasm_bindgen_test]
 async fn close_waits_for_a_blob_that_never_reads_only_so_long() {
-    let config = server_config().await;
-    let options = format!(
-        r#"{{ transports: ["websocket"], endpoints: {{ websocket: "{}" }}, heartbeat: false }}"#,
-        get_str(&config, "ws.echo")
-    );
-    let socket = js_socket("http://127.0.0.1/echo", Some(&options));
+    let socket = classic_echo_socket().await;
     let result = run_js(
         &socket,
         &JsValue::UNDEFINED,
         r#"
         await s.connect();
+        const heard = [];
+        s.addEventListener("undelivered", (e) => heard.push("undelivered: " + e.messages.join(",")));
+        s.addEventListener("error", (e) => heard.push("error: " + e.message));
         s.send(new (class extends Blob { arrayBuffer() { return new Promise(() => {}); } })([]));
         s.send("held");
         const t0 = performance.now();
         const closed = await s.close();
         const waited = performance.now() - t0;
-        return [closed.code, s.stats().messagesSent, waited >= 2900 && waited < 6000].join(" | ");
+        return [closed.code, s.stats().messagesSent, waited >= 2900 && waited < 6000, ...heard].join(" | ");
         "#,
     )
     .await;
-    assert_eq!(result.as_string().unwrap_or_default(), "1000 | 0 | true");
+    assert_eq!(
+        result.as_string().unwrap_or_default(),
+        "1000 | 1 | true | error: send(): 1 Blob(s) still being read when close() stopped waiting were not sent"
+    );
+}
+
+/// A Blob subclass whose read resolves to something other than bytes loses only that Blob, in an
+/// `error` event; looking at what it resolved to may run the page's code, which may send: the
+/// socket must not be borrowed then. Before, `new Uint8Array(-1)` threw while the held sends were
+/// borrowed, and every later `send()` trapped.
+#[wasm_bindgen_test]
+async fn a_blob_read_that_gives_no_bytes_loses_only_that_blob() {
+    let socket = classic_echo_socket().await;
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        await s.connect();
+        const heard = [];
+        s.addEventListener("error", (e) => heard.push(e.message));
+        const got = [];
+        const echoes = (n) => new Promise((resolve) => {
+            const check = () => got.length >= n ? resolve() : setTimeout(check, 10);
+            check();
+        });
+        s.addEventListener("message", (e) => got.push(e.data));
+        const sneaky = { get [Symbol.toStringTag]() { s.send("from a getter"); return "Object"; } };
+        s.send(new (class extends Blob { arrayBuffer() { return Promise.resolve(-1); } })([]));
+        s.send(new (class extends Blob { arrayBuffer() { return Promise.resolve(sneaky); } })([]));
+        s.send("after");
+        await Promise.race([echoes(2), new Promise((r) => setTimeout(r, 5000))]);
+        s.send("still usable");
+        await Promise.race([echoes(3), new Promise((r) => setTimeout(r, 5000))]);
+        await s.close();
+        return [got.join(","), ...heard].join(" | ");
+        "#,
+    )
+    .await;
+    let text = result.as_string().unwrap_or_default();
+    let gave_no_bytes = "send(): reading the Blob failed, it was not sent: its read gave no bytes";
+    assert_eq!(
+        text,
+        format!("after,from a getter,still usable | {gave_no_bytes} | {gave_no_bytes}")
+    );
+}
+
+/// A socket on the reference server's echo service over the classic WebSocket, heartbeat off.
+async fn classic_echo_socket() -> JsValue {
+    let config = server_config().await;
+    let options = format!(
+        r#"{{ transports: ["websocket"], webSocketStream: false, endpoints: {{ websocket: "{}" }}, heartbeat: false }}"#,
+        get_str(&config, "ws.echo")
+    );
+    js_socket("http://127.0.0.1/echo", Some(&options))
 }
 
 /// After climbing back from SSE to WebSocket (an upgrade, resumable session on), `protocol` is
