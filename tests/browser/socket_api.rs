@@ -1155,13 +1155,8 @@ async fn close_right_after_a_blob_sends_it_first() {
 /// fails), what was sent after it goes out, and the close starts. Nothing comes back undelivered.
 #[wasm_bindgen_test]
 async fn close_waits_for_a_blob_that_never_reads_only_so_long() {
-    let socket = classic_echo_socket().await;
-    let result = run_js(
-        &socket,
-        &JsValue::UNDEFINED,
+    let result = on_classic_echo(
         r#"
-        await s.connect();
-        const heard = [];
         s.addEventListener("undelivered", (e) => heard.push("undelivered: " + e.messages.join(",")));
         s.addEventListener("error", (e) => heard.push("error: " + e.message));
         s.send(new (class extends Blob { arrayBuffer() { return new Promise(() => {}); } })([]));
@@ -1174,7 +1169,7 @@ async fn close_waits_for_a_blob_that_never_reads_only_so_long() {
     )
     .await;
     assert_eq!(
-        result.as_string().unwrap_or_default(),
+        result,
         "1000 | 1 | true | error: send(): 1 Blob(s) still being read when close() stopped waiting were not sent"
     );
 }
@@ -1185,13 +1180,8 @@ async fn close_waits_for_a_blob_that_never_reads_only_so_long() {
 /// borrowed, and every later `send()` trapped.
 #[wasm_bindgen_test]
 async fn a_blob_read_that_gives_no_bytes_loses_only_that_blob() {
-    let socket = classic_echo_socket().await;
-    let result = run_js(
-        &socket,
-        &JsValue::UNDEFINED,
+    let result = on_classic_echo(
         r#"
-        await s.connect();
-        const heard = [];
         s.addEventListener("error", (e) => heard.push(e.message));
         const got = [];
         const echoes = (n) => new Promise((resolve) => {
@@ -1211,22 +1201,26 @@ async fn a_blob_read_that_gives_no_bytes_loses_only_that_blob() {
         "#,
     )
     .await;
-    let text = result.as_string().unwrap_or_default();
     let gave_no_bytes = "send(): reading the Blob failed, it was not sent: its read gave no bytes";
     assert_eq!(
-        text,
+        result,
         format!("after,from a getter,still usable | {gave_no_bytes} | {gave_no_bytes}")
     );
 }
 
-/// A socket on the reference server's echo service over the classic WebSocket, heartbeat off.
-async fn classic_echo_socket() -> JsValue {
+/// Runs `body` (JS, with `s` a connected socket on the reference server's echo service over the
+/// classic WebSocket, heartbeat off, and `heard` an empty array for it to fill) and returns what
+/// it returns, as a string.
+async fn on_classic_echo(body: &str) -> String {
     let config = server_config().await;
     let options = format!(
         r#"{{ transports: ["websocket"], webSocketStream: false, endpoints: {{ websocket: "{}" }}, heartbeat: false }}"#,
         get_str(&config, "ws.echo")
     );
-    js_socket("http://127.0.0.1/echo", Some(&options))
+    let socket = js_socket("http://127.0.0.1/echo", Some(&options));
+    let body = ["await s.connect(); const heard = [];", body].concat();
+    let result = run_js(&socket, &JsValue::UNDEFINED, &body).await;
+    result.as_string().unwrap_or_default()
 }
 
 /// After climbing back from SSE to WebSocket (an upgrade, resumable session on), `protocol` is
