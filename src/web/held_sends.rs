@@ -21,7 +21,8 @@ use crate::prelude::*;
 use core::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-/// How long a `close()` waits for Blob reads before it gives up on them and starts.
+/// How long a `close()` waits for Blob reads before it gives up on them and starts (a Blob within
+/// `maxMessageBytes`, 16 MiB by default, reads from memory or disk in far less).
 pub const HELD_CLOSE_WAIT_MS: u32 = 3_000;
 
 /// One outgoing message, kept in order behind a Blob that is still being read.

@@ -16,7 +16,7 @@ use crate::core::text::concat;
 use crate::core::{CodecLimits, CoreError, Payload, PeerProtocol, State, TransportKind};
 use crate::prelude::*;
 use crate::web::bindings::message::{array_to_vec, view_of};
-use crate::web::bindings::promise::{promise_with, when_settled, Reaction};
+use crate::web::bindings::promise::{promise_with, settle_quietly, when_settled, Reaction};
 use crate::web::bindings::property::set_property;
 use js_sys::{Function, Object, Promise, Reflect, Uint8Array};
 use std::rc::{Rc, Weak};
@@ -73,8 +73,8 @@ impl UniversalSocket {
         if self.js.is_closing() || self.held.closing() {
             return Promise::reject(
                 &JsError::new(
-                    "connect(): this UniversalSocket was closed with close() and has released its \
-                     listeners; create a new UniversalSocket to connect again",
+                    "connect(): this UniversalSocket was closed with close() (which releases its \
+                     listeners); create a new UniversalSocket to connect again",
                 )
                 .into(),
             );
@@ -123,8 +123,7 @@ impl UniversalSocket {
                     // Read only for a socket that can still send it: refused after the read,
                     // it would be an `error` event, which nobody hears after `close()`.
                     self.refuse_if_closed()?;
-                    self.read_blob(data.unchecked_into());
-                    return Ok(());
+                    return self.read_blob(data.unchecked_into());
                 }
                 Data::Other => Outgoing::Json(to_json(&data, "send()")?),
             }
@@ -160,7 +159,9 @@ impl UniversalSocket {
     /// at most 123 UTF-8 bytes. Resolves with `{ code, reason, wasClean }`: after 3 s with
     /// `wasClean: false` and this code and reason if the server never answers (any transport).
     /// Blobs still being read (and what was sent after them) go out first, as with
-    /// `WebSocket.close()`: the close waits for them, 3 s at most, reporting `closing` meanwhile.
+    /// `WebSocket.close()`: the close waits for their reads, 3 s at most (a Blob within
+    /// `maxMessageBytes` reads in far less; one still unread then is lost, in an `error` event),
+    /// reporting `closing` meanwhile; the server's 3 s then count from when the close starts.
     /// Once the final `close` event has been dispatched, every listener is released (see
     /// `JsSide`).
     #[wasm_bindgen(unchecked_return_type = "Promise<CloseResult>")]
@@ -177,7 +178,9 @@ impl UniversalSocket {
         };
         let state = self.socket.state();
         let already_closed = state == State::Closed;
-        if self.held.holding() && !matches!(state, State::Closing | State::Closed) {
+        // Behind a Blob still being read, the close waits, also on a socket that gave up: what
+        // it holds is then refused in `error` events its listeners still hear.
+        if self.held.closing() || (self.held.holding() && state != State::Closing) {
             return self.close_after_held(code, reason);
         }
         // Marked before the driver runs: a close while connecting emits `close` synchronously.
@@ -295,11 +298,12 @@ impl UniversalSocket {
     /// 0 connecting (also while reconnecting), 1 open, 2 closing, 3 closed.
     #[wasm_bindgen(getter, js_name = readyState)]
     pub fn ready_state(&self) -> u16 {
-        // CLOSING while a `close()` waits for held sends (see `held_sends`).
-        if self.held.closing() {
+        // CLOSING while a `close()` waits for held sends (see `held_sends`), unless it gave up.
+        let ready_state = self.socket.ready_state();
+        if self.held.closing() && ready_state != 3 {
             return 2;
         }
-        self.socket.ready_state()
+        ready_state
     }
 
     /// "connecting" | "open" | "reconnecting" | "closing" | "closed".
@@ -311,12 +315,12 @@ impl UniversalSocket {
     #[wasm_bindgen(getter, unchecked_return_type = "SocketState")]
     pub fn state(&self) -> JsValue {
         match self.socket.state() {
+            State::Closed => "closed",
             _ if self.held.closing() => "closing",
             State::Connecting => "connecting",
             State::Open => "open",
             State::Reconnecting => "reconnecting",
             State::Closing => "closing",
-            State::Closed => "closed",
         }
         .into()
     }
@@ -559,12 +563,25 @@ impl UniversalSocket {
         send_now(&self.socket, item).map_err(js_error)
     }
 
-    fn read_blob(&self, blob: web_sys::Blob) {
+    fn read_blob(&self, blob: web_sys::Blob) -> Result<(), JsError> {
+        let reading = array_buffer_of(&blob);
+        // Reading ran the page's code (an `arrayBuffer` getter or override), which may have
+        // closed the socket: refused now, as a send to a closed socket, rather than later where
+        // no listener would hear it.
+        if let Err(closed) = self.refuse_if_closed() {
+            if let Ok(reading) = &reading {
+                settle_quietly(reading);
+            }
+            return Err(closed);
+        }
         // A Blob subclass's `arrayBuffer()` may throw instead of rejecting: that Blob is lost,
         // loudly, and nothing waits for it.
-        let reading = match array_buffer_of(&blob) {
+        let reading = match reading {
             Ok(reading) => reading,
-            Err(error) => return self.socket.report_error(blob_unread(&error)),
+            Err(error) => {
+                self.socket.report_error(blob_unread(&error));
+                return Ok(());
+            }
         };
         let id = self.next_blob.get();
         self.next_blob.set(id + 1);
@@ -614,6 +631,7 @@ impl UniversalSocket {
                 held.send_ready(&socket);
             }),
         );
+        Ok(())
     }
 }
 

@@ -1208,6 +1208,65 @@ async fn a_blob_read_that_gives_no_bytes_loses_only_that_blob() {
     );
 }
 
+/// A socket that gave up (here: the chat service's welcome is over `maxMessageBytes`, which ends
+/// it for good) while a Blob was still being read: `close()` still waits for the read, so the
+/// Blob and the text behind it are refused in `error` events its listeners hear. Before, the
+/// close released the listeners at once and both refusals went to the console only.
+#[wasm_bindgen_test]
+async fn close_after_giving_up_still_reports_the_held_sends() {
+    let config = server_config().await;
+    let options = format!(
+        r#"{{ transports: ["websocket"], webSocketStream: false, endpoints: {{ websocket: "{}" }},
+            heartbeat: false, maxMessageBytes: 40, reconnect: {{ maxAttempts: 1 }} }}"#,
+        get_str(&config, "ws.chat")
+    );
+    let socket = js_socket("http://127.0.0.1/chat", Some(&options));
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const heard = [];
+        s.addEventListener("error", (e) => heard.push(e.message));
+        const slow = new (class extends Blob {
+            arrayBuffer() { return new Promise((r) => setTimeout(() => r(new ArrayBuffer(4)), 500)); }
+        })([]);
+        s.send(slow);
+        s.send("behind the Blob");
+        await s.connect().catch(() => {});
+        for (let i = 0; i < 100 && s.state !== "closed"; i++) await new Promise((r) => setTimeout(r, 10));
+        const gaveUp = s.state;
+        await s.close();
+        const refused = heard.filter((m) => m === "the connection is closing or closed").length;
+        return [gaveUp, refused, s.listenerCount].join(" | ");
+        "#,
+    )
+    .await;
+    assert_eq!(result.as_string().unwrap_or_default(), "closed | 2 | 0");
+}
+
+/// Reading a Blob runs the page's code (an `arrayBuffer` getter): if that code closes the
+/// socket, `send()` refuses the Blob there and then. Before, it returned normally and the Blob
+/// was refused later, where no listener could hear it.
+#[wasm_bindgen_test]
+async fn a_blob_whose_read_closes_the_socket_is_refused_by_send() {
+    let socket = js_socket("http://127.0.0.1:1/echo", None);
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const closing = new (class extends Blob {
+            get arrayBuffer() { s.close(); return () => Promise.resolve(new ArrayBuffer(1)); }
+        })([]);
+        try { s.send(closing); return "sent"; } catch (e) { return e.message; }
+        "#,
+    )
+    .await;
+    assert_eq!(
+        result.as_string().unwrap_or_default(),
+        "the connection is closing or closed"
+    );
+}
+
 /// Runs `body` (JS, with `s` a connected socket on the reference server's echo service over the
 /// classic WebSocket, heartbeat off, and `heard` an empty array for it to fill) and returns what
 /// it returns, as a string.
