@@ -1174,6 +1174,44 @@ async fn close_waits_for_a_blob_that_never_reads_only_so_long() {
     );
 }
 
+/// While a `close()` waits for a Blob's read: a second `close()` waits with it and both resolve;
+/// `connect()` is refused; `readyState` is CLOSING.
+#[wasm_bindgen_test]
+async fn a_second_close_while_one_waits_resolves_too() {
+    let result = on_classic_echo(
+        r#"
+        const slow = new (class extends Blob {
+            arrayBuffer() { return new Promise((r) => setTimeout(() => r(new ArrayBuffer(2)), 200)); }
+        })([]);
+        s.send(slow);
+        const first = s.close(1000, "first");
+        const second = s.close(1000, "second");
+        const meanwhile = s.readyState;
+        const refused = await s.connect().then(() => "connected", (e) => e.message.startsWith("connect(): this UniversalSocket was closed"));
+        const [a, b] = await Promise.all([first, second]);
+        return [meanwhile, refused, a.code, b.code, s.stats().messagesSent, s.state].join(" | ");
+        "#,
+    )
+    .await;
+    assert_eq!(result, "2 | true | 1000 | 1000 | 1 | closed");
+}
+
+/// A socket freed while its `close()` waits for a Blob's read rejects that `close()`'s promise
+/// (it never settled before: nothing was left to settle it).
+#[wasm_bindgen_test]
+async fn a_close_waiting_for_a_blob_rejects_when_the_socket_is_freed() {
+    let result = on_classic_echo(
+        r#"
+        s.send(new (class extends Blob { arrayBuffer() { return new Promise(() => {}); } })([]));
+        const closing = s.close();
+        s.free();
+        return await closing.then(() => "resolved", (e) => e.message);
+        "#,
+    )
+    .await;
+    assert_eq!(result, "the socket was dropped while closing");
+}
+
 /// A Blob subclass whose read resolves to something other than bytes loses only that Blob, in an
 /// `error` event; looking at what it resolved to may run the page's code, which may send: the
 /// socket must not be borrowed then. Before, `new Uint8Array(-1)` threw while the held sends were
