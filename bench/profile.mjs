@@ -9,7 +9,8 @@
 // Env: P_M (messages per run, 10000), P_REPS (profiled runs per client, 3; the median of each
 // bucket is printed), P_PKG (package directory, pkg/), P_NAMES (a wasm of the same build with its
 // name section, for wasm time by part; bench/named-wasm.sh's target/profile/named.wasm, or
-// named-websocket.wasm for pkg/websocket, is taken when it is there), P_GLUE_BY_FUNCTION=1 (the glue's
+// named-websocket.wasm for pkg/websocket, is taken when it is there; "" for none),
+// P_GLUE_BY_FUNCTION=1 (the glue's
 // time by function: useful with a package whose glue is not minified).
 import os from "node:os";
 import path from "node:path";
@@ -26,8 +27,9 @@ const M = Number(process.env.P_M ?? 10_000);
 const REPS = Number(process.env.P_REPS ?? 3);
 const pkgDir = path.resolve(root, process.env.P_PKG ?? "pkg");
 const glueByFunction = process.env.P_GLUE_BY_FUNCTION === "1";
+// P_NAMES="" profiles without names (a package no named build matches).
 const namesFile = process.env.P_NAMES ?? namedWasmFor(root, pkgDir);
-const names = process.env.P_NAMES || existsSync(namesFile) ? namesFor(path.join(pkgDir, "universal_socket_bg.wasm"), namesFile) : null;
+const names = namesFile !== "" && (process.env.P_NAMES || existsSync(namesFile)) ? namesFor(path.join(pkgDir, "universal_socket_bg.wasm"), namesFile) : null;
 
 const cfg = await (await fetch(`${server}/config`)).json();
 const ws = cfg.ws.echo;
