@@ -428,20 +428,37 @@ fn distance(a: &[u8], b: &[u8]) -> usize {
 
 pub use crate::core::text::{push_decimal, push_quoted};
 
-/// A certificate hash given as 64 hexadecimal digits (surrounding ASCII spaces, tabs and line
-/// breaks ignored), as bytes. `trim_ascii`, not `trim`: `trim` links Unicode's whitespace test
-/// and its searcher for what pasting a hash adds (with long polling's `Content-Length`, read
-/// with `trim_ascii` and `text::parse_decimal`, about 0.2 KB gzipped off the full build).
+/// A certificate hash given as 64 hexadecimal digits, or as 32 pairs separated by colons (what
+/// `openssl x509 -noout -fingerprint -sha256` prints after its `sha256 Fingerprint=`), as bytes.
+/// Surrounding ASCII spaces, tabs, line breaks and non-breaking spaces (a hash copied from a web
+/// page) are ignored. `trim_ascii`, not `trim`: `trim` links Unicode's whitespace test and its
+/// searcher for what pasting a hash adds (with long polling's `Content-Length`, read with
+/// `trim_ascii` and `text::parse_decimal`, about 0.2 KB gzipped off the full build).
 pub fn hex_sha256(hex: &str) -> Option<Vec<u8>> {
-    let hex = hex.trim_ascii();
-    if hex.len() != 64 {
-        return None;
+    let mut digits = hex.as_bytes().trim_ascii();
+    // A non-breaking space (UTF-8 `C2 A0`) around the hash, once on each side.
+    if let [0xc2, 0xa0, inner @ ..] = digits {
+        digits = inner.trim_ascii();
     }
+    if let [inner @ .., 0xc2, 0xa0] = digits {
+        digits = inner.trim_ascii();
+    }
+    let step = match digits.len() {
+        64 => 2,
+        95 => 3,
+        _ => return None,
+    };
     // Digit by digit: `u8::from_str_radix` would take a sign ("+f" as 15), and `char::to_digit`
     // links a panic message (its radix assertion) that costs half a kilobyte gzipped.
     let mut bytes = Vec::with_capacity(32);
-    for pair in hex.as_bytes().chunks_exact(2) {
-        bytes.push((hex_digit(pair[0])? << 4) | hex_digit(pair[1])?);
+    let mut at = 0;
+    while let (Some(&high), Some(&low)) = (digits.get(at), digits.get(at + 1)) {
+        // With colons, one follows every pair but the last.
+        if step == 3 && at + 2 < digits.len() && digits.get(at + 2) != Some(&b':') {
+            return None;
+        }
+        bytes.push((hex_digit(high)? << 4) | hex_digit(low)?);
+        at += step;
     }
     Some(bytes)
 }
@@ -472,11 +489,11 @@ pub mod hashes {
         m
     }
 
-    /// A string entry that is not 64 hexadecimal digits.
+    /// A string entry that is not a hash in hexadecimal.
     pub fn not_hex(given: &str) -> String {
         let mut m = message("");
         push_quoted(&mut m, given);
-        m.push_str(" is not 64 hexadecimal digits");
+        m.push_str(" is not 64 hexadecimal digits (nor 32 pairs separated by colons)");
         m
     }
 

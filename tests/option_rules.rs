@@ -235,6 +235,29 @@ fn quoting_and_integers_need_no_formatter() {
     }
 }
 
+/// The forms a hash is pasted in: `openssl x509 -noout -fingerprint -sha256`'s colon-separated
+/// pairs (after its `sha256 Fingerprint=` prefix, which stays the user's to cut), and a hash
+/// copied from a web page with non-breaking spaces around it. Both were refused.
+#[test]
+fn certificate_hashes_as_openssl_prints_them_or_wrapped_in_non_breaking_spaces() {
+    let hex = "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
+    let expected = hex_sha256(hex).expect("64 hex digits");
+    let pairs: Vec<&str> = (0..32).map(|i| &hex[i * 2..i * 2 + 2]).collect();
+    assert_eq!(hex_sha256(&pairs.join(":")), Some(expected.clone()));
+    assert_eq!(hex_sha256(&format!("\u{a0}{hex}\u{a0}\n")), Some(expected));
+    for bad in [
+        // A colon is a separator between pairs, nothing else.
+        format!(":{}", pairs.join(":")),
+        format!("{}:", pairs.join(":")),
+        pairs.join("::"),
+        format!("{}:{}", &hex[..1], &hex[1..]),
+        // A non-breaking space inside the hash is not surrounding it.
+        format!("{}\u{a0}{}", &hex[..32], &hex[32..]),
+    ] {
+        assert_eq!(hex_sha256(&bad), None, "{bad}");
+    }
+}
+
 #[test]
 fn certificate_hashes_are_64_hex_digits() {
     let hex = "00112233445566778899aabbccddeeff00112233445566778899AABBCCDDEEFF";
@@ -254,7 +277,7 @@ fn certificate_hashes_are_64_hex_digits() {
     }
     assert_eq!(
         hashes::not_hex("abc"),
-        "webtransport.serverCertificateHashes: \"abc\" is not 64 hexadecimal digits"
+        "webtransport.serverCertificateHashes: \"abc\" is not 64 hexadecimal digits (nor 32 pairs separated by colons)"
     );
     assert_eq!(
         hashes::wrong_length(31),

@@ -1305,6 +1305,38 @@ async fn a_blob_whose_read_closes_the_socket_is_refused_by_send() {
     );
 }
 
+/// The certificate hash as `openssl x509 -noout -fingerprint -sha256` prints it (colon-separated
+/// upper-case pairs), wrapped in non-breaking spaces as a web page may copy it: WebTransport
+/// connects with it (both forms were refused by the option check).
+#[wasm_bindgen_test]
+async fn webtransport_takes_the_hash_as_openssl_prints_it() {
+    if !universal_socket::web::features::features().web_transport {
+        return;
+    }
+    let config = server_config().await;
+    let hex = get_str(&config, "certificateSha256").to_uppercase();
+    let pairs: Vec<&str> = (0..32).map(|i| &hex[i * 2..i * 2 + 2]).collect();
+    let options = format!(
+        r#"{{ transports: ["webtransport"], endpoints: {{ webtransport: "{}" }}, heartbeat: false,
+            webtransport: {{ serverCertificateHashes: ["\u00a0{}\u00a0"] }} }}"#,
+        get_str(&config, "webtransport.echo"),
+        pairs.join(":")
+    );
+    let socket = js_socket("http://127.0.0.1/echo", Some(&options));
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        await s.connect();
+        const transport = s.transport;
+        await s.close();
+        return transport;
+        "#,
+    )
+    .await;
+    assert_eq!(result.as_string().as_deref(), Some("webtransport"));
+}
+
 /// Runs `body` (JS, with `s` a connected socket on the reference server's echo service over the
 /// classic WebSocket, heartbeat off, and `heard` an empty array for it to fill) and returns what
 /// it returns, as a string.
