@@ -875,6 +875,14 @@ impl Driver {
         self.emit(SocketEvent::Error(message));
     }
 
+    /// Hands `payloads` back to the application in an `undelivered` event: messages the JS class
+    /// held behind a Blob that the socket ended before they could go.
+    pub(crate) fn hand_back(&self, payloads: Vec<Payload>) {
+        if !payloads.is_empty() {
+            self.emit(SocketEvent::Undelivered(payloads));
+        }
+    }
+
     fn emit(&self, event: SocketEvent) {
         #[cfg(feature = "std")]
         self.subscribers

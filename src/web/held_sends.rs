@@ -16,7 +16,7 @@ use super::driver::SocketError;
 use super::socket::{Socket, WeakSocket};
 use crate::core::fifo::Fifo;
 use crate::core::text::{concat, decimal};
-use crate::core::Payload;
+use crate::core::{Payload, State};
 use crate::prelude::*;
 use core::cell::RefCell;
 use std::rc::{Rc, Weak};
@@ -37,6 +37,20 @@ pub(super) enum Outgoing {
     /// `sendDatagram()`'s bytes: where they become an ordinary message (off WebTransport), they
     /// keep their place behind a Blob being read, as every send does.
     Datagram(Vec<u8>),
+}
+
+impl Outgoing {
+    /// The message this would have sent, if any (not for a Blob unread or lost).
+    fn into_payload(self) -> Option<Payload> {
+        match self {
+            Outgoing::Ready(payload) => Some(payload),
+            Outgoing::Json(json) => Some(Payload::Text(json)),
+            Outgoing::Blob(_, Some(bytes)) | Outgoing::Datagram(bytes) => {
+                Some(Payload::Binary(bytes))
+            }
+            Outgoing::Blob(_, None) | Outgoing::Lost => None,
+        }
+    }
 }
 
 /// The held sends and the `close()` calls waiting for them.
@@ -96,8 +110,11 @@ impl HeldSends {
     }
 
     /// Sends, in order, what is ready at the front: up to the first Blob still being read. Once
-    /// nothing is held, the waiting closes start.
+    /// the socket is closing or closed (it gave up while a Blob was read), what is ready goes back
+    /// to the application instead, in one `undelivered` event. Once nothing is held, the waiting
+    /// closes start.
     pub(super) fn send_ready(&self, socket: &Socket) {
+        let mut ended = Vec::new();
         loop {
             let next = {
                 let mut items = self.items.borrow_mut();
@@ -107,10 +124,13 @@ impl HeldSends {
                 }
             };
             let Some(item) = next else { break };
-            if let Err(error) = send_now(socket, item) {
+            if matches!(socket.state(), State::Closing | State::Closed) {
+                ended.extend(item.into_payload());
+            } else if let Err(error) = send_now(socket, item) {
                 socket.report_error(error.message());
             }
         }
+        socket.hand_back(ended);
         if !self.holding() {
             self.start_closes();
         }

@@ -249,6 +249,11 @@ impl Socket {
         self.driver.report_error(message)
     }
 
+    /// Hands messages the JS class held back to the application (`undelivered`).
+    pub(crate) fn hand_back(&self, payloads: Vec<Payload>) {
+        self.driver.hand_back(payloads)
+    }
+
     /// A handle that does not keep the connection alive.
     pub(crate) fn downgrade(&self) -> WeakSocket {
         WeakSocket(Rc::downgrade(&self.driver))

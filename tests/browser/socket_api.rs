@@ -1247,9 +1247,10 @@ async fn a_blob_read_that_gives_no_bytes_loses_only_that_blob() {
 }
 
 /// A socket that gave up (here: the chat service's welcome is over `maxMessageBytes`, which ends
-/// it for good) while a Blob was still being read: `close()` still waits for the read, so the
-/// Blob and the text behind it are refused in `error` events its listeners hear. Before, the
-/// close released the listeners at once and both refusals went to the console only.
+/// it for good) while a Blob was still being read: `close()` still waits for the read, and the
+/// Blob and the text behind it come back in an `undelivered` event its listeners hear, before
+/// the listeners are released. Before, the close released them at once and both refusals went
+/// to the console only; then they came as `error` events, which do not carry the messages.
 #[wasm_bindgen_test]
 async fn close_after_giving_up_still_reports_the_held_sends() {
     let config = server_config().await;
@@ -1265,6 +1266,8 @@ async fn close_after_giving_up_still_reports_the_held_sends() {
         r#"
         const heard = [];
         s.addEventListener("error", (e) => heard.push(e.message));
+        const back = [];
+        s.addEventListener("undelivered", (e) => back.push(...e.messages.map((m) => typeof m === "string" ? m : m.byteLength + " bytes")));
         const slow = new (class extends Blob {
             arrayBuffer() { return new Promise((r) => setTimeout(() => r(new ArrayBuffer(4)), 500)); }
         })([]);
@@ -1275,11 +1278,14 @@ async fn close_after_giving_up_still_reports_the_held_sends() {
         const gaveUp = s.state;
         await s.close();
         const refused = heard.filter((m) => m === "the connection is closing or closed").length;
-        return [gaveUp, refused, s.listenerCount].join(" | ");
+        return [gaveUp, refused, back.join(", "), s.listenerCount].join(" | ");
         "#,
     )
     .await;
-    assert_eq!(result.as_string().unwrap_or_default(), "closed | 2 | 0");
+    assert_eq!(
+        result.as_string().unwrap_or_default(),
+        "closed | 0 | 4 bytes, behind the Blob | 0"
+    );
 }
 
 /// Reading a Blob runs the page's code (an `arrayBuffer` getter): if that code closes the
