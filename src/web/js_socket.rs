@@ -177,29 +177,17 @@ impl UniversalSocket {
             None => return Err(JsError::new("close(): the reason must be a string")),
         };
         let state = self.socket.state();
-        let already_closed = state == State::Closed;
         // Behind a Blob still being read, the close waits, also on a socket that gave up: what
-        // it holds is then refused in `error` events its listeners still hear.
+        // it holds then comes back in `undelivered`, which its listeners still hear.
         if self.held.closing() || (self.held.holding() && state != State::Closing) {
             return self.close_after_held(code, reason);
         }
-        // Marked before the driver runs: a close while connecting emits `close` synchronously.
-        let was_closing = self.js.mark_closing();
         let mut started = Ok(());
         let promise = promise_with(&mut |settle| {
-            started = self.socket.start_close(code, &reason, close_waiter(settle));
+            started = start_close(&self.socket, &self.js, code, &reason, close_waiter(settle));
         });
         // A close that could not start throws; its promise, never returned, stays pending.
-        if let Err(error) = started {
-            if !was_closing {
-                self.js.unmark_closing();
-            }
-            return Err(js_error(error));
-        }
-        if already_closed {
-            // No `close` event will come: the last one was dispatched before this call.
-            self.js.release();
-        }
+        started.map_err(js_error)?;
         Ok(promise)
     }
 
@@ -518,14 +506,9 @@ impl UniversalSocket {
                     let (Some(socket), Some(js)) = (socket.upgrade(), js.upgrade()) else {
                         return;
                     };
-                    let already_closed = socket.state() == State::Closed;
-                    js.mark_closing();
                     // Checked above, so it starts; a failure is still told, not dropped.
-                    if let Err(error) = socket.start_close(code, &reason, waiter) {
+                    if let Err(error) = start_close(&socket, &js, code, &reason, waiter) {
                         socket.report_error(error.message());
-                    }
-                    if already_closed {
-                        js.release();
                     }
                 }),
             );
@@ -536,11 +519,10 @@ impl UniversalSocket {
     /// A closing or closed socket's refusal (also while a `close()` waits for held sends):
     /// it wins over the data's own size and readability refusals.
     fn refuse_if_closed(&self) -> Result<(), JsError> {
-        match self.socket.state() {
-            _ if self.held.closing() => Err(js_error(SocketError::Core(CoreError::Closed))),
-            State::Closing | State::Closed => Err(js_error(SocketError::Core(CoreError::Closed))),
-            _ => Ok(()),
+        if self.held.closing() || matches!(self.socket.state(), State::Closing | State::Closed) {
+            return Err(js_error(SocketError::Core(CoreError::Closed)));
         }
+        Ok(())
     }
 
     /// `message` (the data's refusal: too large, unreadable), unless the socket is closing or
@@ -633,6 +615,31 @@ impl UniversalSocket {
         );
         Ok(())
     }
+}
+
+/// Starts a close of `socket`, the one way both `close()` and a close that waited for held sends
+/// do it: `js` marked closing first (a close while connecting emits `close` synchronously, and
+/// that event releases the listeners), unmarked if the close cannot start; on a socket already
+/// closed no `close` event will come, so the listeners are released here.
+fn start_close(
+    socket: &Socket,
+    js: &JsSide,
+    code: u16,
+    reason: &str,
+    waiter: Waiter<CloseInfo>,
+) -> Result<(), SocketError> {
+    let already_closed = socket.state() == State::Closed;
+    let was_closing = js.mark_closing();
+    if let Err(error) = socket.start_close(code, reason, waiter) {
+        if !was_closing {
+            js.unmark_closing();
+        }
+        return Err(error);
+    }
+    if already_closed {
+        js.release();
+    }
+    Ok(())
 }
 
 /// The waiter of a `close()` whose promise `settle` settles: with `{ code, reason, wasClean }`,
