@@ -7,6 +7,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
+# The npm builds' compiler settings (sets CARGO_TARGET_DIR to target/npm).
+source scripts/npm-build-env.sh
 # wasm-bindgen-cli must be the version Cargo.lock pins (scripts/bootstrap.sh installs it): another
 # one writes other code, which the profiles would then refuse as not the package's.
 pinned=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)
@@ -25,7 +27,7 @@ rm -rf target/profile
 for i in 0 1; do
   name=$([ "$i" = 0 ] && echo named || echo named-websocket)
   cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features --features "${builds[$i]}"
-  wasm-bindgen --target web --out-dir "target/profile/$name" target/wasm32-unknown-unknown/release/universal_socket.wasm
+  wasm-bindgen --target web --out-dir "target/profile/$name" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/universal_socket.wasm"
   wasm-opt "${flags[@]}" -g "target/profile/$name/universal_socket_bg.wasm" -o "target/profile/$name.wasm"
   echo "target/profile/$name.wasm"
 done

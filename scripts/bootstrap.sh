@@ -36,6 +36,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding rustup target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown || die "could not add the wasm32-unknown-unknown target"
 fi
+# The standard library's source: the npm builds rebuild `core` and `alloc` (scripts/npm-build-env.sh).
+if ! rustup component list --installed | grep -qx rust-src; then
+  say "adding rustup component rust-src"
+  rustup component add rust-src || die "could not add the rust-src component"
+fi
 
 # cargo_tool NAME VERSION-CHECK-COMMAND WANTED-VERSION [CRATE-VERSION]
 # Installs with --locked first; if the crate's lockfile names a version the registry no longer serves,

@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # A current wasm-opt from the npm package `binaryen` (see Cargo.toml), ahead of Debian's old one.
 export PATH="$PWD/node_modules/.bin:$PATH"
+# The compiler settings of both builds (core and alloc rebuilt without panic messages).
+source scripts/npm-build-env.sh
 wasm-pack --quiet build --release --target web --out-dir pkg --out-name universal_socket \
   --no-default-features --features npm-package,webtransport,websocket-stream,sse,long-polling,small-allocator >&2
 # The WebSocket-only build (classic WebSocket + WebSocketStream; cargo features, see Cargo.toml),

@@ -7,6 +7,11 @@
 //! gzipped for output nobody could see. A panic stays what it was (the wasm traps with
 //! `unreachable`); only the invisible message is gone. Rust apps keep std (the default) and
 //! their own panic hook.
+//!
+//! The npm builds go one step further (scripts/npm-build-env.sh): `core` and `alloc` are rebuilt
+//! with `-Cpanic=immediate-abort`, so their panic sites stop at once too instead of building a
+//! message this handler would ignore (the texts, file names and `core::fmt` stayed in the wasm
+//! otherwise). The handler stays: a `no_std` crate must have one.
 
 #[cfg(all(target_arch = "wasm32", feature = "npm-package"))]
 #[panic_handler]
