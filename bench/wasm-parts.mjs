@@ -3,7 +3,9 @@
 // The names come from bench/named-wasm.sh's builds, which have the package's code byte for byte
 // and keep the name section. Read the parts as where the code ended up after inlining, not as
 // source files: wasm-bindgen inlines small methods into their export wrappers, and a closure's
-// body lands in the `dyn Fn` shim that calls it.
+// body lands in the shim that calls it (named after the closure's function, v0 symbol names, since
+// the npm builds' compiler settings, scripts/npm-build-env.sh; the two rules for panic formatting and anonymous
+// `dyn Fn` shims below matched the builds before that, and match nothing in today's).
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { functionNames, sectionBytes } from "../scripts/wasm-names.mjs";

@@ -37,7 +37,8 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown || die "could not add the wasm32-unknown-unknown target"
 fi
 # The standard library's source: the npm builds rebuild `core` and `alloc` (scripts/npm-build-env.sh).
-if ! rustup component list --installed | grep -qx rust-src; then
+# Looked for where cargo looks (a toolchain not managed by rustup may have it already).
+if [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
   say "adding rustup component rust-src"
   rustup component add rust-src || die "could not add the rust-src component"
 fi

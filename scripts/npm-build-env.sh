@@ -1,26 +1,36 @@
-# Sourced (not run) by scripts/build-pkg.sh and bench/named-wasm.sh: how the npm package's two
-# wasm builds are compiled, beyond their cargo features and the wasm-opt flags in Cargo.toml.
+# Sourced (not run) by scripts/build-pkg.sh and bench/named-wasm.sh, each a script of its own
+# (source it only from such a script: the settings below stay in the shell that sources it, and
+# would break a host `cargo test` run there). How the npm package's two wasm builds are compiled,
+# beyond their cargo features and the wasm-opt flags in Cargo.toml.
 #
 # Why: the npm builds are `no_std` and their panics already stop without a message
-# (src/no_std_support.rs), but the precompiled `core` and `alloc` still format one at every
-# panic site they inline (bounds checks, `RefCell` borrows, allocation failure): the message
-# texts, file names and `core::fmt` itself stayed in the wasm, unreachable. Rebuilding `core` and
-# `alloc` with panics that abort at once, no panic locations and no `Debug` output removes them:
-# 3.2 KB gzipped less for the WebSocket-only build and 3.4 KB for the full one (measured
-# 2026-11-27, rustc 1.95.0). A panic is what it was: the wasm traps with `unreachable`.
-# (`{:?}` prints nothing in these builds: no message the SDK produces uses it, and the SDK's own
-# texts are built by hand, src/core/text.rs.)
+# (src/no_std_support.rs), but the precompiled `core` and `alloc` still build one at every panic
+# site the crate inlines (bounds checks, `RefCell` borrows, slice copies, allocation failure):
+# the message texts, file names and `core::fmt` itself stayed in the wasm, unreachable. Rebuilding
+# `core` and `alloc` (`-Zbuild-std`) with panics that abort at once, no panic locations and no
+# `Debug` output removes them: 3.2 KB gzipped less for the WebSocket-only build and 3.3 KB for
+# the full one (measured 2026-11-27, rustc 1.95.0). A panic is what it was: the wasm traps with
+# `unreachable`.
 #
-# These are unstable compiler options. `RUSTC_BOOTSTRAP=1` lets the pinned stable toolchain take
-# them for these two builds only (no Rust app, test or lint build uses this file), and
-# scripts/bootstrap.sh installs `rust-src`, the source `-Zbuild-std` compiles. A toolchain that
-# changes them fails this build loudly rather than shipping a larger wasm; the size budget in
-# `npm test` would catch one that silently ignored them.
+# `{:?}` prints nothing in these builds. No message the SDK produces uses it (its texts are built
+# by hand, src/core/text.rs); scripts/check-no-debug-format.sh, run by `npm test`, keeps it so.
 #
-# Its own target directory, so that these flags do not rebuild what `cargo test`, clippy and the
-# browser tests build in target/, nor the other way round.
+# These are unstable compiler options: `-Cpanic=immediate-abort` needs rustc 1.92 or later (built
+# and measured with 1.95.0). `RUSTC_BOOTSTRAP=1` lets a stable toolchain take them. Cargo passes
+# it to build scripts and proc macros as well, so proc-macro2 (under wasm-bindgen's macros)
+# turns on a nightly API of its own in these builds; their output is the same. A toolchain that
+# renames an option fails this build with rustc's error; one that ignored them would ship the
+# larger wasm, which scripts/build-pkg.sh refuses (it checks that no panic location is left).
+# scripts/bootstrap.sh installs `rust-src`, the source `-Zbuild-std` compiles.
+npm_build_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export RUSTC_BOOTSTRAP=1
-export RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
-export CARGO_TARGET_DIR="$PWD/target/npm"
-# `-Zbuild-std=core,alloc`, as cargo's environment form (wasm-pack passes no `-Z` on to cargo).
+# Added to the caller's RUSTFLAGS. (Cargo then ignores `rustflags` from `.cargo/config.toml`, and
+# an encoded CARGO_ENCODED_RUSTFLAGS would win over RUSTFLAGS: it is dropped.)
+export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none -Zfmt-debug=none"
+unset CARGO_ENCODED_RUSTFLAGS
+# `-Zbuild-std=core,alloc` in cargo's environment form, which reaches cargo from wasm-pack
+# (build-pkg.sh) and from a plain `cargo build` (named-wasm.sh) alike.
 export CARGO_UNSTABLE_BUILD_STD=core,alloc
+# A target directory of their own (under the caller's, if one is set), so that these flags do not
+# rebuild what `cargo test`, clippy and the browser tests build in target/, nor the other way round.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$npm_build_root/target}/npm"

@@ -14,6 +14,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "cargo fmt --check"
 cargo fmt --all --check
 
+step "no Debug formatting outside tests (empty in the npm builds: scripts/npm-build-env.sh)"
+node scripts/check-no-debug-format.mjs
+
 step "cargo clippy (host)"
 cargo clippy --workspace --all-targets -q -- -D warnings
 

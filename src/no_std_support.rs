@@ -8,10 +8,12 @@
 //! `unreachable`); only the invisible message is gone. Rust apps keep std (the default) and
 //! their own panic hook.
 //!
-//! The npm builds go one step further (scripts/npm-build-env.sh): `core` and `alloc` are rebuilt
-//! with `-Cpanic=immediate-abort`, so their panic sites stop at once too instead of building a
-//! message this handler would ignore (the texts, file names and `core::fmt` stayed in the wasm
-//! otherwise). The handler stays: a `no_std` crate must have one.
+//! The npm builds go one step further (scripts/npm-build-env.sh): they compile this crate, its
+//! dependencies and a rebuilt `core` and `alloc` with `-Cpanic=immediate-abort`, so every panic
+//! site traps at once instead of building a message this handler would ignore (the texts, file
+//! names and `core::fmt` stayed in the wasm otherwise); this handler is then never reached. It
+//! stays for the `npm-package` builds without those settings (`npm test`'s clippy runs, a plain
+//! `cargo build --features npm-package`), where a `no_std` crate needs one.
 
 #[cfg(all(target_arch = "wasm32", feature = "npm-package"))]
 #[panic_handler]
