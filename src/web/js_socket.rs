@@ -133,8 +133,13 @@ impl UniversalSocket {
 
     /// Sends one frame of the binary codec: `type` plus `data` as JSON (guide §7.2).
     #[wasm_bindgen(js_name = sendBinary)]
-    pub fn send_binary(&self, type_name: &str, data: JsValue) -> Result<(), JsError> {
-        let bytes = encode_js(type_name, &data, "sendBinary()")?;
+    pub fn send_binary(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] type_name: JsValue,
+        data: JsValue,
+    ) -> Result<(), JsError> {
+        let type_name = string_argument(&type_name, "sendBinary(): the message type")?;
+        let bytes = encode_js(&type_name, &data, "sendBinary()")?;
         self.enqueue(Outgoing::Ready(Payload::Binary(bytes)))
     }
 
@@ -194,8 +199,13 @@ impl UniversalSocket {
     /// `on(event, listener, options?)`: adds a listener (see `UniversalSocketEventMap` for the
     /// events and their payloads); `options` as for `addEventListener`.
     #[wasm_bindgen(js_name = on, skip_typescript)]
-    pub fn on_js(&self, event: &str, listener: Function, options: JsValue) -> Result<(), JsError> {
-        self.listen(event, listener, &options, "on")
+    pub fn on_js(
+        &self,
+        event: JsValue,
+        listener: Function,
+        options: JsValue,
+    ) -> Result<(), JsError> {
+        self.listen(&event_name(&event, "on")?, listener, &options, "on")
     }
 
     /// Removes a listener added with `on` or `addEventListener` (a third argument, as for
@@ -203,11 +213,11 @@ impl UniversalSocket {
     #[wasm_bindgen(js_name = off, skip_typescript)]
     pub fn off_js(
         &self,
-        event: &str,
+        event: JsValue,
         listener: Function,
         _options: JsValue,
     ) -> Result<(), JsError> {
-        self.off(event, listener)
+        self.off(&event_name(&event, "off")?, listener)
     }
 
     /// `addEventListener(event, listener, options?)`: `options` is a boolean (capture, which
@@ -215,11 +225,12 @@ impl UniversalSocket {
     #[wasm_bindgen(js_name = addEventListener, skip_typescript)]
     pub fn add_event_listener(
         &self,
-        event: &str,
+        event: JsValue,
         listener: Function,
         options: JsValue,
     ) -> Result<(), JsError> {
-        self.listen(event, listener, &options, "addEventListener")
+        let method = "addEventListener";
+        self.listen(&event_name(&event, method)?, listener, &options, method)
     }
 
     /// `removeEventListener(event, listener, options?)`: `options` is accepted for DOM
@@ -227,11 +238,11 @@ impl UniversalSocket {
     #[wasm_bindgen(js_name = removeEventListener, skip_typescript)]
     pub fn remove_event_listener(
         &self,
-        event: &str,
+        event: JsValue,
         listener: Function,
         _options: JsValue,
     ) -> Result<(), JsError> {
-        self.off(event, listener)
+        self.off(&event_name(&event, "removeEventListener")?, listener)
     }
 
     /// The `onopen` handler, WebSocket-style (null when unset): one slot beside any
@@ -353,10 +364,14 @@ impl UniversalSocket {
 
     /// Changes `binaryType` for later messages; any other value throws instead of being ignored.
     #[wasm_bindgen(setter, js_name = binaryType)]
-    pub fn set_binary_type(&self, value: &str) -> Result<(), JsError> {
+    pub fn set_binary_type(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] value: JsValue,
+    ) -> Result<(), JsError> {
+        let value = string_argument(&value, "binaryType")?;
         self.js
             .binary_type
-            .set(BinaryType::parse(value).map_err(js_error)?);
+            .set(BinaryType::parse(&value).map_err(js_error)?);
         Ok(())
     }
 
@@ -676,6 +691,25 @@ fn blob_failed(why: &str) -> String {
 
 /// `typeof value`, with `null` and arrays told apart, for error messages that must not show
 /// the value itself.
+/// `value` as a string, or an Error saying that `what` must be one. For the exports' string
+/// parameters, taken as `JsValue`s: the glue's own conversion of a `&str` parameter threw a bare
+/// TypeError for `undefined` or a number, naming neither the method nor what it wanted (and it
+/// cost each such export its string-copying wrapper).
+fn string_argument(value: &JsValue, what: &str) -> Result<String, JsError> {
+    value.as_string().ok_or_else(|| {
+        thrown(concat(&[
+            what,
+            " must be a string, not ",
+            &type_name(value),
+        ]))
+    })
+}
+
+/// The event name given to `method` (`on`, `off`, `addEventListener`, `removeEventListener`).
+fn event_name(event: &JsValue, method: &str) -> Result<String, JsError> {
+    string_argument(event, &concat(&[method, "(): the event name"]))
+}
+
 fn type_name(value: &JsValue) -> String {
     if value.is_null() {
         "null".to_owned()
@@ -802,8 +836,12 @@ fn encode_js(type_name: &str, data: &JsValue, what: &str) -> Result<Vec<u8>, JsE
 
 /// `encodeMessage(type, data)`: one binary-codec frame (guide §7.2 `BinaryDataHandler`).
 #[wasm_bindgen(js_name = encodeMessage)]
-pub fn encode_message_js(type_name: &str, data: JsValue) -> Result<Uint8Array, JsError> {
-    encode_js(type_name, &data, "encodeMessage()").map(|bytes| Uint8Array::from(bytes.as_slice()))
+pub fn encode_message_js(
+    #[wasm_bindgen(unchecked_param_type = "string")] type_name: JsValue,
+    data: JsValue,
+) -> Result<Uint8Array, JsError> {
+    let type_name = string_argument(&type_name, "encodeMessage(): the message type")?;
+    encode_js(&type_name, &data, "encodeMessage()").map(|bytes| Uint8Array::from(bytes.as_slice()))
 }
 
 /// `decodeMessage(bytes)`: `{ type, data }` from one binary-codec frame; throws on a malformed one.

@@ -63,7 +63,7 @@ async fn blobs_keep_their_place_and_binary_type_blob_delivers_blobs() {
     let socket = echo_socket("").await;
     let (mut events, _closure) = listen(&socket, &["message"]);
     JsFuture::from(socket.connect()).await.unwrap();
-    socket.set_binary_type("blob").unwrap();
+    socket.set_binary_type("blob".into()).unwrap();
     assert_eq!(socket.binary_type(), "blob");
     // A large Blob first: the small one after it finishes reading sooner, yet must not overtake.
     let make_blob = |bytes: &[u8]| {
@@ -86,7 +86,7 @@ async fn blobs_keep_their_place_and_binary_type_blob_delivers_blobs() {
     }
     let third = get(&events.next().await.unwrap(), "data");
     assert_eq!(third.as_string().as_deref(), Some("after the blobs"));
-    assert!(socket.set_binary_type("text").is_err());
+    assert!(socket.set_binary_type("text".into()).is_err());
 
     let stats = socket.stats();
     assert_eq!(get(&stats, "messagesSent").as_f64(), Some(3.0));
@@ -233,7 +233,7 @@ async fn websocket_style_handlers_and_getters() {
 fn encode_message_matches_the_guides_byte_layout() {
     use universal_socket::web::js_socket::{decode_message_js, encode_message_js};
     let data = js_sys::JSON::parse(r#"{"text":"Hello Binary!"}"#).unwrap();
-    let bytes = encode_message_js("chat", data).unwrap().to_vec();
+    let bytes = encode_message_js("chat".into(), data).unwrap().to_vec();
     let json = br#"{"text":"Hello Binary!"}"#;
     let mut expected = vec![0, 0, 0, 4];
     expected.extend_from_slice(b"chat");
@@ -583,6 +583,84 @@ async fn listener_objects_are_called_and_other_shapes_are_refused() {
     );
     assert_eq!(get(&result, "countAfterBad").as_f64(), Some(1.0));
     assert_eq!(get(&result, "countRemoved").as_f64(), Some(0.0));
+}
+
+/// An event name, a `binaryType` or a message type that is not a string gets an Error that says
+/// so and names the method, and changes nothing. Before: the glue's string conversion threw a
+/// bare TypeError ("Cannot read properties of undefined", "r.slice is not a function") that named
+/// neither the method nor what it wanted.
+#[wasm_bindgen_test]
+async fn non_string_names_and_types_are_refused_with_a_clear_error() {
+    let socket = js_socket("http://127.0.0.1:1/echo", None);
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const f = () => {};
+        s.on("error", f);
+        const seen = {};
+        const attempt = (label, act) => {
+            try { act(); seen[label] = "accepted"; }
+            catch (e) { seen[label] = e instanceof Error ? e.message : "not an Error: " + e; }
+        };
+        attempt("on", () => s.on(undefined, f));
+        attempt("addEventListener", () => s.addEventListener(42, f));
+        attempt("off", () => s.off(null, f));
+        attempt("removeEventListener", () => s.removeEventListener({}, f));
+        attempt("binaryType", () => { s.binaryType = 7; });
+        attempt("sendBinary", () => s.sendBinary(5, new Uint8Array(1)));
+        seen.count = s.listenerCount;
+        seen.binaryTypeAfter = s.binaryType;
+        return seen;
+        "#,
+    )
+    .await;
+    let message = |key: &str| get(&result, key).as_string().unwrap();
+    for (key, method, kind) in [
+        ("on", "on()", "undefined"),
+        ("addEventListener", "addEventListener()", "a number"),
+        ("off", "off()", "null"),
+        ("removeEventListener", "removeEventListener()", "an object"),
+    ] {
+        let text = message(key);
+        assert!(
+            text.contains(method)
+                && text.contains("event name must be a string")
+                && text.ends_with(kind),
+            "{key}: {text}"
+        );
+    }
+    let text = message("binaryType");
+    assert!(
+        text.contains("binaryType") && text.ends_with("a number"),
+        "{text}"
+    );
+    let text = message("sendBinary");
+    assert!(
+        text.contains("sendBinary()") && text.contains("type must be a string"),
+        "{text}"
+    );
+    assert_eq!(
+        get(&result, "count").as_f64(),
+        Some(1.0),
+        "the error listener stays"
+    );
+    assert_eq!(
+        get(&result, "binaryTypeAfter").as_string().as_deref(),
+        Some("arraybuffer")
+    );
+    let error = universal_socket::web::js_socket::encode_message_js(
+        JsValue::from(5),
+        JsValue::from_str("x"),
+    )
+    .err()
+    .map(JsValue::from)
+    .expect("encodeMessage(5, …) throws");
+    let text = get(&error, "message").as_string().unwrap();
+    assert!(
+        text.contains("encodeMessage()") && text.contains("type must be a string"),
+        "{text}"
+    );
 }
 
 /// After `close()`, once the final `close` event has been dispatched, every listener and `on*`
