@@ -585,6 +585,46 @@ async fn listener_objects_are_called_and_other_shapes_are_refused() {
     assert_eq!(get(&result, "countRemoved").as_f64(), Some(0.0));
 }
 
+/// `stats()` has exactly the keys `SocketStats` declares (src/web/typescript.rs), in its order:
+/// numbers, but `rttMs` and `protocol`, null until known (no heartbeat here, so `rttMs` stays
+/// null); `timeOnTransportMs` one number per transport. Before the first open and after it.
+#[wasm_bindgen_test]
+async fn stats_has_exactly_the_declared_keys() {
+    let shape = js_fn(
+        "s",
+        r#"const kind = (v) => (v === null ? "null" : typeof v);
+        return Object.entries(s).map(([k, v]) => k + ":" + kind(v)).join(",")
+            + " | " + Object.entries(s.timeOnTransportMs).map(([k, v]) => k + ":" + kind(v)).join(",");"#,
+    );
+    let shape_of = |stats: JsValue| {
+        shape
+            .call1(&JsValue::UNDEFINED, &stats)
+            .unwrap()
+            .as_string()
+            .unwrap()
+    };
+    let expected = |protocol: &str| {
+        format!(
+            "messagesSent:number,bytesSent:number,messagesReceived:number,bytesReceived:number,\
+             reconnects:number,reconnectAttempts:number,rttMs:null,timeOnTransportMs:object,\
+             protocol:{protocol},resent:number,deduplicated:number,acknowledged:number,\
+             sessionsResumed:number,sessionsLost:number,unackedMessages:number,unackedBytes:number \
+             | webtransport:number,websocket:number,sse:number,long-polling:number"
+        )
+    };
+    let socket = echo_socket("").await;
+    assert_eq!(shape_of(socket.stats()), expected("null"));
+    let (mut events, _keep) = listen(&socket, &["message"]);
+    JsFuture::from(socket.connect()).await.unwrap();
+    socket.send("one".into()).unwrap();
+    events.next().await.unwrap();
+    let stats = socket.stats();
+    assert_eq!(shape_of(stats.clone()), expected("number"));
+    assert_eq!(get(&stats, "protocol").as_f64(), Some(2.0));
+    assert_eq!(get(&stats, "messagesReceived").as_f64(), Some(1.0));
+    close(&socket).await;
+}
+
 /// An event name, a `binaryType` or a message type that is not a string gets an Error that says
 /// so and names the method, and changes nothing. Before: the glue's string conversion threw a
 /// bare TypeError ("Cannot read properties of undefined", "r.slice is not a function") that named
