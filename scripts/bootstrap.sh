@@ -36,6 +36,11 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding rustup target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown || die "could not add the wasm32-unknown-unknown target"
 fi
+# The npm builds take compiler options that rustc 1.92 introduced (scripts/npm-build-env.sh);
+# built and measured with 1.95.0.
+rustc_minor=$(rustc --version | sed -n 's/^rustc 1\.\([0-9]*\)\..*/\1/p')
+[ -n "$rustc_minor" ] && [ "$rustc_minor" -ge 92 ] \
+  || die "rustc 1.92 or later is needed (found: $(rustc --version)); run: rustup update stable"
 # The standard library's source: the npm builds rebuild `core` and `alloc` (scripts/npm-build-env.sh).
 # Looked for where cargo looks (a toolchain not managed by rustup may have it already).
 if [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then

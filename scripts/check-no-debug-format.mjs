@@ -11,7 +11,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const DEBUG_FORMAT = /\{[A-Za-z0-9_.]*:#?\?\}|\bdbg!\s*\(/;
+// `{:?}`, `{x:?}`, `{0:#?}`, `{:.2?}`, `{:>8?}`, `{:x?}`, `{:w$?}` and `dbg!` in any bracket.
+const DEBUG_FORMAT = /\{\w*:[^{}"]*\?\}|\bdbg!\s*[(\[{]/;
 
 function rustFiles(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -21,30 +22,36 @@ function rustFiles(dir) {
   });
 }
 
-/// The file's lines with each `#[cfg(test)]` module's lines blanked (its braces counted from the
-/// `mod` line on, outside string and char literals and line comments; a string that spans lines
-/// is not understood).
-function withoutTestModules(text) {
+/// The file's lines with each `#[cfg(test)]` (or `#[cfg(all(test, …))]`) module's lines blanked.
+/// rustfmt (`cargo fmt --check` runs first in `npm test`) closes a module on a line of its own,
+/// indented as its `mod` line: the module ends at the first such line. A module whose end is not
+/// found fails the check rather than hiding the rest of the file.
+function withoutTestModules(text, file) {
   const lines = text.split("\n");
   for (let i = 0; i < lines.length; i++) {
-    if (!/^\s*#\[cfg\((test|all\(test\b.*)\)\]\s*$/.test(lines[i]) || !/^\s*(pub(\([^)]*\))?\s+)?mod\s+\w+\s*\{/.test(lines[i + 1] ?? "")) continue;
-    let depth = 0;
-    let j = i + 1;
-    for (; j < lines.length; j++) {
-      const code = lines[j].replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)'|\/\/.*$/g, "");
-      for (const c of code) depth += c === "{" ? 1 : c === "}" ? -1 : 0;
-      lines[j] = "";
-      if (depth === 0) break;
+    if (!/^\s*#\[cfg\((test|all\(test\b.*)\)\]\s*$/.test(lines[i])) continue;
+    const mod = /^(\s*)(pub(\([^)]*\))?\s+)?mod\s+\w+\s*\{\s*(\}\s*)?$/.exec(lines[i + 1] ?? "");
+    if (!mod) continue;
+    if (mod[4]) {
+      i += 1;
+      continue;
     }
-    i = j;
+    const end = lines.findIndex((line, j) => j > i + 1 && line === mod[1] + "}");
+    if (end < 0) {
+      console.error(`${path.relative(root, file)}:${i + 2}: the end of this test module was not found`);
+      process.exit(1);
+    }
+    for (let j = i + 1; j <= end; j++) lines[j] = "";
+    i = end;
   }
   return lines;
 }
 
 const found = [];
 for (const file of rustFiles(path.join(root, "src"))) {
-  withoutTestModules(readFileSync(file, "utf8")).forEach((line, i) => {
-    const code = line.replace(/\/\/.*$/, "");
+  withoutTestModules(readFileSync(file, "utf8"), file).forEach((line, i) => {
+    // A line comment ends the code, but a `//` inside a string (a URL) does not start one.
+    const code = line.replace(/"(?:[^"\\]|\\.)*"/g, (literal) => literal.replace(/\/\//g, "")).replace(/\/\/.*$/, "");
     if (DEBUG_FORMAT.test(code)) found.push(`${path.relative(root, file)}:${i + 1}: ${line.trim()}`);
   });
 }

@@ -13,10 +13,10 @@
 # `unreachable`.
 #
 # `{:?}` prints nothing in these builds. No message the SDK produces uses it (its texts are built
-# by hand, src/core/text.rs); scripts/check-no-debug-format.sh, run by `npm test`, keeps it so.
+# by hand, src/core/text.rs); scripts/check-no-debug-format.mjs, run by `npm test`, keeps it so.
 #
-# These are unstable compiler options: `-Cpanic=immediate-abort` needs rustc 1.92 or later (built
-# and measured with 1.95.0). `RUSTC_BOOTSTRAP=1` lets a stable toolchain take them. Cargo passes
+# These are unstable compiler options: `-Cpanic=immediate-abort` needs rustc 1.92 or later, which
+# scripts/bootstrap.sh checks (built and measured with 1.95.0; no toolchain file pins it). `RUSTC_BOOTSTRAP=1` lets a stable toolchain take them. Cargo passes
 # it to build scripts and proc macros as well, so proc-macro2 (under wasm-bindgen's macros)
 # turns on a nightly API of its own in these builds; their output is the same. A toolchain that
 # renames an option fails this build with rustc's error; one that ignored them would ship the

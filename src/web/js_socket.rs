@@ -11,8 +11,8 @@ use super::options::{BinaryType, SocketOptions};
 use super::socket::{CloseInfo, Socket};
 use super::waiter::Waiter;
 use crate::core::close_code::validate_close;
-use crate::core::codec::encode_serialized;
-use crate::core::text::concat;
+use crate::core::codec::{encode_serialized, DEFAULT_MAX_TYPE_LEN};
+use crate::core::text::{concat, decimal, find};
 use crate::core::{CodecLimits, CoreError, Payload, PeerProtocol, State, TransportKind};
 use crate::prelude::*;
 use crate::web::bindings::message::{array_to_vec, view_of};
@@ -57,12 +57,7 @@ impl UniversalSocket {
     ) -> Result<UniversalSocket, JsError> {
         // Checked here, not by the glue: options passed in place of the URL must not be turned
         // into a string (and then into an error message).
-        let Some(url) = url.as_string() else {
-            return Err(thrown(concat(&[
-                "new UniversalSocket(url, options?): url must be a string, not ",
-                &type_name(&url),
-            ])));
-        };
+        let url = string_argument(&url, "new UniversalSocket(url, options?): url", u32::MAX)?;
         UniversalSocket::new(&url, options)
     }
 
@@ -133,14 +128,12 @@ impl UniversalSocket {
 
     /// Sends one frame of the binary codec: `type` plus `data` as JSON (guide §7.2).
     #[wasm_bindgen(js_name = sendBinary)]
-    pub fn send_binary(
+    pub fn send_binary_js(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] type_name: JsValue,
+        #[wasm_bindgen(js_name = "type", unchecked_param_type = "string")] type_name: JsValue,
         data: JsValue,
     ) -> Result<(), JsError> {
-        let type_name = string_argument(&type_name, "sendBinary(): the message type")?;
-        let bytes = encode_js(&type_name, &data, "sendBinary()")?;
-        self.enqueue(Outgoing::Ready(Payload::Binary(bytes)))
+        self.send_binary(&message_type(&type_name, "sendBinary")?, data)
     }
 
     /// Sends an unreliable datagram over WebTransport; on every other transport, while not open
@@ -176,10 +169,12 @@ impl UniversalSocket {
         #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: JsValue,
     ) -> Result<Promise, JsError> {
         let code = close_code(&code)?;
-        let reason = match reason.as_string() {
-            Some(reason) => reason,
-            None if reason.is_undefined() => String::new(),
-            None => return Err(JsError::new("close(): the reason must be a string")),
+        // At most 123 UTF-8 bytes go in a close frame (checked below); a string longer than that
+        // in UTF-16 units is longer in bytes too, so it is refused before it is copied.
+        let reason = if reason.is_undefined() {
+            String::new()
+        } else {
+            string_argument(&reason, "close(): the reason", 123)?
         };
         let state = self.socket.state();
         // Behind a Blob still being read, the close waits, also on a socket that gave up: what
@@ -364,15 +359,11 @@ impl UniversalSocket {
 
     /// Changes `binaryType` for later messages; any other value throws instead of being ignored.
     #[wasm_bindgen(setter, js_name = binaryType)]
-    pub fn set_binary_type(
+    pub fn set_binary_type_js(
         &self,
-        #[wasm_bindgen(unchecked_param_type = "string")] value: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "\"arraybuffer\" | \"blob\"")] value: JsValue,
     ) -> Result<(), JsError> {
-        let value = string_argument(&value, "binaryType")?;
-        self.js
-            .binary_type
-            .set(BinaryType::parse(&value).map_err(js_error)?);
-        Ok(())
+        self.set_binary_type(&string_argument(&value, "binaryType", NAME_MAX)?)
     }
 
     /// Reconnect attempts since the connection was last open.
@@ -473,6 +464,20 @@ impl UniversalSocket {
     /// The Rust socket behind this object.
     pub fn socket(&self) -> &Socket {
         &self.socket
+    }
+
+    /// Sends one frame of the binary codec (the Rust side of `sendBinary`).
+    pub fn send_binary(&self, type_name: &str, data: JsValue) -> Result<(), JsError> {
+        let bytes = encode_js(type_name, &data, "sendBinary()")?;
+        self.enqueue(Outgoing::Ready(Payload::Binary(bytes)))
+    }
+
+    /// Sets `binaryType`: "arraybuffer" or "blob" (the Rust side of the setter).
+    pub fn set_binary_type(&self, value: &str) -> Result<(), JsError> {
+        self.js
+            .binary_type
+            .set(BinaryType::parse(value).map_err(js_error)?);
+        Ok(())
     }
 
     /// Adds a listener (the Rust side of `on`, without options).
@@ -689,27 +694,64 @@ fn blob_failed(why: &str) -> String {
     concat(&["send(): reading the Blob failed, it was not sent: ", why])
 }
 
-/// `typeof value`, with `null` and arrays told apart, for error messages that must not show
-/// the value itself.
-/// `value` as a string, or an Error saying that `what` must be one. For the exports' string
-/// parameters, taken as `JsValue`s: the glue's own conversion of a `&str` parameter threw a bare
-/// TypeError for `undefined` or a number, naming neither the method nor what it wanted (and it
-/// cost each such export its string-copying wrapper).
-fn string_argument(value: &JsValue, what: &str) -> Result<String, JsError> {
-    value.as_string().ok_or_else(|| {
-        thrown(concat(&[
+/// The longest event name or `binaryType` value taken (the longest valid one,
+/// "maxReconnectAttemptsReached", has 27 characters): a longer string is refused before it is
+/// copied into wasm or shown in a message.
+const NAME_MAX: u32 = 64;
+
+/// `value` as a string of at most `max` UTF-16 code units, or an Error saying what `what` must
+/// be. For the exports' string parameters, taken as `JsValue`s: the glue's own conversion of a
+/// `&str` parameter threw a bare TypeError for `undefined` or a number, naming neither the
+/// method nor what it wanted, and copied a string of any length into wasm memory. A `String`
+/// object is refused like any object (the TypeScript declarations ask for string literals).
+fn string_argument(value: &JsValue, what: &str, max: u32) -> Result<String, JsError> {
+    let Some(text) = value.dyn_ref::<js_sys::JsString>() else {
+        return Err(thrown(concat(&[
             what,
             " must be a string, not ",
             &type_name(value),
-        ]))
-    })
+        ])));
+    };
+    let length = text.length();
+    if length > max {
+        return Err(thrown(concat(&[
+            what,
+            " is ",
+            &decimal(length as u64),
+            " characters long; at most ",
+            &decimal(max as u64),
+            " are taken",
+        ])));
+    }
+    Ok(String::from(text))
+}
+
+/// A binary-codec message type given to `method` (`sendBinary`, `encodeMessage`): a string of at
+/// most the codec's type length, whose UTF-16 is well formed (a lone surrogate would otherwise
+/// become U+FFFD on the way into wasm, and the frame would carry another type than the one given).
+fn message_type(value: &JsValue, method: &str) -> Result<String, JsError> {
+    let what = concat(&[method, "(): the message type"]);
+    let text = string_argument(value, &what, DEFAULT_MAX_TYPE_LEN as u32)?;
+    // Only a text that came out with U+FFFD can have held one (`isWellFormed` is ES2024: Firefox
+    // 119, Chromium 111, Safari 16.4).
+    if find(&text, "\u{fffd}").is_some()
+        && !value.unchecked_ref::<js_sys::JsString>().is_well_formed()
+    {
+        return Err(thrown(concat(&[
+            &what,
+            " is not well-formed UTF-16 (it holds a lone surrogate)",
+        ])));
+    }
+    Ok(text)
 }
 
 /// The event name given to `method` (`on`, `off`, `addEventListener`, `removeEventListener`).
 fn event_name(event: &JsValue, method: &str) -> Result<String, JsError> {
-    string_argument(event, &concat(&[method, "(): the event name"]))
+    string_argument(event, &concat(&[method, "(): the event name"]), NAME_MAX)
 }
 
+/// `typeof value`, with `null` and arrays told apart, for error messages that must not show
+/// the value itself.
 fn type_name(value: &JsValue) -> String {
     if value.is_null() {
         "null".to_owned()
@@ -837,10 +879,10 @@ fn encode_js(type_name: &str, data: &JsValue, what: &str) -> Result<Vec<u8>, JsE
 /// `encodeMessage(type, data)`: one binary-codec frame (guide §7.2 `BinaryDataHandler`).
 #[wasm_bindgen(js_name = encodeMessage)]
 pub fn encode_message_js(
-    #[wasm_bindgen(unchecked_param_type = "string")] type_name: JsValue,
+    #[wasm_bindgen(js_name = "type", unchecked_param_type = "string")] type_name: JsValue,
     data: JsValue,
 ) -> Result<Uint8Array, JsError> {
-    let type_name = string_argument(&type_name, "encodeMessage(): the message type")?;
+    let type_name = message_type(&type_name, "encodeMessage")?;
     encode_js(&type_name, &data, "encodeMessage()").map(|bytes| Uint8Array::from(bytes.as_slice()))
 }
 

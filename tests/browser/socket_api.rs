@@ -63,7 +63,7 @@ async fn blobs_keep_their_place_and_binary_type_blob_delivers_blobs() {
     let socket = echo_socket("").await;
     let (mut events, _closure) = listen(&socket, &["message"]);
     JsFuture::from(socket.connect()).await.unwrap();
-    socket.set_binary_type("blob".into()).unwrap();
+    socket.set_binary_type("blob").unwrap();
     assert_eq!(socket.binary_type(), "blob");
     // A large Blob first: the small one after it finishes reading sooner, yet must not overtake.
     let make_blob = |bytes: &[u8]| {
@@ -86,7 +86,7 @@ async fn blobs_keep_their_place_and_binary_type_blob_delivers_blobs() {
     }
     let third = get(&events.next().await.unwrap(), "data");
     assert_eq!(third.as_string().as_deref(), Some("after the blobs"));
-    assert!(socket.set_binary_type("text".into()).is_err());
+    assert!(socket.set_binary_type("text").is_err());
 
     let stats = socket.stats();
     assert_eq!(get(&stats, "messagesSent").as_f64(), Some(3.0));
@@ -585,11 +585,48 @@ async fn listener_objects_are_called_and_other_shapes_are_refused() {
     assert_eq!(get(&result, "countRemoved").as_f64(), Some(0.0));
 }
 
-/// `stats()` has exactly the keys `SocketStats` declares (src/web/typescript.rs), in its order:
-/// numbers, but `rttMs` and `protocol`, null until known (no heartbeat here, so `rttMs` stays
-/// null); `timeOnTransportMs` one number per transport. Before the first open and after it.
+/// `stats()` has exactly the keys `SocketStats` declares (read from src/web/typescript.rs, so
+/// the two cannot drift apart), in its order: numbers, but `rttMs` and `protocol`, null until
+/// known (no heartbeat here, so `rttMs` stays null); `timeOnTransportMs` one number per
+/// `TransportName`. Before the first open and after it.
 #[wasm_bindgen_test]
 async fn stats_has_exactly_the_declared_keys() {
+    let types = include_str!("../../src/web/typescript.rs");
+    let declared = types
+        .split("export interface SocketStats {")
+        .nth(1)
+        .and_then(|rest| rest.split("\n}").next())
+        .expect("SocketStats in src/web/typescript.rs");
+    // Its keys in order, comments left out.
+    let keys: Vec<&str> = declared
+        .split("/**")
+        .map(|part| part.split("*/").last().unwrap_or(""))
+        .flat_map(|code| code.split(';'))
+        .filter_map(|field| field.split(':').next())
+        .map(str::trim)
+        .filter(|key| !key.is_empty())
+        .collect();
+    let transports: Vec<&str> = types
+        .split("export type TransportName =")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .expect("TransportName in src/web/typescript.rs")
+        .split('|')
+        .map(|name| name.trim().trim_matches('"'))
+        .collect();
+    assert_eq!(keys.len(), 16, "{keys:?}");
+    assert_eq!(transports.len(), 4, "{transports:?}");
+    let expected = |protocol: &str| {
+        let kind = |key: &str| match key {
+            "rttMs" => "null",
+            "protocol" => protocol,
+            "timeOnTransportMs" => "object",
+            _ => "number",
+        };
+        let fields: Vec<String> = keys.iter().map(|k| format!("{k}:{}", kind(k))).collect();
+        let times: Vec<String> = transports.iter().map(|t| format!("{t}:number")).collect();
+        format!("{} | {}", fields.join(","), times.join(","))
+    };
     let shape = js_fn(
         "s",
         r#"const kind = (v) => (v === null ? "null" : typeof v);
@@ -602,15 +639,6 @@ async fn stats_has_exactly_the_declared_keys() {
             .unwrap()
             .as_string()
             .unwrap()
-    };
-    let expected = |protocol: &str| {
-        format!(
-            "messagesSent:number,bytesSent:number,messagesReceived:number,bytesReceived:number,\
-             reconnects:number,reconnectAttempts:number,rttMs:null,timeOnTransportMs:object,\
-             protocol:{protocol},resent:number,deduplicated:number,acknowledged:number,\
-             sessionsResumed:number,sessionsLost:number,unackedMessages:number,unackedBytes:number \
-             | webtransport:number,websocket:number,sse:number,long-polling:number"
-        )
     };
     let socket = echo_socket("").await;
     assert_eq!(shape_of(socket.stats()), expected("null"));
@@ -626,9 +654,12 @@ async fn stats_has_exactly_the_declared_keys() {
 }
 
 /// An event name, a `binaryType` or a message type that is not a string gets an Error that says
-/// so and names the method, and changes nothing. Before: the glue's string conversion threw a
-/// bare TypeError ("Cannot read properties of undefined", "r.slice is not a function") that named
-/// neither the method nor what it wanted.
+/// so and names the method, and changes nothing; so does a name far longer than any event's (not
+/// shown in the message, nor copied into wasm) and a message type with a lone surrogate (which
+/// would have become U+FFFD in the frame). Before: the glue's string conversion threw its own
+/// TypeError (in the npm package "Cannot read properties of undefined" or "r.slice is not a
+/// function"; in these tests' debug glue "expected a string argument") naming neither the method
+/// nor what it wanted, and a lone surrogate went out as U+FFFD.
 #[wasm_bindgen_test]
 async fn non_string_names_and_types_are_refused_with_a_clear_error() {
     let socket = js_socket("http://127.0.0.1:1/echo", None);
@@ -646,11 +677,14 @@ async fn non_string_names_and_types_are_refused_with_a_clear_error() {
         attempt("on", () => s.on(undefined, f));
         attempt("addEventListener", () => s.addEventListener(42, f));
         attempt("off", () => s.off(null, f));
-        attempt("removeEventListener", () => s.removeEventListener({}, f));
+        attempt("removeEventListener", () => s.removeEventListener(Symbol("open"), f));
+        attempt("long", () => s.on("secret-" + "x".repeat(100000), f));
         attempt("binaryType", () => { s.binaryType = 7; });
         attempt("sendBinary", () => s.sendBinary(5, new Uint8Array(1)));
+        attempt("surrogate", () => s.sendBinary("chat\ud800", { text: "hi" }));
         seen.count = s.listenerCount;
         seen.binaryTypeAfter = s.binaryType;
+        seen.buffered = s.bufferedAmount;
         return seen;
         "#,
     )
@@ -660,24 +694,36 @@ async fn non_string_names_and_types_are_refused_with_a_clear_error() {
         ("on", "on()", "undefined"),
         ("addEventListener", "addEventListener()", "a number"),
         ("off", "off()", "null"),
-        ("removeEventListener", "removeEventListener()", "an object"),
+        ("removeEventListener", "removeEventListener()", "a symbol"),
     ] {
         let text = message(key);
         assert!(
-            text.contains(method)
+            text.starts_with(method)
                 && text.contains("event name must be a string")
                 && text.ends_with(kind),
             "{key}: {text}"
         );
     }
+    let text = message("long");
+    assert!(
+        text.starts_with("on(): the event name is 100007 characters long")
+            && !text.contains("secret"),
+        "{text}"
+    );
     let text = message("binaryType");
     assert!(
-        text.contains("binaryType") && text.ends_with("a number"),
+        text.starts_with("binaryType must be a string") && text.ends_with("a number"),
         "{text}"
     );
     let text = message("sendBinary");
     assert!(
-        text.contains("sendBinary()") && text.contains("type must be a string"),
+        text.starts_with("sendBinary(): the message type must be a string")
+            && text.ends_with("a number"),
+        "{text}"
+    );
+    let text = message("surrogate");
+    assert!(
+        text.starts_with("sendBinary(): the message type") && text.contains("lone surrogate"),
         "{text}"
     );
     assert_eq!(
@@ -689,6 +735,11 @@ async fn non_string_names_and_types_are_refused_with_a_clear_error() {
         get(&result, "binaryTypeAfter").as_string().as_deref(),
         Some("arraybuffer")
     );
+    assert_eq!(
+        get(&result, "buffered").as_f64(),
+        Some(0.0),
+        "nothing was queued"
+    );
     let error = universal_socket::web::js_socket::encode_message_js(
         JsValue::from(5),
         JsValue::from_str("x"),
@@ -698,7 +749,8 @@ async fn non_string_names_and_types_are_refused_with_a_clear_error() {
     .expect("encodeMessage(5, …) throws");
     let text = get(&error, "message").as_string().unwrap();
     assert!(
-        text.contains("encodeMessage()") && text.contains("type must be a string"),
+        text.starts_with("encodeMessage(): the message type must be a string")
+            && text.ends_with("a number"),
         "{text}"
     );
 }

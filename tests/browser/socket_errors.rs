@@ -136,7 +136,7 @@ fn oversized_messages_throw_and_nothing_is_queued() {
         text.contains("11 bytes exceeds the maximum message size of 10"),
         "{text}"
     );
-    let Err(error) = socket.send_binary("t".into(), JsValue::from_str("0123456789")) else {
+    let Err(error) = socket.send_binary("t", JsValue::from_str("0123456789")) else {
         panic!("big frame accepted")
     };
     assert!(message(error).contains("maximum message size"));
@@ -207,7 +207,7 @@ async fn a_malformed_frame_from_the_server_is_an_error_event_and_the_socket_stay
 
     // A good frame decodes to { type, data }, and text still flows.
     socket
-        .send_binary("chat".into(), options(r#"{"text":"hi"}"#))
+        .send_binary("chat", options(r#"{"text":"hi"}"#))
         .unwrap();
     let event = received.next().await.unwrap();
     assert_eq!(get(&event, "type").as_string().as_deref(), Some("message"));
