@@ -3,9 +3,8 @@
 // The names come from bench/named-wasm.sh's builds, which have the package's code byte for byte
 // and keep the name section. Read the parts as where the code ended up after inlining, not as
 // source files: wasm-bindgen inlines small methods into their export wrappers, and a closure's
-// body lands in the shim that calls it (named after the closure's function, v0 symbol names, since
-// the npm builds' compiler settings, scripts/npm-build-env.sh; the two rules for panic formatting and anonymous
-// `dyn Fn` shims below matched the builds before that, and match nothing in today's).
+// body lands in the shim that calls it, which the npm builds' compiler settings
+// (scripts/npm-build-env.sh: v0 symbol names) name after the closure's function.
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { functionNames, sectionBytes } from "../scripts/wasm-names.mjs";
@@ -33,8 +32,6 @@ export function namesFor(wasmFile, namedFile) {
 /// Rules on the name without crate disambiguators first (a trait impl is known by its trait),
 /// then on it without hashes and with `<T as Trait>` reduced to `T`; the first match wins.
 const RAW_RULES = [
-  [/as core::fmt::(Display|Debug|Write)>|^core::fmt::|^<core::fmt::|core::panicking|unwrap_failed|expect_failed|^core::str::count::/, "Rust core: formatting kept by panic sites"],
-  [/^core::ops::function::Fn(Once|Mut)?::call(_once|_mut)?\{\{vtable\.shim\}\}/, "closure bodies behind dyn Fn (any module)"],
   [/^__wbindgen_|^__externref_|^__rust_|^__wbg_universalsocket_free/, "wasm-bindgen, js-sys, web-sys runtime"],
   [/maybe_catch_unwind|^universalsocket_|^(encodeMessage|decodeMessage|liveTransportListeners|detectFeatures)\b/, "wasm-bindgen's export wrappers (the JS class's methods and getters)"],
   [/ shim$/, "wasm-bindgen, js-sys, web-sys runtime"],
