@@ -1283,7 +1283,8 @@ async fn a_closed_socket_refuses_every_send_as_closed() {
 }
 
 /// `close()` right after `send(blob)` sends the Blob (and what was sent behind it) before it
-/// closes, as `WebSocket.close()` does, on every path. Before, the close started at once; the
+/// closes, as `WebSocket.close()` does, on every path, in order: their echoes arrive Blob first,
+/// before the close resolves. Before, the close started at once; the
 /// Blob's read finished after it, and the Blob and the text behind it were refused with only a
 /// console warning (the final `close` had released the listeners).
 #[wasm_bindgen_test]
@@ -1295,7 +1296,9 @@ async fn close_right_after_a_blob_sends_it_first() {
             &JsValue::UNDEFINED,
             r#"
             await s.connect();
-            const warned = [], warn = console.warn;
+            const warned = [], warn = console.warn, echoed = [];
+            s.addEventListener("message", (e) =>
+                echoed.push(typeof e.data === "string" ? e.data : "bytes " + new Uint8Array(e.data).join(",")));
             console.warn = (...a) => warned.push(a.join(" "));
             try {
                 s.send(new Blob([new Uint8Array([1, 2, 3])]));
@@ -1306,14 +1309,14 @@ async fn close_right_after_a_blob_sends_it_first() {
                 try { s.send("too late"); } catch (e) { late = e.message; }
                 const closed = await closing;
                 await new Promise((r) => setTimeout(r, 100));
-                return [s.stats().messagesSent, closed.code, meanwhile, late, warned.join(";")].join(" | ");
+                return [s.stats().messagesSent, closed.code, meanwhile, late, warned.join(";"), echoed.join(" then ")].join(" | ");
             } finally { console.warn = warn; }
             "#,
         )
         .await;
         assert_eq!(
             result.as_string().unwrap_or_default(),
-            "2 | 1000 | closing 2 | the connection is closing or closed | ",
+            "2 | 1000 | closing 2 | the connection is closing or closed |  | bytes 1,2,3 then after",
             "{}",
             path.name
         );
@@ -1328,56 +1331,37 @@ async fn close_right_after_a_blob_sends_it_first() {
 /// string's and a Blob's alike, and is not sent.
 #[wasm_bindgen_test]
 async fn close_waits_for_a_blob_that_never_reads_only_so_long() {
-    let paths = socket_paths();
-    let sockets = Array::new();
-    for path in &paths {
-        sockets.push(&path.socket("echo", "").await.into());
-    }
-    let result = run_js(
-        &JsValue::UNDEFINED,
-        &sockets,
+    let closing = "late send: the connection is closing or closed";
+    assert_on_every_path(
         r#"
-        return Promise.all(extra.map(async (s) => {
-            await s.connect();
-            const heard = [];
-            s.addEventListener("undelivered", (e) => heard.push("undelivered: " + e.messages.join(",")));
-            s.addEventListener("error", (e) => {
-                heard.push("error: " + e.message);
-                for (const late of ["late", new Blob(["late"])]) {
-                    try { s.send(late); heard.push("late send accepted"); }
-                    catch (x) { heard.push("late send: " + x.message); }
-                }
-            });
-            s.send(new (class extends Blob { arrayBuffer() { return new Promise(() => {}); } })([]));
-            s.send("held");
-            const t0 = performance.now();
-            const closed = await s.close();
-            const waited = performance.now() - t0;
-            return [closed.code, s.stats().messagesSent, waited >= 2900 && waited < 6000, ...heard].join(" | ");
-        }));
+        s.addEventListener("undelivered", (e) => heard.push("undelivered: " + e.messages.join(",")));
+        s.addEventListener("error", (e) => {
+            heard.push("error: " + e.message);
+            for (const late of ["late", new Blob(["late"])]) {
+                try { s.send(late); heard.push("late send accepted"); }
+                catch (x) { heard.push("late send: " + x.message); }
+            }
+        });
+        s.send(new (class extends Blob { arrayBuffer() { return new Promise(() => {}); } })([]));
+        s.send("held");
+        const t0 = performance.now();
+        const closed = await s.close();
+        const waited = performance.now() - t0;
+        return [closed.code, s.stats().messagesSent, waited >= 2900 && waited < 6000, ...heard].join(" | ");
         "#,
+        &format!(
+            "1000 | 1 | true | error: send(): 1 Blob(s) still being read when close() stopped \
+             waiting were not sent | {closing} | {closing}"
+        ),
     )
     .await;
-    let closing = "late send: the connection is closing or closed";
-    let expected = format!(
-        "1000 | 1 | true | error: send(): 1 Blob(s) still being read when close() stopped waiting \
-         were not sent | {closing} | {closing}"
-    );
-    for (path, outcome) in paths.iter().zip(Array::from(&result).iter()) {
-        assert_eq!(
-            outcome.as_string().unwrap_or_default(),
-            expected,
-            "{}",
-            path.name
-        );
-    }
 }
 
 /// While a `close()` waits for a Blob's read: a second `close()` waits with it and both resolve;
 /// `connect()` is refused; `readyState` is CLOSING.
 #[wasm_bindgen_test]
 async fn a_second_close_while_one_waits_resolves_too() {
-    let result = on_classic_echo(
+    assert_on_every_path(
         r#"
         const slow = new (class extends Blob {
             arrayBuffer() { return new Promise((r) => setTimeout(() => r(new ArrayBuffer(2)), 200)); }
@@ -1390,16 +1374,16 @@ async fn a_second_close_while_one_waits_resolves_too() {
         const [a, b] = await Promise.all([first, second]);
         return [meanwhile, refused, a.code, b.code, s.stats().messagesSent, s.state].join(" | ");
         "#,
+        "2 | true | 1000 | 1000 | 1 | closed",
     )
     .await;
-    assert_eq!(result, "2 | true | 1000 | 1000 | 1 | closed");
 }
 
 /// A socket freed while its `close()` waits for a Blob's read rejects that `close()`'s promise
 /// (it never settled before: nothing was left to settle it).
 #[wasm_bindgen_test]
 async fn a_close_waiting_for_a_blob_rejects_when_the_socket_is_freed() {
-    let result = on_classic_echo(
+    let results = on_every_path(
         r#"
         s.send(new (class extends Blob { arrayBuffer() { return new Promise(() => {}); } })([]));
         const closing = s.close();
@@ -1408,7 +1392,9 @@ async fn a_close_waiting_for_a_blob_rejects_when_the_socket_is_freed() {
         "#,
     )
     .await;
-    assert_eq!(result, "the socket was dropped while closing");
+    for (path, result) in results {
+        assert_eq!(result, "the socket was dropped while closing", "{path}");
+    }
 }
 
 /// A Blob subclass whose read resolves to something other than bytes loses only that Blob, in an
@@ -1417,7 +1403,7 @@ async fn a_close_waiting_for_a_blob_rejects_when_the_socket_is_freed() {
 /// borrowed, and every later `send()` trapped.
 #[wasm_bindgen_test]
 async fn a_blob_read_that_gives_no_bytes_loses_only_that_blob() {
-    let result = on_classic_echo(
+    let results = on_every_path(
         r#"
         s.addEventListener("error", (e) => heard.push(e.message));
         const got = [];
@@ -1439,10 +1425,10 @@ async fn a_blob_read_that_gives_no_bytes_loses_only_that_blob() {
     )
     .await;
     let gave_no_bytes = "send(): reading the Blob failed, it was not sent: its read gave no bytes";
-    assert_eq!(
-        result,
-        format!("after,from a getter,still usable | {gave_no_bytes} | {gave_no_bytes}")
-    );
+    let expected = format!("after,from a getter,still usable | {gave_no_bytes} | {gave_no_bytes}");
+    for (path, result) in results {
+        assert_eq!(result, expected, "{path}");
+    }
 }
 
 /// A socket that gave up (here: the chat service's welcome is over `maxMessageBytes`, which ends
@@ -1542,19 +1528,35 @@ async fn webtransport_takes_the_hash_as_openssl_prints_it() {
     assert_eq!(result.as_string().as_deref(), Some("webtransport"));
 }
 
-/// Runs `body` (JS, with `s` a connected socket on the reference server's echo service over the
-/// classic WebSocket, heartbeat off, and `heard` an empty array for it to fill) and returns what
-/// it returns, as a string.
-async fn on_classic_echo(body: &str) -> String {
-    let config = server_config().await;
-    let options = format!(
-        r#"{{ transports: ["websocket"], webSocketStream: false, endpoints: {{ websocket: "{}" }}, heartbeat: false }}"#,
-        get_str(&config, "ws.echo")
-    );
-    let socket = js_socket("http://127.0.0.1/echo", Some(&options));
-    let body = ["await s.connect(); const heard = [];", body].concat();
-    let result = run_js(&socket, &JsValue::UNDEFINED, &body).await;
-    result.as_string().unwrap_or_default()
+/// Runs `body` (JS, with `s` a connected socket on the reference server's echo service and
+/// `heard` an empty array for it to fill) on every path at once, one socket each, and returns
+/// each path's name with what the body returned there, as a string. (The held close's logic is
+/// the JS class's, the same on every path; running them together keeps a 3 s wait 3 s.)
+async fn on_every_path(body: &str) -> Vec<(&'static str, String)> {
+    let paths = socket_paths();
+    let sockets = Array::new();
+    for path in &paths {
+        sockets.push(&path.socket("echo", "").await.into());
+    }
+    let body = [
+        "return Promise.all(extra.map(async (s) => { await s.connect(); const heard = [];",
+        body,
+        "}));",
+    ]
+    .concat();
+    let results = run_js(&JsValue::UNDEFINED, &sockets, &body).await;
+    paths
+        .iter()
+        .zip(Array::from(&results).iter())
+        .map(|(path, result)| (path.name, result.as_string().unwrap_or_default()))
+        .collect()
+}
+
+/// Asserts that `body` (see [`on_every_path`]) returned `expected` on every path.
+async fn assert_on_every_path(body: &str, expected: &str) {
+    for (path, result) in on_every_path(body).await {
+        assert_eq!(result, expected, "{path}");
+    }
 }
 
 /// After climbing back from SSE to WebSocket (an upgrade, resumable session on), `protocol` is
