@@ -36,14 +36,10 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding rustup target wasm32-unknown-unknown"
   rustup target add wasm32-unknown-unknown || die "could not add the wasm32-unknown-unknown target"
 fi
-# The npm builds rebuild `core` with options that rustc 1.92 introduced (scripts/npm-build-env.sh;
-# built and measured with 1.95.0); an older rustc builds them with the precompiled `core`.
-rustc_minor=$(rustc --version | sed -n 's/^rustc 1\.\([0-9]*\)\..*/\1/p')
-[ "${rustc_minor:-0}" -ge 92 ] \
-  || say "WARNING: $(rustc --version) is older than 1.92: the npm builds will link the precompiled core (about 3.3 KB gzipped larger); rustup update stable"
 # The standard library's source: the npm builds rebuild `core` and `alloc` (scripts/npm-build-env.sh).
 # Looked for where cargo looks (a toolchain not managed by rustup may have it already).
-# Without it the package is still built, 3.3 KB larger (scripts/npm-build-env.sh says so).
+# Without it (or with a rustc older than 1.92) the package is still built, 3.3 KB larger, and
+# scripts/npm-build-env.sh says so at each build.
 if [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
   say "adding rustup component rust-src"
   rustup component add rust-src \

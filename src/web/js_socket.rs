@@ -10,7 +10,7 @@ use super::js_events::{decode_frame, plain_object, Handler, JsSide, Key, Value};
 use super::options::{BinaryType, SocketOptions};
 use super::socket::{CloseInfo, Socket};
 use super::waiter::Waiter;
-use crate::core::close_code::validate_close;
+use crate::core::close_code::{validate_close, MAX_REASON_BYTES};
 use crate::core::codec::{encode_serialized, DEFAULT_MAX_TYPE_LEN};
 use crate::core::text::{concat, decimal, find};
 use crate::core::{CodecLimits, CoreError, Payload, PeerProtocol, State, TransportKind};
@@ -169,12 +169,13 @@ impl UniversalSocket {
         #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: JsValue,
     ) -> Result<Promise, JsError> {
         let code = close_code(&code)?;
-        // At most 123 UTF-8 bytes go in a close frame (checked below); a string longer than that
-        // in UTF-16 units is longer in bytes too, so it is refused before it is copied.
+        // At most `MAX_REASON_BYTES` UTF-8 bytes go in a close frame (checked below); a string
+        // longer than that in UTF-16 units is longer in bytes too, so it is refused before it is
+        // copied.
         let reason = if reason.is_undefined() {
             String::new()
         } else {
-            string_argument(&reason, "close(): the reason", 123)?
+            string_argument(&reason, "close(): the reason", MAX_REASON_BYTES as u32)?
         };
         let state = self.socket.state();
         // Behind a Blob still being read, the close waits, also on a socket that gave up: what
