@@ -1117,3 +1117,64 @@ fn a_close_during_an_ending_completes_once_with_the_links_outcome() {
         assert_eq!(s.opens().len(), 1);
     }
 }
+
+/// A heartbeat config with a short interval, for the tests of a pong that answers a ping sent
+/// before the link started to end.
+fn pinging(transports: Vec<TransportKind>) -> Sim {
+    Sim::new(ConnectionConfig {
+        heartbeat: Some(HeartbeatConfig {
+            interval_ms: 1_000,
+            timeout_ms: 500,
+            ..HeartbeatConfig::default()
+        }),
+        transports,
+        batch: None,
+        ..ConnectionConfig::default()
+    })
+}
+
+/// The pong of a ping that was out when `close()` was called is still the heartbeat's, and is
+/// consumed: it reached the application as a `"pong"` message before (the close forgot the
+/// ping), where an app that parses every message as JSON throws.
+#[test]
+fn a_pong_arriving_after_close_is_consumed() {
+    let mut s = pinging(vec![WebSocket]);
+    s.connect();
+    s.opened();
+    s.advance_to(1_100); // ping sent at 1 000, its pong due by 1 500
+    assert_eq!(s.sent(), vec![text("ping")]);
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    s.incoming(text("pong"));
+    assert!(
+        !s.events.iter().any(|e| matches!(e, Event::Message(_))),
+        "{:?}",
+        s.events
+    );
+    // A second "pong" answers nothing: the application's own text, delivered.
+    s.incoming(text("pong"));
+    assert_eq!(s.events.last(), Some(&Event::Message(text("pong"))));
+}
+
+/// The same for a link that announced its end (a server's goodbye) while a ping was out: the
+/// server may still answer it before the link closes.
+#[test]
+fn a_pong_arriving_on_an_ending_link_is_consumed() {
+    let mut s = pinging(vec![WebSocket]);
+    s.connect();
+    s.opened();
+    let (id, _) = s.last_open();
+    s.advance_to(1_100);
+    s.c.handle_transport_ending(s.now, id, 1001, "going away".into(), true);
+    s.pump();
+    s.incoming(text("pong"));
+    assert!(
+        !s.events.iter().any(|e| matches!(e, Event::Message(_))),
+        "{:?}",
+        s.events
+    );
+    // And no ping timer was re-armed by it: nothing more is sent on the ending link.
+    s.take_actions();
+    s.advance_to(3_000);
+    assert!(s.sent().is_empty());
+}

@@ -871,10 +871,7 @@ impl Connection {
         if conn_id == self.conn_id {
             // The link is going: no heartbeat may time it out meanwhile (its outcome, perhaps
             // a server's goodbye, must not become a 4000), and new messages wait in the queue.
-            self.hb = Heartbeat {
-                rtt: self.hb.rtt,
-                ..Heartbeat::default()
-            };
+            self.stop_heartbeat();
         }
     }
 
@@ -976,7 +973,8 @@ impl Connection {
                     self.pings_out.clear();
                     self.hb.rtt = Some(now.saturating_sub(sent));
                     self.hb.pong_deadline = None;
-                    if self.state == State::Open {
+                    // Not on a link that is ending (its pong may come after the end began).
+                    if self.state == State::Open && !self.link_ending() {
                         let next = sent.saturating_add(hb.interval_ms).max(now);
                         self.hb.next_ping_at = Some(next);
                     }
@@ -1461,10 +1459,7 @@ impl Connection {
                 self.state = State::Closing;
                 self.close_deadline = Some(now.saturating_add(self.config.close_timeout_ms));
                 self.pending_close = Some((code, reason.to_owned()));
-                self.hb = Heartbeat {
-                    rtt: self.hb.rtt,
-                    ..Heartbeat::default()
-                };
+                self.stop_heartbeat();
                 Ok(())
             }
             State::Connecting | State::Reconnecting => {
@@ -1662,6 +1657,18 @@ impl Connection {
             self.clear_hello_wait(id);
             self.close_transport(now, id, code, reason);
         }
+    }
+
+    /// No more pings and no pong deadline on a link that is ending (a `close()`, a server's
+    /// goodbye), but a ping already out stays known: the server may still answer it before the
+    /// link closes, and its pong is the heartbeat's, consumed rather than delivered as a
+    /// `"pong"` message (as across an upgrade, see `probe_opened`).
+    fn stop_heartbeat(&mut self) {
+        self.hb = Heartbeat {
+            rtt: self.hb.rtt,
+            ping_sent_at: self.hb.ping_sent_at,
+            ..Heartbeat::default()
+        };
     }
 
     fn end_session(&mut self, now: u64) {

@@ -18,6 +18,7 @@ mod socket_close_while_ending;
 mod socket_cycles;
 mod socket_errors;
 mod socket_fallback;
+mod socket_heartbeat;
 mod socket_paths;
 mod socket_reconnect;
 mod socket_refusals;
