@@ -1178,3 +1178,53 @@ fn a_pong_arriving_on_an_ending_link_is_consumed() {
     s.advance_to(3_000);
     assert!(s.sent().is_empty());
 }
+
+/// The driver dispatches the core's events one at a time, and a listener may call `close()`
+/// in between: events already queued that announce what the close cancels (a reconnect, the
+/// link that opened, the reconnect that succeeded) are dropped, so that nothing after
+/// `close()` tells the application a retry is coming. Before, a `close()` in the `disconnect`
+/// listener was followed by `reconnecting` (with `readyState` CLOSED), then `close`.
+#[test]
+fn close_from_a_listener_drops_the_queued_events_it_cancels() {
+    let mut s = Sim::with(&[WebSocket]);
+    s.connect();
+    s.opened();
+    s.take_events();
+    let id = s.c.conn_id();
+    s.c.handle_transport_closed(s.now, id, 1006, "gone".into(), false);
+    assert!(matches!(s.c.poll_event(), Some(Event::Disconnected { .. })));
+    // The `disconnect` listener closes.
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    assert_eq!(
+        s.events,
+        vec![Event::Close {
+            code: 1000,
+            reason: "bye".into(),
+            was_clean: true
+        }]
+    );
+
+    // The reconnect's `open` listener closes: no `reconnected` after it. A message that
+    // arrived meanwhile is still delivered, in its place.
+    let mut s = Sim::with(&[WebSocket]);
+    s.connect();
+    s.opened();
+    s.drop_link(1006, "gone");
+    s.advance(1_000);
+    s.take_events();
+    let (id, _) = s.last_open();
+    s.c.handle_transport_opened(s.now, id);
+    s.c.handle_incoming(s.now, id, text("hi"));
+    assert!(matches!(s.c.poll_event(), Some(Event::Open { .. })));
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    assert!(
+        !s.events
+            .iter()
+            .any(|e| matches!(e, Event::Reconnected { .. })),
+        "{:?}",
+        s.events
+    );
+    assert_eq!(s.events.first(), Some(&Event::Message(text("hi"))));
+}

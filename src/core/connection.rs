@@ -1441,6 +1441,9 @@ impl Connection {
     /// connection does nothing.
     pub fn close(&mut self, now: u64, code: u16, reason: &str) -> Result<(), CoreError> {
         validate_close(code, reason)?;
+        if !matches!(self.state, State::Closing | State::Closed) {
+            self.drop_cancelled_events();
+        }
         match self.state {
             State::Closing | State::Closed => Ok(()),
             State::Open => {
@@ -1656,6 +1659,28 @@ impl Connection {
         if let Some(id) = self.probe.cancel() {
             self.clear_hello_wait(id);
             self.close_transport(now, id, code, reason);
+        }
+    }
+
+    /// Events still queued when the application calls `close()` (from a listener: the driver
+    /// dispatches one event at a time) that announce what the close cancels: a link that
+    /// opened, a reconnect scheduled or done, a switch of transport, a link lost (whose
+    /// reconnect will not come). Dropped, so that nothing after `close()` tells the
+    /// application a retry is coming or a link is up. Messages, hand-backs and the session's
+    /// news keep their places.
+    fn drop_cancelled_events(&mut self) {
+        for event in self.events.take_all() {
+            if !matches!(
+                event,
+                Event::Open { .. }
+                    | Event::Reconnecting { .. }
+                    | Event::Reconnected { .. }
+                    | Event::Upgraded { .. }
+                    | Event::Fallback { .. }
+                    | Event::Disconnected { .. }
+            ) {
+                self.events.push_back(event);
+            }
         }
     }
 

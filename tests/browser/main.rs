@@ -14,6 +14,7 @@ mod options;
 mod slow_bodies;
 mod socket_api;
 mod socket_clock;
+mod socket_close_from_listener;
 mod socket_close_while_ending;
 mod socket_cycles;
 mod socket_errors;
