@@ -277,11 +277,30 @@ fn batch_never_exceeds_max_message_size() {
     let sent = s.sent();
     assert!(sent.len() >= 2);
     assert!(sent.iter().all(|p| p.len() <= 120), "{sent:?}");
+    // An item that fits a message but not a batch envelope goes as a message of its own,
+    // after what was batched before it: whether `send` accepts it does not depend on the
+    // state (while not open, items are queued as plain messages). Before, it was refused
+    // while open only.
+    s.take_actions();
+    s.send_batchable("1").unwrap();
     let too_big = format!("\"{}\"", "b".repeat(100));
-    assert!(matches!(
-        s.send_batchable(&too_big),
-        Err(CoreError::Batch(_))
-    ));
+    s.send_batchable(&too_big).unwrap();
+    assert_eq!(
+        s.sent(),
+        vec![
+            text("{\"type\":\"batch\",\"messages\":[1],\"timestamp\":100}"),
+            text(&too_big)
+        ]
+    );
+    // One over the message size is refused as any message is.
+    let over = format!("\"{}\"", "c".repeat(119));
+    assert_eq!(
+        s.send_batchable(&over),
+        Err(CoreError::MessageTooLarge {
+            size: 121,
+            max: 120
+        })
+    );
 }
 
 #[test]

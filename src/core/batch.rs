@@ -12,7 +12,8 @@
 //! built by concatenation (no JSON library). Unlike the guide, a batch also respects `max_bytes`
 //! so that it never exceeds the transport's maximum message size: an item that would push the
 //! batch over the limit flushes the current batch first, and an item that cannot fit even alone
-//! is refused with an error (never silently dropped).
+//! is refused with an error (never silently dropped); the connection sends such an item as a
+//! message of its own instead (see [`Batcher::fits`]).
 
 use crate::prelude::*;
 use std::fmt;
@@ -180,9 +181,15 @@ impl Batcher {
         Ok(())
     }
 
+    /// Whether `item` fits in a batch alone (one that does not is refused by
+    /// [`push`](Self::push); the connection sends it as a message of its own instead).
+    pub fn fits(&self, item: &str) -> bool {
+        Self::batch_size(1, item.len()) <= self.config.max_bytes
+    }
+
     /// Refuses an item that cannot fit in a batch even alone.
     fn check_size(&self, item: &str) -> Result<(), BatchError> {
-        if Self::batch_size(1, item.len()) > self.config.max_bytes {
+        if !self.fits(item) {
             return Err(BatchError::ItemTooLarge {
                 size: item.len(),
                 max: self.max_item_bytes(),

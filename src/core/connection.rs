@@ -1427,9 +1427,14 @@ impl Connection {
         // While holding, items wait in the (bounded) queue one by one, like while not open.
         if self.state == State::Open && !self.holding() {
             if let Some(b) = self.batcher.as_mut() {
-                b.push_serialized(now, json).map_err(CoreError::Batch)?;
-                self.drain_batches();
-                return Ok(());
+                // An item too big for a batch envelope goes as a message of its own (below,
+                // after the batch so far): batching only groups, it never refuses what the
+                // message size allows, and what `send` accepts does not depend on the state.
+                if b.fits(&json) {
+                    b.push_serialized(now, json).map_err(CoreError::Batch)?;
+                    self.drain_batches();
+                    return Ok(());
+                }
             }
         }
         self.send(now, Payload::Text(json))

@@ -13,6 +13,7 @@ mod long_polling_unread_bodies;
 mod options;
 mod slow_bodies;
 mod socket_api;
+mod socket_batching;
 mod socket_clock;
 mod socket_close_from_listener;
 mod socket_close_while_ending;
