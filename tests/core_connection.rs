@@ -32,7 +32,7 @@ fn initial_connect_opens_best_transport() {
     assert_eq!(
         s.c.handle_connect(6),
         Err(CoreError::InvalidState(
-            "handle_connect called while already connecting or connected"
+            "connect while already connecting, open or closing"
         ))
     );
 }
@@ -611,6 +611,36 @@ fn queue_overflow_reject() {
         .any(|e| matches!(e, Event::QueueOverflow { .. })));
     s.opened();
     assert_eq!(s.sent(), vec![text("a"), text("b")]);
+}
+
+/// `queue.maxMessages: 0` is a socket that queues nothing: a send while not open is refused,
+/// and the error says it is the message limit, not the message's size. Before, it read
+/// "message of 5 bytes can never fit the send queue limit of 16777216 bytes".
+#[test]
+fn a_queue_of_no_messages_says_so() {
+    for overflow in [OverflowPolicy::Reject, OverflowPolicy::DropOldest] {
+        let mut s = Sim::new(ConnectionConfig {
+            supported: [WebSocket].into_iter().collect(),
+            heartbeat: None,
+            queue: QueueConfig {
+                max_messages: 0,
+                overflow,
+                ..QueueConfig::default()
+            },
+            ..ConnectionConfig::default()
+        });
+        s.connect();
+        let error = s.send(text("hello")).unwrap_err();
+        assert_eq!(error, CoreError::Queue(QueueError::NoMessages));
+        assert_eq!(
+            error.message(),
+            "the send queue holds no messages (its limit is 0), so nothing is sent while not open"
+        );
+        s.opened();
+        assert!(s.sent().is_empty());
+        s.send(text("now")).unwrap();
+        assert_eq!(s.sent(), vec![text("now")]);
+    }
 }
 
 #[test]

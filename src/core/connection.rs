@@ -650,7 +650,7 @@ impl Connection {
         };
         if !can_start {
             return Err(CoreError::InvalidState(
-                "handle_connect called while already connecting or connected",
+                "connect while already connecting, open or closing",
             ));
         }
         self.started = true;

@@ -54,7 +54,9 @@ pub enum QueueError {
         /// Bytes queued.
         bytes: usize,
     },
-    /// The message alone is larger than `max_bytes` (or `max_messages` is 0): it can never fit.
+    /// `max_messages` is 0: the queue holds nothing, so nothing is sent while not open.
+    NoMessages,
+    /// The message alone is larger than `max_bytes`: it can never fit.
     TooLarge {
         /// Message size.
         size: usize,
@@ -82,6 +84,7 @@ impl QueueError {
                 &decimal(*max_bytes as u64),
                 " bytes",
             ]),
+            QueueError::NoMessages => "the send queue holds no messages (its limit is 0), so nothing is sent while not open".to_owned(),
         }
     }
 }
@@ -116,7 +119,10 @@ impl SendQueue {
     /// [`OverflowPolicy::Reject`]).
     pub fn push(&mut self, payload: Payload) -> Result<usize, QueueError> {
         let size = payload.len();
-        if size > self.config.max_bytes || self.config.max_messages == 0 {
+        if self.config.max_messages == 0 {
+            return Err(QueueError::NoMessages);
+        }
+        if size > self.config.max_bytes {
             return Err(QueueError::TooLarge {
                 size,
                 max_bytes: self.config.max_bytes,

@@ -64,7 +64,9 @@ impl Socket {
         self.driver.subscribe()
     }
 
-    /// Connects; resolves on the first open, or fails listing every transport tried.
+    /// Connects; resolves on the first open, or fails listing every transport tried. Called
+    /// again while connecting or reconnecting, it joins (resolves on the next open); on an open
+    /// socket it resolves at once.
     ///
     /// Connecting starts when this is called, not when the future is first polled, so
     /// `connect()` followed by `close()` in the same turn (React StrictMode's mount, unmount)

@@ -17,6 +17,7 @@ mod socket_batching;
 mod socket_clock;
 mod socket_close_from_listener;
 mod socket_close_while_ending;
+mod socket_connect_twice;
 mod socket_cycles;
 mod socket_errors;
 mod socket_fallback;
