@@ -79,6 +79,33 @@ fn unsent_reported_after_the_drop_still_go_first() {
     assert_eq!(s.sent(), vec![text("earlier"), text("later")]);
 }
 
+/// A link replaced while it still held unsent messages (an HTTP transport's queue, handed
+/// back only when the link is dropped, up to the close wait after a heartbeat timeout) hands
+/// them back after its successor has already sent later messages: resending them would put
+/// them after those, so they come back to the application in `undelivered` instead (they never
+/// reached the server). Before, they were sent after the later ones. While nothing has gone out
+/// on the successor, they still go first (see the tests above).
+#[test]
+fn unsent_from_a_replaced_link_after_later_sends_is_handed_back_not_reordered() {
+    let mut s = open_on(&[LongPolling]);
+    let old = s.c.conn_id();
+    s.send(text("a1")).unwrap();
+    s.drop_link(4000, "heartbeat timeout");
+    s.advance(1000);
+    s.opened();
+    s.take_actions();
+    s.send(text("b1")).unwrap();
+    assert_eq!(s.sent(), vec![text("b1")]);
+    s.take_actions();
+    s.c.handle_unsent(s.now, old, vec![text("a1")]);
+    s.pump();
+    assert!(s.sent().is_empty(), "{:?}", s.sent());
+    assert_eq!(undelivered(&s.events), vec![text("a1")]);
+    // The link in use is unaffected.
+    s.send(text("b2")).unwrap();
+    assert_eq!(s.sent(), vec![text("b2")]);
+}
+
 #[test]
 fn unsent_after_the_final_close_is_undelivered() {
     let mut s = open_on(&[WebSocket]);

@@ -322,8 +322,9 @@ pub enum Event {
         tried: Vec<(TransportKind, String)>,
     },
     /// Messages handed back to the application, oldest first: still queued when the connection
-    /// closed for good (just before [`Event::Close`]), or sent on a transport that could not
-    /// confirm them (at any time; resending could duplicate them).
+    /// closed for good (just before [`Event::Close`]), sent on a transport that could not
+    /// confirm them (at any time; resending could duplicate them), or handed back unsent by a
+    /// replaced link after later messages went out (resending would reorder them).
     Undelivered(Vec<Payload>),
     /// The connection is closed for good.
     Close {
@@ -425,6 +426,10 @@ pub struct Connection {
     /// Upstream bytes the open transport holds, for transports that report it; `None` for
     /// transports that buffer on their own (they are never held back).
     backlog: Option<u64>,
+    /// The link the newest message was handed to (0: none yet; ids only grow): messages a
+    /// replaced link hands back can still go out first only while nothing went out on a later
+    /// link after them.
+    last_sent_on: u64,
     hb: Heartbeat,
     /// Sequencing, acks and resends of the resumable session (v2).
     session: Session,
@@ -483,6 +488,7 @@ impl Connection {
             round_failures: Vec::new(),
             opened_at: None,
             backlog: None,
+            last_sent_on: 0,
             pings_out: Vec::new(),
             hb: Heartbeat::default(),
             session,
@@ -1121,8 +1127,10 @@ impl Connection {
     /// Transport `conn_id` handed back messages that never reached the server. They go out
     /// again, in order, before anything sent later: while that transport is still current and
     /// open they queue behind nothing (the queue is empty while open unless held) and hold every
-    /// later send; once it is gone they go to the front of the queue. After the final close they
-    /// are reported in [`Event::Undelivered`].
+    /// later send; once it is gone they go to the front of the queue. After the final close, or
+    /// when later messages already went out on another link (a replaced HTTP link hands its
+    /// queue back only when dropped), they are reported in [`Event::Undelivered`] instead:
+    /// resent, they would arrive after messages sent after them.
     ///
     /// In a v2 session both kinds are ignored: what they carried is still in the resend buffer
     /// and goes out again after the resume.
@@ -1165,7 +1173,11 @@ impl Connection {
             State::Open | State::Closing if conn_id == self.conn_id => {
                 self.queue.push_front_unbounded(payloads)
             }
-            // From a transport already gone (or replaced by an upgrade): they were sent before
+            // From a transport already gone (or replaced by an upgrade), after later messages
+            // went out on another link: resending them would put them after those, so they
+            // come back to the application instead (they never reached the server).
+            _ if self.last_sent_on > conn_id => self.events.push_back(Event::Undelivered(payloads)),
+            // From a transport already gone, with nothing sent since: they were sent before
             // everything queued now, and go out first.
             _ => {
                 self.queue.push_front_unbounded(payloads);
@@ -1563,6 +1575,7 @@ impl Connection {
         if let Some(b) = self.backlog.as_mut() {
             *b = b.saturating_add(payload.len() as u64);
         }
+        self.last_sent_on = self.conn_id;
         self.actions.push_back(Action::Send {
             conn_id: self.conn_id,
             payload,
