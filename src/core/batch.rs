@@ -18,6 +18,7 @@
 use crate::prelude::*;
 use std::fmt;
 
+#[cfg(feature = "std")]
 use super::json_check::{validate_json, JsonError};
 use super::text::{concat, decimal};
 
@@ -63,6 +64,7 @@ pub enum BatchError {
         max: usize,
     },
     /// The item is not valid JSON and would corrupt the batch.
+    #[cfg(feature = "std")]
     InvalidJson(JsonError),
 }
 
@@ -78,6 +80,7 @@ impl BatchError {
                 &decimal(*max as u64),
                 " bytes per item)",
             ]),
+            #[cfg(feature = "std")]
             BatchError::InvalidJson(e) => concat(&["batch item is not valid JSON: ", &e.message()]),
         }
     }
@@ -92,6 +95,7 @@ impl fmt::Display for BatchError {
 impl core::error::Error for BatchError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
+            #[cfg(feature = "std")]
             BatchError::InvalidJson(e) => Some(e),
             BatchError::ItemTooLarge { .. } => None,
         }
@@ -153,6 +157,7 @@ impl Batcher {
     /// Queues one JSON item at time `now`. May make batches ready (check
     /// [`poll_batch`](Self::poll_batch)). The item is checked to be JSON: one that is not would
     /// make the whole batch unreadable for the server.
+    #[cfg(feature = "std")]
     pub fn push(&mut self, now: u64, item: String) -> Result<(), BatchError> {
         validate_json(&item).map_err(BatchError::InvalidJson)?;
         self.push_serialized(now, item)

@@ -21,6 +21,7 @@
 use crate::prelude::*;
 use std::fmt;
 
+#[cfg(feature = "std")]
 use super::json_check::{validate_json, JsonError};
 use super::text::{concat, decimal};
 
@@ -87,6 +88,7 @@ pub enum CodecError {
         valid_up_to: usize,
     },
     /// The data is not one valid JSON value.
+    #[cfg(feature = "std")]
     InvalidJson(JsonError),
     /// The encoded message would not fit in memory / a u32 length.
     TooLarge,
@@ -128,6 +130,7 @@ impl CodecError {
                 &decimal(*valid_up_to as u64),
                 ")",
             ]),
+            #[cfg(feature = "std")]
             CodecError::InvalidJson(e) => {
                 concat(&["message data is not valid JSON: ", &e.message()])
             }
@@ -145,6 +148,7 @@ impl fmt::Display for CodecError {
 impl core::error::Error for CodecError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
+            #[cfg(feature = "std")]
             CodecError::InvalidJson(e) => Some(e),
             _ => None,
         }
@@ -153,12 +157,14 @@ impl core::error::Error for CodecError {
 
 /// Encodes with the default limits. `data_json` must already be JSON text (the output of
 /// `JSON.stringify`); it is validated so a peer never receives something it cannot parse.
+#[cfg(feature = "std")]
 pub fn encode_message(type_name: &str, data_json: &str) -> Result<Vec<u8>, CodecError> {
     encode_message_with_limits(type_name, data_json, &CodecLimits::default())
 }
 
 /// Encodes with explicit limits (the type limit applies so we never send what a peer with the
 /// same limits would refuse).
+#[cfg(feature = "std")]
 pub fn encode_message_with_limits(
     type_name: &str,
     data_json: &str,
@@ -205,6 +211,7 @@ fn check_type_len(type_name: &str, limits: &CodecLimits) -> Result<u32, CodecErr
 
 /// Decodes a binary message without allocating. Order of checks: prefix present, type length
 /// within the limit, type within the buffer, UTF-8 of type, UTF-8 of data, JSON of data.
+#[cfg(feature = "std")]
 pub fn decode_message<'a>(
     bytes: &'a [u8],
     limits: &CodecLimits,

@@ -79,6 +79,7 @@ use super::close_code::{self, validate_close};
 use super::closing::ClosingTransports;
 use super::error::CoreError;
 use super::fallback::{FallbackPlan, DEFAULT_UPGRADE_AFTER_MS};
+#[cfg(feature = "std")]
 use super::json_check::validate_json;
 use super::payload::Payload;
 use super::queue::{QueueConfig, SendQueue};
@@ -1424,6 +1425,7 @@ impl Connection {
     /// text messages, so that the queue limits apply immediately and a rejected item is reported
     /// to this call rather than lost later. Without a batch config this is `send(Text(json))`
     /// after the JSON check.
+    #[cfg(feature = "std")]
     pub fn send_batchable(&mut self, now: u64, json: String) -> Result<(), CoreError> {
         validate_json(&json).map_err(CoreError::InvalidJson)?;
         self.send_serialized(now, json)

@@ -4,6 +4,7 @@ use crate::prelude::*;
 use std::fmt;
 
 use super::batch::BatchError;
+#[cfg(feature = "std")]
 use super::json_check::JsonError;
 use super::queue::QueueError;
 use super::text::{concat, decimal};
@@ -31,6 +32,7 @@ pub enum CoreError {
     /// The call is not valid in the current state (e.g. connecting twice).
     InvalidState(&'static str),
     /// A batchable item was not valid JSON (it would corrupt the batch).
+    #[cfg(feature = "std")]
     InvalidJson(JsonError),
     /// The send queue refused the message (only with [`OverflowPolicy::Reject`](super::OverflowPolicy::Reject)).
     Queue(QueueError),
@@ -62,6 +64,7 @@ impl CoreError {
             ]),
             CoreError::Closed => "the connection is closing or closed".to_owned(),
             CoreError::InvalidState(what) => concat(&["invalid state: ", what]),
+            #[cfg(feature = "std")]
             CoreError::InvalidJson(e) => {
                 concat(&["batched message is not valid JSON: ", &e.message()])
             }
@@ -80,6 +83,7 @@ impl fmt::Display for CoreError {
 impl core::error::Error for CoreError {
     fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
         match self {
+            #[cfg(feature = "std")]
             CoreError::InvalidJson(e) => Some(e),
             CoreError::Queue(e) => Some(e),
             CoreError::Batch(e) => Some(e),
