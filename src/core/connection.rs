@@ -1445,7 +1445,7 @@ impl Connection {
                 // after the batch so far): batching only groups, it never refuses what the
                 // message size allows, and what `send` accepts does not depend on the state.
                 if b.fits(&json) {
-                    b.push_serialized(now, json).map_err(CoreError::Batch)?;
+                    b.push_fitting(now, json);
                     self.drain_batches();
                     return Ok(());
                 }

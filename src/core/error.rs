@@ -3,7 +3,6 @@
 use crate::prelude::*;
 use std::fmt;
 
-use super::batch::BatchError;
 #[cfg(feature = "std")]
 use super::json_check::JsonError;
 use super::queue::QueueError;
@@ -36,8 +35,6 @@ pub enum CoreError {
     InvalidJson(JsonError),
     /// The send queue refused the message (only with [`OverflowPolicy::Reject`](super::OverflowPolicy::Reject)).
     Queue(QueueError),
-    /// The batcher refused the item.
-    Batch(BatchError),
 }
 
 impl CoreError {
@@ -69,7 +66,6 @@ impl CoreError {
                 concat(&["batched message is not valid JSON: ", &e.message()])
             }
             CoreError::Queue(e) => e.message(),
-            CoreError::Batch(e) => e.message(),
         }
     }
 }
@@ -86,7 +82,6 @@ impl core::error::Error for CoreError {
             #[cfg(feature = "std")]
             CoreError::InvalidJson(e) => Some(e),
             CoreError::Queue(e) => Some(e),
-            CoreError::Batch(e) => Some(e),
             _ => None,
         }
     }
@@ -95,12 +90,6 @@ impl core::error::Error for CoreError {
 impl From<QueueError> for CoreError {
     fn from(e: QueueError) -> Self {
         CoreError::Queue(e)
-    }
-}
-
-impl From<BatchError> for CoreError {
-    fn from(e: BatchError) -> Self {
-        CoreError::Batch(e)
     }
 }
 
@@ -173,13 +162,6 @@ mod tests {
                 format!(
                     "send queue is full ({} messages, {} bytes); message not queued",
                     3, 40
-                ),
-            ),
-            (
-                CoreError::Batch(BatchError::ItemTooLarge { size: 9, max: 8 }),
-                format!(
-                    "batch item of {} bytes cannot fit in a batch (at most {} bytes per item)",
-                    9, 8
                 ),
             ),
         ];
