@@ -634,7 +634,7 @@ fn a_queue_of_no_messages_says_so() {
         assert_eq!(error, CoreError::Queue(QueueError::NoMessages));
         assert_eq!(
             error.message(),
-            "the send queue holds no messages (its limit is 0), so nothing is sent while not open"
+            "the send queue holds no messages (its limit is 0), so nothing can wait to be sent"
         );
         s.opened();
         assert!(s.sent().is_empty());
@@ -1229,10 +1229,12 @@ fn a_pong_arriving_on_an_ending_link_is_consumed() {
 }
 
 /// The driver dispatches the core's events one at a time, and a listener may call `close()`
-/// in between: events already queued that announce what the close cancels (a reconnect, the
-/// link that opened, the reconnect that succeeded) are dropped, so that nothing after
-/// `close()` tells the application a retry is coming. Before, a `close()` in the `disconnect`
-/// listener was followed by `reconnecting` (with `readyState` CLOSED), then `close`.
+/// in between: queued events that announce a next try the close cancels (`reconnecting`, a
+/// `fallback` to the next transport) are dropped, so that nothing after `close()` tells the
+/// application a retry is coming. Before, a `close()` in the `disconnect` listener was followed
+/// by `reconnecting` (with `readyState` CLOSED), then `close`. What already happened keeps its
+/// place: a `disconnect` queued behind the event whose listener closes still says why the link
+/// ended, and an `open` still comes (the driver takes the link's subprotocol from it).
 #[test]
 fn close_from_a_listener_drops_the_queued_events_it_cancels() {
     let mut s = Sim::with(&[WebSocket]);
@@ -1254,26 +1256,45 @@ fn close_from_a_listener_drops_the_queued_events_it_cancels() {
         }]
     );
 
-    // The reconnect's `open` listener closes: no `reconnected` after it. A message that
-    // arrived meanwhile is still delivered, in its place.
+    // A listener of an earlier event closes while `disconnect` and `reconnecting` wait.
     let mut s = Sim::with(&[WebSocket]);
     s.connect();
     s.opened();
-    s.drop_link(1006, "gone");
-    s.advance(1_000);
     s.take_events();
-    let (id, _) = s.last_open();
-    s.c.handle_transport_opened(s.now, id);
-    s.c.handle_incoming(s.now, id, text("hi"));
-    assert!(matches!(s.c.poll_event(), Some(Event::Open { .. })));
+    let id = s.c.conn_id();
+    s.c.handle_incoming(s.now, id, text("last words"));
+    s.c.handle_transport_closed(s.now, id, 1001, "going away".into(), true);
+    assert_eq!(s.c.poll_event(), Some(Event::Message(text("last words"))));
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    assert_eq!(
+        s.events,
+        vec![
+            Event::Disconnected {
+                code: 1001,
+                reason: "going away".into(),
+                was_clean: true
+            },
+            Event::Close {
+                code: 1000,
+                reason: "bye".into(),
+                was_clean: true
+            }
+        ]
+    );
+
+    // The first transport failed and the next is being tried: a close from a listener that
+    // runs before the `fallback` is dispatched drops it.
+    let mut s = Sim::with(&[WebTransport, WebSocket]);
+    s.connect();
+    s.take_events();
+    s.c.handle_transport_failed(s.now, s.c.conn_id(), "refused".into());
     s.c.close(s.now, 1000, "bye").unwrap();
     s.pump();
     assert!(
-        !s.events
-            .iter()
-            .any(|e| matches!(e, Event::Reconnected { .. })),
+        !s.events.iter().any(|e| matches!(e, Event::Fallback { .. })),
         "{:?}",
         s.events
     );
-    assert_eq!(s.events.first(), Some(&Event::Message(text("hi"))));
+    assert!(matches!(s.events.last(), Some(Event::Close { .. })));
 }

@@ -261,7 +261,8 @@ pub enum Event {
     /// A message arrived (heartbeat pongs are not delivered).
     Message(Payload),
     /// An open transport was lost without the application asking; a reconnect follows (or
-    /// [`Event::MaxReconnectAttemptsReached`]).
+    /// [`Event::MaxReconnectAttemptsReached`]; or, when the application closes meanwhile,
+    /// [`Event::Close`]).
     Disconnected {
         /// Close code reported by the transport (1006 if it just failed).
         code: u16,
@@ -1457,7 +1458,8 @@ impl Connection {
     /// Closes for good (guide `close()`: sets "intentionally closed", so no retry follows, in
     /// any state). Validates `code` (1000 or 3000–4999) and `reason` (≤ 123 UTF-8 bytes) first.
     /// When open, a pending batch is sent before the close. Closing an already closing or closed
-    /// connection does nothing.
+    /// connection does nothing. Events still queued that announce a next try (`Reconnecting`,
+    /// `Fallback`: a close from a listener runs while they wait) are dropped.
     pub fn close(&mut self, now: u64, code: u16, reason: &str) -> Result<(), CoreError> {
         validate_close(code, reason)?;
         if !matches!(self.state, State::Closing | State::Closed) {
@@ -1683,22 +1685,14 @@ impl Connection {
     }
 
     /// Events still queued when the application calls `close()` (from a listener: the driver
-    /// dispatches one event at a time) that announce what the close cancels: a link that
-    /// opened, a reconnect scheduled or done, a switch of transport, a link lost (whose
-    /// reconnect will not come). Dropped, so that nothing after `close()` tells the
-    /// application a retry is coming or a link is up. Messages, hand-backs and the session's
-    /// news keep their places.
+    /// dispatches one event at a time) that announce a next try the close cancels: a reconnect
+    /// scheduled, the next transport being tried. Dropped, so that nothing after `close()`
+    /// tells the application a retry is coming. What already happened keeps its place: a link
+    /// lost (with why), opened, reconnected or switched to (the driver takes a link's
+    /// subprotocol from its `Open`), messages, hand-backs.
     fn drop_cancelled_events(&mut self) {
         for event in self.events.take_all() {
-            if !matches!(
-                event,
-                Event::Open { .. }
-                    | Event::Reconnecting { .. }
-                    | Event::Reconnected { .. }
-                    | Event::Upgraded { .. }
-                    | Event::Fallback { .. }
-                    | Event::Disconnected { .. }
-            ) {
+            if !matches!(event, Event::Reconnecting { .. } | Event::Fallback { .. }) {
                 self.events.push_back(event);
             }
         }

@@ -84,7 +84,10 @@ impl QueueError {
                 &decimal(*max_bytes as u64),
                 " bytes",
             ]),
-            QueueError::NoMessages => "the send queue holds no messages (its limit is 0), so nothing is sent while not open".to_owned(),
+            QueueError::NoMessages => {
+                "the send queue holds no messages (its limit is 0), so nothing can wait to be sent"
+                    .to_owned()
+            }
         }
     }
 }

@@ -228,7 +228,9 @@ impl Driver {
         let at = self.tick();
         let started = self.conn.borrow_mut().handle_connect(at);
         if let Err(error) = started {
-            return match self.conn.borrow().state() {
+            // Read first: a waiter is told with nothing borrowed.
+            let state = self.conn.borrow().state();
+            return match state {
                 State::Open => waiter.tell(Ok(())),
                 State::Connecting | State::Reconnecting => {
                     self.connect_waiters.borrow_mut().push(waiter)

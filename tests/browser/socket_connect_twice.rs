@@ -9,9 +9,11 @@ use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// A second `connect()` while the first is under way resolves with it; one on an open socket
-/// resolves at once; one while the socket reconnects after a drop resolves when it is open
-/// again. Only one connection is made each time (one `open` event). Before, each rejected with
-/// "invalid state: handle_connect called while already connecting or connected".
+/// resolves at once; one made (in the `disconnect` listener) while the socket reconnects after
+/// a drop resolves when it is open again, and one made then on a socket that is closed before it
+/// reopens rejects with the close. Only one connection is made each time (one `open` event per
+/// open). Before, each rejected with "invalid state: handle_connect called while already
+/// connecting or connected".
 #[wasm_bindgen_test]
 async fn connect_again_joins_what_is_under_way() {
     let _server = crate::support::exclusive().await;
@@ -20,6 +22,7 @@ async fn connect_again_joins_what_is_under_way() {
     let sockets = Array::new();
     for path in &paths {
         let backoff = r#","reconnect":{"initialDelayMs":200,"jitter":0}"#;
+        sockets.push(&path.socket("echo", backoff).await.into());
         sockets.push(&path.socket("echo", backoff).await.into());
     }
     let drop_url = format!("{}/control/drop", crate::support::server_base());
@@ -30,14 +33,18 @@ async fn connect_again_joins_what_is_under_way() {
         const first = await Promise.all(sockets.map((s) =>
             Promise.all([outcome(s.connect()), outcome(s.connect())])));
         const open = await Promise.all(sockets.map((s) => outcome(s.connect())));
-        const dropped = sockets.map((s) => new Promise((r) => s.addEventListener("disconnect", r, { once: true })));
+        // In each socket's own `disconnect` listener: its state then, and a connect() that
+        // joins the reconnect; every second socket is closed right after.
+        const rejoined = sockets.map((s, i) => new Promise((r) => s.addEventListener("disconnect", () => {
+            const state = s.state;
+            const joined = outcome(s.connect());
+            if (i % 2 === 1) s.close(1000, "stop");
+            joined.then((o) => r([state, o, s.state].join(" | ")));
+        }, { once: true })));
         await fetch(dropUrl, { method: "POST" });
-        await Promise.all(dropped);
-        const states = sockets.map((s) => s.state);
-        const reconnecting = await Promise.all(sockets.map((s) => outcome(s.connect())));
-        const after = sockets.map((s) => s.state);
+        const reconnecting = await Promise.all(rejoined);
         await Promise.all(sockets.map((s) => s.close()));
-        return sockets.map((_, i) => [first[i].join(" "), open[i], states[i], reconnecting[i], after[i], opens[i]].join(" | "));
+        return sockets.map((_, i) => [first[i].join(" "), open[i], reconnecting[i], opens[i]].join(" | "));
     })();"#;
     let run = Function::new_with_args("sockets, dropUrl", body)
         .call2(&JsValue::UNDEFINED, &sockets, &drop_url.into())
@@ -45,11 +52,21 @@ async fn connect_again_joins_what_is_under_way() {
     let results = JsFuture::from(js_sys::Promise::resolve(&run))
         .await
         .unwrap();
-    for (path, result) in paths.iter().zip(Array::from(&results).iter()) {
+    let results: Vec<String> = Array::from(&results)
+        .iter()
+        .map(|r| r.as_string().unwrap_or_default())
+        .collect();
+    for (path, pair) in paths.iter().zip(results.chunks(2)) {
         assert_eq!(
-            result.as_string().unwrap_or_default(),
-            "resolved resolved | resolved | reconnecting | resolved | open | 2",
-            "{}",
+            pair[0], "resolved resolved | resolved | reconnecting | resolved | open | 2",
+            "{}: reopened",
+            path.name
+        );
+        assert_eq!(
+            pair[1],
+            "resolved resolved | resolved | reconnecting | rejected: the socket closed before the \
+             operation completed | closed | 1",
+            "{}: closed while reconnecting",
             path.name
         );
     }
