@@ -62,9 +62,11 @@ impl UniversalSocket {
     }
 
     /// Connects: resolves on the first open; rejects with an Error listing every transport tried
-    /// and why each failed. Called again while connecting or reconnecting, it joins (resolves on
-    /// the next open); on an open socket it resolves at once. After `close()` it rejects: a
-    /// closed socket releases its listeners.
+    /// and why each failed. Called again while connecting or reconnecting, it joins: resolves on
+    /// the next open, or rejects ("the socket closed before the operation completed") when the
+    /// socket closes first (retries used up, `close()`); it waits while retries go on. On an open
+    /// socket it resolves at once. After `close()` it rejects: a closed socket releases its
+    /// listeners.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn connect(&self) -> Promise {
         if self.js.is_closing() || self.held.closing() {
