@@ -1279,3 +1279,36 @@ fn assert_reconnects(s: &Sim) {
         s.events
     );
 }
+
+/// The application's `close()` waits for the server's acks (v2), so the adapter does not know
+/// of it yet and still refuses a message over the maximum, ending the link. The close keeps the
+/// application's code and reason (not clean), as it does on a link already told of the close,
+/// where the adapter drops such a message. Before, `close()` resolved with 1009 "message too
+/// big", and the same when the close wait ran out after the refusal.
+#[test]
+fn a_refusal_while_close_waits_for_acks_keeps_the_applications_code() {
+    for transport_reports_its_end in [true, false] {
+        let mut s = open_v2(v2());
+        let id = s.c.conn_id();
+        s.send(text("unacknowledged")).unwrap();
+        s.c.close(s.now, 4100, "bye").unwrap();
+        s.pump();
+        s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
+        s.pump();
+        if transport_reports_its_end {
+            s.drop_link(1009, "message too big");
+        } else {
+            s.advance(3_000);
+        }
+        assert_eq!(
+            s.events.last(),
+            Some(&Event::Close {
+                code: 4100,
+                reason: "bye".into(),
+                was_clean: false
+            }),
+            "{:?}",
+            s.events
+        );
+    }
+}

@@ -405,6 +405,10 @@ pub struct Connection {
     /// ([`Connection::handle_transport_refused`]): its loss ends the socket for good. Conn ids
     /// are never reused, so a stale value matches no later link.
     refused_link: Option<u64>,
+    /// The link whose adapter refused a message after the application's `close()` (a v2 close
+    /// waiting for acks has not reached the adapter, which still refuses where it would drop the
+    /// message once told): the close keeps the application's code ([`Connection::close`]).
+    refused_in_close: Option<u64>,
     /// Transport of `conn_id` while it is being opened or is open; `None` once abandoned.
     kind: Option<TransportKind>,
     transport_open: bool,
@@ -478,6 +482,7 @@ impl Connection {
             probe,
             retiring: None,
             refused_link: None,
+            refused_in_close: None,
             kind: None,
             transport_open: false,
             connect_deadline: None,
@@ -848,10 +853,11 @@ impl Connection {
     /// outcome, not clean. On an upgrade probe the refusal only fails the probe, as any close
     /// before it took over does.
     pub fn handle_transport_refused(&mut self, now: u64, conn_id: u64, code: u16, reason: String) {
-        if self.state == State::Closed {
-            return;
+        match self.state {
+            State::Closed => return,
+            State::Closing => self.refused_in_close = Some(conn_id),
+            _ => self.refused_link = Some(conn_id),
         }
-        self.refused_link = Some(conn_id);
         self.handle_transport_ending(now, conn_id, code, reason, false);
     }
 
@@ -917,7 +923,10 @@ impl Connection {
             return;
         }
         match self.state {
-            State::Closing => self.finish_closed(now, code, reason, was_clean),
+            State::Closing => match self.refused_close(conn_id) {
+                Some((code, reason)) => self.finish_closed(now, code, reason, false),
+                None => self.finish_closed(now, code, reason, was_clean),
+            },
             State::Open => self.link_lost(now, code, reason, was_clean),
             State::Connecting | State::Reconnecting if !self.transport_open => {
                 let code = decimal(u64::from(code));
@@ -930,6 +939,16 @@ impl Connection {
             }
             _ => {}
         }
+    }
+
+    /// The application's close, when link `conn_id` ended because its adapter refused a message
+    /// while that close was under way (see `refused_in_close`): the close keeps the
+    /// application's code and reason, not clean, on every transport.
+    fn refused_close(&self, conn_id: u64) -> Option<(u16, String)> {
+        if self.refused_in_close != Some(conn_id) {
+            return None;
+        }
+        self.pending_close.clone()
     }
 
     /// A probe or a retiring transport ended (failed or closed): true if `conn_id` was one.
@@ -1303,9 +1322,10 @@ impl Connection {
             // The transport never confirmed the close we already asked for: give up waiting,
             // with the outcome it announced if it did (a close the server answered, a reader
             // still draining), else the application's code, not clean.
+            let refused = self.refused_in_close == Some(self.conn_id);
             let (code, reason, was_clean) = match self.closing.announced(self.conn_id) {
-                Some((code, reason, clean)) => (*code, reason.clone(), *clean),
-                None => (code, reason, false),
+                Some((code, reason, clean)) if !refused => (*code, reason.clone(), *clean),
+                _ => (code, reason, false),
             };
             self.finish_closed(now, code, reason, was_clean);
             return;
