@@ -4,7 +4,8 @@ use crate::transport_sse::{
     buffered_is_reported, client_close_is_recorded, disabled_transport_fails,
     drop_releases_everything, echoes_in_order, hostile_big_message_closes_1009,
     hostile_close_reason_is_capped, hostile_invalid_close_code_is_a_protocol_error,
-    hostile_session_id_fails, keeps_up_with_websocket, nothing_vanishes_when_cut,
+    hostile_session_id_fails, keeps_up_with_websocket,
+    non_ascii_text_over_the_maximum_is_not_copied, nothing_vanishes_when_cut,
     reasons_carry_no_token, server_drop_is_closed, token_query_is_kept, too_big_closes_1009, Kind,
 };
 use universal_socket::core::TransportKind;
@@ -107,4 +108,9 @@ async fn transport_long_polling_reasons_carry_no_token() {
 #[wasm_bindgen_test]
 async fn transport_long_polling_an_endless_answer_closes_1009_while_reading() {
     crate::transport_sse::hostile_endless_answer_closes_1009(POLL).await;
+}
+
+#[wasm_bindgen_test]
+async fn transport_long_polling_non_ascii_text_over_the_maximum_is_not_copied() {
+    non_ascii_text_over_the_maximum_is_not_copied(POLL).await;
 }

@@ -10,7 +10,7 @@
 //! through the [`Reporter`] every adapter shares (`event_rules.rs`).
 
 use super::event_rules::{Phase, Reporter, TOO_BIG};
-use super::stream_support::ReadLoop;
+use super::stream_support::{text_within, ReadLoop};
 use super::websocket::describe;
 use super::{Lost, OpenRequest, SendError};
 use crate::core::close_code::{ABNORMAL, MESSAGE_TOO_BIG, PROTOCOL_ERROR};
@@ -307,9 +307,8 @@ impl HttpShared {
         self.report.message(payload);
     }
 
-    /// A text message still in JS. Its length is checked before it is copied into wasm memory:
-    /// UTF-8 never has fewer bytes than UTF-16 code units, so more units than the maximum is
-    /// certainly too big (the exact byte count is checked after the copy).
+    /// A text message still in JS. Its UTF-8 size is checked before it is copied into wasm
+    /// memory ([`bounded_string`]).
     pub(super) fn deliver_text(&self, value: &JsValue) {
         if self.is_done() {
             return;
@@ -641,16 +640,17 @@ fn fetched(request: &Request, outcome: Result<JsValue, JsValue>) -> Result<Respo
 /// A string longer than allowed.
 pub(super) struct TooLong;
 
-/// The string in `value`, copied into wasm memory only if it has at most `max_units` UTF-16
-/// code units; `Ok(None)` if it is not a string.
-pub(super) fn bounded_string(value: &JsValue, max_units: usize) -> Result<Option<String>, TooLong> {
+/// The string in `value`, copied into wasm memory only if its UTF-8 has at most `max` bytes
+/// (measured in JS first when its UTF-16 length alone cannot tell, as the WebSocket adapters do:
+/// [`text_within`]), so a hostile server never makes wasm hold more than `max` bytes of it;
+/// `Ok(None)` if it is not a string.
+pub(super) fn bounded_string(value: &JsValue, max: usize) -> Result<Option<String>, TooLong> {
     let Some(text) = value.dyn_ref::<JsString>() else {
         return Ok(None);
     };
-    if text.length() as usize > max_units {
-        return Err(TooLong);
-    }
-    Ok(value.as_string())
+    text_within(text, text.length() as usize, max)
+        .map(Some)
+        .ok_or(TooLong)
 }
 
 /// A property of a JS object (undefined when absent).

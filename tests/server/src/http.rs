@@ -647,13 +647,20 @@ const FIXTURE_SESSION: &str = "0123456789abcdef0123456789abcdef";
 /// Bytes of the oversized payloads the fixtures send (over any test client's maximum).
 const FIXTURE_BIG: usize = 4 << 20;
 
+/// `FIXTURE_BIG` bytes of two-byte characters: half as many UTF-16 units, so a client maximum
+/// between the two is met by the text's length and exceeded by its UTF-8.
+fn fixture_big_accented() -> String {
+    "é".repeat(FIXTURE_BIG / 2)
+}
+
 /// A close reason far over 123 bytes, multi-byte so that cutting it must respect characters.
 fn fixture_reason() -> String {
     "é".repeat(300)
 }
 
 /// `/sse/hostile-{case}`: `session` names a session id that is a path, not 32 hex characters;
-/// `big` sends a 4 MiB text message; `reason` closes with a 600-byte reason; `bad-code` closes
+/// `big` sends a 4 MiB text message; `big-accented` one of 2 Mi "é" (4 MiB of UTF-8); `reason`
+/// closes with a 600-byte reason; `bad-code` closes
 /// with code 0, which no server may send; `session-twice` opens, then sends a second `session`
 /// event that is not JSON. The stream ends after these
 /// events.
@@ -662,6 +669,7 @@ fn hostile_sse(case: &str) -> Response {
     let body = match case {
         "session" => open("../../control/drop?0123456789abcdef"),
         "big" => open(FIXTURE_SESSION) + &sse_event(None, &"x".repeat(FIXTURE_BIG)),
+        "big-accented" => open(FIXTURE_SESSION) + &sse_event(None, &fixture_big_accented()),
         "reason" => {
             let close = json!({"code": 4000, "reason": fixture_reason()}).to_string();
             open(FIXTURE_SESSION) + &sse_event(Some("close"), &close)
@@ -689,7 +697,8 @@ fn hostile_poll_open(case: &str) -> Response {
     axum::Json(json!({ "session": id })).into_response()
 }
 
-/// `GET /poll/hostile-{case}/...`: `big` answers a 4 MiB text item; `reason` a close item with
+/// `GET /poll/hostile-{case}/...`: `big` answers a 4 MiB text item, `big-accented` one of 2 Mi
+/// "é"; `reason` a close item with
 /// a 600-byte reason; `bad-code` a close item with code 0; `endless` streams an answer without Content-Length that does not end
 /// (see [`endless_answer`]); `slow-*` answers whose slow body records how it ended
 /// ([`crate::slow_body`]).
@@ -700,6 +709,7 @@ fn hostile_poll(app: &App, case: &str) -> Response {
     let items = match case {
         "endless" => return endless_answer(),
         "big" => json!([{ "text": "x".repeat(FIXTURE_BIG) }]),
+        "big-accented" => json!([{ "text": fixture_big_accented() }]),
         "reason" => json!([{"close": {"code": 4000, "reason": fixture_reason()}}]),
         "bad-code" => json!([{"close": {"code": 0, "reason": "zero"}}]),
         _ => return not_found(),
