@@ -717,6 +717,25 @@ async fn transport_sse_hostile_second_session_event_closes_1006() {
     }
 }
 
+/// A server's own event named `error` (EventSource dispatches it to the `error` listeners, as a
+/// MessageEvent) is not the stream failing: it is ignored like any event name the protocol does
+/// not use, and the message after it is delivered. Before, it ended the connection ("the SSE
+/// event stream ended without a close event") and the message was lost.
+#[wasm_bindgen_test]
+async fn transport_sse_a_server_event_named_error_is_not_a_failure() {
+    let (_adapter, mut events) = open_url(SSE.kind, hostile(SSE, "error-event").await, MIB);
+    expect_opened(&mut events).await;
+    assert_eq!(
+        next(&mut events, "the message after the error event", 5000).await,
+        TransportEvent::Message(Payload::Text("after the error event".into()))
+    );
+    // The fixture's stream then ends: that is the drop.
+    assert!(matches!(
+        next(&mut events, "Closed 1006", 5000).await,
+        TransportEvent::Closed { code: 1006, .. }
+    ));
+}
+
 #[wasm_bindgen_test]
 async fn transport_sse_hostile_big_message_closes_1009() {
     hostile_big_message_closes_1009(SSE).await;

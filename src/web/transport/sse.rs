@@ -86,9 +86,14 @@ impl SseConnection {
 
         // EventSource reports every problem (refused, non-200, stream cut) as a bare `error`
         // without a status, and would then reconnect by itself; ending the connection closes it
-        // because reconnection is the core's decision.
+        // because reconnection is the core's decision. A server's own event named `error` comes
+        // to this listener too, as a MessageEvent: not a failure, and ignored like any event
+        // name the protocol does not use.
         let weak = Rc::downgrade(&shared);
-        let on_error = EventListener::new(&source, "error", move |_| {
+        let on_error = EventListener::new(&source, "error", move |event| {
+            if event_data(&event).is_some() {
+                return;
+            }
             let Some(shared) = weak.upgrade() else { return };
             if shared.end_client_close(false) {
                 return;

@@ -662,7 +662,7 @@ fn fixture_reason() -> String {
 /// `big` sends a 4 MiB text message; `big-accented` one of 2 Mi "é" (4 MiB of UTF-8); `reason`
 /// closes with a 600-byte reason; `bad-code` closes
 /// with code 0, which no server may send; `session-twice` opens, then sends a second `session`
-/// event that is not JSON. The stream ends after these
+/// event that is not JSON; `error-event` sends an event named `error`, then a message. The stream ends after these
 /// events.
 fn hostile_sse(case: &str) -> Response {
     let open = |id: &str| sse_event(Some("session"), &json!({ "session": id }).to_string());
@@ -675,6 +675,11 @@ fn hostile_sse(case: &str) -> Response {
             open(FIXTURE_SESSION) + &sse_event(Some("close"), &close)
         }
         "session-twice" => open(FIXTURE_SESSION) + &sse_event(Some("session"), "x"),
+        "error-event" => {
+            open(FIXTURE_SESSION)
+                + &sse_event(Some("error"), "an application's own event name")
+                + &sse_event(None, "after the error event")
+        }
         "bad-code" => {
             let close = json!({"code": 0, "reason": "zero"}).to_string();
             open(FIXTURE_SESSION) + &sse_event(Some("close"), &close)
