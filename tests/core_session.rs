@@ -1312,3 +1312,35 @@ fn a_refusal_while_close_waits_for_acks_keeps_the_applications_code() {
         );
     }
 }
+
+/// On the first link, while the client waits for `hello`, a v1 server's first message (say a
+/// chat `welcome`) over the maximum is refused by the adapter: that ends the socket for good with
+/// the refusal's 1009, as a refusal on an open link does (the same server would greet every
+/// transport with it). Before, it counted as a failed attempt: the socket fell back through
+/// every transport, refusing on each, and closed with 1006 "all transports failed".
+#[test]
+fn a_refusal_while_waiting_for_the_first_hello_ends_the_socket() {
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
+    s.pump();
+    s.c.handle_transport_closed(s.now, id, 1009, "message too big".into(), false);
+    s.pump();
+    assert_eq!(
+        s.events.last(),
+        Some(&Event::Close {
+            code: 1009,
+            reason: "message too big".into(),
+            was_clean: false
+        }),
+        "{:?}",
+        s.events
+    );
+    assert_eq!(
+        s.opens(),
+        vec![TransportKind::WebSocket],
+        "no other transport tried"
+    );
+}

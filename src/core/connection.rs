@@ -928,6 +928,12 @@ impl Connection {
                 None => self.finish_closed(now, code, reason, was_clean),
             },
             State::Open => self.link_lost(now, code, reason, was_clean),
+            // A message refused before the link counted as open (the first one, while waiting
+            // for `hello`): final, as on an open link (see `handle_transport_refused`), not a
+            // failed attempt that other transports would repeat.
+            State::Connecting | State::Reconnecting if self.refused_link == Some(conn_id) => {
+                self.finish_closed(now, code, reason, false)
+            }
             State::Connecting | State::Reconnecting if !self.transport_open => {
                 let code = decimal(u64::from(code));
                 let reason = if reason.is_empty() {
