@@ -1316,31 +1316,117 @@ fn a_refusal_while_close_waits_for_acks_keeps_the_applications_code() {
 /// On the first link, while the client waits for `hello`, a v1 server's first message (say a
 /// chat `welcome`) over the maximum is refused by the adapter: that ends the socket for good with
 /// the refusal's 1009, as a refusal on an open link does (the same server would greet every
-/// transport with it). Before, it counted as a failed attempt: the socket fell back through
-/// every transport, refusing on each, and closed with 1006 "all transports failed".
+/// transport with it), and `connect()` fails naming it. Before, it counted as a failed attempt:
+/// the socket fell back through every transport, refusing on each, and closed with 1006 "all
+/// transports failed". The refusal also ends the wait for `hello`: the link's `Closed` may come
+/// after the hello timeout, which must not open it as v1 meanwhile.
 #[test]
 fn a_refusal_while_waiting_for_the_first_hello_ends_the_socket() {
-    let mut s = Sim::new(config(v2()));
-    s.connect();
+    for closed_after_the_hello_timeout in [false, true] {
+        let mut s = Sim::new(config(v2()));
+        s.connect();
+        s.opened();
+        let id = s.c.conn_id();
+        s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
+        s.pump();
+        if closed_after_the_hello_timeout {
+            s.advance(1_500);
+        }
+        s.c.handle_transport_closed(s.now, id, 1009, "message too big".into(), false);
+        s.pump();
+        assert_eq!(
+            s.events.last(),
+            Some(&Event::Close {
+                code: 1009,
+                reason: "message too big".into(),
+                was_clean: false
+            }),
+            "{:?}",
+            s.events
+        );
+        assert!(
+            !s.events
+                .iter()
+                .any(|e| matches!(e, Event::Open { .. } | Event::Fallback { .. })),
+            "{:?}",
+            s.events
+        );
+        assert!(s.events.contains(&Event::ConnectFailed {
+            tried: vec![(
+                TransportKind::WebSocket,
+                "refused the server's first message: message too big".into()
+            )]
+        }));
+        assert_eq!(
+            s.opens(),
+            vec![TransportKind::WebSocket],
+            "no other transport tried"
+        );
+    }
+}
+
+/// The same refusal on a later link of a v2 socket (a reconnect still waiting for `hello`)
+/// ends the socket too, even when its `Closed` comes after the hello timeout (which would
+/// otherwise fail the attempt as "no session hello in time" and forget the refusal).
+#[test]
+fn a_refusal_while_a_reconnect_waits_for_hello_ends_the_socket() {
+    let mut s = open_v2(v2());
+    s.drop_link(1006, "gone");
+    s.advance(1_000);
     s.opened();
     let id = s.c.conn_id();
+    s.take_events();
     s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
     s.pump();
+    s.advance(1_500);
     s.c.handle_transport_closed(s.now, id, 1009, "message too big".into(), false);
     s.pump();
-    assert_eq!(
-        s.events.last(),
-        Some(&Event::Close {
-            code: 1009,
-            reason: "message too big".into(),
-            was_clean: false
-        }),
+    assert!(
+        matches!(s.events.last(), Some(Event::Close { code: 1009, .. })),
         "{:?}",
         s.events
     );
-    assert_eq!(
-        s.opens(),
-        vec![TransportKind::WebSocket],
-        "no other transport tried"
-    );
+    assert!(!s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Fallback { .. } | Event::Reconnecting { .. })));
+}
+
+/// The current link refuses a message; before its `Closed`, an upgrade probe refuses one too.
+/// The current link's loss still ends the socket with its 1009 (the probe's refusal only fails
+/// the probe), and a probe that opens meanwhile does not take over from the refused link.
+/// Before, the probe's refusal replaced the current link's, and the loss reconnected.
+#[test]
+fn a_probes_refusal_does_not_hide_the_current_links() {
+    for probe_refuses in [true, false] {
+        let mut s = on_sse_with_upgrades();
+        let sse = s.c.conn_id();
+        s.advance(1000);
+        let (probe, _) = s.last_open();
+        s.c.handle_transport_refused(s.now, sse, 1009, "message too big".into());
+        s.pump();
+        s.c.handle_transport_opened(s.now, probe);
+        if probe_refuses {
+            s.c.handle_transport_refused(s.now, probe, 1009, "message too big".into());
+        } else {
+            s.c.handle_incoming(
+                s.now,
+                probe,
+                Payload::Binary(encode_hello(HelloStatus::Resumed, 0, ID)),
+            );
+        }
+        s.pump();
+        assert_eq!(s.c.conn_id(), sse, "the probe did not take over");
+        s.c.handle_transport_closed(s.now, sse, 1009, "message too big".into(), false);
+        s.pump();
+        assert!(
+            matches!(s.events.last(), Some(Event::Close { code: 1009, .. })),
+            "{:?}",
+            s.events
+        );
+        assert!(!s
+            .events
+            .iter()
+            .any(|e| matches!(e, Event::Reconnecting { .. } | Event::Upgraded { .. })));
+    }
 }

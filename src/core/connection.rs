@@ -409,6 +409,8 @@ pub struct Connection {
     /// waiting for acks has not reached the adapter, which still refuses where it would drop the
     /// message once told): the close keeps the application's code ([`Connection::close`]).
     refused_in_close: Option<u64>,
+    /// An upgrade probe that refused a message: it is never promoted (see `link_lost`).
+    refused_probe: Option<u64>,
     /// Transport of `conn_id` while it is being opened or is open; `None` once abandoned.
     kind: Option<TransportKind>,
     transport_open: bool,
@@ -483,6 +485,7 @@ impl Connection {
             retiring: None,
             refused_link: None,
             refused_in_close: None,
+            refused_probe: None,
             kind: None,
             transport_open: false,
             connect_deadline: None,
@@ -743,7 +746,9 @@ impl Connection {
         let Some((id, to)) = self.probe.succeeded() else {
             return;
         };
-        let Some(from) = self.kind.filter(|_| self.state == State::Open) else {
+        // Not while the current link is ending for a refusal: the socket ends with it.
+        let refused = self.refused_link == Some(self.conn_id);
+        let Some(from) = self.kind.filter(|_| self.state == State::Open && !refused) else {
             self.close_transport(now, id, close_code::TRANSPORT_REPLACED, "upgrade abandoned");
             return;
         };
@@ -851,13 +856,21 @@ impl Connection {
     /// like an announced one ([`Connection::handle_transport_ending`]): no heartbeat times the link
     /// out meanwhile, and if `Closed` does not come within the close wait the link ends with this
     /// outcome, not clean. On an upgrade probe the refusal only fails the probe, as any close
-    /// before it took over does.
+    /// before it took over does (and a probe never takes over from a refused link). On a link
+    /// still waiting for `hello`, the wait ends: the link never opens, and its end is final too
+    /// (`connect()` fails naming the refusal). During the application's close (waiting for acks)
+    /// the close keeps the application's code instead.
     pub fn handle_transport_refused(&mut self, now: u64, conn_id: u64, code: u16, reason: String) {
         match self.state {
             State::Closed => return,
             State::Closing => self.refused_in_close = Some(conn_id),
+            // A probe's refusal only fails the probe: it must not hide the current link's.
+            _ if self.probe.is_probe(conn_id) => self.refused_probe = Some(conn_id),
             _ => self.refused_link = Some(conn_id),
         }
+        // The link will not open now: its `hello` is no longer awaited (a hello timeout would
+        // open a first link as v1, or fail a later one as a fallback, forgetting the refusal).
+        self.clear_hello_wait(conn_id);
         self.handle_transport_ending(now, conn_id, code, reason, false);
     }
 
@@ -932,6 +945,17 @@ impl Connection {
             // for `hello`): final, as on an open link (see `handle_transport_refused`), not a
             // failed attempt that other transports would repeat.
             State::Connecting | State::Reconnecting if self.refused_link == Some(conn_id) => {
+                if self.state == State::Connecting {
+                    // connect() rejects listing what was tried, this link's refusal last.
+                    let mut tried = core::mem::take(&mut self.round_failures);
+                    if let Some(kind) = self.kind {
+                        tried.push((
+                            kind,
+                            concat(&["refused the server's first message: ", &reason]),
+                        ));
+                    }
+                    self.events.push_back(Event::ConnectFailed { tried });
+                }
                 self.finish_closed(now, code, reason, false)
             }
             State::Connecting | State::Reconnecting if !self.transport_open => {
@@ -1774,7 +1798,7 @@ impl Connection {
         // Not a probe whose end is already on its way (a refusal, an announced close).
         let promotable = self.config.backoff.allows(self.attempt)
             && self.probe.in_flight_id().is_some_and(|id| {
-                self.refused_link != Some(id) && self.closing.announced(id).is_none()
+                self.refused_probe != Some(id) && self.closing.announced(id).is_none()
             });
         let probe = if promotable {
             self.probe.take_in_flight()
