@@ -647,10 +647,10 @@ const FIXTURE_SESSION: &str = "0123456789abcdef0123456789abcdef";
 /// Bytes of the oversized payloads the fixtures send (over any test client's maximum).
 const FIXTURE_BIG: usize = 4 << 20;
 
-/// `FIXTURE_BIG` bytes of two-byte characters: half as many UTF-16 units, so a client maximum
-/// between the two is met by the text's length and exceeded by its UTF-8.
+/// 8 Mi "€": 8 Mi UTF-16 units and 24 MiB of UTF-8, so a client maximum between the two (the
+/// default 16 MiB) is met by the text's length and exceeded by its UTF-8.
 fn fixture_big_accented() -> String {
-    "é".repeat(FIXTURE_BIG / 2)
+    "€".repeat(8 << 20)
 }
 
 /// A close reason far over 123 bytes, multi-byte so that cutting it must respect characters.
@@ -659,7 +659,7 @@ fn fixture_reason() -> String {
 }
 
 /// `/sse/hostile-{case}`: `session` names a session id that is a path, not 32 hex characters;
-/// `big` sends a 4 MiB text message; `big-accented` one of 2 Mi "é" (4 MiB of UTF-8); `reason`
+/// `big` sends a 4 MiB text message; `big-accented` one of 8 Mi "€" (24 MiB of UTF-8); `reason`
 /// closes with a 600-byte reason; `bad-code` closes
 /// with code 0, which no server may send; `session-twice` opens, then sends a second `session`
 /// event that is not JSON; `error-event` sends an event named `error`, then a message. The stream ends after these
@@ -702,8 +702,8 @@ fn hostile_poll_open(case: &str) -> Response {
     axum::Json(json!({ "session": id })).into_response()
 }
 
-/// `GET /poll/hostile-{case}/...`: `big` answers a 4 MiB text item, `big-accented` one of 2 Mi
-/// "é"; `reason` a close item with
+/// `GET /poll/hostile-{case}/...`: `big` answers a 4 MiB text item, `big-accented` one of 8 Mi
+/// "€"; `reason` a close item with
 /// a 600-byte reason; `bad-code` a close item with code 0; `endless` streams an answer without Content-Length that does not end
 /// (see [`endless_answer`]); `slow-*` answers whose slow body records how it ended
 /// ([`crate::slow_body`]).
