@@ -85,8 +85,9 @@ fn unsent_reported_after_the_drop_still_go_first() {
 /// them after those, so they come back to the application in `undelivered` instead (they never
 /// reached the server). Before, they were sent after the later ones. While nothing has gone out
 /// on the successor, they still go first (see the tests above).
-#[test]
-fn unsent_from_a_replaced_link_after_later_sends_is_handed_back_not_reordered() {
+/// A long-polling socket whose first link, holding `a1` unsent, was replaced after a heartbeat
+/// timeout, and whose new link has just sent `b1`; answers the old link's id.
+fn a1_held_by_a_replaced_link_and_b1_sent() -> (Sim, u64) {
     let mut s = open_on(&[LongPolling]);
     let old = s.c.conn_id();
     s.send(text("a1")).unwrap();
@@ -97,6 +98,12 @@ fn unsent_from_a_replaced_link_after_later_sends_is_handed_back_not_reordered() 
     s.send(text("b1")).unwrap();
     assert_eq!(s.sent(), vec![text("b1")]);
     s.take_actions();
+    (s, old)
+}
+
+#[test]
+fn unsent_from_a_replaced_link_after_later_sends_is_handed_back_not_reordered() {
+    let (mut s, old) = a1_held_by_a_replaced_link_and_b1_sent();
     s.c.handle_unsent(s.now, old, vec![text("a1")]);
     s.pump();
     assert!(s.sent().is_empty(), "{:?}", s.sent());
@@ -104,6 +111,25 @@ fn unsent_from_a_replaced_link_after_later_sends_is_handed_back_not_reordered() 
     // The link in use is unaffected.
     s.send(text("b2")).unwrap();
     assert_eq!(s.sent(), vec![text("b2")]);
+}
+
+/// The same, when the newer link handed back everything it was given before dying: nothing
+/// newer reached the server, so the old link's late hand-back still goes out first, in order.
+/// Before, `a1` came back in `undelivered` while `b1`, newer, was resent.
+#[test]
+fn unsent_from_a_replaced_link_goes_first_when_the_newer_link_handed_everything_back() {
+    let (mut s, old) = a1_held_by_a_replaced_link_and_b1_sent();
+    let newer = s.c.conn_id();
+    s.c.handle_unsent(s.now, newer, vec![text("b1")]);
+    s.pump();
+    s.drop_link(1006, "gone");
+    s.c.handle_unsent(s.now, old, vec![text("a1")]);
+    s.pump();
+    s.take_actions();
+    s.advance(1000);
+    s.opened();
+    assert_eq!(s.sent(), vec![text("a1"), text("b1")]);
+    assert!(undelivered(&s.events).is_empty(), "{:?}", s.events);
 }
 
 #[test]

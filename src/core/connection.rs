@@ -434,10 +434,12 @@ pub struct Connection {
     /// Upstream bytes the open transport holds, for transports that report it; `None` for
     /// transports that buffer on their own (they are never held back).
     backlog: Option<u64>,
-    /// The link the newest message was handed to (0: none yet; ids only grow): messages a
-    /// replaced link hands back can still go out first only while nothing went out on a later
-    /// link after them.
+    /// The link the newest message was handed to (0: none, or every message handed to it came
+    /// back unsent; ids only grow): messages a replaced link hands back can still go out first
+    /// only while nothing went out on a later link after them.
     last_sent_on: u64,
+    /// Messages handed to `last_sent_on` and not handed back unsent.
+    sent_on_last: usize,
     hb: Heartbeat,
     /// Sequencing, acks and resends of the resumable session (v2).
     session: Session,
@@ -499,6 +501,7 @@ impl Connection {
             opened_at: None,
             backlog: None,
             last_sent_on: 0,
+            sent_on_last: 0,
             pings_out: Vec::new(),
             hb: Heartbeat::default(),
             session,
@@ -1210,6 +1213,13 @@ impl Connection {
         if payloads.is_empty() {
             return;
         }
+        // Everything the newest link was given came back: nothing went out after these.
+        if conn_id == self.last_sent_on {
+            self.sent_on_last = self.sent_on_last.saturating_sub(payloads.len());
+            if self.sent_on_last == 0 {
+                self.last_sent_on = 0;
+            }
+        }
         for p in &payloads {
             self.stats.messages_sent = self.stats.messages_sent.saturating_sub(1);
             self.stats.bytes_sent = self.stats.bytes_sent.saturating_sub(p.len() as u64);
@@ -1629,7 +1639,11 @@ impl Connection {
         if let Some(b) = self.backlog.as_mut() {
             *b = b.saturating_add(payload.len() as u64);
         }
-        self.last_sent_on = self.conn_id;
+        if self.last_sent_on != self.conn_id {
+            self.last_sent_on = self.conn_id;
+            self.sent_on_last = 0;
+        }
+        self.sent_on_last = self.sent_on_last.saturating_add(1);
         self.actions.push_back(Action::Send {
             conn_id: self.conn_id,
             payload,
