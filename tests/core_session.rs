@@ -161,6 +161,80 @@ fn without_hello_the_server_is_v1_after_the_timeout_and_stays_v1() {
     assert!(matches!(s.events.last(), Some(Event::Reconnected { .. })));
 }
 
+/// A v2 server on a link slower than the hello timeout: its `hello` comes after the first
+/// link was taken for v1. Before, the `hello` and every session frame after it reached the
+/// application as binary messages, and the server closed the link at the client's first text.
+/// Now the socket speaks v2 from there on: with nothing sent meanwhile the link goes on in the
+/// session (a text goes out as a data frame); and the next links wait for `hello` twice as long
+/// as this one took (1.5 s: 3 s).
+#[test]
+fn a_late_hello_on_the_first_link_switches_to_v2() {
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    s.advance(1_000);
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V1);
+    s.advance(500);
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    assert!(messages(&s.events).is_empty(), "{:?}", s.events);
+    assert_eq!(s.c.peer_protocol(), PeerProtocol::V2);
+    assert_eq!(s.c.session_id(), Some(ID));
+    s.take_actions();
+    s.send(text("in the session")).unwrap();
+    let sent = s.sent();
+    assert!(
+        matches!(&sent[..], [Payload::Binary(b)] if matches!(decode_session_frame(b), Ok(SessionFrame::Data { .. }))),
+        "{sent:?}"
+    );
+    // The next link waits 3 s for its hello.
+    s.drop_link(1006, "gone");
+    s.advance(1_000);
+    s.opened();
+    s.advance(2_999);
+    assert!(!s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Reconnected { .. } | Event::Fallback { .. })));
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::Resumed, 0, ID)));
+    assert!(
+        matches!(s.events.last(), Some(Event::Reconnected { .. })),
+        "{:?}",
+        s.events
+    );
+}
+
+/// The same with a text sent while the link was taken for v1: the server refuses v1 text on a
+/// v2 link, so the link is closed as broken (4003 "late session hello") and the session resumed
+/// on the next one.
+#[test]
+fn a_late_hello_after_a_v1_send_breaks_the_link_and_resumes() {
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    s.advance(1_000);
+    s.send(text("sent as v1")).unwrap();
+    let id = s.c.conn_id();
+    s.advance(500);
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    assert!(messages(&s.events).is_empty(), "{:?}", s.events);
+    assert!(s.actions.contains(&Action::CloseTransport {
+        conn_id: id,
+        code: 4003,
+        reason: "late session hello".into()
+    }));
+    assert!(s
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Reconnecting { .. })));
+    assert_eq!(
+        reopen(&mut s),
+        SessionQuery::Resume {
+            id: ID.into(),
+            last: 0
+        }
+    );
+}
+
 #[test]
 fn a_first_message_that_is_not_hello_means_v1_and_is_delivered() {
     let mut s = Sim::new(config(v2()));

@@ -411,6 +411,12 @@ pub struct Connection {
     refused_in_close: Option<u64>,
     /// An upgrade probe that refused a message: it is never promoted (see `link_lost`).
     refused_probe: Option<u64>,
+    /// The first link, taken for v1 when its `hello` did not come in time, until its first
+    /// message: a `hello` then means a v2 server on a slow link (see `late_hello`).
+    taken_for_v1: Option<u64>,
+    /// How long a link waits for `hello`: the configured time, raised for this socket by a
+    /// `hello` that came late, so that the next links wait long enough.
+    hello_timeout_ms: u64,
     /// Transport of `conn_id` while it is being opened or is open; `None` once abandoned.
     kind: Option<TransportKind>,
     transport_open: bool,
@@ -468,6 +474,7 @@ impl Connection {
             Batcher::new(b)
         });
         let probe = UpgradeProbe::new(config.upgrade_after_ms);
+        let hello_timeout_ms = config.session.hello_timeout_ms;
         let session = Session::new(config.session.clone());
         let plan = FallbackPlan::new(
             &config.transports,
@@ -488,6 +495,8 @@ impl Connection {
             refused_link: None,
             refused_in_close: None,
             refused_probe: None,
+            taken_for_v1: None,
+            hello_timeout_ms,
             kind: None,
             transport_open: false,
             connect_deadline: None,
@@ -694,8 +703,7 @@ impl Connection {
             if !probe {
                 self.connect_deadline = None;
             }
-            let timeout = self.session.config().hello_timeout_ms;
-            self.hello_wait = Some((conn_id, now.saturating_add(timeout)));
+            self.hello_wait = Some((conn_id, now.saturating_add(self.hello_timeout_ms)));
             return;
         }
         self.link_ready(now, conn_id);
@@ -1023,6 +1031,15 @@ impl Connection {
         if !self.is_live_link(conn_id) {
             return;
         }
+        if self.taken_for_v1 == Some(conn_id) {
+            self.taken_for_v1 = None;
+            if let Payload::Binary(bytes) = &payload {
+                if let Ok(SessionFrame::Hello { status, ack, id }) = decode_session_frame(bytes) {
+                    self.late_hello(now, conn_id, status, ack, id);
+                    return;
+                }
+            }
+        }
         self.link_proved_alive(now);
         if let Some(hb) = &self.config.heartbeat {
             // Only a pong answering our ping is consumed; the same text at any other time is
@@ -1095,6 +1112,28 @@ impl Connection {
         }
         if !lost.is_empty() {
             self.events.push_back(Event::Undelivered(lost));
+        }
+    }
+
+    /// A `hello` as the first message of the first link, after the hello timeout had taken the
+    /// server for v1: a v2 server on a link slower than the timeout. Its session frames would
+    /// otherwise reach the application as binary messages, and the server would close the link
+    /// at the client's first text. The socket speaks v2 from now on, and this socket's links
+    /// wait for `hello` twice as long as this one took. If nothing was sent on the link while
+    /// it was taken for v1, it goes on in the session; otherwise the server has had (or will
+    /// have) v1 text it refuses on a v2 link, so the link is closed as broken and the session
+    /// resumed on the next one (what was sent as v1 meanwhile is v1's best effort).
+    fn late_hello(&mut self, now: u64, conn_id: u64, status: HelloStatus, ack: u64, id: String) {
+        let waited = self
+            .hello_timeout_ms
+            .saturating_add(now.saturating_sub(self.opened_at.unwrap_or(now)));
+        self.hello_timeout_ms = self.hello_timeout_ms.max(waited.saturating_mul(2));
+        let lost = self.session.on_hello(status, ack, id);
+        if !lost.is_empty() {
+            self.events.push_back(Event::Undelivered(lost));
+        }
+        if self.last_sent_on == conn_id {
+            self.broken_link(now, conn_id, "late session hello");
         }
     }
 
@@ -1344,6 +1383,7 @@ impl Connection {
                 } else {
                     // No `hello` on the first link: a v1 (or plain) server. It works as in v1.
                     self.session.peer_is_v1();
+                    self.taken_for_v1 = Some(id);
                     self.link_ready(now, id);
                 }
                 return;

@@ -25,6 +25,7 @@ mod socket_heartbeat;
 mod socket_paths;
 mod socket_reconnect;
 mod socket_refusals;
+mod socket_slow_hello;
 mod socket_support;
 mod socket_transports;
 mod socket_urls;

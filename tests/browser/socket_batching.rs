@@ -1,9 +1,7 @@
 //! Batching as a JS user meets it, on every path at once against the reference server's echo.
 
-use crate::socket_paths::socket_paths;
-use js_sys::{Array, Function};
+use crate::socket_paths::{run_over_sockets, sockets_on_every_path};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// An object that fits `maxMessageBytes` but not a batch of `batch.maxBytes` goes as a message
@@ -11,12 +9,8 @@ use wasm_bindgen_test::wasm_bindgen_test;
 /// not open. Before, it threw "batch item of 48 bytes cannot fit in a batch" once open only.
 #[wasm_bindgen_test]
 async fn an_object_too_big_for_a_batch_goes_alone_in_its_place() {
-    let paths = socket_paths();
-    let sockets = Array::new();
-    for path in &paths {
-        let batch = r#","batch":{"maxBytes":80,"flushIntervalMs":20},"parseJson":true"#;
-        sockets.push(&path.socket("echo", batch).await.into());
-    }
+    let batch = r#","batch":{"maxBytes":80,"flushIntervalMs":20},"parseJson":true"#;
+    let (paths, sockets) = sockets_on_every_path("echo", batch).await;
     let body = r#"return Promise.all(sockets.map(async (s) => {
         await s.connect();
         const got = [];
@@ -29,20 +23,10 @@ async fn an_object_too_big_for_a_batch_goes_alone_in_its_place() {
         await s.close();
         return [thrown, ...got].join(" | ");
     }));"#;
-    let run = Function::new_with_args("sockets", body)
-        .call1(&JsValue::UNDEFINED, &sockets)
-        .unwrap();
-    let results = JsFuture::from(js_sys::Promise::resolve(&run))
-        .await
-        .unwrap();
+    let results = run_over_sockets(&sockets, &JsValue::UNDEFINED, body).await;
     let big = format!(r#"{{"t":"{}"}}"#, "x".repeat(40));
     let expected = format!(r#"accepted | batch [{{"a":1}}] | {big}"#);
-    for (path, result) in paths.iter().zip(Array::from(&results).iter()) {
-        assert_eq!(
-            result.as_string().unwrap_or_default(),
-            expected,
-            "{}",
-            path.name
-        );
+    for (path, result) in paths.iter().zip(&results) {
+        assert_eq!(result, &expected, "{}", path.name);
     }
 }

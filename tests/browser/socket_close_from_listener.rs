@@ -2,11 +2,8 @@
 //! cancels is not announced after it. Built from JS options, on every path at once, with the
 //! reference server dropping every connection (`/control/drop`).
 
-use crate::socket_paths::socket_paths;
+use crate::socket_paths::{run_over_sockets, sockets_on_every_path};
 use crate::socket_support::{control, ResetFaults};
-use js_sys::{Array, Function};
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// A socket per path sees the server drop it and closes from its `disconnect` listener:
@@ -17,12 +14,8 @@ use wasm_bindgen_test::wasm_bindgen_test;
 async fn close_from_a_listener_is_not_followed_by_what_it_cancelled() {
     let _server = crate::support::exclusive().await;
     let _reset = ResetFaults;
-    let paths = socket_paths();
-    let sockets = Array::new();
-    for path in &paths {
-        let backoff = r#","reconnect":{"initialDelayMs":100,"jitter":0}"#;
-        sockets.push(&path.socket("echo", backoff).await.into());
-    }
+    let backoff = r#","reconnect":{"initialDelayMs":100,"jitter":0}"#;
+    let (paths, sockets) = sockets_on_every_path("echo", backoff).await;
     let body = r#"return (async () => {
         await Promise.all(sockets.map((s) => s.connect()));
         const names = ["open", "disconnect", "reconnecting", "reconnected", "fallback", "upgrade", "close"];
@@ -35,26 +28,11 @@ async fn close_from_a_listener_is_not_followed_by_what_it_cancelled() {
             s.addEventListener("disconnect", () => s.close(1000, "from disconnect"));
             setTimeout(() => done("timed out: " + heard.join(", ")), 8000);
         }));
-        await control();
+        await fetch(extra, { method: "POST" });
         return Promise.all(runs);
     })();"#;
     let control_url = format!("{}/control/drop", crate::support::server_base());
-    let post = Function::new_with_args(
-        "url",
-        "return () => fetch(url, { method: 'POST' }).then((r) => r.text());",
-    )
-    .call1(&JsValue::UNDEFINED, &control_url.into())
-    .unwrap();
-    let run = Function::new_with_args("sockets, control", body)
-        .call2(&JsValue::UNDEFINED, &sockets, &post)
-        .unwrap();
-    let results = JsFuture::from(js_sys::Promise::resolve(&run))
-        .await
-        .unwrap();
-    let results: Vec<String> = Array::from(&results)
-        .iter()
-        .map(|r| r.as_string().unwrap_or_default())
-        .collect();
+    let results = run_over_sockets(&sockets, &control_url.into(), body).await;
     for (path, result) in paths.iter().zip(&results) {
         assert_eq!(result, "disconnect 0, close 3", "{}", path.name);
     }

@@ -1,11 +1,9 @@
 //! `connect()` called again while the socket connects, is open, or reconnects by itself, as a
 //! JS user may (a framework's effect run twice): it joins what is under way. Every path at once.
 
-use crate::socket_paths::socket_paths;
+use crate::socket_paths::{run_over_sockets, socket_paths};
 use crate::socket_support::ResetFaults;
-use js_sys::{Array, Function};
-use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
+use js_sys::Array;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// A second `connect()` while the first is under way resolves with it; one on an open socket
@@ -41,21 +39,12 @@ async fn connect_again_joins_what_is_under_way() {
             if (i % 2 === 1) s.close(1000, "stop");
             joined.then((o) => r([state, o, s.state].join(" | ")));
         }, { once: true })));
-        await fetch(dropUrl, { method: "POST" });
+        await fetch(extra, { method: "POST" });
         const reconnecting = await Promise.all(rejoined);
         await Promise.all(sockets.map((s) => s.close()));
         return sockets.map((_, i) => [first[i].join(" "), open[i], reconnecting[i], opens[i]].join(" | "));
     })();"#;
-    let run = Function::new_with_args("sockets, dropUrl", body)
-        .call2(&JsValue::UNDEFINED, &sockets, &drop_url.into())
-        .unwrap();
-    let results = JsFuture::from(js_sys::Promise::resolve(&run))
-        .await
-        .unwrap();
-    let results: Vec<String> = Array::from(&results)
-        .iter()
-        .map(|r| r.as_string().unwrap_or_default())
-        .collect();
+    let results = run_over_sockets(&sockets, &drop_url.into(), body).await;
     for (path, pair) in paths.iter().zip(results.chunks(2)) {
         assert_eq!(
             pair[0], "resolved resolved | resolved | reconnecting | resolved | open | 2",

@@ -2,11 +2,9 @@
 //! options object, on every path at once, against the reference server (which answers a `ping`
 //! text with a raw `pong`, delayed here by its injected latency).
 
-use crate::socket_paths::socket_paths;
+use crate::socket_paths::{run_over_sockets, sockets_on_every_path};
 use crate::socket_support::{control, ResetFaults};
-use js_sys::{Array, Function};
 use wasm_bindgen::JsValue;
-use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
 /// A ping is out when `close()` is called (the server answers 1.5 s late): its pong arrives
@@ -21,15 +19,11 @@ async fn a_pong_answering_a_ping_sent_before_close_is_not_a_message() {
     let _server = crate::support::exclusive().await;
     let _reset = ResetFaults;
     control("latency?ms=1500").await;
-    let paths = socket_paths();
-    let sockets = Array::new();
-    for path in &paths {
-        // The session's `hello` comes 1.5 s late too: a hello timeout above that, or the first
-        // link would be taken for v1 (PROTOCOL.md §7, "Fallback to v1").
-        let heartbeat = r#","heartbeat":{"intervalMs":400,"timeoutMs":10000},
-            "resume":{"helloTimeoutMs":5000}"#;
-        sockets.push(&path.socket("echo", heartbeat).await.into());
-    }
+    // The session's `hello` comes 1.5 s late too: a hello timeout above that, or the first
+    // link would be taken for v1 (PROTOCOL.md §7, "Fallback to v1").
+    let heartbeat = r#","heartbeat":{"intervalMs":400,"timeoutMs":10000},
+        "resume":{"helloTimeoutMs":5000}"#;
+    let (paths, sockets) = sockets_on_every_path("echo", heartbeat).await;
     let body = r#"
         return Promise.all(sockets.map(async (s) => {
             const heard = [];
@@ -44,18 +38,8 @@ async fn a_pong_answering_a_ping_sent_before_close_is_not_a_message() {
             return [closed.code, rttAtClose, rttAfter, ...heard].join(" | ");
         }));
     "#;
-    let run = Function::new_with_args("sockets", body)
-        .call1(&JsValue::UNDEFINED, &sockets)
-        .unwrap();
-    let results = JsFuture::from(js_sys::Promise::resolve(&run))
-        .await
-        .unwrap();
-    for (path, result) in paths.iter().zip(Array::from(&results).iter()) {
-        assert_eq!(
-            result.as_string().unwrap_or_default(),
-            "1000 |  | rtt measured | last",
-            "{}",
-            path.name
-        );
+    let results = run_over_sockets(&sockets, &JsValue::UNDEFINED, body).await;
+    for (path, result) in paths.iter().zip(&results) {
+        assert_eq!(result, "1000 |  | rtt measured | last", "{}", path.name);
     }
 }

@@ -64,3 +64,33 @@ impl SocketPath {
             .unwrap_or_else(|e| panic!("{}: new UniversalSocket threw {e:?}", self.name))
     }
 }
+
+/// Runs `body`, the body of an async JS function of `sockets` (an array, one socket per path,
+/// as the caller made them) and `extra`, and answers the array it resolves to as strings (one
+/// result per socket, in order).
+pub async fn run_over_sockets(sockets: &js_sys::Array, extra: &JsValue, body: &str) -> Vec<String> {
+    let run = js_sys::Function::new_with_args(
+        "sockets, extra",
+        &format!("return (async () => {{ {body} }})();"),
+    )
+    .call2(&JsValue::UNDEFINED, sockets, extra)
+    .expect("the test's JS runs");
+    let results = wasm_bindgen_futures::JsFuture::from(js_sys::Promise::resolve(&run))
+        .await
+        .expect("the test's JS resolves");
+    js_sys::Array::from(&results)
+        .iter()
+        .map(|r| r.as_string().unwrap_or_default())
+        .collect()
+}
+
+/// One socket per path this browser has, on `service` with `extra` options (see
+/// [`SocketPath::socket`]), in an array for [`run_over_sockets`].
+pub async fn sockets_on_every_path(service: &str, extra: &str) -> (Vec<SocketPath>, js_sys::Array) {
+    let paths = socket_paths();
+    let sockets = js_sys::Array::new();
+    for path in &paths {
+        sockets.push(&path.socket(service, extra).await.into());
+    }
+    (paths, sockets)
+}
