@@ -235,6 +235,66 @@ fn a_late_hello_after_a_v1_send_breaks_the_link_and_resumes() {
     );
 }
 
+/// The late switch's edges: what the broken link hands back unsent (sent as v1, so not in the
+/// session's resend buffer) goes out again in the session, not lost; a late `hello` while the
+/// application's close is under way is only consumed, and the close keeps its code; a new
+/// `connect()` waits for `hello` the configured time again.
+#[test]
+fn a_late_hellos_edges_keep_messages_and_the_close() {
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    s.advance(1_000);
+    s.send(text("sent as v1")).unwrap();
+    let id = s.c.conn_id();
+    s.advance(500);
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    s.c.handle_unsent(s.now, id, vec![text("sent as v1")]);
+    s.c.handle_transport_closed(s.now, id, 4003, "late session hello".into(), false);
+    s.pump();
+    s.take_actions();
+    reopen(&mut s);
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::Resumed, 0, ID)));
+    let sent = s.sent();
+    assert!(
+        matches!(&sent[..], [Payload::Binary(b)] if matches!(decode_session_frame(b), Ok(SessionFrame::Data { ref payload, .. }) if *payload == text("sent as v1"))),
+        "resent in the session: {sent:?}"
+    );
+    assert!(undelivered(&s.events).is_empty(), "{:?}", s.events);
+
+    // A new connect() after a close waits the configured 1 s again.
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.drop_link(1000, "bye");
+    s.connect();
+    s.opened();
+    s.take_events();
+    s.advance(1_000);
+    assert!(
+        s.events
+            .iter()
+            .any(|e| matches!(e, Event::Fallback { .. } | Event::Open { .. })),
+        "{:?}",
+        s.events
+    );
+
+    // The late hello while the application closes: consumed, the close keeps its code.
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    s.advance(1_000);
+    s.send(text("sent as v1")).unwrap();
+    s.c.close(s.now, 4100, "bye").unwrap();
+    s.pump();
+    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    assert!(messages(&s.events).is_empty(), "{:?}", s.events);
+    s.drop_link(4100, "bye");
+    assert!(
+        matches!(s.events.last(), Some(Event::Close { code: 4100, .. })),
+        "{:?}",
+        s.events
+    );
+}
+
 #[test]
 fn a_first_message_that_is_not_hello_means_v1_and_is_delivered() {
     let mut s = Sim::new(config(v2()));

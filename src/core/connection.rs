@@ -250,6 +250,10 @@ pub enum Action {
     },
 }
 
+/// The most a late `hello` raises a socket's hello wait to (see `Connection::late_hello`): a
+/// `hello` delayed by minutes must not make every later silent link hang for longer.
+const MAX_RAISED_HELLO_TIMEOUT_MS: u64 = 30_000;
+
 /// Notifications for the application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Event {
@@ -414,9 +418,13 @@ pub struct Connection {
     /// The first link, taken for v1 when its `hello` did not come in time, until its first
     /// message: a `hello` then means a v2 server on a slow link (see `late_hello`).
     taken_for_v1: Option<u64>,
-    /// How long a link waits for `hello`: the configured time, raised for this socket by a
-    /// `hello` that came late, so that the next links wait long enough.
+    /// How long a link waits for `hello`: the configured time, raised (at most to
+    /// [`MAX_RAISED_HELLO_TIMEOUT_MS`]) by a `hello` that came late, so that the next links wait
+    /// long enough; back to the configured time at each `connect()`.
     hello_timeout_ms: u64,
+    /// The link `late_hello` switched to v2 after it had carried v1 messages: what it hands back
+    /// is still v1's (not in the session's resend buffer), handled as v1 hand-backs are.
+    switched_from_v1: Option<u64>,
     /// Transport of `conn_id` while it is being opened or is open; `None` once abandoned.
     kind: Option<TransportKind>,
     transport_open: bool,
@@ -496,6 +504,7 @@ impl Connection {
             refused_in_close: None,
             refused_probe: None,
             taken_for_v1: None,
+            switched_from_v1: None,
             hello_timeout_ms,
             kind: None,
             transport_open: false,
@@ -688,6 +697,7 @@ impl Connection {
         self.reconnecting = false;
         self.attempt = 0;
         self.pending_close = None;
+        self.hello_timeout_ms = self.session.config().hello_timeout_ms;
         self.begin_round(now);
         Ok(())
     }
@@ -1035,7 +1045,11 @@ impl Connection {
             self.taken_for_v1 = None;
             if let Payload::Binary(bytes) = &payload {
                 if let Ok(SessionFrame::Hello { status, ack, id }) = decode_session_frame(bytes) {
-                    self.late_hello(now, conn_id, status, ack, id);
+                    // Only the link in use, open, switches; on one being replaced or closed
+                    // the late `hello` is only consumed.
+                    if conn_id == self.conn_id && self.state == State::Open {
+                        self.late_hello(now, conn_id, status, ack, id);
+                    }
                     return;
                 }
             }
@@ -1127,12 +1141,14 @@ impl Connection {
         let waited = self
             .hello_timeout_ms
             .saturating_add(now.saturating_sub(self.opened_at.unwrap_or(now)));
-        self.hello_timeout_ms = self.hello_timeout_ms.max(waited.saturating_mul(2));
+        let raised = waited.saturating_mul(2).min(MAX_RAISED_HELLO_TIMEOUT_MS);
+        self.hello_timeout_ms = self.hello_timeout_ms.max(raised);
         let lost = self.session.on_hello(status, ack, id);
         if !lost.is_empty() {
             self.events.push_back(Event::Undelivered(lost));
         }
         if self.last_sent_on == conn_id {
+            self.switched_from_v1 = Some(conn_id);
             self.broken_link(now, conn_id, "late session hello");
         }
     }
@@ -1228,7 +1244,7 @@ impl Connection {
     /// In a v2 session both kinds are ignored: what they carried is still in the resend buffer
     /// and goes out again after the resume.
     pub fn handle_unsent(&mut self, _now: u64, conn_id: u64, payloads: Vec<Payload>) {
-        if self.session.is_v2() {
+        if self.session.is_v2() && self.switched_from_v1 != Some(conn_id) {
             return;
         }
         let mut payloads = self.strip_pings(conn_id, payloads);
@@ -1289,7 +1305,7 @@ impl Connection {
     /// Transport `conn_id` cannot say whether these messages reached the server: resending
     /// could duplicate them, so the application gets them ([`Event::Undelivered`]).
     pub fn handle_unconfirmed(&mut self, _now: u64, conn_id: u64, payloads: Vec<Payload>) {
-        if self.session.is_v2() {
+        if self.session.is_v2() && self.switched_from_v1 != Some(conn_id) {
             return;
         }
         let payloads = self.strip_pings(conn_id, payloads);

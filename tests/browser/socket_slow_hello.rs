@@ -1,5 +1,5 @@
 //! A v2 server on a link slower than the hello timeout, as a JS user meets it: every path at
-//! once, the reference server delaying everything it sends by 1.5 s (`/control/latency`), the
+//! once, the reference server delaying everything it sends by 2.5 s (`/control/latency`), the
 //! socket built from JS options with the default `resume.helloTimeoutMs` (1 s).
 
 use crate::socket_paths::{run_over_sockets, sockets_on_every_path};
@@ -15,7 +15,7 @@ use wasm_bindgen_test::wasm_bindgen_test;
 async fn a_late_hello_switches_the_socket_to_v2() {
     let _server = crate::support::exclusive().await;
     let _reset = ResetFaults;
-    control("latency?ms=1500").await;
+    control("latency?ms=2500").await;
     let (paths, sockets) = sockets_on_every_path("echo", "").await;
     let body = r#"
         return Promise.all(sockets.map(async (s) => {
@@ -25,10 +25,11 @@ async fn a_late_hello_switches_the_socket_to_v2() {
             s.addEventListener("disconnect", (e) => heard.push("disconnect " + e.code));
             await s.connect();
             const atOpen = s.stats().protocol;
-            await new Promise((r) => setTimeout(r, 1500));
+            // The hello comes 2.5 s after the link opened, 1.5 s after the timeout.
+            await new Promise((r) => setTimeout(r, 2000));
             const after = s.stats().protocol;
             s.send("x");
-            for (let i = 0; i < 300 && !heard.includes("x"); i++) {
+            for (let i = 0; i < 400 && !heard.includes("x"); i++) {
                 await new Promise((r) => setTimeout(r, 20));
             }
             await s.close();
