@@ -203,11 +203,9 @@ fn a_late_hello_on_the_first_link_switches_to_v2() {
     );
 }
 
-/// The same with a text sent while the link was taken for v1: the server refuses v1 text on a
-/// v2 link, so the link is closed as broken (4003 "late session hello") and the session resumed
-/// on the next one.
-#[test]
-fn a_late_hello_after_a_v1_send_breaks_the_link_and_resumes() {
+/// A first link taken for v1 at the hello timeout, a text sent on it as v1, then the server's
+/// `hello` 0.5 s late; answers the link's id.
+fn late_hello_after_a_v1_send() -> (Sim, u64) {
     let mut s = Sim::new(config(v2()));
     s.connect();
     s.opened();
@@ -216,6 +214,15 @@ fn a_late_hello_after_a_v1_send_breaks_the_link_and_resumes() {
     let id = s.c.conn_id();
     s.advance(500);
     s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    (s, id)
+}
+
+/// The same with a text sent while the link was taken for v1: the server refuses v1 text on a
+/// v2 link, so the link is closed as broken (4003 "late session hello") and the session resumed
+/// on the next one.
+#[test]
+fn a_late_hello_after_a_v1_send_breaks_the_link_and_resumes() {
+    let (mut s, id) = late_hello_after_a_v1_send();
     assert!(messages(&s.events).is_empty(), "{:?}", s.events);
     assert!(s.actions.contains(&Action::CloseTransport {
         conn_id: id,
@@ -241,14 +248,7 @@ fn a_late_hello_after_a_v1_send_breaks_the_link_and_resumes() {
 /// `connect()` waits for `hello` the configured time again.
 #[test]
 fn a_late_hellos_edges_keep_messages_and_the_close() {
-    let mut s = Sim::new(config(v2()));
-    s.connect();
-    s.opened();
-    s.advance(1_000);
-    s.send(text("sent as v1")).unwrap();
-    let id = s.c.conn_id();
-    s.advance(500);
-    s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+    let (mut s, id) = late_hello_after_a_v1_send();
     s.c.handle_unsent(s.now, id, vec![text("sent as v1")]);
     s.c.handle_transport_closed(s.now, id, 4003, "late session hello".into(), false);
     s.pump();
