@@ -1049,20 +1049,8 @@ fn a_close_deadline_takes_the_outcome_the_transport_announced() {
 /// the next link.
 #[test]
 fn an_ending_link_is_not_timed_out_by_the_heartbeat_and_holds_new_sends() {
-    let mut s = Sim::new(ConnectionConfig {
-        heartbeat: Some(HeartbeatConfig {
-            interval_ms: 1_000,
-            timeout_ms: 500,
-            ..HeartbeatConfig::default()
-        }),
-        transports: vec![WebSocket],
-        batch: None,
-        ..ConnectionConfig::default()
-    });
-    s.connect();
-    s.opened();
+    let mut s = a_ping_out();
     let (id, _) = s.last_open();
-    s.advance_to(1_100); // a ping is outstanding, its pong due at 1 500
     s.c.handle_transport_ending(s.now, id, 1001, "going away".into(), true);
     s.pump();
     s.take_actions();
@@ -1167,19 +1155,23 @@ fn a_close_during_an_ending_completes_once_with_the_links_outcome() {
     }
 }
 
-/// A heartbeat config with a short interval, for the tests of a pong that answers a ping sent
-/// before the link started to end.
-fn pinging(transports: Vec<TransportKind>) -> Sim {
-    Sim::new(ConnectionConfig {
+/// Open on WebSocket with a heartbeat of 1 s (timeout 0.5 s), at 1.1 s: a ping is
+/// outstanding, its pong due at 1.5 s.
+fn a_ping_out() -> Sim {
+    let mut s = Sim::new(ConnectionConfig {
         heartbeat: Some(HeartbeatConfig {
             interval_ms: 1_000,
             timeout_ms: 500,
             ..HeartbeatConfig::default()
         }),
-        transports,
+        transports: vec![WebSocket],
         batch: None,
         ..ConnectionConfig::default()
-    })
+    });
+    s.connect();
+    s.opened();
+    s.advance_to(1_100);
+    s
 }
 
 /// The pong of a ping that was out when `close()` was called is still the heartbeat's, and is
@@ -1187,10 +1179,7 @@ fn pinging(transports: Vec<TransportKind>) -> Sim {
 /// ping), where an app that parses every message as JSON throws.
 #[test]
 fn a_pong_arriving_after_close_is_consumed() {
-    let mut s = pinging(vec![WebSocket]);
-    s.connect();
-    s.opened();
-    s.advance_to(1_100); // ping sent at 1 000, its pong due by 1 500
+    let mut s = a_ping_out();
     assert_eq!(s.sent(), vec![text("ping")]);
     s.c.close(s.now, 1000, "bye").unwrap();
     s.pump();
@@ -1209,11 +1198,8 @@ fn a_pong_arriving_after_close_is_consumed() {
 /// server may still answer it before the link closes.
 #[test]
 fn a_pong_arriving_on_an_ending_link_is_consumed() {
-    let mut s = pinging(vec![WebSocket]);
-    s.connect();
-    s.opened();
+    let mut s = a_ping_out();
     let (id, _) = s.last_open();
-    s.advance_to(1_100);
     s.c.handle_transport_ending(s.now, id, 1001, "going away".into(), true);
     s.pump();
     s.incoming(text("pong"));
@@ -1297,4 +1283,22 @@ fn close_from_a_listener_drops_the_queued_events_it_cancels() {
         s.events
     );
     assert!(matches!(s.events.last(), Some(Event::Close { .. })));
+}
+
+/// What an application's second `connect()` does, decided by the core: it starts only before
+/// the first connect or after the final close, joins while connecting or reconnecting, and is
+/// done at once on an open link.
+#[test]
+fn a_second_connect_joins_or_is_done() {
+    let mut s = Sim::with(&[WebSocket]);
+    assert_eq!(s.c.connect_joins(), None, "nothing started yet");
+    s.connect();
+    assert_eq!(s.c.connect_joins(), Some(false), "connecting");
+    s.opened();
+    assert_eq!(s.c.connect_joins(), Some(true), "open");
+    s.drop_link(1006, "gone");
+    assert_eq!(s.c.connect_joins(), Some(false), "reconnecting");
+    s.c.close(s.now, 1000, "bye").unwrap();
+    s.pump();
+    assert_eq!(s.c.connect_joins(), None, "closed: starts over");
 }

@@ -1418,6 +1418,18 @@ fn assert_reconnects(s: &Sim) {
 /// of it yet and still refuses a message over the maximum, ending the link. The close keeps the
 /// application's code and reason (not clean), as it does on a link already told of the close,
 /// where the adapter drops such a message. Before, `close()` resolved with 1009 "message too
+/// Link `id`'s adapter refuses a message over the maximum (`TransportEvent::Refused` 1009).
+fn refuse(s: &mut Sim, id: u64) {
+    s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
+    s.pump();
+}
+
+/// Link `id`, which refused a message, reports its end.
+fn refused_link_closes(s: &mut Sim, id: u64) {
+    s.c.handle_transport_closed(s.now, id, 1009, "message too big".into(), false);
+    s.pump();
+}
+
 /// big", and the same when the close wait ran out after the refusal.
 #[test]
 fn a_refusal_while_close_waits_for_acks_keeps_the_applications_code() {
@@ -1427,8 +1439,7 @@ fn a_refusal_while_close_waits_for_acks_keeps_the_applications_code() {
         s.send(text("unacknowledged")).unwrap();
         s.c.close(s.now, 4100, "bye").unwrap();
         s.pump();
-        s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
-        s.pump();
+        refuse(&mut s, id);
         if transport_reports_its_end {
             s.drop_link(1009, "message too big");
         } else {
@@ -1461,13 +1472,11 @@ fn a_refusal_while_waiting_for_the_first_hello_ends_the_socket() {
         s.connect();
         s.opened();
         let id = s.c.conn_id();
-        s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
-        s.pump();
+        refuse(&mut s, id);
         if closed_after_the_hello_timeout {
             s.advance(1_500);
         }
-        s.c.handle_transport_closed(s.now, id, 1009, "message too big".into(), false);
-        s.pump();
+        refused_link_closes(&mut s, id);
         assert_eq!(
             s.events.last(),
             Some(&Event::Close {
@@ -1510,11 +1519,9 @@ fn a_refusal_while_a_reconnect_waits_for_hello_ends_the_socket() {
     s.opened();
     let id = s.c.conn_id();
     s.take_events();
-    s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
-    s.pump();
+    refuse(&mut s, id);
     s.advance(1_500);
-    s.c.handle_transport_closed(s.now, id, 1009, "message too big".into(), false);
-    s.pump();
+    refused_link_closes(&mut s, id);
     assert!(
         matches!(s.events.last(), Some(Event::Close { code: 1009, .. })),
         "{:?}",
@@ -1537,8 +1544,7 @@ fn a_probes_refusal_does_not_hide_the_current_links() {
         let sse = s.c.conn_id();
         s.advance(1000);
         let (probe, _) = s.last_open();
-        s.c.handle_transport_refused(s.now, sse, 1009, "message too big".into());
-        s.pump();
+        refuse(&mut s, sse);
         s.c.handle_transport_opened(s.now, probe);
         if probe_refuses {
             s.c.handle_transport_refused(s.now, probe, 1009, "message too big".into());
@@ -1551,8 +1557,7 @@ fn a_probes_refusal_does_not_hide_the_current_links() {
         }
         s.pump();
         assert_eq!(s.c.conn_id(), sse, "the probe did not take over");
-        s.c.handle_transport_closed(s.now, sse, 1009, "message too big".into(), false);
-        s.pump();
+        refused_link_closes(&mut s, sse);
         assert!(
             matches!(s.events.last(), Some(Event::Close { code: 1009, .. })),
             "{:?}",

@@ -677,6 +677,19 @@ impl Connection {
 
     // ----- inputs --------------------------------------------------------------------------
 
+    /// What an application's `connect()` does now, without starting anything: `Some(true)` on
+    /// an open link (done at once), `Some(false)` while connecting or reconnecting (it joins:
+    /// it is told at the next open, or at the final close), `None` when it must start with
+    /// [`Self::handle_connect`] (which refuses it while closing).
+    pub fn connect_joins(&self) -> Option<bool> {
+        match self.state {
+            State::Open => Some(true),
+            State::Reconnecting => Some(false),
+            State::Connecting if self.started => Some(false),
+            _ => None,
+        }
+    }
+
     /// Starts connecting (the initial round). Valid before the first connect and after
     /// [`State::Closed`] (which starts over with a fresh attempt count).
     pub fn handle_connect(&mut self, now: u64) -> Result<(), CoreError> {

@@ -26,7 +26,7 @@ use super::transport::{self, EventSink, OpenRequest, Transport, TransportEvent};
 use super::waiter::Waiter;
 use crate::core::fifo::Fifo;
 use crate::core::text::{concat, decimal, quoted};
-use crate::core::{Action, Connection, Event, Payload, State, TransportKind, TransportSet};
+use crate::core::{Action, Connection, Event, Payload, TransportKind, TransportSet};
 use crate::endpoints::{with_token, Endpoints};
 use crate::prelude::*;
 use crate::redact::redact;
@@ -225,18 +225,17 @@ impl Driver {
     /// reconnects by itself, joins it (`waiter` hears of the next open, or of the final close);
     /// on an open socket it is done at once. Only a closing socket refuses it.
     pub(crate) fn connect(self: &Rc<Self>, waiter: Waiter<Result<(), SocketError>>) {
+        // Read first: a waiter is told with nothing borrowed.
+        let joins = self.conn.borrow().connect_joins();
+        match joins {
+            Some(true) => return waiter.tell(Ok(())),
+            Some(false) => return self.connect_waiters.borrow_mut().push(waiter),
+            None => {}
+        }
         let at = self.tick();
         let started = self.conn.borrow_mut().handle_connect(at);
         if let Err(error) = started {
-            // Read first: a waiter is told with nothing borrowed.
-            let state = self.conn.borrow().state();
-            return match state {
-                State::Open => waiter.tell(Ok(())),
-                State::Connecting | State::Reconnecting => {
-                    self.connect_waiters.borrow_mut().push(waiter)
-                }
-                State::Closing | State::Closed => waiter.tell(Err(error.into())),
-            };
+            return waiter.tell(Err(error.into()));
         }
         self.connect_waiters.borrow_mut().push(waiter);
         self.log(&["connecting"]);

@@ -1,7 +1,7 @@
 //! The JS class end to end: Blob sends keep their place in the order, `binaryType = "blob"`,
 //! `stats()`, batching on the wire, and the `queueOverflow` event.
 
-use crate::socket_paths::{socket_paths, SocketPath};
+use crate::socket_paths::{run_over_sockets, socket_paths, sockets_on_every_path, SocketPath};
 use crate::support::{get_str, server_config};
 use futures::channel::mpsc::{unbounded, UnboundedReceiver};
 use futures::StreamExt;
@@ -1533,23 +1533,15 @@ async fn webtransport_takes_the_hash_as_openssl_prints_it() {
 /// each path's name with what the body returned there, as a string. (The held close's logic is
 /// the JS class's, the same on every path; running them together keeps a 3 s wait 3 s.)
 async fn on_every_path(body: &str) -> Vec<(&'static str, String)> {
-    let paths = socket_paths();
-    let sockets = Array::new();
-    for path in &paths {
-        sockets.push(&path.socket("echo", "").await.into());
-    }
+    let (paths, sockets) = sockets_on_every_path("echo", "").await;
     let body = [
-        "return Promise.all(extra.map(async (s) => { await s.connect(); const heard = [];",
+        "return Promise.all(sockets.map(async (s) => { await s.connect(); const heard = [];",
         body,
         "}));",
     ]
     .concat();
-    let results = run_js(&JsValue::UNDEFINED, &sockets, &body).await;
-    paths
-        .iter()
-        .zip(Array::from(&results).iter())
-        .map(|(path, result)| (path.name, result.as_string().unwrap_or_default()))
-        .collect()
+    let results = run_over_sockets(&sockets, &JsValue::UNDEFINED, &body).await;
+    paths.iter().map(|path| path.name).zip(results).collect()
 }
 
 /// Asserts that `body` (see [`on_every_path`]) returned `expected` on every path.

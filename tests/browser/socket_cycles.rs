@@ -7,17 +7,9 @@ use crate::support::{get_str, server_config};
 use crate::transport_support::wait_live_on_server;
 use universal_socket::web::js_socket::UniversalSocket;
 use universal_socket::web::listener::live_listeners;
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
-
-fn wasm_memory_bytes() -> f64 {
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    memory
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as f64
-}
 
 /// The JS options of a socket that may only use `transport`, against the echo service.
 async fn options_json(transport: &str) -> String {
@@ -63,7 +55,7 @@ async fn a_thousand_connect_close_cycles_over_every_transport_do_not_leak() {
             cycle(&options).await;
         }
         gloo_timers::future::TimeoutFuture::new(100).await;
-        let memory_warm = wasm_memory_bytes();
+        let memory_warm = crate::support::wasm_memory_bytes() as f64;
         for _ in 20..cycles {
             cycle(&options).await;
         }
@@ -75,7 +67,7 @@ async fn a_thousand_connect_close_cycles_over_every_transport_do_not_leak() {
         );
         // Wasm memory grows in 64 KiB pages and never shrinks: a leak of a few hundred bytes a
         // cycle would add more than one page.
-        let memory_after = wasm_memory_bytes();
+        let memory_after = crate::support::wasm_memory_bytes() as f64;
         assert!(
             memory_after <= memory_warm + 65536.0,
             "wasm memory grew from {memory_warm} to {memory_after} bytes over {cycles} {transport} cycles"

@@ -268,3 +268,14 @@ async fn control_best_effort(action: &str) {
         _ = timeout => web_sys::console::warn_1(&format!("[support] POST {url} timed out").into()),
     }
 }
+
+/// Size of the wasm instance's memory in bytes (it only grows): how tests see that a message
+/// was, or was not, copied into wasm.
+pub fn wasm_memory_bytes() -> usize {
+    use wasm_bindgen::JsCast;
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as usize
+}

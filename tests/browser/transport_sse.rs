@@ -763,15 +763,6 @@ async fn transport_sse_reasons_carry_no_token() {
     reasons_carry_no_token(SSE).await;
 }
 
-/// Size of the wasm instance's memory in bytes.
-fn wasm_memory_bytes() -> usize {
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    memory
-        .buffer()
-        .unchecked_into::<js_sys::ArrayBuffer>()
-        .byte_length() as usize
-}
-
 /// A text of 8 Mi "€" (24 MiB of UTF-8) against the default 16 MiB maximum: its UTF-16 length
 /// is under the maximum, its UTF-8 over it. It closes with 1009 without being copied into wasm
 /// (whose memory grows by much less than the text): it is measured in JS, as the WebSocket
@@ -779,14 +770,14 @@ fn wasm_memory_bytes() -> usize {
 /// memory grew by that much (shown by this test run alone), unless an earlier test in the same
 /// instance had left that much free, which a text this large makes unlikely.
 pub async fn non_ascii_text_over_the_maximum_is_not_copied(kind: Kind) {
-    let before = wasm_memory_bytes();
+    let before = crate::support::wasm_memory_bytes();
     let (_adapter, mut events) = open_url(kind.kind, hostile(kind, "big-accented").await, 16 * MIB);
     expect_opened(&mut events).await;
     assert!(matches!(
         next(&mut events, "Refused", 10_000).await,
         TransportEvent::Refused { code: 1009, .. }
     ));
-    let grown = wasm_memory_bytes() - before;
+    let grown = crate::support::wasm_memory_bytes() - before;
     assert!(
         grown < 2 * MIB,
         "wasm memory grew by {grown} bytes: the text was copied before its size was checked"

@@ -6,14 +6,13 @@ use crate::socket_support::{control, options_for, ResetFaults};
 use crate::support::{get_str, server_config, Events};
 use crate::transport_support::*;
 use futures::StreamExt;
-use js_sys::{ArrayBuffer, Uint8Array};
+use js_sys::Uint8Array;
 use std::collections::BTreeSet;
 use universal_socket::core::{Payload, TransportKind};
 use universal_socket::web::bindings::text_encoder::JsTextEncoder;
 use universal_socket::web::socket::{Socket, SocketEvent};
 use universal_socket::web::transport::websocket::WebSocketConnection;
 use universal_socket::web::transport::{Transport, TransportEvent};
-use wasm_bindgen::JsCast;
 use wasm_bindgen_test::wasm_bindgen_test;
 use web_sys::{BinaryType, WebSocket};
 
@@ -156,15 +155,6 @@ pub async fn echoes_arriving_during_a_client_close_are_delivered(
     );
 }
 
-/// Size of the wasm instance's memory in bytes.
-fn wasm_memory_bytes() -> usize {
-    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    memory
-        .buffer()
-        .unchecked_into::<ArrayBuffer>()
-        .byte_length() as usize
-}
-
 /// The chat service relays a message, built in JS by another client, to the adapter reporting
 /// into `sink` (open on `ws.chat` with a maximum under the message's size): it closes with 1009
 /// without the message ever being copied into wasm (its memory grows by much less than the
@@ -192,14 +182,14 @@ pub async fn an_oversized_message_is_refused_before_it_is_copied(
         message.set_index(i as u32, *byte);
     }
     message.set(&data, head.len() as u32);
-    let before = wasm_memory_bytes();
+    let before = crate::support::wasm_memory_bytes();
     sender
         .send_with_array_buffer(&message.buffer())
         .expect("send");
     let (code, _, _) = sink.closed("Closed after an oversized message").await;
     assert_eq!(code, 1009);
     assert!(sink.refused, "reported as the client's refusal");
-    let grown = wasm_memory_bytes() - before;
+    let grown = crate::support::wasm_memory_bytes() - before;
     assert!(
         grown < 2 * MIB,
         "wasm memory grew by {grown} bytes: the message was copied before its size was checked"
