@@ -28,6 +28,7 @@ mod socket_refusals;
 mod socket_slow_hello;
 mod socket_support;
 mod socket_transports;
+mod socket_unanswered_abandon;
 mod socket_urls;
 mod support;
 mod transport_base64;

@@ -31,7 +31,7 @@ use js_sys::{JsString, Promise, Reflect, Uint8Array};
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, EventSource, Headers, Request, RequestInit, Response};
+use web_sys::{AbortController, AbortSignal, EventSource, Headers, Request, RequestInit, Response};
 
 #[wasm_bindgen]
 extern "C" {
@@ -61,6 +61,14 @@ pub(super) const BATCH_CONTENT_TYPE: &str = "application/vnd.universal-socket.ba
 /// How many body bytes one upstream POST packs (a single larger message goes alone). The
 /// server accepts batch bodies up to `max(maxPayload + 5, 1 MiB)`.
 const POST_BUDGET_BYTES: usize = 1 << 20;
+
+/// How long the request that tells the server a link was abandoned
+/// ([`HttpShared::abandon_server_session`]) may wait for its answer before it is aborted: as
+/// long as the core waits for any close (`ConnectionConfig::close_timeout_ms`' default). A
+/// browser opens at most six HTTP/1.1 connections to a server, so a server that never answered
+/// six of these would otherwise stall every later request of the page to it, a new socket's
+/// included.
+const ABANDON_ANSWER_MS: u32 = 3_000;
 
 /// What draining POSTs next.
 enum Step {
@@ -261,25 +269,33 @@ impl HttpShared {
     /// Tells the server the session is abandoned (best effort; nobody awaits the answer), since
     /// nothing else would end it before it expires. `close` is the code and reason to record
     /// (`POST …/close`, as a WebSocket's close frame would); without one it is `DELETE`
-    /// (recorded as 1000). On SSE the EventSource stays open (its events no longer reported)
-    /// until the server has answered, at most 3 s: closed first, the stream's end would reach
-    /// the server before the POST and leave a resumable session detached, kept for its grace
-    /// period, and the POST would find no link to close.
+    /// (recorded as 1000). The request is aborted if unanswered after [`ABANDON_ANSWER_MS`]. On
+    /// SSE the EventSource stays open (its events no longer reported) until the request has
+    /// settled: closed first, the stream's end would reach the server before the POST and leave
+    /// a resumable session detached, kept for its grace period, and the POST would find no link
+    /// to close.
     pub(super) fn abandon_server_session(&self, close: Option<(u16, &str)>) {
-        // Deliberately not tied to `abort`: it must outlive the teardown that aborts everything else.
+        // Deliberately not tied to `abort`: it must outlive the teardown that aborts everything
+        // else. Its own signal bounds it instead.
+        let answer_within = AbortSignal::timeout_with_u32(ABANDON_ANSWER_MS);
         let request = match close {
             Some((code, reason)) => {
                 let Some(url) = self.session_request_url(&["close"], &[]) else {
                     return;
                 };
                 let body = JsValue::from_str(&close_body(code, reason));
-                build_request(&url, "POST", Some((&body, "application/json")), None)
+                build_request(
+                    &url,
+                    "POST",
+                    Some((&body, "application/json")),
+                    Some(&answer_within),
+                )
             }
             None => {
                 let Some(url) = self.session_request_url(&[], &[]) else {
                     return;
                 };
-                build_request(&url, "DELETE", None, None)
+                build_request(&url, "DELETE", None, Some(&answer_within))
             }
         };
         let Ok(request) = request else {

@@ -1,0 +1,96 @@
+//! When SSE or long polling gives a link up, it tells the server so with one last request (the
+//! session's `DELETE`, or `POST …/close` with the code): nothing else would end the session on the
+//! server before it expires. A server that never answers that request must not keep it forever:
+//! browsers open at most six HTTP/1.1 connections to one server, so six unanswered requests
+//! stall every later request of the page to it, and a new socket cannot even connect. Each test
+//! builds its sockets from JS options, as an application does; the server ignores client closes
+//! for 20 s (`/control/ignore-close`).
+
+use crate::socket_api::listen;
+use crate::socket_support::{control, with_timeout, ResetFaults};
+use crate::support::{get_str, server_config};
+use futures::StreamExt;
+use js_sys::Reflect;
+use universal_socket::web::js_socket::UniversalSocket;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// One more round than the browser has connections to a server.
+const ROUNDS: usize = 7;
+
+/// How long a round's `connect()` may take (and, as `connectTimeoutMs`, its one transport):
+/// when the earlier rounds' requests hold every connection, the next waits for the oldest,
+/// which the SDK aborts after 3 s.
+const CONNECT_MS: u32 = 8_000;
+
+/// A socket on `transport` to the reference server's `service`, with `extra` options.
+async fn socket(transport: &str, key: &str, service: &str, extra: &str) -> UniversalSocket {
+    let config = server_config().await;
+    let endpoint = get_str(&config, &format!("{key}.{service}"));
+    let json = format!(
+        r#"{{"transports":["{transport}"],"endpoints":{{"{transport}":"{endpoint}"}},
+            "heartbeat":false,"reconnect":false,"connectTimeoutMs":{CONNECT_MS}{extra}}}"#
+    );
+    UniversalSocket::new(
+        &format!("http://127.0.0.1/{service}"),
+        js_sys::JSON::parse(&json).unwrap(),
+    )
+    .map_err(JsValue::from)
+    .unwrap()
+}
+
+/// `socket.connect()` within [`CONNECT_MS`], or a failure naming the round.
+async fn connect(socket: &UniversalSocket, what: &str, round: usize) {
+    match with_timeout(CONNECT_MS, JsFuture::from(socket.connect())).await {
+        Some(Ok(_)) => {}
+        Some(Err(e)) => panic!("{what}, round {round}: connect() rejected: {e:?}"),
+        None => panic!(
+            "{what}, round {round}: connect() not done within {CONNECT_MS} ms: the earlier \
+             rounds' unanswered requests hold the browser's connections to the server"
+        ),
+    }
+}
+
+/// Long polling: a socket freed while open (`socket.free()`, or a dropped Rust value) tells the
+/// server with `DELETE`. Seven sockets opened and freed in turn all connect.
+#[wasm_bindgen_test]
+async fn long_polling_sockets_freed_while_the_server_ignores_their_delete_do_not_stall_the_next() {
+    let _server = crate::support::exclusive().await;
+    let _reset = ResetFaults;
+    control("ignore-close?ms=20000").await;
+    for round in 1..=ROUNDS {
+        let socket = socket("long-polling", "poll", "echo", "").await;
+        connect(&socket, "long polling, freed", round).await;
+        drop(socket);
+    }
+    control("reset").await;
+}
+
+/// SSE and long polling: a message over `maxMessageBytes` (the chat service's `welcome`, about
+/// 100 bytes, over 40) ends the socket with 1009 and tells the server with `POST …/close`. Seven
+/// sockets refusing in turn all connect and close with 1009.
+#[wasm_bindgen_test]
+async fn sockets_refusing_while_the_server_ignores_their_close_do_not_stall_the_next() {
+    let _server = crate::support::exclusive().await;
+    let _reset = ResetFaults;
+    for (transport, key) in [("sse", "sse"), ("long-polling", "poll")] {
+        control("ignore-close?ms=20000").await;
+        for round in 1..=ROUNDS {
+            let socket = socket(transport, key, "chat", r#","maxMessageBytes":40"#).await;
+            let (mut events, _listener) = listen(&socket, &["close"]);
+            connect(&socket, transport, round).await;
+            let close = with_timeout(CONNECT_MS, events.next()).await.flatten();
+            let code = close
+                .as_ref()
+                .and_then(|c| Reflect::get(c, &"code".into()).ok())
+                .and_then(|c| c.as_f64());
+            assert_eq!(
+                code,
+                Some(1009.0),
+                "{transport}, round {round}: the refusal"
+            );
+        }
+        control("reset").await;
+    }
+}
