@@ -563,13 +563,18 @@ fn posted(weak: Weak<HttpShared>, step: Step, result: Result<(), PostError>) {
     }
 }
 
-/// One upstream POST; `2xx` is success.
+/// One upstream POST; `2xx` is success. Only the status is read: the answer's body (a
+/// `204` has none) is cancelled at once, since its download would keep one of the browser's six
+/// connections to the server busy until it ended (`/control/slow-post-answers`).
 fn post(request: &Request, then: Box<dyn FnOnce(Result<(), PostError>)>) {
     // The same JS object, its URL read only to explain a refusal.
     let sent = Clone::clone(request);
     fetch_then(
         request,
         Box::new(move |response| {
+            if let Some(body) = response.as_ref().ok().and_then(Response::body) {
+                settle_quietly(&body.cancel());
+            }
             then(match response {
                 Err(why) => Err(PostError::Other(why)),
                 Ok(response) if response.ok() => Ok(()),

@@ -252,6 +252,11 @@ async fn upstream(
     }
     // One upstream POST is one incoming transport message for the v2 ack rule.
     app.hub.inbound_many(&s.conn, s.link, messages);
+    if app.hub.faults.slow_post_answers() {
+        if let Some(slow) = crate::slow_body::answer(&app.hub.bodies, "post-answer") {
+            return slow;
+        }
+    }
     StatusCode::NO_CONTENT.into_response()
 }
 

@@ -142,6 +142,9 @@ pub struct FaultState {
     pub refuse_until: Option<Instant>,
     pub blackhole_until: Option<Instant>,
     pub ignore_close_until: Option<Instant>,
+    /// Until when an upstream POST is answered `200` with a slow body
+    /// (`/control/slow-post-answers`).
+    pub slow_post_answers_until: Option<Instant>,
     pub latency: Duration,
     pub disabled: HashSet<Transport>,
 }
@@ -165,6 +168,12 @@ impl Faults {
     pub fn close_ignored_for(&self) -> Option<Duration> {
         let until = self.lock().ignore_close_until?;
         until.checked_duration_since(Instant::now())
+    }
+
+    /// Whether `/control/slow-post-answers` lasts: an upstream POST, once its messages are taken,
+    /// is answered `200` with a body that streams slowly (`slow_body`, fixture `slow-post-answer`).
+    pub fn slow_post_answers(&self) -> bool {
+        matches!(self.lock().slow_post_answers_until, Some(t) if Instant::now() < t)
     }
 
     pub fn latency(&self) -> Duration {

@@ -251,6 +251,10 @@ pub fn router(app: App, static_dir: Option<PathBuf>) -> Router {
         .route("/control/refuse", post(control_refuse))
         .route("/control/blackhole", post(control_blackhole))
         .route("/control/ignore-close", post(control_ignore_close))
+        .route(
+            "/control/slow-post-answers",
+            post(control_slow_post_answers),
+        )
         .route("/control/latency", post(control_latency))
         .route("/control/reset", post(control_reset))
         .route("/control/session-grace", post(control_session_grace))
@@ -352,6 +356,19 @@ async fn control_ignore_close(State(app): State<App>, Query(q): Query<MsQuery>) 
     app.hub.faults.lock().ignore_close_until = until(ms);
     eprintln!("[control] ignore-close {ms} ms");
     Json(json!({"ok": true, "ignoreCloseMs": ms}))
+}
+
+/// `/control/slow-post-answers?ms=N`: for N ms an SSE or long-polling upstream POST is
+/// answered `200` with a slow body (see [`crate::hub::Faults::slow_post_answers`]), so tests can
+/// see whether a client that does not need that body lets its download hold a connection.
+async fn control_slow_post_answers(
+    State(app): State<App>,
+    Query(q): Query<MsQuery>,
+) -> Json<Value> {
+    let ms = q.ms.unwrap_or(0);
+    app.hub.faults.lock().slow_post_answers_until = until(ms);
+    eprintln!("[control] slow-post-answers {ms} ms");
+    Json(json!({"ok": true, "slowPostAnswersMs": ms}))
 }
 
 async fn control_latency(State(app): State<App>, Query(q): Query<MsQuery>) -> Json<Value> {

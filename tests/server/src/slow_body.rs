@@ -102,7 +102,8 @@ impl Drop for Tracker {
 /// `GET /poll/hostile-slow-{case}/…`: `404` and `503` answer that status, `too-long` a `200`
 /// declaring `Content-Length` [`TOTAL`] (`open-too-long` the same for the open `POST`, its body
 /// starting as an open answer does), `partial` a `200` without one whose body begins with
-/// the whole array [`PARTIAL_ANSWER`] and goes on with whitespace. Every body streams slowly
+/// the whole array [`PARTIAL_ANSWER`] and goes on with whitespace, `post-answer` a `200` for an
+/// upstream POST whose messages were taken (`/control/slow-post-answers`). Every body streams slowly
 /// up to [`TOTAL`] bytes. `None` for an unknown case.
 pub fn answer(records: &Arc<Records>, case: &str) -> Option<Response> {
     let (fixture, status, declared, first): (_, _, _, &[u8]) = match case {
@@ -120,6 +121,7 @@ pub fn answer(records: &Arc<Records>, case: &str) -> Option<Response> {
             true,
             b"{\"session\":\"",
         ),
+        "post-answer" => ("slow-post-answer", StatusCode::OK, false, b"ok "),
         "partial" => (
             "slow-partial",
             StatusCode::OK,

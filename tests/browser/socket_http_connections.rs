@@ -1,10 +1,14 @@
+//! SSE and long polling must not hold the browser's HTTP connections longer than they need
+//! them: browsers open at most six HTTP/1.1 connections to one server, so six requests a server
+//! keeps open stall every later request of the page to it, and a new socket cannot even
+//! connect. Each test builds its sockets from JS options, as an application does.
+//!
 //! When SSE or long polling gives a link up, it tells the server so with one last request (the
-//! session's `DELETE`, or `POST …/close` with the code): nothing else would end the session on the
-//! server before it expires. A server that never answers that request must not keep it forever:
-//! browsers open at most six HTTP/1.1 connections to one server, so six unanswered requests
-//! stall every later request of the page to it, and a new socket cannot even connect. Each test
-//! builds its sockets from JS options, as an application does; the server ignores client closes
-//! for 20 s (`/control/ignore-close`).
+//! session's `DELETE`, or `POST …/close` with the code): nothing else would end the session on
+//! the server before it expires. A server that never answers that request
+//! (`/control/ignore-close`) must not keep it forever. Nor may the answer to an upstream POST,
+//! once its status is known, keep its connection while its body downloads
+//! (`/control/slow-post-answers`).
 
 use crate::socket_api::listen;
 use crate::socket_support::{control, with_timeout, ResetFaults};
@@ -91,6 +95,58 @@ async fn sockets_refusing_while_the_server_ignores_their_close_do_not_stall_the_
                 "{transport}, round {round}: the refusal"
             );
         }
+        control("reset").await;
+    }
+}
+
+/// SSE and long polling: upstream POSTs answered `200` with a body that streams slowly for about
+/// 13 s (`/control/slow-post-answers`). The client needs only the status: twelve messages sent
+/// one at a time (each after the last one's echo, so each is a POST of its own) are all echoed,
+/// and the server saw every body cancelled.
+#[wasm_bindgen_test]
+async fn post_answers_whose_body_never_ends_do_not_stall_the_next_post() {
+    let _server = crate::support::exclusive().await;
+    let _reset = ResetFaults;
+    for (transport, key) in [("sse", "sse"), ("long-polling", "poll")] {
+        let socket = socket(transport, key, "echo", "").await;
+        let (mut messages, _listener) = listen(&socket, &["message"]);
+        connect(&socket, transport, 1).await;
+        control("slow-post-answers?ms=30000").await;
+        for n in 1..=12 {
+            let text = format!("{transport} #{n}");
+            socket.send(JsValue::from_str(&text)).unwrap();
+            let echo = with_timeout(CONNECT_MS, messages.next()).await.flatten();
+            let data = echo
+                .as_ref()
+                .and_then(|e| Reflect::get(e, &"data".into()).ok())
+                .and_then(|d| d.as_string());
+            assert_eq!(
+                data.as_deref(),
+                Some(text.as_str()),
+                "{transport}: echo of message {n} within {CONNECT_MS} ms (the slow answers of the \
+                 POSTs before hold the browser's connections)"
+            );
+        }
+        // Each answer's download is cancelled once its status is read, not left to run.
+        let mut slow = Vec::new();
+        for _ in 0..60 {
+            slow = crate::slow_bodies::bodies().await;
+            slow.retain(|b| b.fixture == "slow-post-answer");
+            if slow.iter().all(|b| b.state != "streaming") {
+                break;
+            }
+            gloo_timers::future::TimeoutFuture::new(50).await;
+        }
+        assert!(
+            slow.len() >= 12,
+            "{transport}: a slow answer per POST: {slow:?}"
+        );
+        assert!(
+            slow.iter()
+                .all(|b| b.state == "cancelled" && b.sent < b.total / 2.0),
+            "{transport}: every slow answer cancelled early: {slow:?}"
+        );
+        crate::socket_support::close_js(&socket).await;
         control("reset").await;
     }
 }
