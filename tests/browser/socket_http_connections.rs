@@ -13,6 +13,7 @@
 use crate::socket_api::listen;
 use crate::socket_support::{control, with_timeout, ResetFaults};
 use crate::support::{get_str, server_config};
+use futures::channel::mpsc::UnboundedReceiver;
 use futures::StreamExt;
 use js_sys::Reflect;
 use universal_socket::web::js_socket::UniversalSocket;
@@ -56,6 +57,15 @@ async fn connect(socket: &UniversalSocket, what: &str, round: usize) {
     }
 }
 
+/// Field `key` of the next event within [`CONNECT_MS`] (`undefined` if none came).
+async fn next_field(events: &mut UnboundedReceiver<JsValue>, key: &str) -> JsValue {
+    with_timeout(CONNECT_MS, events.next())
+        .await
+        .flatten()
+        .and_then(|event| Reflect::get(&event, &key.into()).ok())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
 /// Long polling: a socket freed while open (`socket.free()`, or a dropped Rust value) tells the
 /// server with `DELETE`. Seven sockets opened and freed in turn all connect.
 #[wasm_bindgen_test]
@@ -84,13 +94,9 @@ async fn sockets_refusing_while_the_server_ignores_their_close_do_not_stall_the_
             let socket = socket(transport, key, "chat", r#","maxMessageBytes":40"#).await;
             let (mut events, _listener) = listen(&socket, &["close"]);
             connect(&socket, transport, round).await;
-            let close = with_timeout(CONNECT_MS, events.next()).await.flatten();
-            let code = close
-                .as_ref()
-                .and_then(|c| Reflect::get(c, &"code".into()).ok())
-                .and_then(|c| c.as_f64());
+            let code = next_field(&mut events, "code").await;
             assert_eq!(
-                code,
+                code.as_f64(),
                 Some(1009.0),
                 "{transport}, round {round}: the refusal"
             );
@@ -115,11 +121,7 @@ async fn post_answers_whose_body_never_ends_do_not_stall_the_next_post() {
         for n in 1..=12 {
             let text = format!("{transport} #{n}");
             socket.send(JsValue::from_str(&text)).unwrap();
-            let echo = with_timeout(CONNECT_MS, messages.next()).await.flatten();
-            let data = echo
-                .as_ref()
-                .and_then(|e| Reflect::get(e, &"data".into()).ok())
-                .and_then(|d| d.as_string());
+            let data = next_field(&mut messages, "data").await.as_string();
             assert_eq!(
                 data.as_deref(),
                 Some(text.as_str()),
