@@ -21,6 +21,8 @@ pkg.exports = {
   "./websocket/universal_socket_bg.wasm": "./websocket/universal_socket_bg.wasm",
   "./package.json": "./package.json",
 };
+// TypeScript's older `"moduleResolution": "node"` ignores `exports`: this finds the subpath's types.
+pkg.typesVersions = { "*": { websocket: ["websocket/universal_socket.d.ts"] } };
 // The inline JS snippets wasm-pack lists are put into the glue (scripts/short-wasm-names.mjs).
 pkg.files = [...new Set([...pkg.files, "README.md", "websocket/"])].filter((file) => !file.startsWith("snippets"));
 // The glue only defines things (with its snippets put in, no file is left to keep).

@@ -52,7 +52,7 @@ impl Kind {
             Kind::Strings | Kind::Transports => "a string or an array of strings",
             Kind::Function => "a function",
             Kind::Hashes => "an array",
-            Kind::Object(_, true) => "an object or false",
+            Kind::Object(_, true) => "an object or a boolean",
             Kind::Object(_, false) => "an object",
         }
     }

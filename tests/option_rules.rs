@@ -78,7 +78,7 @@ fn expected_types_are_named() {
         ("connectTimeoutMs", "a number"),
         ("transports", "a string or an array of strings"),
         ("protocols", "a string or an array of strings"),
-        ("heartbeat", "an object or false"),
+        ("heartbeat", "an object or a boolean"),
         ("queue", "an object"),
         ("auth.getToken", "a function"),
         ("webtransport.serverCertificateHashes", "an array"),
@@ -86,8 +86,8 @@ fn expected_types_are_named() {
         assert_eq!(find(OPTIONS, path).kind.expected(), expected, "{path}");
     }
     assert_eq!(
-        must_be("heartbeat", "an object or false"),
-        "heartbeat must be an object or false"
+        must_be("heartbeat", "an object or a boolean"),
+        "heartbeat must be an object or a boolean"
     );
     assert_eq!(must_be("", "an object"), "options must be an object");
     assert_eq!(full_name("", "debug"), "debug");

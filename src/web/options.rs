@@ -7,7 +7,7 @@
 //! Not serde + serde-wasm-bindgen: they would add 18–26 KB gzipped to the wasm, and they do not
 //! reject misspelled keys.
 
-use crate::core::text::concat;
+use crate::core::text::{concat, decimal};
 use crate::core::{BatchConfig, ConnectionConfig, HeartbeatConfig, OverflowPolicy, SessionConfig};
 use crate::option_rules::{
     check_number, check_whole, clamp_size, full_name, limits, must_be, number_message, one_of,
@@ -167,10 +167,23 @@ impl SocketOptions {
         if let Some(beat) = c.heartbeat.as_mut().filter(|beat| beat.timeout_ms == 0) {
             beat.timeout_ms = beat.interval_ms;
         }
-        if c.backoff.max_ms < c.backoff.initial_ms {
-            return Err(OptionsError(
-                "reconnect.maxDelayMs must be at least reconnect.initialDelayMs".into(),
-            ));
+        let (initial, max) = (c.backoff.initial_ms, c.backoff.max_ms);
+        if max < initial {
+            // Often only initialDelayMs was set, over maxDelayMs' default: say where each number
+            // comes from.
+            let default = max == crate::core::BackoffConfig::default().max_ms;
+            return Err(OptionsError(concat(&[
+                "reconnect.maxDelayMs (",
+                &decimal(max),
+                if default { ", its default" } else { "" },
+                ") must be at least reconnect.initialDelayMs (",
+                &decimal(initial),
+                if default {
+                    "): set maxDelayMs too"
+                } else {
+                    ")"
+                },
+            ])));
         }
         Ok(options)
     }

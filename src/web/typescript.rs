@@ -12,17 +12,18 @@ export type TransportName = "webtransport" | "websocket" | "sse" | "long-polling
 export type SocketState = "connecting" | "open" | "reconnecting" | "closing" | "closed";
 
 export interface UniversalSocketOptions {
-  /** Transports to try, best first. Default: ["webtransport", "websocket", "sse", "long-polling"]. */
-  transports?: TransportName[];
+  /** Transports to try, best first (one as a string). Default: ["webtransport", "websocket", "sse",
+   * "long-polling"]. */
+  transports?: TransportName | TransportName[];
   /** Explicit endpoint per transport; derived from the URL when absent (see README). */
   endpoints?: Partial<Record<TransportName | "longPolling", string>>;
   /** WebSocket subprotocols to offer. */
   protocols?: string | string[];
   /** How binary messages are delivered. Default "arraybuffer". */
   binaryType?: "arraybuffer" | "blob";
-  /** Reconnection with exponential backoff, or false. Defaults: 1000 ms, ×1.5, ≤ 30000 ms, 5 attempts
+  /** Reconnection with exponential backoff; false turns it off, true is the defaults. Defaults: 1000 ms, ×1.5, ≤ 30000 ms, 5 attempts
    * (Infinity or null: forever), jitter 0 (an exact schedule; 0.5 spreads many clients out). */
-  reconnect?: false | { initialDelayMs?: number; factor?: number; maxDelayMs?: number; maxAttempts?: number | null; jitter?: number };
+  reconnect?: boolean | { initialDelayMs?: number; factor?: number; maxDelayMs?: number; maxAttempts?: number | null; jitter?: number };
   /** How long one transport may take to open. Default 2000 ms. */
   connectTimeoutMs?: number;
   /** While open on a worse transport than the best configured one, try the better ones in the
@@ -30,9 +31,9 @@ export interface UniversalSocketOptions {
    * climbs back. Also how long after a better transport failed a reconnect starts from the top.
    * Default 60000 ms; at least 1000 ms is used. */
   upgradeAfterMs?: number | false;
-  /** Application heartbeat, or false. Defaults: every 30000 ms, text "ping", expects "pong" within
+  /** Application heartbeat; false turns it off, true is the defaults. Defaults: every 30000 ms, text "ping", expects "pong" within
    * timeoutMs (default: intervalMs). */
-  heartbeat?: false | { intervalMs?: number; timeoutMs?: number; ping?: string; pong?: string };
+  heartbeat?: boolean | { intervalMs?: number; timeoutMs?: number; ping?: string; pong?: string };
   /** Batching of object messages into {"type":"batch",...}, or false (the default). true or an object
    * turns it on; defaults then: 10 messages, 100 ms, 16 MiB (never more than maxMessageBytes). */
   batch?: boolean | { maxMessages?: number; flushIntervalMs?: number; maxBytes?: number };
@@ -61,9 +62,9 @@ export interface UniversalSocketOptions {
    * or a change of transport the session resumes — nothing lost, duplicated or reordered — as long
    * as the server supports it (v2) and kept the session. A server that does not answer with a
    * session `hello` within helloTimeoutMs (default 1000 ms, once per socket) is spoken to in v1.
-   * false: v1 only. Defaults: acks after 100 ms (ackDelayMs); at most 10000 messages / 16 MiB
+   * false: v1 only; true: the defaults. Defaults: acks after 100 ms (ackDelayMs); at most 10000 messages / 16 MiB
    * unacknowledged (maxMessages, maxBytes), beyond which new messages wait in the send queue. */
-  resume?: false | { ackDelayMs?: number; helloTimeoutMs?: number; maxMessages?: number; maxBytes?: number };
+  resume?: boolean | { ackDelayMs?: number; helloTimeoutMs?: number; maxMessages?: number; maxBytes?: number };
 }
 
 export interface CloseResult { code: number; reason: string; wasClean: boolean }
@@ -84,7 +85,10 @@ export interface SocketStats {
 
 export interface UniversalSocketEventMap {
   open: { type: "open"; transport: TransportName };
-  message: { type: "message"; data: string | ArrayBuffer | Blob | DecodedMessage | unknown; transport: TransportName };
+  /** `data` is typed `any`, as a DOM MessageEvent's is: a string or an ArrayBuffer (a Blob with
+   * binaryType "blob"); with parseJson, what JSON.parse made of a JSON text; with decodeBinary, a
+   * DecodedMessage for a binary-codec frame. */
+  message: { type: "message"; data: any; transport: TransportName };
   error: { type: "error"; message: string; error: Error; data?: ArrayBuffer | Blob };
   close: { type: "close"; code: number; reason: string; wasClean: boolean };
   disconnect: { type: "disconnect"; code: number; reason: string; wasClean: boolean };
@@ -107,13 +111,18 @@ export interface UniversalSocketEventMap {
  * `capture` and `passive` are accepted and mean nothing here (no propagation, nothing to prevent). */
 export interface UniversalSocketListenerOptions { once?: boolean; signal?: AbortSignal; capture?: boolean; passive?: boolean }
 
+/** A listener: a function, or an object whose handleEvent is called (as the DOM allows). */
+export type UniversalSocketListener<K extends keyof UniversalSocketEventMap> =
+  | ((event: UniversalSocketEventMap[K]) => void)
+  | { handleEvent(event: UniversalSocketEventMap[K]): void };
+
 /** Every listener and on* handler is released once the final `close` event after `close()` has been
  * dispatched, so listeners that capture the socket do not keep it alive; `listenerCount` is then 0. */
 export interface UniversalSocket {
-  on<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void, options?: UniversalSocketListenerOptions): void;
-  off<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void): void;
-  addEventListener<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void, options?: boolean | UniversalSocketListenerOptions): void;
-  removeEventListener<K extends keyof UniversalSocketEventMap>(event: K, listener: (event: UniversalSocketEventMap[K]) => void, options?: boolean | { capture?: boolean }): void;
+  on<K extends keyof UniversalSocketEventMap>(event: K, listener: UniversalSocketListener<K>, options?: UniversalSocketListenerOptions): void;
+  off<K extends keyof UniversalSocketEventMap>(event: K, listener: UniversalSocketListener<K>): void;
+  addEventListener<K extends keyof UniversalSocketEventMap>(event: K, listener: UniversalSocketListener<K>, options?: boolean | UniversalSocketListenerOptions): void;
+  removeEventListener<K extends keyof UniversalSocketEventMap>(event: K, listener: UniversalSocketListener<K>, options?: boolean | { capture?: boolean }): void;
   onopen: ((event: UniversalSocketEventMap["open"]) => void) | null;
   onmessage: ((event: UniversalSocketEventMap["message"]) => void) | null;
   onerror: ((event: UniversalSocketEventMap["error"]) => void) | null;

@@ -58,7 +58,7 @@ fn invalid_options_are_explained() {
         ),
         (
             r#"{"heartbeat": 5}"#,
-            "heartbeat must be an object or false",
+            "heartbeat must be an object or a boolean",
         ),
         (
             r#"{"webtransport": {"serverCertificateHashes": ["abc"]}}"#,

@@ -66,6 +66,13 @@ async fn next_field(events: &mut UnboundedReceiver<JsValue>, key: &str) -> JsVal
         .unwrap_or(JsValue::UNDEFINED)
 }
 
+/// Clears the faults, and drops the sessions whose close the server is still holding (it
+/// would count them as live until it wakes up and ends them), so later tests start clean.
+async fn end_faults() {
+    control("reset").await;
+    control("drop").await;
+}
+
 /// Long polling: a socket freed while open (`socket.free()`, or a dropped Rust value) tells the
 /// server with `DELETE`. Seven sockets opened and freed in turn all connect.
 #[wasm_bindgen_test]
@@ -78,7 +85,7 @@ async fn long_polling_sockets_freed_while_the_server_ignores_their_delete_do_not
         connect(&socket, "long polling, freed", round).await;
         drop(socket);
     }
-    control("reset").await;
+    end_faults().await;
 }
 
 /// SSE and long polling: a message over `maxMessageBytes` (the chat service's `welcome`, about
@@ -101,7 +108,7 @@ async fn sockets_refusing_while_the_server_ignores_their_close_do_not_stall_the_
                 "{transport}, round {round}: the refusal"
             );
         }
-        control("reset").await;
+        end_faults().await;
     }
 }
 
@@ -149,6 +156,6 @@ async fn post_answers_whose_body_never_ends_do_not_stall_the_next_post() {
             "{transport}: every slow answer cancelled early: {slow:?}"
         );
         crate::socket_support::close_js(&socket).await;
-        control("reset").await;
+        end_faults().await;
     }
 }

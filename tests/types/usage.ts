@@ -47,6 +47,19 @@ export async function usage(): Promise<void> {
   const result: CloseResult = await socket.close(1000, "bye");
   void webTransport, state, ready, rtt, type, result;
 
+  // What the runtime accepts is typed so: true for an optional feature (on, with its defaults),
+  // one transport as a string, a listener object, and a message's data usable without a cast
+  // (as a DOM MessageEvent's: what it holds depends on parseJson and decodeBinary).
+  const onDefaults = new UniversalSocket("https://example.com/chat", {
+    reconnect: true,
+    heartbeat: true,
+    resume: true,
+    transports: "websocket",
+  });
+  onDefaults.addEventListener("open", { handleEvent: (event) => void event.transport });
+  onDefaults.on("message", (event) => void (event.data.length as number));
+  onDefaults.removeEventListener("open", { handleEvent: () => {} });
+
   // Both arguments of the constructor after the URL, and both of close(), are optional.
   const plain = new UniversalSocket("https://example.com/chat");
   plain.close();
