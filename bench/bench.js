@@ -198,11 +198,15 @@ async function latency(specs, n, warmup) {
 }
 
 /**
- * Sends `m` objects `{"n":i}` in one synchronous loop and waits until all are echoed back, in
+ * Sends `m` objects `{"n":i,"text":…}` of 64 bytes of JSON (the issue's message size; 64–68 for
+ * `i` of up to five digits) in one synchronous loop and waits until all are echoed back, in
  * order (a batch is echoed as one message; its inner messages are counted). Every client hands
  * objects to the application: the JS ones parse each echo with JSON.parse, UniversalSocket does it
  * itself (parseJson, set by run.mjs).
  */
+/** Makes `{"n":0,"text":PADDING}` 64 bytes of JSON. */
+const PADDING = "x".repeat(64 - JSON.stringify({ n: 0, text: "" }).length);
+
 async function throughput(spec, m) {
   const client = await open(spec);
   try {
@@ -225,7 +229,7 @@ async function throughput(spec, m) {
         if (next >= m) done.resolve();
       };
       const t0 = performance.now();
-      for (let i = 0; i < m; i++) client.sendObject({ n: i });
+      for (let i = 0; i < m; i++) client.sendObject({ n: i, text: PADDING });
       const t1 = performance.now();
       await finished;
       const t2 = performance.now();

@@ -238,7 +238,7 @@ function printBrowser({ name, info, memory, codec, latency, throughput }) {
         signedUs(l.medianUs - raw.medianUs), x(l.medianUs / raw.medianUs), x(l.p95Us / raw.p95Us)]),
     ]));
   }
-  console.log(`\n-- throughput: {"n":i} objects sent in one loop, all echoes received in order (median of ${throughput[0].reps}); baseline raw WebSocket`);
+  console.log(`\n-- throughput: 64-byte {"n":i,"text":…} objects sent in one loop, all echoes received in order (median of ${throughput[0].reps}); baseline raw WebSocket`);
   const rawTp = throughput[0].perSec;
   console.log(table([
     ["client", "messages", "msg/s (median)", "×raw", "runs (msg/s)", "frames echoed", "send loop"],

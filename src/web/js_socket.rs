@@ -165,21 +165,29 @@ impl UniversalSocket {
     /// `maxMessageBytes` reads in far less; one still unread then is lost, in an `error` event),
     /// reporting `closing` meanwhile; the server's 3 s then count from when the close starts.
     /// Once the final `close` event has been dispatched, every listener is released (see
-    /// `JsSide`).
+    /// `JsSide`). A bad code or reason, or a close that cannot start, rejects the promise with an
+    /// Error (it never throws, as a DOM method that returns a promise never does) and changes
+    /// nothing.
     #[wasm_bindgen(unchecked_return_type = "Promise<CloseResult>")]
     pub fn close(
         &self,
         #[wasm_bindgen(unchecked_optional_param_type = "number")] code: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "string")] reason: JsValue,
-    ) -> Result<Promise, JsError> {
-        let code = close_code(&code)?;
+    ) -> Promise {
+        self.start_closing(&code, &reason)
+            .unwrap_or_else(|error| Promise::reject(&error.into()))
+    }
+
+    /// [`UniversalSocket::close`]'s work; an `Err` is its promise's rejection.
+    fn start_closing(&self, code: &JsValue, reason: &JsValue) -> Result<Promise, JsError> {
+        let code = close_code(code)?;
         // At most `MAX_REASON_BYTES` UTF-8 bytes go in a close frame (checked below); a string
         // longer than that in UTF-16 units is longer in bytes too, so it is refused before it is
         // copied.
         let reason = if reason.is_undefined() {
             String::new()
         } else {
-            string_argument(&reason, "close(): the reason", MAX_REASON_BYTES as u32)?
+            string_argument(reason, "close(): the reason", MAX_REASON_BYTES as u32)?
         };
         let state = self.socket.state();
         // Behind a Blob still being read, the close waits, also on a socket that gave up: what
@@ -191,7 +199,8 @@ impl UniversalSocket {
         let promise = promise_with(&mut |settle| {
             started = start_close(&self.socket, &self.js, code, &reason, close_waiter(settle));
         });
-        // A close that could not start throws; its promise, never returned, stays pending.
+        // A close that could not start rejects instead; that promise, never returned, stays
+        // pending.
         started.map_err(js_error)?;
         Ok(promise)
     }

@@ -48,13 +48,9 @@ pub(crate) fn listen(
 }
 
 async fn close(socket: &UniversalSocket) {
-    JsFuture::from(
-        socket
-            .close(JsValue::from(1000), JsValue::UNDEFINED)
-            .unwrap(),
-    )
-    .await
-    .unwrap();
+    JsFuture::from(socket.close(JsValue::from(1000), JsValue::UNDEFINED))
+        .await
+        .unwrap();
 }
 
 #[wasm_bindgen_test]
@@ -1062,9 +1058,7 @@ async fn freeing_the_socket_rejects_its_pending_promises() {
             .unwrap_or_else(|e| panic!("{name}: connect() rejected: {e:?}"));
         // close() waits for the server's answer (a close frame, the close POST's answer): still
         // pending when freed in the same turn.
-        let closing = socket
-            .close(JsValue::from(1000), JsValue::UNDEFINED)
-            .unwrap();
+        let closing = socket.close(JsValue::from(1000), JsValue::UNDEFINED);
         drop(socket);
         let error = match crate::support::await_promise(closing, "close() after free", 5_000).await
         {
@@ -1588,4 +1582,39 @@ async fn protocol_is_the_upgraded_links() {
         result.as_string().as_deref(),
         Some(r#"[["sse",""],["websocket","chat"]]"#)
     );
+}
+
+/// `close()` returns a promise, so a bad argument rejects it (as a DOM method that returns a
+/// promise does) instead of throwing: `socket.close(1001).catch(…)` sees the Error, and the
+/// socket stays usable. Failed before: `close(1001)` threw before any promise existed.
+#[wasm_bindgen_test]
+async fn close_with_a_bad_argument_rejects_its_promise() {
+    let socket = js_socket("http://127.0.0.1:1/echo", None);
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const out = [];
+        for (const [code, reason] of [[1001], [5000], [1000.5], [1000, "é".repeat(62)]]) {
+            let returned;
+            try { returned = s.close(code, reason); } catch (e) { out.push(`threw: ${e.message}`); continue; }
+            out.push(await returned.then(() => "resolved", (e) => `${e instanceof Error} ${e.message}`));
+        }
+        out.push(s.state);
+        return out.join(" | ");
+        "#,
+    )
+    .await
+    .as_string()
+    .unwrap_or_default();
+    let parts: Vec<&str> = result.split(" | ").collect();
+    assert_eq!(parts.len(), 5, "{result}");
+    for part in &parts[..3] {
+        assert!(part.starts_with("true invalid close code"), "{result}");
+    }
+    assert!(
+        parts[3].starts_with("true ") && parts[3].contains("123"),
+        "{result}"
+    );
+    assert_eq!(parts[4], "connecting", "nothing was closed: {result}");
 }

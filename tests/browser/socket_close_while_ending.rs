@@ -55,10 +55,7 @@ async fn close_while_webtransport_ends(extra: &str) {
         .send(JsValue::from_str("sent in the window"))
         .unwrap();
     let started = now();
-    let closing = socket
-        .close(JsValue::from(4100), JsValue::from_str("bye"))
-        .map_err(JsValue::from)
-        .unwrap();
+    let closing = socket.close(JsValue::from(4100), JsValue::from_str("bye"));
     let result = with_timeout(5_000, JsFuture::from(closing))
         .await
         .unwrap_or_else(|| panic!("{extra}: close() never resolved"))

@@ -256,10 +256,7 @@ async fn a_message_too_big_during_the_apps_close_keeps_its_code_on_sse_and_long_
             .await
             .unwrap_or_else(|e| panic!("{transport}: connect() failed: {e:?}"));
         crate::socket_support::control("ignore-close?ms=1500").await;
-        let closing = socket
-            .close(JsValue::from(4100), JsValue::from_str("bye"))
-            .map_err(JsValue::from)
-            .unwrap();
+        let closing = socket.close(JsValue::from(4100), JsValue::from_str("bye"));
         // Another chat client says something long: the server broadcasts it to the closing
         // socket, whose close it is ignoring.
         let sender = web_sys::WebSocket::new(&get_str(&config, "ws.chat")).unwrap();
