@@ -11,6 +11,7 @@
 // own work (the network's IPC, event dispatch, the event loop).
 //
 // Usage: source scripts/start-server.sh; BENCH_SERVER=$SERVER_HTTP node bench/profile-firefox.mjs
+// (P_MODE=latency: the bench's round trips instead, one client at a time, CPU per round trip)
 // Env: P_M (messages per run, 10000), P_REPS (profiled runs per client, 3; the median of each
 // bucket is printed), P_GLUE_BY_FUNCTION=1 (the glue's time by function, its minified name as
 // pkg/universal_socket.js has it), P_FEATURES and P_INTERVAL (the profiler's features and
@@ -25,7 +26,12 @@ import { startPageServer, loadBenchPage } from "./page-server.mjs";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const server = process.env.BENCH_SERVER;
 if (!server) throw new Error("set BENCH_SERVER to the reference server's http address (scripts/start-server.sh)");
-const M = Number(process.env.P_M ?? 10_000);
+// "throughput" (the bench's unbatched loop) or "latency" (sequential round trips of a 32-byte
+// text, one client at a time: CPU per round trip).
+const MODE = process.env.P_MODE ?? "throughput";
+if (MODE !== "throughput" && MODE !== "latency") throw new Error(`P_MODE: throughput or latency, not ${MODE}`);
+// Round trips are slower: more than about 1,000 make the profile too large for Firefox to write.
+const M = Number(process.env.P_M ?? (MODE === "latency" ? 500 : 10_000));
 const REPS = Number(process.env.P_REPS ?? 3);
 const glueByFunction = process.env.P_GLUE_BY_FUNCTION === "1";
 const profileFile = path.join(os.tmpdir(), `universal-socket-firefox-profile-${process.pid}.json`);
@@ -57,11 +63,12 @@ try {
   version = await browser.version();
   const page = await browser.newPage();
   await loadBenchPage(page, pageServer, 0);
-  const run = (spec, m) => page.evaluate(async (s, n) => {
+  const run = (spec, m) => page.evaluate(async (s, n, mode) => {
     const start = performance.timeOrigin + performance.now();
-    const t = await window.bench.throughput(s, n);
-    return { start, end: performance.timeOrigin + performance.now(), perSec: t.perSec };
-  }, spec, m);
+    const t = mode === "latency" ? (await window.bench.latency([s], n, 0))[0] : await window.bench.throughput(s, n);
+    const perSec = mode === "latency" ? 1e6 / t.medianUs : t.perSec;
+    return { start, end: performance.timeOrigin + performance.now(), perSec };
+  }, spec, m, MODE);
   for (const c of clients) await run(c.spec, 1_000);
   for (let r = 0; r < REPS; r++) {
     for (const [i, c] of clients.entries()) {
@@ -156,10 +163,11 @@ const rows = names.filter((b) => perMessage.some((m) => (m.get(b) ?? 0) >= 0.3))
   .sort((a, b) => Math.max(...perMessage.map((m) => m.get(b) ?? 0)) - Math.max(...perMessage.map((m) => m.get(a) ?? 0)));
 const busy = perMessage.map((m) => [...m].filter(([b]) => b !== "idle").reduce((s, [, v]) => s + v, 0));
 const rest = perMessage.map((m, i) => busy[i] - rows.reduce((s, b) => s + (m.get(b) ?? 0), 0));
-console.log(`Firefox ${version}; ${M} messages per run, median of ${REPS} profiled runs per client; sampling 0.1 ms, CPU time per sample; load ${load0.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)}`);
-console.log(`| µs of CPU per message (page's main thread) | ${clients.map((c) => c.label).join(" | ")} |`);
+const what = MODE === "latency" ? "round trips" : "messages";
+console.log(`Firefox ${version}; ${MODE}: ${M} ${what} per run, median of ${REPS} profiled runs per client; sampling 0.1 ms, CPU time per sample; load ${load0.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)}`);
+console.log(`| µs of CPU per ${MODE === "latency" ? "round trip" : "message"} (page's main thread) | ${clients.map((c) => c.label).join(" | ")} |`);
 console.log(`| --- | ${clients.map(() => "---").join(" | ")} |`);
-console.log(`| throughput, msg/s (×raw WebSocket) | ${perSec.map((p) => `${Math.round(med(p)).toLocaleString("en")} (${(med(p) / med(perSec[0])).toFixed(2)}×)`).join(" | ")} |`);
+console.log(`| ${MODE === "latency" ? "round trips/s at the median (×raw)" : "throughput, msg/s (×raw WebSocket)"} | ${perSec.map((p) => `${Math.round(med(p)).toLocaleString("en")} (${(med(p) / med(perSec[0])).toFixed(2)}×)`).join(" | ")} |`);
 console.log(`| **busy (CPU, all buckets)** | ${busy.map((v) => `**${v.toFixed(1)}**`).join(" | ")} |`);
 for (const b of rows) console.log(`| ${b} | ${perMessage.map((m) => (m.get(b) ?? 0).toFixed(1)).join(" | ")} |`);
 console.log(`| everything else | ${rest.map((v) => v.toFixed(1)).join(" | ")} |`);
