@@ -303,8 +303,50 @@ impl UniversalSocket {
         self.js.set_handler(Handler::Close, f).map_err(thrown)
     }
 
+    /// `readyState`'s values by name, as `WebSocket` has them on the class and on every socket
+    /// (`socket.readyState === socket.OPEN` is how WebSocket code is often written).
+    #[wasm_bindgen(getter = CONNECTING, unchecked_return_type = "0")]
+    pub fn connecting_state() -> u16 {
+        0
+    }
+    /// See [`UniversalSocket::connecting_state`].
+    #[wasm_bindgen(getter = OPEN, unchecked_return_type = "1")]
+    pub fn open_state() -> u16 {
+        1
+    }
+    /// See [`UniversalSocket::connecting_state`].
+    #[wasm_bindgen(getter = CLOSING, unchecked_return_type = "2")]
+    pub fn closing_state() -> u16 {
+        2
+    }
+    /// See [`UniversalSocket::connecting_state`].
+    #[wasm_bindgen(getter = CLOSED, unchecked_return_type = "3")]
+    pub fn closed_state() -> u16 {
+        3
+    }
+    /// See [`UniversalSocket::connecting_state`].
+    #[wasm_bindgen(getter = CONNECTING, unchecked_return_type = "0")]
+    pub fn connecting(&self) -> u16 {
+        0
+    }
+    /// See [`UniversalSocket::connecting_state`].
+    #[wasm_bindgen(getter = OPEN, unchecked_return_type = "1")]
+    pub fn open(&self) -> u16 {
+        1
+    }
+    /// See [`UniversalSocket::connecting_state`].
+    #[wasm_bindgen(getter = CLOSING, unchecked_return_type = "2")]
+    pub fn closing(&self) -> u16 {
+        2
+    }
+    /// See [`UniversalSocket::connecting_state`].
+    #[wasm_bindgen(getter = CLOSED, unchecked_return_type = "3")]
+    pub fn closed(&self) -> u16 {
+        3
+    }
+
     /// 0 connecting (also while reconnecting), 1 open, 2 closing, 3 closed.
-    #[wasm_bindgen(getter, js_name = readyState)]
+    #[wasm_bindgen(getter, js_name = readyState, unchecked_return_type = "0 | 1 | 2 | 3")]
     pub fn ready_state(&self) -> u16 {
         // CLOSING while a `close()` waits for held sends (see `held_sends`), unless it gave up.
         let ready_state = self.socket.ready_state();

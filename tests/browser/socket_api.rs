@@ -1618,3 +1618,40 @@ async fn close_with_a_bad_argument_rejects_its_promise() {
     );
     assert_eq!(parts[4], "connecting", "nothing was closed: {result}");
 }
+
+/// `readyState`'s values by name, as `WebSocket` has them: `UniversalSocket.OPEN` and
+/// `socket.OPEN` (WebSocket code often compares `socket.readyState === socket.OPEN`), and
+/// `readyState` equal to them as the socket opens and closes. Failed before: `socket.OPEN` was
+/// undefined, so that comparison was never true.
+#[wasm_bindgen_test]
+async fn ready_state_constants_are_on_the_class_and_the_socket() {
+    let _server = crate::support::exclusive().await;
+    let config = server_config().await;
+    let options = format!(
+        r#"{{ transports: ["websocket"], endpoints: {{ websocket: "{}" }}, heartbeat: false }}"#,
+        get_str(&config, "ws.echo")
+    );
+    let socket = js_socket("http://127.0.0.1/echo", Some(&options));
+    let result = run_js(
+        &socket,
+        &JsValue::UNDEFINED,
+        r#"
+        const C = s.constructor;
+        const names = ["CONNECTING", "OPEN", "CLOSING", "CLOSED"];
+        const out = [names.map((n) => `${C[n]}/${s[n]}`).join(",")];
+        out.push(s.readyState === s.CONNECTING);
+        await s.connect();
+        out.push(s.readyState === s.OPEN && s.readyState === C.OPEN);
+        const closing = s.close();
+        out.push(s.readyState === s.CLOSING);
+        await closing;
+        out.push(s.readyState === s.CLOSED);
+        return out.join(" ");
+        "#,
+    )
+    .await;
+    assert_eq!(
+        result.as_string().as_deref(),
+        Some("0/0,1/1,2/2,3/3 true true true true")
+    );
+}

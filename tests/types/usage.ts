@@ -39,6 +39,11 @@ export async function usage(): Promise<void> {
   socket.sendBinary("chat", { text: "hi" });
   const state: "connecting" | "open" | "reconnecting" | "closing" | "closed" = socket.state;
   const ready: number = socket.readyState;
+  // WebSocket's constants, on the class and on every socket.
+  const isOpen: boolean = socket.readyState === socket.OPEN;
+  const isClosed: boolean = socket.readyState === UniversalSocket.CLOSED;
+  const states: [0, 1, 2, 3] = [UniversalSocket.CONNECTING, socket.OPEN, socket.CLOSING, UniversalSocket.CLOSED];
+  void isOpen, isClosed, states;
   const stats: SocketStats = socket.stats();
   const rtt: number | null = stats.rttMs;
   const frame: Uint8Array = encodeMessage("chat", { text: "hi" });
