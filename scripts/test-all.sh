@@ -41,7 +41,7 @@ export UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP"
 
 for browser in firefox chrome; do
   step "browser tests in headless $browser"
-  WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless "--$browser" -- --test browser --features small-allocator
+  WASM_BINDGEN_TEST_TIMEOUT=300 wasm-pack test --headless "--$browser" -- --test browser --features small-allocator,serde
 done
 
 step "building the npm package; its size budget (scripts/size-budget.json); type-checking its TypeScript declarations"

@@ -71,6 +71,11 @@ pub(crate) struct Driver {
     timer: RefCell<Option<(u64, Timeout)>>,
     #[cfg(feature = "std")]
     subscribers: RefCell<Vec<Subscriber>>,
+    /// Set by the application's `close()`: the Rust API's event streams end after its final
+    /// `Close` (as the JS class releases its listeners then), so a `while let Some(event)` loop
+    /// ends too, and a stream asked for later is already ended. A new `connect()` clears it.
+    #[cfg(feature = "std")]
+    closed_by_app: Cell<bool>,
     hook: RefCell<Option<Rc<EventHook>>>,
     connect_waiters: RefCell<Vec<Waiter<Result<(), SocketError>>>>,
     close_waiters: RefCell<Vec<Waiter<CloseInfo>>>,
@@ -145,6 +150,8 @@ impl Driver {
                 timer: RefCell::new(None),
                 #[cfg(feature = "std")]
                 subscribers: RefCell::new(Vec::new()),
+                #[cfg(feature = "std")]
+                closed_by_app: Cell::new(false),
                 hook: RefCell::new(None),
                 connect_waiters: RefCell::new(Vec::new()),
                 close_waiters: RefCell::new(Vec::new()),
@@ -169,10 +176,14 @@ impl Driver {
         *self.hook.borrow_mut() = Some(Rc::new(hook));
     }
 
-    /// A new stream of every later event.
+    /// A new stream of every later event; one that has ended already if the application
+    /// closed the socket (see `closed_by_app`).
     #[cfg(feature = "std")]
     pub fn subscribe(&self) -> mpsc::UnboundedReceiver<SocketEvent> {
         let (sender, receiver) = mpsc::unbounded();
+        if self.closed_by_app.get() && self.conn.borrow().state() == crate::core::State::Closed {
+            return receiver;
+        }
         self.subscribers
             .borrow_mut()
             .push(Box::new(move |event: &SocketEvent| {
@@ -237,6 +248,8 @@ impl Driver {
         if let Err(error) = started {
             return waiter.tell(Err(error.into()));
         }
+        #[cfg(feature = "std")]
+        self.closed_by_app.set(false);
         self.connect_waiters.borrow_mut().push(waiter);
         self.log(&["connecting"]);
         self.pump();
@@ -288,7 +301,11 @@ impl Driver {
             waiter.dismiss();
             return Err(error.into());
         }
+        #[cfg(feature = "std")]
+        self.closed_by_app.set(true);
         if already_closed {
+            #[cfg(feature = "std")]
+            self.subscribers.borrow_mut().clear();
             let info = self.last_close.borrow().clone().unwrap_or(CloseInfo {
                 code,
                 reason: reason.to_owned(),
@@ -837,7 +854,14 @@ impl Driver {
                 SocketEvent::Close(info)
             }
         };
+        #[cfg(feature = "std")]
+        let ends_streams = matches!(event, SocketEvent::Close(_)) && self.closed_by_app.get();
         self.emit(event);
+        // Dropping the senders ends each stream once its receiver has taken what it holds.
+        #[cfg(feature = "std")]
+        if ends_streams {
+            self.subscribers.borrow_mut().clear();
+        }
     }
 
     /// The core's event with every human-readable string passed through [`Self::redact`].

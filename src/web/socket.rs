@@ -58,7 +58,9 @@ impl Socket {
         })
     }
 
-    /// A stream of every event from now on (several streams may be taken).
+    /// A stream of every event from now on (several streams may be taken). Every stream ends
+    /// after the `Close` of [`Socket::close`] (a socket that closed by itself, retries used
+    /// up, keeps its streams open for a later [`Socket::connect`]).
     #[cfg(feature = "std")]
     pub fn events(&self) -> UnboundedReceiver<SocketEvent> {
         self.driver.subscribe()
@@ -86,21 +88,44 @@ impl Socket {
         }
     }
 
-    /// Sends a message (queued while not open). Waits while more than 1 MiB is buffered, so a
-    /// fast producer cannot outrun the network.
+    /// Sends a message (queued while not open). The message is taken when this is called, not
+    /// when the future is polled (a future dropped unpolled still sends, as `connect` and
+    /// `close` start at the call too); the future then waits while more than 1 MiB is buffered
+    /// on an open socket, so a fast producer cannot outrun the network. A message the socket
+    /// refuses is the future's `Err`.
     #[cfg(feature = "std")]
-    pub async fn send(&self, payload: Payload) -> Result<(), SocketError> {
-        self.driver.send(payload)?;
-        while self.driver.buffered_amount() > HIGH_WATER_BYTES && self.state() == State::Open {
-            gloo_timers::future::TimeoutFuture::new(5).await;
+    pub fn send(
+        &self,
+        payload: Payload,
+    ) -> impl core::future::Future<Output = Result<(), SocketError>> {
+        let sent = self.driver.send(payload);
+        self.drained(sent)
+    }
+
+    /// `sent`, once the buffers are below the high-water mark (or the socket is not open).
+    #[cfg(feature = "std")]
+    fn drained(
+        &self,
+        sent: Result<(), SocketError>,
+    ) -> impl core::future::Future<Output = Result<(), SocketError>> {
+        let driver = self.driver.clone();
+        async move {
+            sent?;
+            while driver.buffered_amount() > HIGH_WATER_BYTES
+                && driver.connection(|c| c.state()) == State::Open
+            {
+                gloo_timers::future::TimeoutFuture::new(5).await;
+            }
+            Ok(())
         }
-        Ok(())
     }
 
     /// Sends `value` as one JSON text message (with the `serde` feature), the way gloo-net's
-    /// `Message` does; the receiver decodes it with [`Payload::json`]. Waits like
-    /// [`Socket::send`]. A value serde_json cannot serialise (a map with non-string keys, a
-    /// failing `Serialize` impl) is [`SocketError::Invalid`], and nothing is sent.
+    /// `Message` does; the receiver decodes it with [`Payload::json`]. Taken at the call and
+    /// waits like [`Socket::send`]; with batching on (`ConnectionConfig::batch`) it goes into
+    /// a `{"type":"batch"}` message, as the JS class's objects do. A value serde_json cannot
+    /// serialise (a map with non-string keys, a failing `Serialize` impl) is
+    /// [`SocketError::Invalid`], and nothing is sent.
     ///
     /// ```ignore
     /// #[derive(serde::Serialize)]
@@ -108,13 +133,15 @@ impl Socket {
     /// socket.send_json(&Chat { text: "hello" }).await?;
     /// ```
     #[cfg(all(feature = "serde", feature = "std"))]
-    pub async fn send_json<T: serde::Serialize + ?Sized>(
+    pub fn send_json<T: serde::Serialize + ?Sized>(
         &self,
         value: &T,
-    ) -> Result<(), SocketError> {
-        let text = serde_json::to_string(value)
-            .map_err(|e| SocketError::Invalid(format!("cannot send as JSON: {e}")))?;
-        self.send(Payload::Text(text)).await
+    ) -> impl core::future::Future<Output = Result<(), SocketError>> {
+        // serde_json's text is valid JSON: the batcher takes it without scanning it again.
+        let sent = serde_json::to_string(value)
+            .map_err(|e| SocketError::Invalid(format!("cannot send as JSON: {e}")))
+            .and_then(|text| self.driver.send_json(text));
+        self.drained(sent)
     }
 
     /// Sends without waiting for buffers to drain.
@@ -124,18 +151,27 @@ impl Socket {
 
     /// Closes for good (no more reconnects); resolves with how the close went, at the latest
     /// after `ConnectionConfig::close_timeout_ms` (3 s) if the server never answers (on every
-    /// transport: then not clean, with this code and reason).
+    /// transport: then not clean, with this code and reason). The close starts when this is
+    /// called (a future dropped unpolled, as in a component's cleanup, still closes), and every
+    /// [`Socket::events`] stream ends after its `Close` event.
     #[cfg(feature = "std")]
-    pub async fn close(&self, code: u16, reason: &str) -> Result<CloseInfo, SocketError> {
+    pub fn close(
+        &self,
+        code: u16,
+        reason: &str,
+    ) -> impl core::future::Future<Output = Result<CloseInfo, SocketError>> {
         let (sender, receiver) = oneshot::channel();
-        self.start_close(
+        let started = self.start_close(
             code,
             reason,
             Waiter::new(Box::new(move |info| {
                 let _ = sender.send(info);
             })),
-        )?;
-        receiver.await.ok().flatten().ok_or(SocketError::Closed)
+        );
+        async move {
+            started?;
+            receiver.await.ok().flatten().ok_or(SocketError::Closed)
+        }
     }
 
     /// Where the connection is in its life (connecting, open, reconnecting, closing, closed);

@@ -26,6 +26,7 @@ mod socket_http_connections;
 mod socket_paths;
 mod socket_reconnect;
 mod socket_refusals;
+mod socket_rust_api;
 mod socket_slow_hello;
 mod socket_support;
 mod socket_transports;

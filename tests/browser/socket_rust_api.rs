@@ -1,0 +1,120 @@
+//! The Rust API as a Leptos, Yew or Dioxus app uses it: work starts when a method is called,
+//! not when its future is first polled (a component's cleanup drops futures unpolled), event
+//! streams end after the application's close (so a `while let Some(event)` loop ends), and
+//! `send_json` batches like the JS class's objects.
+
+use crate::socket_support::{options_for, with_timeout};
+use futures::StreamExt;
+use universal_socket::core::{BatchConfig, Payload, State, TransportKind};
+use universal_socket::web::socket::{Socket, SocketEvent};
+use wasm_bindgen_test::wasm_bindgen_test;
+
+/// A socket to the echo service on the classic WebSocket, heartbeat off, with `configure`
+/// applied, connected; and a stream of its events.
+async fn open_echo(
+    configure: impl FnOnce(&mut universal_socket::web::options::SocketOptions),
+) -> (
+    Socket,
+    futures::channel::mpsc::UnboundedReceiver<SocketEvent>,
+) {
+    let (url, mut options) = options_for("echo", &[TransportKind::WebSocket]).await;
+    options.connection.heartbeat = None;
+    configure(&mut options);
+    let socket = Socket::new(&url, options).unwrap();
+    let events = socket.events();
+    socket.connect().await.unwrap();
+    (socket, events)
+}
+
+/// The texts of the next `n` messages (within 5 s), skipping other events.
+async fn next_texts(
+    events: &mut futures::channel::mpsc::UnboundedReceiver<SocketEvent>,
+    n: usize,
+) -> Vec<String> {
+    let mut texts = Vec::new();
+    let _ = with_timeout(5_000, async {
+        while texts.len() < n {
+            match events.next().await {
+                Some(SocketEvent::Message(Payload::Text(text))) => texts.push(text),
+                Some(_) => {}
+                None => break,
+            }
+        }
+    })
+    .await;
+    texts
+}
+
+/// `send` and `close` take effect at the call: a send whose future is dropped unpolled is
+/// echoed, and a close whose future is dropped unpolled closes. Every event stream then ends
+/// after `Close`, and one taken afterwards is ended already. Failed before: the dropped send
+/// was never sent, the socket stayed open, and the stream never ended.
+#[wasm_bindgen_test]
+async fn send_and_close_start_when_called_and_streams_end_after_close() {
+    let _server = crate::support::exclusive().await;
+    let (socket, mut events) = open_echo(|_| {}).await;
+    drop(socket.send(Payload::Text("sent, its future dropped".into())));
+    assert_eq!(
+        next_texts(&mut events, 1).await,
+        ["sent, its future dropped"]
+    );
+    drop(socket.close(1000, "bye"));
+    assert!(
+        matches!(socket.state(), State::Closing | State::Closed),
+        "closing at the call: {:?}",
+        socket.state()
+    );
+    let rest = with_timeout(5_000, async {
+        let mut rest = Vec::new();
+        while let Some(event) = events.next().await {
+            rest.push(event);
+        }
+        rest
+    })
+    .await
+    .expect("the stream ends after the close");
+    assert!(
+        matches!(rest.last(), Some(SocketEvent::Close(info)) if info.code == 1000),
+        "the stream's last event is the close: {rest:?}"
+    );
+    let mut later = socket.events();
+    assert!(
+        with_timeout(1_000, later.next())
+            .await
+            .is_some_and(|e| e.is_none()),
+        "a stream taken after the close has ended"
+    );
+}
+
+/// With batching on, `send_json` objects go into one `{"type":"batch"}` message, as the JS
+/// class's objects do. Failed before: three separate messages (batching was ignored from Rust).
+#[cfg(feature = "serde")]
+#[wasm_bindgen_test]
+async fn send_json_batches_when_batching_is_on() {
+    let _server = crate::support::exclusive().await;
+    let (socket, mut events) = open_echo(|o| {
+        o.connection.batch = Some(BatchConfig {
+            max_messages: 3,
+            flush_interval_ms: 50,
+            max_bytes: 1 << 16,
+        });
+    })
+    .await;
+    for n in 0..3 {
+        socket
+            .send_json(&serde_json::json!({ "n": n }))
+            .await
+            .unwrap();
+    }
+    let texts = next_texts(&mut events, 1).await;
+    let batch: Option<serde_json::Value> = texts.first().and_then(|t| serde_json::from_str(t).ok());
+    assert_eq!(
+        batch.as_ref().map(|b| (&b["type"], &b["messages"])),
+        Some((
+            &serde_json::json!("batch"),
+            &serde_json::json!([{ "n": 0 }, { "n": 1 }, { "n": 2 }])
+        )),
+        "one batch message: {texts:?}"
+    );
+    socket.close(1000, "").await.unwrap();
+}
