@@ -11,7 +11,9 @@ fn text(s: &str) -> Payload {
     Payload::Text(s.to_owned())
 }
 
-async fn open_websocket(
+/// A socket to the echo service on the classic WebSocket from the Rust API, heartbeat off, with
+/// `configure` applied, connected; and a stream of its events.
+pub(crate) async fn open_websocket(
     configure: impl FnOnce(&mut universal_socket::web::options::SocketOptions),
 ) -> (
     Socket,

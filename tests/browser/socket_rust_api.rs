@@ -3,28 +3,12 @@
 //! streams end after the application's close (so a `while let Some(event)` loop ends), and
 //! `send_json` batches like the JS class's objects.
 
-use crate::socket_support::{options_for, with_timeout};
+use crate::socket_reconnect::open_websocket;
+use crate::socket_support::with_timeout;
 use futures::StreamExt;
-use universal_socket::core::{BatchConfig, Payload, State, TransportKind};
-use universal_socket::web::socket::{Socket, SocketEvent};
+use universal_socket::core::{BatchConfig, Payload, State};
+use universal_socket::web::socket::SocketEvent;
 use wasm_bindgen_test::wasm_bindgen_test;
-
-/// A socket to the echo service on the classic WebSocket, heartbeat off, with `configure`
-/// applied, connected; and a stream of its events.
-async fn open_echo(
-    configure: impl FnOnce(&mut universal_socket::web::options::SocketOptions),
-) -> (
-    Socket,
-    futures::channel::mpsc::UnboundedReceiver<SocketEvent>,
-) {
-    let (url, mut options) = options_for("echo", &[TransportKind::WebSocket]).await;
-    options.connection.heartbeat = None;
-    configure(&mut options);
-    let socket = Socket::new(&url, options).unwrap();
-    let events = socket.events();
-    socket.connect().await.unwrap();
-    (socket, events)
-}
 
 /// The texts of the next `n` messages (within 5 s), skipping other events.
 async fn next_texts(
@@ -52,7 +36,7 @@ async fn next_texts(
 #[wasm_bindgen_test]
 async fn send_and_close_start_when_called_and_streams_end_after_close() {
     let _server = crate::support::exclusive().await;
-    let (socket, mut events) = open_echo(|_| {}).await;
+    let (socket, mut events) = open_websocket(|_| {}).await;
     drop(socket.send(Payload::Text("sent, its future dropped".into())));
     assert_eq!(
         next_texts(&mut events, 1).await,
@@ -92,7 +76,7 @@ async fn send_and_close_start_when_called_and_streams_end_after_close() {
 #[wasm_bindgen_test]
 async fn send_json_batches_when_batching_is_on() {
     let _server = crate::support::exclusive().await;
-    let (socket, mut events) = open_echo(|o| {
+    let (socket, mut events) = open_websocket(|o| {
         o.connection.batch = Some(BatchConfig {
             max_messages: 3,
             flush_interval_ms: 50,
