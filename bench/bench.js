@@ -172,6 +172,8 @@ async function latency(specs, n, warmup) {
       let resolve = null;
       for (const client of clients) client.handler = (data) => { const r = resolve; resolve = null; r?.(data); };
       const samples = clients.map(() => []);
+      // When the measured round trips ran (epoch ms), for profilers (bench/profile-firefox.mjs).
+      const windows = clients.map(() => [Infinity, -Infinity]);
       for (let i = -warmup; i < n; i++) {
         for (let c = 0; c < clients.length; c++) {
           const echoed = new Promise((r) => { resolve = r; });
@@ -180,7 +182,11 @@ async function latency(specs, n, warmup) {
           const data = await echoed;
           const t1 = performance.now();
           if (data !== text) throw new Error(`${clients[c].name}: echo mismatch: ${String(data).slice(0, 80)}`);
-          if (i >= 0) samples[c].push((t1 - t0) * 1000);
+          if (i >= 0) {
+            samples[c].push((t1 - t0) * 1000);
+            windows[c][0] = Math.min(windows[c][0], performance.timeOrigin + t0);
+            windows[c][1] = performance.timeOrigin + t1;
+          }
         }
       }
       return samples.map((xs, c) => {
@@ -189,6 +195,7 @@ async function latency(specs, n, warmup) {
           n, medianUs: quantile(sorted, 0.5), p95Us: quantile(sorted, 0.95),
           meanUs: xs.reduce((a, b) => a + b, 0) / xs.length,
           minUs: sorted[0], maxUs: sorted[sorted.length - 1], transport: clients[c].transport ?? "websocket",
+          window: windows[c],
         };
       });
     })(), "latency", 120_000);
@@ -233,7 +240,9 @@ async function throughput(spec, m) {
       const t1 = performance.now();
       await finished;
       const t2 = performance.now();
-      return { m, frames, sendLoopMs: t1 - t0, totalMs: t2 - t0, perSec: m / ((t2 - t0) / 1000), transport: client.transport ?? "websocket" };
+      return { m, frames, sendLoopMs: t1 - t0, totalMs: t2 - t0, perSec: m / ((t2 - t0) / 1000), transport: client.transport ?? "websocket",
+        // When the loop ran (epoch ms): what bench/profile-firefox.mjs profiles, without the open and close.
+        window: [performance.timeOrigin + t0, performance.timeOrigin + t2] };
     })(), `throughput ${spec.kind}`);
   } finally {
     await closeQuietly(client);

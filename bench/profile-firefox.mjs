@@ -63,11 +63,11 @@ try {
   version = await browser.version();
   const page = await browser.newPage();
   await loadBenchPage(page, pageServer, 0);
+  // The window is the loop's own (bench.js): the client's open and close are left out.
   const run = (spec, m) => page.evaluate(async (s, n, mode) => {
-    const start = performance.timeOrigin + performance.now();
-    const t = mode === "latency" ? (await window.bench.latency([s], n, 0))[0] : await window.bench.throughput(s, n);
+    const t = mode === "latency" ? (await window.bench.latency([s], n, 20))[0] : await window.bench.throughput(s, n);
     const perSec = mode === "latency" ? 1e6 / t.medianUs : t.perSec;
-    return { start, end: performance.timeOrigin + performance.now(), perSec };
+    return { start: t.window[0], end: t.window[1], perSec };
   }, spec, m, MODE);
   for (const c of clients) await run(c.spec, 1_000);
   for (let r = 0; r < REPS; r++) {
@@ -144,27 +144,38 @@ if (unit === undefined) throw new Error(`unknown CPU-time unit ${proc.meta.sampl
 const cpuOf = (s) => (s[schema.threadCPUDelta] ?? 0) * unit;
 
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s[Math.floor(s.length / 2)] ?? 0; };
-const perMessage = windows.map((runs) => {
+// The profile is a ring buffer: a window older than its first sample would be undercounted.
+const firstSample = startTime + (thread.samples.data[0]?.[schema.time] ?? Infinity);
+const busyPerRun = [];
+const perMessage = windows.map((runs, i) => {
   const perRun = runs.map(([from, to]) => {
+    if (from < firstSample) throw new Error(`a run's window starts before the profile's first sample: raise MOZ_PROFILER_STARTUP_ENTRIES`);
     const out = new Map();
+    let samples = 0;
     for (const s of thread.samples.data) {
       const t = startTime + s[schema.time];
       if (t < from || t > to) continue;
+      samples++;
       const b = bucket(s[schema.stack]);
       out.set(b, (out.get(b) ?? 0) + cpuOf(s));
     }
+    if (samples === 0) throw new Error(`no sample in a run of ${clients[i].label}`);
     return out;
   });
+  busyPerRun.push(perRun.map((m) => [...m].filter(([b]) => b !== "idle").reduce((s, [, v]) => s + v, 0) / M));
   const all = [...new Set(perRun.flatMap((m) => [...m.keys()]))];
   return new Map(all.map((b) => [b, med(perRun.map((m) => m.get(b) ?? 0)) / M]));
 });
 const names = [...new Set(perMessage.flatMap((m) => [...m.keys()]))].filter((b) => b !== "idle");
 const rows = names.filter((b) => perMessage.some((m) => (m.get(b) ?? 0) >= 0.3))
   .sort((a, b) => Math.max(...perMessage.map((m) => m.get(b) ?? 0)) - Math.max(...perMessage.map((m) => m.get(a) ?? 0)));
-const busy = perMessage.map((m) => [...m].filter(([b]) => b !== "idle").reduce((s, [, v]) => s + v, 0));
+// A run's own total (the median of the runs' totals), not the sum of the buckets' medians.
+const busy = busyPerRun.map(med);
+// What the rows leave out of the busy total (also the difference between the runs' median
+// total and the sum of the buckets' medians).
 const rest = perMessage.map((m, i) => busy[i] - rows.reduce((s, b) => s + (m.get(b) ?? 0), 0));
 const what = MODE === "latency" ? "round trips" : "messages";
-console.log(`Firefox ${version}; ${MODE}: ${M} ${what} per run, median of ${REPS} profiled runs per client; sampling 0.1 ms, CPU time per sample; load ${load0.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)}`);
+console.log(`Firefox ${version}; ${MODE}: ${M} ${what} per run, median of ${REPS} profiled runs per client; sampling ${env.MOZ_PROFILER_STARTUP_INTERVAL} ms, CPU time per sample; load ${load0.toFixed(1)} -> ${os.loadavg()[0].toFixed(1)}`);
 console.log(`| µs of CPU per ${MODE === "latency" ? "round trip" : "message"} (page's main thread) | ${clients.map((c) => c.label).join(" | ")} |`);
 console.log(`| --- | ${clients.map(() => "---").join(" | ")} |`);
 console.log(`| ${MODE === "latency" ? "round trips/s at the median (×raw)" : "throughput, msg/s (×raw WebSocket)"} | ${perSec.map((p) => `${Math.round(med(p)).toLocaleString("en")} (${(med(p) / med(perSec[0])).toFixed(2)}×)`).join(" | ")} |`);

@@ -17,7 +17,7 @@ use futures::channel::mpsc::UnboundedReceiver;
 use futures::StreamExt;
 use js_sys::Reflect;
 use universal_socket::web::js_socket::UniversalSocket;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -158,4 +158,38 @@ async fn post_answers_whose_body_never_ends_do_not_stall_the_next_post() {
         crate::socket_support::close_js(&socket).await;
         end_faults().await;
     }
+}
+
+/// A browser without `AbortSignal.timeout` (before Firefox 100, Chromium 103, Safari 16): the
+/// request that tells the server a link was abandoned goes without a bound, and a refusal still
+/// ends the socket with 1009 on SSE and long polling. Failed before: the TypeError was thrown
+/// through wasm, the refusal never closed the socket.
+#[wasm_bindgen_test]
+async fn a_browser_without_abort_signal_timeout_still_ends_a_refusal() {
+    let _server = crate::support::exclusive().await;
+    let global = js_sys::global();
+    let abort_signal = Reflect::get(&global, &"AbortSignal".into()).unwrap();
+    let timeout = Reflect::get(&abort_signal, &"timeout".into()).unwrap();
+    Reflect::delete_property(
+        abort_signal.unchecked_ref::<js_sys::Object>(),
+        &"timeout".into(),
+    )
+    .unwrap();
+    let mut codes = Vec::new();
+    for (transport, key) in [("sse", "sse"), ("long-polling", "poll")] {
+        let socket = socket(transport, key, "chat", r#","maxMessageBytes":40"#).await;
+        let (mut events, _listener) = listen(&socket, &["close"]);
+        let connected = with_timeout(CONNECT_MS, JsFuture::from(socket.connect())).await;
+        let code = match connected {
+            Some(Ok(_)) => next_field(&mut events, "code").await.as_f64(),
+            _ => None,
+        };
+        codes.push((transport, code));
+    }
+    Reflect::set(&abort_signal, &"timeout".into(), &timeout).unwrap();
+    assert_eq!(
+        codes,
+        [("sse", Some(1009.0)), ("long-polling", Some(1009.0))],
+        "each socket refused the welcome and closed"
+    );
 }

@@ -49,6 +49,11 @@ extern "C" {
     #[wasm_bindgen(js_namespace = Uint8Array, js_name = fromBase64, catch)]
     fn uint8_array_from_base64(text: &JsValue) -> Result<Uint8Array, JsValue>;
 
+    /// `AbortSignal.timeout(ms)` (Firefox 100, Chromium 103, Safari 16): an `Err` where it is
+    /// missing, rather than a TypeError thrown through wasm.
+    #[wasm_bindgen(js_namespace = AbortSignal, js_name = timeout, catch)]
+    fn abort_signal_timeout(ms: f64) -> Result<AbortSignal, JsValue>;
+
     /// `atob`, where `Uint8Array.fromBase64` is missing: base64 to a binary string.
     #[wasm_bindgen(js_name = atob, catch)]
     fn atob(text: &JsValue) -> Result<JsValue, JsValue>;
@@ -271,13 +276,14 @@ impl HttpShared {
     /// (`POST …/close`, as a WebSocket's close frame would); without one it is `DELETE`
     /// (recorded as 1000). The request is aborted if unanswered after [`ABANDON_ANSWER_MS`]. On
     /// SSE the EventSource stays open (its events no longer reported) until the request has
-    /// settled: closed first, the stream's end would reach the server before the POST and leave
+    /// settled, 3 s at most (`closeWhenSettled` has its own timer too, for a browser without
+    /// `AbortSignal.timeout` or a page whose `fetch` wrapper drops the signal): closed first, the stream's end would reach the server before the POST and leave
     /// a resumable session detached, kept for its grace period, and the POST would find no link
     /// to close.
     pub(super) fn abandon_server_session(&self, close: Option<(u16, &str)>) {
         // Deliberately not tied to `abort`: it must outlive the teardown that aborts everything
-        // else. Its own signal bounds it instead.
-        let answer_within = AbortSignal::timeout_with_u32(ABANDON_ANSWER_MS);
+        // else. Its own signal bounds it instead (unbounded where the browser lacks one).
+        let answer_within = abort_signal_timeout(f64::from(ABANDON_ANSWER_MS)).ok();
         let request = match close {
             Some((code, reason)) => {
                 let Some(url) = self.session_request_url(&["close"], &[]) else {
@@ -288,14 +294,14 @@ impl HttpShared {
                     &url,
                     "POST",
                     Some((&body, "application/json")),
-                    Some(&answer_within),
+                    answer_within.as_ref(),
                 )
             }
             None => {
                 let Some(url) = self.session_request_url(&[], &[]) else {
                     return;
                 };
-                build_request(&url, "DELETE", None, Some(&answer_within))
+                build_request(&url, "DELETE", None, answer_within.as_ref())
             }
         };
         let Ok(request) = request else {

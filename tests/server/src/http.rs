@@ -278,8 +278,9 @@ async fn client_close(
         Err(r) => return r,
     };
     if let Some(left) = app.hub.faults.close_ignored_for() {
-        // The close goes unanswered while the fault lasts; the client may have given up since.
-        tokio::time::sleep(left).await;
+        // The close goes unanswered while the fault lasts (or until a reset); the client may
+        // have given up since.
+        app.hub.faults.hold_close(left).await;
     }
     let Some(s) = app.sessions.get(session, transport, service) else {
         return not_found();

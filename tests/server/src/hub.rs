@@ -150,11 +150,31 @@ pub struct FaultState {
 }
 
 #[derive(Default)]
-pub struct Faults(Mutex<FaultState>);
+pub struct Faults {
+    state: Mutex<FaultState>,
+    /// Wakes the HTTP client closes held by `/control/ignore-close` when `/control/reset` ends
+    /// the fault, so a test's held requests do not outlive it.
+    reset: tokio::sync::Notify,
+}
 
 impl Faults {
     pub fn lock(&self) -> std::sync::MutexGuard<'_, FaultState> {
-        self.0.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Clears every fault (`/control/reset`) and wakes what [`Faults::hold_close`] holds.
+    pub fn reset(&self) {
+        *self.lock() = FaultState::default();
+        self.reset.notify_waiters();
+    }
+
+    /// Holds an HTTP client close for `left` (what `/control/ignore-close` has left), or until
+    /// the faults are reset.
+    pub async fn hold_close(&self, left: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(left) => {}
+            _ = self.reset.notified() => {}
+        }
     }
 
     pub fn blackholed(&self) -> bool {

@@ -381,7 +381,7 @@ async fn control_latency(State(app): State<App>, Query(q): Query<MsQuery>) -> Js
 /// `/control/reset`: faults cleared, records forgotten, every detached v2 session ended, the
 /// default grace period restored and the `sessions` counters zeroed.
 async fn control_reset(State(app): State<App>) -> Json<Value> {
-    *app.hub.faults.lock() = Default::default();
+    app.hub.faults.reset();
     app.hub.clear_records();
     app.hub.reset_sessions();
     eprintln!("[control] reset");
