@@ -169,20 +169,16 @@ impl SocketOptions {
         }
         let (initial, max) = (c.backoff.initial_ms, c.backoff.max_ms);
         if max < initial {
-            // Often only initialDelayMs was set, over maxDelayMs' default: say where each number
-            // comes from.
-            let default = max == crate::core::BackoffConfig::default().max_ms;
+            // Often only initialDelayMs was set, over maxDelayMs' default: name both numbers and
+            // that default.
             return Err(OptionsError(concat(&[
                 "reconnect.maxDelayMs (",
                 &decimal(max),
-                if default { ", its default" } else { "" },
                 ") must be at least reconnect.initialDelayMs (",
                 &decimal(initial),
-                if default {
-                    "): set maxDelayMs too"
-                } else {
-                    ")"
-                },
+                "); maxDelayMs is ",
+                &decimal(crate::core::BackoffConfig::default().max_ms),
+                " unless set",
             ])));
         }
         Ok(options)
