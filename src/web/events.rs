@@ -105,6 +105,16 @@ pub enum SocketError {
 }
 
 impl SocketError {
+    /// Whether the call failed because the socket is closing or closed for good: the socket's
+    /// own [`SocketError::Closed`] or the core's [`CoreError::Closed`] (a send or close on a
+    /// closed socket), which a caller would otherwise have to match separately.
+    pub fn is_closed(&self) -> bool {
+        matches!(
+            self,
+            SocketError::Closed | SocketError::Core(CoreError::Closed)
+        )
+    }
+
     /// The error's text, as `Display` shows it (built without `core::fmt`: the JS build shows
     /// it in every thrown `Error`).
     pub fn message(&self) -> String {
@@ -149,7 +159,17 @@ impl ErrorMessage for crate::core::CodecError {
     }
 }
 
-impl core::error::Error for SocketError {}
+/// The wrapped error is the `source`, so error chains (anyhow, eyre) show both.
+impl core::error::Error for SocketError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            SocketError::Options(e) => Some(e),
+            SocketError::Url(e) => Some(e),
+            SocketError::Core(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<CoreError> for SocketError {
     fn from(e: CoreError) -> Self {

@@ -61,6 +61,13 @@ async fn send_and_close_start_when_called_and_streams_end_after_close() {
         matches!(rest.last(), Some(SocketEvent::Close(info)) if info.code == 1000),
         "the stream's last event is the close: {rest:?}"
     );
+    // A send after the close: an error that says so, whichever layer refused it, with its
+    // cause as the source.
+    let error = socket
+        .send_now(Payload::Text("after the close".into()))
+        .unwrap_err();
+    assert!(error.is_closed(), "{error}");
+    assert!(std::error::Error::source(&error).is_some(), "{error:?}");
     let mut later = socket.events();
     assert!(
         with_timeout(1_000, later.next())
