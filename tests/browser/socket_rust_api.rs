@@ -6,7 +6,7 @@
 use crate::socket_reconnect::open_websocket;
 use crate::socket_support::with_timeout;
 use futures::StreamExt;
-use universal_socket::core::{BatchConfig, Payload, State};
+use universal_socket::core::{Payload, State};
 use universal_socket::web::socket::SocketEvent;
 use wasm_bindgen_test::wasm_bindgen_test;
 
@@ -82,6 +82,7 @@ async fn send_and_close_start_when_called_and_streams_end_after_close() {
 #[cfg(feature = "serde")]
 #[wasm_bindgen_test]
 async fn send_json_batches_when_batching_is_on() {
+    use universal_socket::core::BatchConfig;
     let _server = crate::support::exclusive().await;
     let (socket, mut events) = open_websocket(|o| {
         o.connection.batch = Some(BatchConfig {
