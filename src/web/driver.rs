@@ -73,7 +73,8 @@ pub(crate) struct Driver {
     subscribers: RefCell<Vec<Subscriber>>,
     /// Set by the application's `close()`: the Rust API's event streams end after its final
     /// `Close` (as the JS class releases its listeners then), so a `while let Some(event)` loop
-    /// ends too, and a stream asked for later is already ended. A new `connect()` clears it.
+    /// ends too. A new `connect()` clears it; a stream taken in between (to connect again)
+    /// lives until the next `close()`.
     #[cfg(feature = "std")]
     closed_by_app: Cell<bool>,
     hook: RefCell<Option<Rc<EventHook>>>,
@@ -176,14 +177,11 @@ impl Driver {
         *self.hook.borrow_mut() = Some(Rc::new(hook));
     }
 
-    /// A new stream of every later event; one that has ended already if the application
-    /// closed the socket (see `closed_by_app`).
+    /// A new stream of every later event (it ends after the `Close` of the next `close()`:
+    /// see `closed_by_app`).
     #[cfg(feature = "std")]
     pub fn subscribe(&self) -> mpsc::UnboundedReceiver<SocketEvent> {
         let (sender, receiver) = mpsc::unbounded();
-        if self.closed_by_app.get() && self.conn.borrow().state() == crate::core::State::Closed {
-            return receiver;
-        }
         self.subscribers
             .borrow_mut()
             .push(Box::new(move |event: &SocketEvent| {
@@ -305,7 +303,7 @@ impl Driver {
         self.closed_by_app.set(true);
         if already_closed {
             #[cfg(feature = "std")]
-            self.subscribers.borrow_mut().clear();
+            drop(core::mem::take(&mut *self.subscribers.borrow_mut()));
             let info = self.last_close.borrow().clone().unwrap_or(CloseInfo {
                 code,
                 reason: reason.to_owned(),
@@ -860,7 +858,8 @@ impl Driver {
         // Dropping the senders ends each stream once its receiver has taken what it holds.
         #[cfg(feature = "std")]
         if ends_streams {
-            self.subscribers.borrow_mut().clear();
+            // Taken out, then dropped with nothing borrowed.
+            drop(core::mem::take(&mut *self.subscribers.borrow_mut()));
         }
     }
 

@@ -106,8 +106,9 @@ pub enum SocketError {
 
 impl SocketError {
     /// Whether the call failed because the socket is closing or closed for good: the socket's
-    /// own [`SocketError::Closed`] or the core's [`CoreError::Closed`] (a send or close on a
-    /// closed socket), which a caller would otherwise have to match separately.
+    /// own [`SocketError::Closed`] (an operation the close cut short) or the core's
+    /// [`CoreError::Closed`] (a send on a closing or closed socket), which a caller would
+    /// otherwise have to match separately.
     pub fn is_closed(&self) -> bool {
         matches!(
             self,
@@ -159,17 +160,9 @@ impl ErrorMessage for crate::core::CodecError {
     }
 }
 
-/// The wrapped error is the `source`, so error chains (anyhow, eyre) show both.
-impl core::error::Error for SocketError {
-    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
-        match self {
-            SocketError::Options(e) => Some(e),
-            SocketError::Url(e) => Some(e),
-            SocketError::Core(e) => Some(e),
-            _ => None,
-        }
-    }
-}
+/// Transparent, as thiserror's `#[error(transparent)]`: `Display` is the wrapped error's own
+/// text, so it is not also the `source` (an error chain would print it twice).
+impl core::error::Error for SocketError {}
 
 impl From<CoreError> for SocketError {
     fn from(e: CoreError) -> Self {

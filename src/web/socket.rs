@@ -10,9 +10,14 @@
 //! socket.connect().await?;
 //! socket.send(Payload::Text("hello".into())).await?;
 //! while let Some(event) = events.next().await {
-//!     if let SocketEvent::Message(Payload::Text(text)) = event { /* … */ }
+//!     match event {
+//!         SocketEvent::Message(Payload::Text(text)) => { /* … */ }
+//!         // A socket that gave up by itself keeps its streams (for a later `connect()`);
+//!         // after `socket.close(…)` every stream ends on its own.
+//!         SocketEvent::Close(_) => break,
+//!         _ => {}
+//!     }
 //! }
-//! socket.close(1000, "bye").await?;
 //! ```
 
 pub use super::driver::{CloseInfo, SocketError, SocketEvent};
@@ -28,6 +33,25 @@ use std::rc::{Rc, Weak};
 /// `send` waits while more than this many bytes are buffered (backpressure for Rust callers).
 #[cfg(feature = "std")]
 const HIGH_WATER_BYTES: u64 = 1 << 20;
+
+/// The future of [`Socket::send`] and [`Socket::send_json`]: the message was taken (or
+/// refused: the `Err`) when the method was called; this waits for the backpressure. A named,
+/// `'static` type, so it can be spawned (`spawn_local(socket.send_json(&borrowed))`) whatever
+/// the value sent borrowed.
+#[cfg(feature = "std")]
+pub struct Sending(core::pin::Pin<Box<dyn core::future::Future<Output = Result<(), SocketError>>>>);
+
+#[cfg(feature = "std")]
+impl core::future::Future for Sending {
+    type Output = Result<(), SocketError>;
+
+    fn poll(
+        mut self: core::pin::Pin<&mut Self>,
+        cx: &mut core::task::Context<'_>,
+    ) -> core::task::Poll<Self::Output> {
+        self.0.as_mut().poll(cx)
+    }
+}
 
 /// A universal socket. Cloning gives another handle to the same connection; the connection is
 /// torn down (listeners removed, transports closed) when the last handle is dropped.
@@ -60,7 +84,8 @@ impl Socket {
 
     /// A stream of every event from now on (several streams may be taken). Every stream ends
     /// after the `Close` of [`Socket::close`] (a socket that closed by itself, retries used
-    /// up, keeps its streams open for a later [`Socket::connect`]).
+    /// up, keeps its streams open for a later [`Socket::connect`]); one taken after that, for a
+    /// socket connected again, ends at the next `close()`.
     #[cfg(feature = "std")]
     pub fn events(&self) -> UnboundedReceiver<SocketEvent> {
         self.driver.subscribe()
@@ -97,30 +122,31 @@ impl Socket {
     /// `CoreError::Queue` (or, with `drop-oldest`, an older one goes, in a `QueueOverflow`
     /// event). A message the socket refuses is the future's `Err`.
     #[cfg(feature = "std")]
-    pub fn send(
-        &self,
-        payload: Payload,
-    ) -> impl core::future::Future<Output = Result<(), SocketError>> {
+    pub fn send(&self, payload: Payload) -> Sending {
         let sent = self.driver.send(payload);
         self.drained(sent)
     }
 
-    /// `sent`, once the buffers are below the high-water mark (or the socket is not open).
+    /// `sent`, once the buffers are below the high-water mark (or the socket is not open, or
+    /// gone: the future holds only a `Weak`, so a stored one does not keep the socket alive).
     #[cfg(feature = "std")]
-    fn drained(
-        &self,
-        sent: Result<(), SocketError>,
-    ) -> impl core::future::Future<Output = Result<(), SocketError>> {
-        let driver = self.driver.clone();
-        async move {
+    fn drained(&self, sent: Result<(), SocketError>) -> Sending {
+        let driver = Rc::downgrade(&self.driver);
+        Sending(Box::pin(async move {
             sent?;
-            while driver.buffered_amount() > HIGH_WATER_BYTES
-                && driver.connection(|c| c.state()) == State::Open
-            {
+            loop {
+                let Some(driver) = driver.upgrade() else {
+                    return Ok(());
+                };
+                if driver.buffered_amount() <= HIGH_WATER_BYTES
+                    || driver.connection(|c| c.state()) != State::Open
+                {
+                    return Ok(());
+                }
+                drop(driver);
                 gloo_timers::future::TimeoutFuture::new(5).await;
             }
-            Ok(())
-        }
+        }))
     }
 
     /// Sends `value` as one JSON text message (with the `serde` feature), the way gloo-net's
@@ -136,10 +162,7 @@ impl Socket {
     /// socket.send_json(&Chat { text: "hello" }).await?;
     /// ```
     #[cfg(all(feature = "serde", feature = "std"))]
-    pub fn send_json<T: serde::Serialize + ?Sized>(
-        &self,
-        value: &T,
-    ) -> impl core::future::Future<Output = Result<(), SocketError>> {
+    pub fn send_json<T: serde::Serialize + ?Sized>(&self, value: &T) -> Sending {
         // serde_json's text is valid JSON: the batcher takes it without scanning it again.
         let sent = serde_json::to_string(value)
             .map_err(|e| SocketError::Invalid(format!("cannot send as JSON: {e}")))
