@@ -303,7 +303,10 @@ impl Driver {
         self.closed_by_app.set(true);
         if already_closed {
             #[cfg(feature = "std")]
-            drop(core::mem::take(&mut *self.subscribers.borrow_mut()));
+            {
+                let ended = core::mem::take(&mut *self.subscribers.borrow_mut());
+                drop(ended);
+            }
             let info = self.last_close.borrow().clone().unwrap_or(CloseInfo {
                 code,
                 reason: reason.to_owned(),
@@ -859,7 +862,8 @@ impl Driver {
         #[cfg(feature = "std")]
         if ends_streams {
             // Taken out, then dropped with nothing borrowed.
-            drop(core::mem::take(&mut *self.subscribers.borrow_mut()));
+            let ended = core::mem::take(&mut *self.subscribers.borrow_mut());
+            drop(ended);
         }
     }
 

@@ -169,16 +169,20 @@ impl SocketOptions {
         }
         let (initial, max) = (c.backoff.initial_ms, c.backoff.max_ms);
         if max < initial {
-            // Often only initialDelayMs was set, over maxDelayMs' default: name both numbers and
-            // that default.
+            // Often only initialDelayMs was set, over maxDelayMs' default: then say that default
+            // is where the other number comes from.
+            let default = crate::core::BackoffConfig::default().max_ms;
             return Err(OptionsError(concat(&[
                 "reconnect.maxDelayMs (",
                 &decimal(max),
+                if max == default {
+                    ", its default unless set"
+                } else {
+                    ""
+                },
                 ") must be at least reconnect.initialDelayMs (",
                 &decimal(initial),
-                "); maxDelayMs is ",
-                &decimal(crate::core::BackoffConfig::default().max_ms),
-                " unless set",
+                ")",
             ])));
         }
         Ok(options)

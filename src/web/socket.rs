@@ -36,9 +36,10 @@ const HIGH_WATER_BYTES: u64 = 1 << 20;
 
 /// The future of [`Socket::send`] and [`Socket::send_json`]: the message was taken (or
 /// refused: the `Err`) when the method was called; this waits for the backpressure. A named,
-/// `'static` type, so it can be spawned (`spawn_local(socket.send_json(&borrowed))`) whatever
-/// the value sent borrowed.
+/// `'static` type, so it can be stored or moved into a spawned task whatever the value sent
+/// borrowed.
 #[cfg(feature = "std")]
+#[must_use = "the message was taken at the call; this future holds why it was refused, if it was"]
 pub struct Sending(core::pin::Pin<Box<dyn core::future::Future<Output = Result<(), SocketError>>>>);
 
 #[cfg(feature = "std")]
@@ -116,8 +117,8 @@ impl Socket {
     /// Sends a message (queued while not open). The message is taken when this is called, not
     /// when the future is polled (a future dropped unpolled still sends, as `connect` and
     /// `close` start at the call too); the future then waits while more than 1 MiB is buffered
-    /// on an open socket, so a fast producer cannot outrun the network. While not open,
-    /// messages wait in the send queue (`ConnectionConfig::queue`, 1000 messages / 16 MiB by
+    /// on an open socket, so a fast producer cannot outrun the network. While connecting or
+    /// reconnecting, messages wait in the send queue (`ConnectionConfig::queue`, 1000 messages / 16 MiB by
     /// default) and the future resolves at once; one over its limits is refused with
     /// `CoreError::Queue` (or, with `drop-oldest`, an older one goes, in a `QueueOverflow`
     /// event). A message the socket refuses is the future's `Err`.

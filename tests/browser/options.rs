@@ -134,7 +134,7 @@ fn option_errors_name_the_option_and_the_nearest_key() {
         (r#"{"webtransport": {"serverCertificateHashes": [{"algorithm": "sha-1"}]}}"#, "webtransport.serverCertificateHashes: each entry needs algorithm \"sha-256\""),
         (r#"{"reconnect": {"initialDelayMs": 10, "maxDelayMs": 5}}"#, "reconnect.maxDelayMs (5) must be at least reconnect.initialDelayMs (10)"),
         // Only initialDelayMs set: the message says where the other number comes from.
-        (r#"{"reconnect": {"initialDelayMs": 60000}}"#, "reconnect.maxDelayMs (30000) must be at least reconnect.initialDelayMs (60000); maxDelayMs is 30000 unless set"),
+        (r#"{"reconnect": {"initialDelayMs": 60000}}"#, "reconnect.maxDelayMs (30000, its default unless set) must be at least reconnect.initialDelayMs (60000)"),
     ] {
         let text = parse(json).err().unwrap_or_else(|| panic!("{json} accepted"));
         assert!(text.starts_with(expected), "{json}: {text:?} should start with {expected:?}");

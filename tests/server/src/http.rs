@@ -277,11 +277,9 @@ async fn client_close(
         Ok(s) => s,
         Err(r) => return r,
     };
-    if let Some(left) = app.hub.faults.close_ignored_for() {
-        // The close goes unanswered while the fault lasts (or until a reset); the client may
-        // have given up since.
-        app.hub.faults.hold_close(left).await;
-    }
+    // The close goes unanswered while `/control/ignore-close` lasts (or until a reset); the
+    // client may have given up since.
+    app.hub.faults.hold_close().await;
     let Some(s) = app.sessions.get(session, transport, service) else {
         return not_found();
     };

@@ -168,12 +168,18 @@ impl Faults {
         self.reset.notify_waiters();
     }
 
-    /// Holds an HTTP client close for `left` (what `/control/ignore-close` has left), or until
-    /// the faults are reset.
-    pub async fn hold_close(&self, left: Duration) {
+    /// While `/control/ignore-close` lasts, holds an HTTP client close for what it has left, or
+    /// until the faults are reset. The reset's notification is taken before the fault is read,
+    /// so a reset between the two is not missed (tokio's `Notified` hears `notify_waiters` from
+    /// its creation on).
+    pub async fn hold_close(&self) {
+        let reset = self.reset.notified();
+        let Some(left) = self.close_ignored_for() else {
+            return;
+        };
         tokio::select! {
             _ = tokio::time::sleep(left) => {}
-            _ = self.reset.notified() => {}
+            _ = reset => {}
         }
     }
 
