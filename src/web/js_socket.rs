@@ -304,45 +304,46 @@ impl UniversalSocket {
     }
 
     /// `readyState`'s values by name, as `WebSocket` has them on the class and on every socket
-    /// (`socket.readyState === socket.OPEN` is how WebSocket code is often written).
+    /// (`socket.readyState === socket.OPEN` is how WebSocket code is often written). The
+    /// numbers are the core's (`State::ready_state`), named here once.
     #[wasm_bindgen(getter = CONNECTING, unchecked_return_type = "0")]
     pub fn connecting_state() -> u16 {
-        0
+        State::Connecting.ready_state()
     }
     /// See [`UniversalSocket::connecting_state`].
     #[wasm_bindgen(getter = OPEN, unchecked_return_type = "1")]
     pub fn open_state() -> u16 {
-        1
+        State::Open.ready_state()
     }
     /// See [`UniversalSocket::connecting_state`].
     #[wasm_bindgen(getter = CLOSING, unchecked_return_type = "2")]
     pub fn closing_state() -> u16 {
-        2
+        State::Closing.ready_state()
     }
     /// See [`UniversalSocket::connecting_state`].
     #[wasm_bindgen(getter = CLOSED, unchecked_return_type = "3")]
     pub fn closed_state() -> u16 {
-        3
+        State::Closed.ready_state()
     }
-    /// See [`UniversalSocket::connecting_state`].
+    /// The same on every socket: see [`UniversalSocket::connecting_state`].
     #[wasm_bindgen(getter = CONNECTING, unchecked_return_type = "0")]
     pub fn connecting(&self) -> u16 {
-        0
+        Self::connecting_state()
     }
     /// See [`UniversalSocket::connecting_state`].
     #[wasm_bindgen(getter = OPEN, unchecked_return_type = "1")]
     pub fn open(&self) -> u16 {
-        1
+        Self::open_state()
     }
     /// See [`UniversalSocket::connecting_state`].
     #[wasm_bindgen(getter = CLOSING, unchecked_return_type = "2")]
     pub fn closing(&self) -> u16 {
-        2
+        Self::closing_state()
     }
     /// See [`UniversalSocket::connecting_state`].
     #[wasm_bindgen(getter = CLOSED, unchecked_return_type = "3")]
     pub fn closed(&self) -> u16 {
-        3
+        Self::closed_state()
     }
 
     /// 0 connecting (also while reconnecting), 1 open, 2 closing, 3 closed.
@@ -350,8 +351,8 @@ impl UniversalSocket {
     pub fn ready_state(&self) -> u16 {
         // CLOSING while a `close()` waits for held sends (see `held_sends`), unless it gave up.
         let ready_state = self.socket.ready_state();
-        if self.held.closing() && ready_state != 3 {
-            return 2;
+        if self.held.closing() && ready_state != Self::closed_state() {
+            return Self::closing_state();
         }
         ready_state
     }

@@ -118,8 +118,8 @@ impl Socket {
     /// when the future is polled (a future dropped unpolled still sends, as `connect` and
     /// `close` start at the call too); the future then waits while more than 1 MiB is buffered
     /// on an open socket, so a fast producer cannot outrun the network. While connecting or
-    /// reconnecting, messages wait in the send queue (`ConnectionConfig::queue`, 1000 messages / 16 MiB by
-    /// default) and the future resolves at once; one over its limits is refused with
+    /// reconnecting, messages wait in the send queue (`ConnectionConfig::queue`, 1000 messages
+    /// / 16 MiB by default) and the future resolves at once; one over its limits is refused with
     /// `CoreError::Queue` (or, with `drop-oldest`, an older one goes, in a `QueueOverflow`
     /// event). A message the socket refuses is the future's `Err`.
     #[cfg(feature = "std")]

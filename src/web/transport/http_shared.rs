@@ -276,10 +276,10 @@ impl HttpShared {
     /// (`POST …/close`, as a WebSocket's close frame would); without one it is `DELETE`
     /// (recorded as 1000). The request is aborted if unanswered after [`ABANDON_ANSWER_MS`]. On
     /// SSE the EventSource stays open (its events no longer reported) until the request has
-    /// settled, 3 s at most (`closeWhenSettled` has its own timer too, for a browser without
-    /// `AbortSignal.timeout` or a page whose `fetch` wrapper drops the signal): closed first, the stream's end would reach the server before the POST and leave
-    /// a resumable session detached, kept for its grace period, and the POST would find no link
-    /// to close.
+    /// settled, as long at most (`closeWhenSettled` has its own timer too, for a browser
+    /// without `AbortSignal.timeout` or a page whose `fetch` wrapper drops the signal): closed
+    /// first, the stream's end would reach the server before the POST and leave a resumable
+    /// session detached, kept for its grace period, and the POST would find no link to close.
     pub(super) fn abandon_server_session(&self, close: Option<(u16, &str)>) {
         // Deliberately not tied to `abort`: it must outlive the teardown that aborts everything
         // else. Its own signal bounds it instead (unbounded where the browser lacks one).
@@ -311,7 +311,7 @@ impl HttpShared {
         #[cfg(feature = "sse")]
         if let Some(source) = &self.event_source {
             self.stream_closes_later.set(true);
-            close_when_settled(&answered, source);
+            close_when_settled(&answered, source, f64::from(ABANDON_ANSWER_MS));
             return;
         }
         settle_quietly(&answered);
