@@ -6,6 +6,11 @@
 //   { kind: "raw", url }                                   the browser's WebSocket (the baseline)
 //   { kind: "rawStream", url }                             the browser's WebSocketStream, used
 //                                                          directly (what that API itself costs)
+//   { kind: "rawThroughWasm", url, out }                   the raw WebSocket, every message's text
+//                                                          copied into a minimal wasm module on
+//                                                          the way (and out again when `out`):
+//                                                          the wasm boundary alone
+//                                                          (bench/speed-ablation.mjs)
 //   { kind: "universal", url, options }                    UniversalSocket with these options
 //   { kind: "partysocket", url }                           partysocket's ReconnectingWebSocket
 //   { kind: "guide", url, batch? }                         the guide's RobustWebSocketManager
@@ -47,6 +52,55 @@ async function openRaw({ url }) {
   };
   ws.onmessage = (event) => client.handler(event.data);
   ws.onerror = () => { client.failed = new Error("raw WebSocket error"); };
+  return client;
+}
+
+/**
+ * A minimal wasm module, written out by hand: `(memory (export "m") 1)` and `(func (export "f")
+ * (param i32 i32) (result i32) local.get 1)`, which returns the length it is given.
+ */
+const PASS_THROUGH_WASM = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, // "\0asm", version 1
+  1, 7, 1, 96, 2, 127, 127, 1, 127, // type section: (i32, i32) -> i32
+  3, 2, 1, 0, // function section: one function of that type
+  5, 3, 1, 0, 1, // memory section: one memory of one 64 KiB page
+  7, 9, 2, 1, 109, 2, 0, 1, 102, 0, 0, // export section: "m" the memory, "f" the function
+  10, 6, 1, 4, 0, 32, 1, 11, // code section: no locals, local.get 1, end
+]);
+let passThrough = null;
+const utf8 = { encoder: new TextEncoder(), decoder: new TextDecoder() };
+
+/**
+ * `text` copied into the minimal module's memory and handed to its function, as wasm-bindgen's
+ * glue passes a string (`encodeInto`); with `out`, decoded back out of the memory as its glue
+ * returns one (`TextDecoder.decode` of a view of the memory) and that copy returned, else `text`
+ * itself. One copy per direction (`out` false) is what issue 9 asks of the SDK; in and out is
+ * what a message costs that wasm hands back as a new string.
+ */
+function throughWasm(text, out) {
+  passThrough ??= new WebAssembly.Instance(new WebAssembly.Module(PASS_THROUGH_WASM)).exports;
+  const memory = new Uint8Array(passThrough.m.buffer);
+  const { read, written } = utf8.encoder.encodeInto(text, memory);
+  if (read < text.length) throw new Error(`throughWasm: a ${text.length}-character text does not fit in 64 KiB`);
+  const length = passThrough.f(0, written);
+  return out ? utf8.decoder.decode(memory.subarray(0, length)) : text;
+}
+
+/**
+ * The raw WebSocket with every text sent and received going through `throughWasm`: what routing
+ * messages through wasm costs by itself, with no SDK logic (bench/speed-ablation.mjs).
+ */
+async function openRawThroughWasm({ url, out }) {
+  const raw = await openRaw({ url });
+  const via = (text) => throughWasm(text, out);
+  const client = {
+    name: "raw WebSocket through wasm",
+    handler: null,
+    sendText: (text) => raw.sendText(via(text)),
+    sendObject: (object) => raw.sendText(via(JSON.stringify(object))),
+    close: () => raw.close(),
+  };
+  raw.handler = (data) => client.handler(via(data));
   return client;
 }
 
@@ -140,7 +194,7 @@ async function openGuide({ url, batch }) {
   return client;
 }
 
-const OPENERS = { raw: openRaw, rawStream: openRawStream, universal: openUniversal, partysocket: openPartysocket, guide: openGuide };
+const OPENERS = { raw: openRaw, rawStream: openRawStream, rawThroughWasm: openRawThroughWasm, universal: openUniversal, partysocket: openPartysocket, guide: openGuide };
 
 function open(spec) {
   const opener = OPENERS[spec.kind];

@@ -1,4 +1,4 @@
-// The page server of the Chromium-only bench helpers (quick-wss.mjs, profile.mjs): serves
+// The page server of the bench helpers (quick-wss.mjs, profile.mjs, profile-firefox.mjs, speed-ablation.mjs): serves
 // bench/page.html and bench/bench.js under /<i>/, with /<i>/pkg/* from the i-th package directory,
 // cross-origin isolated (COOP/COEP, for a fine performance.now()) and uncached. The peers are
 // empty modules: these helpers measure only the raw browser clients and ours.

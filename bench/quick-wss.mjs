@@ -8,27 +8,9 @@
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { readFileSync, readdirSync } from "node:fs";
 import { launchBrowsers } from "../tests/page/browsers.mjs";
 import { startPageServer, loadBenchPage } from "./page-server.mjs";
-
-/** CPU seconds (user + system) of `root` and its descendants, per process type (renderer, other). */
-function treeCpu(rootPid) {
-  const procs = new Map();
-  for (const d of readdirSync("/proc")) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
-      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8");
-      procs.set(Number(d), { ppid: Number(f[1]), cpu: (Number(f[11]) + Number(f[12])) / 100, renderer: cmd.includes("--type=renderer") });
-    } catch {}
-  }
-  const out = { renderer: 0, other: 0 };
-  const inTree = (pid) => { for (let p = pid; p > 1; p = procs.get(p)?.ppid ?? 0) if (p === rootPid) return true; return false; };
-  for (const [pid, p] of procs) if (inTree(pid)) out[p.renderer ? "renderer" : "other"] += p.cpu;
-  return out;
-}
+import { treeCpu } from "./proc-cpu.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const server = process.env.BENCH_SERVER;
@@ -70,7 +52,7 @@ try {
     const b = await metrics();
     const key = `${i} ${v.label}`;
     if (!cost.has(key)) cost.set(key, { script: [], task: [], renderer: [], other: [] });
-    cost.get(key).renderer.push(((cb.renderer - ca.renderer) * 1e6) / M);
+    cost.get(key).renderer.push(((cb.page - ca.page) * 1e6) / M);
     cost.get(key).other.push(((cb.other - ca.other) * 1e6) / M);
     cost.get(key).script.push(((b.ScriptDuration - a.ScriptDuration) * 1e6) / M);
     cost.get(key).task.push(((b.TaskDuration - a.TaskDuration) * 1e6) / M);
