@@ -11,6 +11,11 @@
 //                                                          the way (and out again when `out`):
 //                                                          the wasm boundary alone
 //                                                          (bench/speed-ablation.mjs)
+//   { kind: "rawBinary", url, stream }                     the raw WebSocket (or WebSocketStream
+//                                                          with `stream`) with every text sent
+//                                                          and echoed as a binary frame of its
+//                                                          UTF-8 (what binary framing costs the
+//                                                          browser: bench/speed-ablation.mjs)
 //   { kind: "universal", url, options }                    UniversalSocket with these options
 //   { kind: "partysocket", url }                           partysocket's ReconnectingWebSocket
 //   { kind: "guide", url, batch? }                         the guide's RobustWebSocketManager
@@ -35,6 +40,7 @@ const once = (target, type) => new Promise((resolve) => target.addEventListener(
 /** A plain browser WebSocket behind the small interface every client shares. */
 async function openRaw({ url }) {
   const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer"; // for rawBinary; text frames are strings either way
   await new Promise((resolve, reject) => {
     ws.onopen = resolve;
     ws.onerror = () => reject(new Error(`raw WebSocket could not connect to ${url}`));
@@ -101,6 +107,28 @@ async function openRawThroughWasm({ url, out }) {
     close: () => raw.close(),
   };
   raw.handler = (data) => client.handler(via(data));
+  return client;
+}
+
+/**
+ * The raw WebSocket (or, with `stream`, the raw WebSocketStream) sending each text as a binary
+ * frame of its UTF-8 and decoding the binary echo: the browser's cost of binary frames, which
+ * every message of a resumable session is (its 18-byte header, PROTOCOL.md §7), apart from the
+ * SDK's.
+ */
+async function openRawBinary({ url, stream }) {
+  const inner = await (stream ? openRawStream : openRaw)({ url });
+  const client = {
+    name: `${inner.name}, binary frames`,
+    handler: null,
+    sendText: (text) => inner.sendText(utf8.encoder.encode(text)),
+    sendObject: (object) => inner.sendText(utf8.encoder.encode(JSON.stringify(object))),
+    close: () => inner.close(),
+  };
+  inner.handler = (data) => {
+    if (typeof data === "string") throw new Error(`${client.name}: the echo came back as text`);
+    client.handler(utf8.decoder.decode(data));
+  };
   return client;
 }
 
@@ -194,7 +222,7 @@ async function openGuide({ url, batch }) {
   return client;
 }
 
-const OPENERS = { raw: openRaw, rawStream: openRawStream, rawThroughWasm: openRawThroughWasm, universal: openUniversal, partysocket: openPartysocket, guide: openGuide };
+const OPENERS = { raw: openRaw, rawStream: openRawStream, rawThroughWasm: openRawThroughWasm, rawBinary: openRawBinary, universal: openUniversal, partysocket: openPartysocket, guide: openGuide };
 
 function open(spec) {
   const opener = OPENERS[spec.kind];

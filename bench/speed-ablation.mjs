@@ -5,6 +5,8 @@
 // - **What resumable sessions cost**: ours with sessions on (the default) and with
 //   `resume: false`. With sessions every message is a binary frame with the 18-byte header of
 //   PROTOCOL.md §7 both ways and the server keeps a resend buffer; without them it is the text.
+//   Beside it, what binary frames cost the browser itself: the raw WebSocket and WebSocketStream
+//   sending each text as a binary frame of its UTF-8 (bench.js `rawBinary`) against text.
 // - **What the wasm boundary alone costs**: the raw WebSocket with every message's text copied
 //   into a minimal hand-written wasm module, both ways (bench.js `rawThroughWasm`), and also out
 //   of it again, with no other work: the least a design whose messages pass through wasm pays,
@@ -44,9 +46,12 @@ const clientsFor = (name) => [
   { label: "raw WebSocket", spec: { kind: "raw", url: ws } },
   { label: "raw, text into wasm", spec: { kind: "rawThroughWasm", url: ws, out: false } },
   { label: "raw, text into wasm and out", spec: { kind: "rawThroughWasm", url: ws, out: true } },
+  { label: "raw, binary frames", spec: { kind: "rawBinary", url: ws } },
   universal("ours, sessions", { webSocketStream: false }),
   universal("ours, resume:false", { webSocketStream: false, resume: false }),
   ...(name === "chromium" ? [
+    { label: "raw WebSocketStream", spec: { kind: "rawStream", url: ws } },
+    { label: "raw WebSocketStream, binary frames", spec: { kind: "rawBinary", url: ws, stream: true } },
     universal("ours WebSocketStream, sessions", { webSocketStream: true }),
     universal("ours WebSocketStream, resume:false", { webSocketStream: true, resume: false }),
   ] : []),
@@ -55,6 +60,8 @@ const clientsFor = (name) => [
 const PAIRS = [
   ["raw, text into wasm", "raw WebSocket", "the wasm boundary alone, one copy per direction (into wasm − raw)"],
   ["raw, text into wasm and out", "raw WebSocket", "the wasm boundary alone, a copy in and out per direction (in and out − raw)"],
+  ["raw, binary frames", "raw WebSocket", "binary frames in the browser, classic WebSocket (binary − text)"],
+  ["raw WebSocketStream, binary frames", "raw WebSocketStream", "binary frames in the browser, WebSocketStream (binary − text)"],
   ["ours, sessions", "ours, resume:false", "sessions, classic WebSocket (sessions − resume:false)"],
   ["ours WebSocketStream, sessions", "ours WebSocketStream, resume:false", "sessions, WebSocketStream (sessions − resume:false)"],
 ];
