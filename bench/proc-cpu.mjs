@@ -1,18 +1,23 @@
 // CPU time of processes from /proc (Linux), for the bench helpers that measure cost per message
 // (bench/quick-wss.mjs, bench/speed-ablation.mjs): what a loaded 2-core machine moves far less
-// than wall-clock rates. Resolution: the kernel's 100 Hz ticks.
+// than wall-clock rates. Resolution: one clock tick (`getconf CLK_TCK`, 100 per second on Linux).
+import { execSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
+
+/** Clock ticks per second, the unit of /proc/<pid>/stat's CPU times. */
+export const TICKS_PER_SECOND = Number(execSync("getconf CLK_TCK").toString().trim()) || 100;
 
 /** CPU seconds (user + system) of one process. */
 export function cpuOf(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-  return (Number(f[11]) + Number(f[12])) / 100;
+  return (Number(f[11]) + Number(f[12])) / TICKS_PER_SECOND;
 }
 
 /**
- * CPU seconds of `rootPid` and its descendants, split into the pages' processes (Chromium's
- * renderers, Firefox's tab processes) and the rest (the browser, GPU, network, …).
+ * CPU seconds of `rootPid` and its descendants, split into the pages' processes (every
+ * Chromium renderer, every Firefox tab process, the idle preallocated ones included) and the rest
+ * (the browser, GPU, network, …).
  */
 export function treeCpu(rootPid) {
   const procs = new Map();

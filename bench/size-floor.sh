@@ -23,9 +23,9 @@
 #   --profile  also run bench/named-wasm.sh + bench/size-profile.mjs on the final build
 # Environment: SIZE_FLOOR_WORKTREE (default /tmp/size-floor-wt), SIZE_FLOOR_TARGET (cargo target
 # dir, kept between runs so rebuilds are incremental; default /tmp/size-floor-target),
-# SIZE_FLOOR_BASE (default 02a3b3a, the patches' commit). Builds run under `nice -n 10`. A first run in a fresh target
-# dir rebuilds core/alloc and every dependency (a few minutes); each build pair then takes
-# about a minute or two on 2 cores.
+# SIZE_FLOOR_BASE (default 02a3b3a, the patches' commit). Builds run under `nice -n 10`. Run time
+# on 2 cores: about 2 minutes for the nine builds with a warm target dir; 7 minutes with
+# --alone --profile from an empty one (which rebuilds core/alloc and every dependency first).
 set -euo pipefail
 main="$(cd "$(dirname "$0")/.." && pwd)"
 patches="$main/bench/size-floor"
@@ -55,11 +55,11 @@ cuts=(
   "03-heartbeat|3 heartbeat"
   # Resumable sessions (core/session.rs, seq/ack/resend, hello, sessionLost, stats, the `resume` option): apps against a v1 server, or that resynchronise themselves.
   "04-resumable-sessions|4 resumable sessions"
-  # WebSocketStream in the WebSocket-only build (features npm-package,small-allocator; the full build keeps it): off by default, worth it only for backpressure on huge sends.
+  # WebSocketStream in the WebSocket-only build (features npm-package,small-allocator; the full build keeps it): off by default, worth it only for backpressure on huge sends. Beyond the issue, whose 30 KB build is WebSocket + WebSocketStream: from here on the WebSocket-only column is a classic-WebSocket-only build.
   "05-websocket-stream-in-ws-build|5 WebSocketStream (ws build)"
-  # Fallback and upgrade (core/fallback.rs, upgrade.rs, fallback/upgrade events) in the WebSocket-only build: one transport has nothing to fall back or upgrade to. The full build cannot lose them (they are what it is for): its size does not change.
+  # Fallback and upgrade (core/fallback.rs, upgrade.rs, fallback/upgrade events) in the WebSocket-only build: one transport has nothing to fall back or upgrade to. The full build cannot lose them (they are what it is for): it keeps them (its size moves by a few bytes, as the code around the new cfgs compiles a little differently).
   "06-fallback-upgrade-in-ws-build|6 fallback + upgrade (ws build)"
-  # Every message text (literals with a space) replaced by "": what the texts cost; ruled out for the product ("a size cut must not turn a helpful Error into a code").
+  # Every message text of the Rust source (string literals with a space and no braces; the inline JS's few texts and the glue's stay) replaced by "": what the texts cost; ruled out for the product ("a size cut must not turn a helpful Error into a code").
   "07-error-texts|7 error-message texts"
   # Option validation (unknown keys, types, ranges, their messages): options read as given, defaults for what is absent; for apps whose options are right.
   "08-option-validation|8 option validation"
@@ -72,8 +72,17 @@ cleanup() {
   git worktree prune
   rm -f "$log"
 }
+git -C "$main" worktree prune
 if [ -e "$wt" ]; then
-  echo "size-floor.sh: $wt exists (an earlier run's worktree?); remove it or set SIZE_FLOOR_WORKTREE" >&2
+  echo "size-floor.sh: $wt exists (an earlier run's worktree?); remove it (git worktree remove --force $wt) or set SIZE_FLOOR_WORKTREE" >&2
+  exit 1
+fi
+if ! git -C "$main" cat-file -e "$base^{commit}" 2>/dev/null; then
+  echo "size-floor.sh: commit $base is not in this clone (a shallow clone? git fetch --unshallow)" >&2
+  exit 1
+fi
+if [ ! -x "$main/node_modules/.bin/wasm-opt" ] || [ ! -x "$main/node_modules/.bin/esbuild" ]; then
+  echo "size-floor.sh: node_modules has no wasm-opt or esbuild: run bash scripts/bootstrap.sh (or npm test) first" >&2
   exit 1
 fi
 trap cleanup EXIT
@@ -108,7 +117,13 @@ apply_cut() {
   if [ "$2" = alone ] && [ -e "$patches/alone/$1.patch" ]; then
     patch="$patches/alone/$1.patch"
   fi
-  git -C "$wt" apply "$patch" 2>/dev/null
+  git -C "$wt" apply "$patch"
+}
+# Sets `full` and `ws` to the build's sizes, or stops saying which build could not be measured.
+measure_into() {
+  local sizes
+  sizes=$(measure) || { echo "size-floor.sh: could not measure the build after: $1" >&2; exit 1; }
+  read -r full ws <<<"$sizes"
 }
 row() { printf '%-32s %10s %10s %12s %12s\n' "$@"; }
 signed() { local d=$(($1 - $2)); [ "$d" -le 0 ] && echo "$d" || echo "+$d"; }
@@ -120,7 +135,9 @@ echo "base: $(git -C "$wt" rev-parse --short HEAD); target dir: $CARGO_TARGET_DI
 echo
 
 build "nothing (the package as it is)"
-read -r base_full base_ws < <(measure)
+measure_into "nothing"
+base_full=$full
+base_ws=$ws
 echo "Cumulative (each cut on top of the ones above; bytes, gzip -9 wasm + gzip -9 glue):"
 row "cut" "full gz" "ws-only gz" "full saved" "ws saved"
 row "none ($base)" "$base_full" "$base_ws" "" ""
@@ -131,7 +148,7 @@ for cut in "${cuts[@]}"; do
   label=${cut#*|}
   apply_cut "$name" cumulative || { echo "size-floor.sh: $name.patch does not apply" >&2; exit 1; }
   build "$name"
-  read -r full ws < <(measure)
+  measure_into "$name"
   row "$label" "$full" "$ws" "$(signed "$full" "$prev_full")" "$(signed "$ws" "$prev_ws")"
   prev_full=$full
   prev_ws=$ws
@@ -173,7 +190,7 @@ if [ "$alone" = 1 ]; then
       continue
     fi
     build "$name (alone)"
-    read -r full ws < <(measure)
+    measure_into "$name (alone)"
     row "$label" "$full" "$ws" "$(signed "$full" "$base_full")" "$(signed "$ws" "$base_ws")"
   done
 fi

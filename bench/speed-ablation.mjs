@@ -1,33 +1,39 @@
-// Two ablations of the WebSocket paths' speed (issue 9; README.md's "Size and speed"), each
-// client against the raw browser WebSocket, in both browsers, in many interleaved rounds (the
-// order rotates each round), so that a difference is told apart from the run-to-run spread that
-// one bench run cannot:
+// Ablations of the WebSocket paths' speed (issue 9; README.md's "Size and speed"): each takes one
+// thing away and compares the client with it against the client without it, in both browsers,
+// in many rounds, so that a difference is told apart from the run-to-run spread that one bench
+// run cannot:
 // - **What resumable sessions cost**: ours with sessions on (the default) and with
-//   `resume: false`. With sessions every message is a binary frame with the 18-byte header of
-//   PROTOCOL.md §7 both ways and the server keeps a resend buffer; without them it is the text.
-//   Beside it, what binary frames cost the browser itself: the raw WebSocket and WebSocketStream
-//   sending each text as a binary frame of its UTF-8 (bench.js `rawBinary`) against text.
+//   `resume: false`, on the classic WebSocket and (Chromium) WebSocketStream. With sessions every
+//   message is a binary frame with the 18-byte header of PROTOCOL.md §7 both ways and the server
+//   keeps a resend buffer; without them it is the text.
+// - **What binary frames cost the browser itself**: the raw WebSocket and WebSocketStream sending
+//   each text as a binary frame of its UTF-8 (bench.js `rawBinary`) against sending it as text.
 // - **What the wasm boundary alone costs**: the raw WebSocket with every message's text copied
 //   into a minimal hand-written wasm module, both ways (bench.js `rawThroughWasm`), and also out
-//   of it again, with no other work: the least a design whose messages pass through wasm pays,
-//   with one copy per direction (what issue 9 asks) and with a copy in and out.
+//   of it again, with no other work (a lower bound: no allocation, no calls from wasm into JS).
+// - For comparison, ours (sessions on and off) against the raw WebSocket.
 //
-// Per round and client it measures the unbatched throughput loop of `npm run bench` (64-byte
-// objects; wall-clock msg/s), the CPU time the browser's processes and the reference server took
-// for it (from /proc, µs per message: what a loaded 2-core machine moves far less than the rates),
-// and the median of interleaved sequential round trips of a 32-byte text. It prints, per browser,
-// the medians over rounds and, for each ablation, the median and range of the per-round
-// differences. Measurements only; it exits 0 unless a client fails.
+// Each round runs every client's unbatched throughput loop of `npm run bench` (64-byte objects;
+// wall-clock msg/s and its ratio to the raw WebSocket of the same round) in a shuffled order,
+// with the CPU time the browser's processes and the reference server took for it (from /proc);
+// then, for each ablation, a latency group of its two clients alone (interleaved sequential round
+// trips of a 32-byte text, in a shuffled order), so that each round-trip difference is measured
+// within one group. It prints each browser's figures as soon as that browser is done: medians over
+// rounds and, per ablation, the median and range of the per-round differences; and writes every
+// sample to bench/speed-ablation.json (`S_OUT`). Measurements only; it exits 0 unless a client fails.
 //
 // Usage: source scripts/start-server.sh; BENCH_SERVER=$SERVER_HTTP SERVER_PID=$SERVER_PID node bench/speed-ablation.mjs
 // Env: S_M (messages per throughput run, 10000), S_N (round trips per client per round, 300),
-// S_REPS (rounds, 9), S_BROWSERS (firefox,chromium), S_PKG (package directory, pkg).
+// S_REPS (rounds, 9), S_BROWSERS (firefox,chromium), S_PKG (package directory, pkg),
+// S_OUT (the JSON file, bench/speed-ablation.json; "" writes none).
 import os from "node:os";
 import path from "node:path";
+import { execSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { launchBrowsers } from "../tests/page/browsers.mjs";
 import { startPageServer, loadBenchPage } from "./page-server.mjs";
-import { cpuOf, treeCpu } from "./proc-cpu.mjs";
+import { cpuOf, treeCpu, TICKS_PER_SECOND } from "./proc-cpu.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const server = process.env.BENCH_SERVER;
@@ -37,6 +43,7 @@ const M = Number(process.env.S_M ?? 10_000);
 const N = Number(process.env.S_N ?? 300);
 const REPS = Number(process.env.S_REPS ?? 9);
 const wanted = (process.env.S_BROWSERS ?? "firefox,chromium").split(",");
+const out = process.env.S_OUT ?? path.join(root, "bench", "speed-ablation.json");
 
 const cfg = await (await fetch(`${server}/config`)).json();
 const ws = cfg.ws.echo;
@@ -56,24 +63,37 @@ const clientsFor = (name) => [
     universal("ours WebSocketStream, resume:false", { webSocketStream: true, resume: false }),
   ] : []),
 ];
-/** Each ablation: [with, without, what the difference is]. */
+/** Each ablation: [with, without, what the difference is]; a pair whose clients a browser lacks is skipped. */
 const PAIRS = [
-  ["raw, text into wasm", "raw WebSocket", "the wasm boundary alone, one copy per direction (into wasm − raw)"],
-  ["raw, text into wasm and out", "raw WebSocket", "the wasm boundary alone, a copy in and out per direction (in and out − raw)"],
-  ["raw, binary frames", "raw WebSocket", "binary frames in the browser, classic WebSocket (binary − text)"],
-  ["raw WebSocketStream, binary frames", "raw WebSocketStream", "binary frames in the browser, WebSocketStream (binary − text)"],
   ["ours, sessions", "ours, resume:false", "sessions, classic WebSocket (sessions − resume:false)"],
   ["ours WebSocketStream, sessions", "ours WebSocketStream, resume:false", "sessions, WebSocketStream (sessions − resume:false)"],
+  ["raw, binary frames", "raw WebSocket", "binary frames in the browser, classic WebSocket (binary − text)"],
+  ["raw WebSocketStream, binary frames", "raw WebSocketStream", "binary frames in the browser, WebSocketStream (binary − text)"],
+  ["raw, text into wasm", "raw WebSocket", "the wasm boundary alone, one copy per direction (into wasm − raw)"],
+  ["raw, text into wasm and out", "raw WebSocket", "the wasm boundary alone, a copy in and out per direction (in and out − raw)"],
+  ["ours, resume:false", "raw WebSocket", "for comparison: ours without sessions − raw"],
+  ["ours, sessions", "raw WebSocket", "for comparison: ours with sessions − raw"],
 ];
+
+/** A deterministic shuffle (xorshift32 seeded by the round), so that no client always follows the same one. */
+function shuffled(items, seed) {
+  let x = (seed + 1) * 0x9e3779b9 >>> 0 || 1;
+  const next = () => { x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0; return x; };
+  const a = [...items];
+  for (let i = a.length - 1; i > 0; i--) { const j = next() % (i + 1); [a[i], a[j]] = [a[j], a[i]]; }
+  return a;
+}
 
 const med = (a) => { const s = [...a].sort((x, y) => x - y); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const range = (a) => `${Math.min(...a).toFixed(2)}…${Math.max(...a).toFixed(2)}`;
 const fmt = (x, d = 1) => x.toFixed(d);
-const signed = (x) => `${x < 0 ? "−" : "+"}${Math.abs(Math.round(x))}`;
 
+const commit = (() => { try { return execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim() + (execSync("git status --porcelain --untracked-files=no", { cwd: root }).toString().trim() ? " (modified)" : ""); } catch { return "unknown"; } })();
+const tick = 1e6 / TICKS_PER_SECOND / M; // µs per message that one clock tick of /proc is
 const pageServer = await startPageServer(root, [path.resolve(root, process.env.S_PKG ?? "pkg")]);
 const load0 = os.loadavg()[0];
-const report = [];
+const results = { commit, date: new Date().toISOString(), counts: { M, N, REPS }, cpuResolutionUsPerMessage: tick, load: [load0], browsers: [] };
+console.log(`Speed ablations of ${commit}: ${REPS} rounds per browser, ${M} 64-byte objects per throughput run, ${N} round trips per client per latency group; CPU from /proc in ticks of ${fmt(tick, 2)} µs per message; load ${fmt(load0, 2)} at the start.`);
 try {
   for (const b of launchBrowsers().filter((x) => wanted.includes(x.name))) {
     const browser = await b.launch();
@@ -82,15 +102,20 @@ try {
       const errors = [];
       page.on("pageerror", (e) => errors.push(String(e)));
       await loadBenchPage(page, pageServer, 0);
-      const run = (fn, ...args) => page.evaluate((f, a) => window.bench[f](...a), fn, args);
+      // A failed step says what the page reported (a handler's throw shows only as a page error).
+      const run = (fn, ...args) => page.evaluate((f, a) => window.bench[f](...a), fn, args).catch((e) => {
+        throw new Error(`${b.name}: ${fn} failed: ${e.message}${errors.length ? `; page errors: ${errors.join("; ")}` : ""}`);
+      });
       const clients = clientsFor(b.name);
+      const byLabel = new Map(clients.map((c) => [c.label, c]));
+      const pairs = PAIRS.filter(([on, off]) => byLabel.has(on) && byLabel.has(off));
       for (const c of clients) await run("throughput", c.spec, 1_000);
       await run("latency", clients.map((c) => c.spec), 30, 30);
-      const rows = new Map(clients.map((c) => [c.label, { rate: [], ratio: [], page: [], browser: [], server: [], rtt: [], rttMean: [], rttOver: [] }]));
+      const rows = new Map(clients.map((c) => [c.label, { rate: [], ratio: [], page: [], browser: [], server: [] }]));
+      const rtt = new Map(pairs.map(([on, off]) => [`${on} | ${off}`, { median: [], mean: [] }]));
       for (let r = 0; r < REPS; r++) {
-        const order = clients.map((_, i) => clients[(i + r) % clients.length]);
         const rates = new Map();
-        for (const c of order) {
+        for (const c of shuffled(clients, r)) {
           const ca = treeCpu(browser.process().pid), sa = cpuOf(serverPid);
           const { perSec } = await run("throughput", c.spec, M);
           const cb = treeCpu(browser.process().pid), sb = cpuOf(serverPid);
@@ -102,14 +127,21 @@ try {
           row.server.push(((sb - sa) * 1e6) / M);
         }
         for (const c of clients) rows.get(c.label).ratio.push(rates.get(c.label) / rates.get("raw WebSocket"));
-        const rtts = await run("latency", order.map((c) => c.spec), N, 30);
-        order.forEach((c, i) => { rows.get(c.label).rtt.push(rtts[i].medianUs); rows.get(c.label).rttMean.push(rtts[i].meanUs); });
-        const rawRtt = rows.get("raw WebSocket").rtt.at(-1);
-        for (const c of clients) rows.get(c.label).rttOver.push(rows.get(c.label).rtt.at(-1) - rawRtt);
+        for (const [on, off] of shuffled(pairs, r)) {
+          const group = shuffled([on, off], r + 7);
+          const [x, y] = await run("latency", group.map((l) => byLabel.get(l).spec), N, 30);
+          const m = new Map([[group[0], x], [group[1], y]]);
+          const d = rtt.get(`${on} | ${off}`);
+          d.median.push(m.get(on).medianUs - m.get(off).medianUs);
+          d.mean.push(m.get(on).meanUs - m.get(off).meanUs);
+        }
+        if (errors.length) throw new Error(`${b.name}: page errors: ${errors.join("; ")}`);
         process.stderr.write(`  ${b.name}: round ${r + 1}/${REPS} (load ${os.loadavg()[0].toFixed(2)})\n`);
       }
-      if (errors.length) throw new Error(`${b.name}: page errors: ${errors.join("; ")}`);
-      report.push({ browser: b.name, version: await browser.version(), rows });
+      const version = await browser.version();
+      printBrowser(b.name, version, rows, pairs, rtt);
+      results.browsers.push({ browser: b.name, version, clients: Object.fromEntries(rows), roundTripDifferencesUs: Object.fromEntries(rtt) });
+      results.load.push(os.loadavg()[0]);
     } finally {
       await browser.close();
     }
@@ -117,21 +149,22 @@ try {
 } finally {
   pageServer.close();
 }
+if (out) writeFileSync(out, JSON.stringify(results, null, 1) + "\n");
 
-console.log(`Speed ablations: ${REPS} interleaved rounds per browser, ${M} 64-byte objects per throughput run, ${N} round trips per client per round; load ${fmt(load0, 2)} -> ${fmt(os.loadavg()[0], 2)}.`);
-for (const { browser, version, rows } of report) {
-  console.log(`\n${browser} (${version}): medians over rounds (per-round ×raw: median, min…max)`);
-  console.log("| client | msg/s | ×raw (range) | page process CPU µs/msg | all browser processes µs/msg | server CPU µs/msg | round trip median over raw, µs |");
-  console.log("| --- | --- | --- | --- | --- | --- | --- |");
+/** One browser's tables: every client's medians, then each ablation's per-round differences. */
+function printBrowser(name, version, rows, pairs, rtt) {
+  console.log(`\n${name} (${version}): medians over rounds (×raw: the median of the per-round ratios, min…max); load now ${fmt(os.loadavg()[0], 2)}`);
+  console.log("| client | msg/s | ×raw (range) | pages' processes CPU µs/msg | all browser processes µs/msg | server CPU µs/msg |");
+  console.log("| --- | --- | --- | --- | --- | --- |");
   for (const [label, r] of rows) {
-    console.log(`| ${label} | ${Math.round(med(r.rate))} | ${fmt(med(r.ratio), 2)} (${range(r.ratio)}) | ${fmt(med(r.page))} | ${fmt(med(r.browser))} | ${fmt(med(r.server))} | ${label === "raw WebSocket" ? `${Math.round(med(r.rtt))} (raw's own)` : `${signed(med(r.rttOver))} (${Math.round(Math.min(...r.rttOver))}…${Math.round(Math.max(...r.rttOver))})`} |`);
+    console.log(`| ${label} | ${Math.round(med(r.rate))} | ${fmt(med(r.ratio), 2)} (${range(r.ratio)}) | ${fmt(med(r.page))} | ${fmt(med(r.browser))} | ${fmt(med(r.server))} |`);
   }
-  console.log("Ablations, per-round differences: median (min…max)");
-  for (const [on, off, what] of PAIRS) {
-    if (!rows.has(on)) continue;
+  console.log("Ablations, per-round differences (with − without): median (min…max); round trips measured in a group of the two clients alone");
+  for (const [on, off, what] of pairs) {
     const a = rows.get(on), z = rows.get(off);
-    const diff = (k) => a[k].map((x, i) => x - z[k][i]);
-    const d = (k, digits = 1) => { const xs = diff(k); return `${fmt(med(xs), digits)} (${fmt(Math.min(...xs), digits)}…${fmt(Math.max(...xs), digits)})`; };
-    console.log(`- ${what}: ×raw ${d("ratio", 2)}; page CPU ${d("page")} µs/msg; browser CPU ${d("browser")} µs/msg; server CPU ${d("server")} µs/msg; round trip: median ${d("rtt", 0)} µs, mean ${d("rttMean", 0)} µs`);
+    const span = (xs, digits = 1) => `${fmt(med(xs), digits)} (${fmt(Math.min(...xs), digits)}…${fmt(Math.max(...xs), digits)})`;
+    const d = (k, digits) => span(a[k].map((x, i) => x - z[k][i]), digits);
+    const t = rtt.get(`${on} | ${off}`);
+    console.log(`- ${what}: ×raw ${d("ratio", 2)}; pages' CPU ${d("page")} µs/msg; browser CPU ${d("browser")} µs/msg; server CPU ${d("server")} µs/msg; round trip: median ${span(t.median, 0)} µs, mean ${span(t.mean, 0)} µs`);
   }
 }
