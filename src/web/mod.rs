@@ -11,6 +11,8 @@ pub mod js_events;
 pub mod js_socket;
 pub mod listener;
 pub mod options;
+#[cfg(feature = "std")]
+mod options_check;
 pub mod socket;
 mod token;
 pub mod transport;

@@ -167,26 +167,33 @@ impl SocketOptions {
         if let Some(beat) = c.heartbeat.as_mut().filter(|beat| beat.timeout_ms == 0) {
             beat.timeout_ms = beat.interval_ms;
         }
-        let (initial, max) = (c.backoff.initial_ms, c.backoff.max_ms);
-        if max < initial {
-            // Often only initialDelayMs was set, over maxDelayMs' default: then say that default
-            // is where the other number comes from.
-            let default = crate::core::BackoffConfig::default().max_ms;
-            return Err(OptionsError(concat(&[
-                "reconnect.maxDelayMs (",
-                &decimal(max),
-                if max == default {
-                    ", its default unless set"
-                } else {
-                    ""
-                },
-                ") must be at least reconnect.initialDelayMs (",
-                &decimal(initial),
-                ")",
-            ])));
-        }
+        check_delays(c)?;
         Ok(options)
     }
+}
+
+/// `reconnect.maxDelayMs` at least `reconnect.initialDelayMs` (for `from_js` and, for options
+/// built in Rust, `SocketOptions::check`).
+pub(super) fn check_delays(c: &ConnectionConfig) -> Result<(), OptionsError> {
+    let (initial, max) = (c.backoff.initial_ms, c.backoff.max_ms);
+    if max < initial {
+        // Often only initialDelayMs was set, over maxDelayMs' default: then say that default
+        // is where the other number comes from.
+        let default = crate::core::BackoffConfig::default().max_ms;
+        return Err(OptionsError(concat(&[
+            "reconnect.maxDelayMs (",
+            &decimal(max),
+            if max == default {
+                ", its default unless set"
+            } else {
+                ""
+            },
+            ") must be at least reconnect.initialDelayMs (",
+            &decimal(initial),
+            ")",
+        ])));
+    }
+    Ok(())
 }
 
 /// Checks that `object` is a plain object with only the keys of `keys`, then reads, checks and
@@ -392,7 +399,7 @@ fn set_whole(options: &mut SocketOptions, field: Field, v: u64) {
 
 /// A number as JS prints it. Formatting floats in Rust would pull about 15 KB of float-printing
 /// code into the wasm for the sake of error messages.
-fn js_number(n: f64) -> String {
+pub(super) fn js_number(n: f64) -> String {
     js_sys::Number::from(n)
         .to_string_with_radix(10)
         .ok()

@@ -78,6 +78,10 @@ impl WeakSocket {
 impl Socket {
     /// Validates the URL and options; nothing is opened until [`Socket::connect`].
     pub fn new(url: &str, options: SocketOptions) -> Result<Socket, SocketError> {
+        // Options built in Rust get the JS constructor's checks (`options_check.rs`); the JS
+        // class's were checked as they were read.
+        #[cfg(feature = "std")]
+        options.check().map_err(SocketError::Options)?;
         Ok(Socket {
             driver: Driver::new(url, options)?,
         })

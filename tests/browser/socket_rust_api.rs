@@ -111,3 +111,85 @@ async fn send_json_batches_when_batching_is_on() {
     );
     socket.close(1000, "").await.unwrap();
 }
+
+/// Options built in Rust get the checks the JS constructor makes on the same values, with the
+/// same messages naming the option by its JS name. Failed before: `Socket::new` took them all,
+/// so a heartbeat interval of 0 ms pinged on every timer turn and a NaN backoff factor reached
+/// the core.
+#[wasm_bindgen_test]
+fn socket_new_refuses_the_options_the_js_constructor_refuses() {
+    use universal_socket::core::{BatchConfig, HeartbeatConfig};
+    use universal_socket::web::options::SocketOptions;
+    use universal_socket::web::socket::{Socket, SocketError};
+    let refused = |change: fn(&mut SocketOptions)| {
+        let mut options = SocketOptions::default();
+        change(&mut options);
+        match Socket::new("http://127.0.0.1:1/echo", options) {
+            Err(SocketError::Options(error)) => error.0,
+            Err(other) => panic!("refused, but not as an option: {other}"),
+            Ok(_) => String::from("accepted"),
+        }
+    };
+    /// A change to the default options, and the message `Socket::new` must refuse it with.
+    type Case = (fn(&mut SocketOptions), &'static str);
+    let cases: [Case; 7] = [
+        (
+            |o| {
+                o.connection.heartbeat = Some(HeartbeatConfig {
+                    interval_ms: 0,
+                    ..HeartbeatConfig::default()
+                })
+            },
+            "heartbeat.intervalMs must be between 1 and 9007199254740991, not 0",
+        ),
+        (
+            |o| {
+                o.connection.heartbeat = Some(HeartbeatConfig {
+                    timeout_ms: 0,
+                    ..HeartbeatConfig::default()
+                })
+            },
+            "heartbeat.timeoutMs must be between 1 and 9007199254740991, not 0",
+        ),
+        (
+            |o| o.connection.backoff.factor = f64::NAN,
+            "reconnect.factor must be between 1 and 100, not NaN",
+        ),
+        (
+            |o| o.connection.backoff.jitter = 2.0,
+            "reconnect.jitter must be between 0 and 1, not 2",
+        ),
+        (
+            |o| o.connection.connect_timeout_ms = 0,
+            "connectTimeoutMs must be between 1 and 9007199254740991, not 0",
+        ),
+        (
+            |o| {
+                o.connection.batch = Some(BatchConfig {
+                    max_messages: 0,
+                    ..BatchConfig::default()
+                })
+            },
+            "batch.maxMessages must be between 1 and 9007199254740991, not 0",
+        ),
+        (
+            |o| {
+                o.connection.backoff.initial_ms = 5_000;
+                o.connection.backoff.max_ms = 1_000;
+            },
+            "reconnect.maxDelayMs (1000) must be at least reconnect.initialDelayMs (5000)",
+        ),
+    ];
+    for (change, message) in cases {
+        assert_eq!(refused(change), message);
+    }
+    // What is off is not checked: with sessions off, their hello timeout is never used.
+    assert_eq!(
+        refused(|o| {
+            o.connection.session.enabled = false;
+            o.connection.session.hello_timeout_ms = 0;
+        }),
+        "accepted"
+    );
+    assert_eq!(refused(|_| {}), "accepted");
+}
