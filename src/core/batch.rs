@@ -35,7 +35,8 @@ pub const ENVELOPE_OVERHEAD: usize =
 /// Batching configuration; defaults are the guide's (`batchSize` 10, `flushInterval` 100).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BatchConfig {
-    /// Flush as soon as this many items are queued (0 is treated as 1).
+    /// Flush as soon as this many items are queued (0 is treated as 1; `Socket::new` refuses 0,
+    /// as the JS option does).
     pub max_messages: usize,
     /// Flush this long after the first item of a batch was queued, ms.
     pub flush_interval_ms: u64,

@@ -113,12 +113,13 @@ async fn send_json_batches_when_batching_is_on() {
 }
 
 /// Options built in Rust get the checks the JS constructor makes on the same values, with the
-/// same messages naming the option by its JS name. Failed before: `Socket::new` took them all,
-/// so a heartbeat interval of 0 ms pinged on every timer turn and a NaN backoff factor reached
-/// the core.
+/// same messages naming the option by its JS name (compared with `from_js`'s own message where
+/// JSON can write the same options). Failed before: `Socket::new` took them all, so a heartbeat
+/// interval of 0 ms pinged on every timer turn, a NaN backoff factor reached the core, and an
+/// empty transports list failed only at `connect()`.
 #[wasm_bindgen_test]
 fn socket_new_refuses_the_options_the_js_constructor_refuses() {
-    use universal_socket::core::{BatchConfig, HeartbeatConfig};
+    use universal_socket::core::BatchConfig;
     use universal_socket::web::options::SocketOptions;
     use universal_socket::web::socket::{Socket, SocketError};
     let refused = |change: fn(&mut SocketOptions)| {
@@ -130,38 +131,39 @@ fn socket_new_refuses_the_options_the_js_constructor_refuses() {
             Ok(_) => String::from("accepted"),
         }
     };
-    /// A change to the default options, and the message `Socket::new` must refuse it with.
-    type Case = (fn(&mut SocketOptions), &'static str);
-    let cases: [Case; 7] = [
+    /// A change to the default options, the message `Socket::new` must refuse it with, and the
+    /// same options as JSON where JSON can write them.
+    type Case = (fn(&mut SocketOptions), &'static str, Option<&'static str>);
+    let cases: [Case; 10] = [
         (
-            |o| {
-                o.connection.heartbeat = Some(HeartbeatConfig {
-                    interval_ms: 0,
-                    ..HeartbeatConfig::default()
-                })
-            },
+            |o| o.connection.heartbeat.as_mut().unwrap().interval_ms = 0,
             "heartbeat.intervalMs must be between 1 and 9007199254740991, not 0",
+            Some(r#"{"heartbeat":{"intervalMs":0}}"#),
         ),
         (
-            |o| {
-                o.connection.heartbeat = Some(HeartbeatConfig {
-                    timeout_ms: 0,
-                    ..HeartbeatConfig::default()
-                })
-            },
+            |o| o.connection.heartbeat.as_mut().unwrap().timeout_ms = 0,
             "heartbeat.timeoutMs must be between 1 and 9007199254740991, not 0",
+            Some(r#"{"heartbeat":{"timeoutMs":0}}"#),
         ),
         (
             |o| o.connection.backoff.factor = f64::NAN,
             "reconnect.factor must be between 1 and 100, not NaN",
+            None,
         ),
         (
             |o| o.connection.backoff.jitter = 2.0,
             "reconnect.jitter must be between 0 and 1, not 2",
+            Some(r#"{"reconnect":{"jitter":2}}"#),
         ),
         (
             |o| o.connection.connect_timeout_ms = 0,
             "connectTimeoutMs must be between 1 and 9007199254740991, not 0",
+            Some(r#"{"connectTimeoutMs":0}"#),
+        ),
+        (
+            |o| o.connection.connect_timeout_ms = u64::MAX,
+            "connectTimeoutMs must be between 1 and 9007199254740991, not 18446744073709551615",
+            None,
         ),
         (
             |o| {
@@ -171,6 +173,7 @@ fn socket_new_refuses_the_options_the_js_constructor_refuses() {
                 })
             },
             "batch.maxMessages must be between 1 and 9007199254740991, not 0",
+            Some(r#"{"batch":{"maxMessages":0}}"#),
         ),
         (
             |o| {
@@ -178,10 +181,28 @@ fn socket_new_refuses_the_options_the_js_constructor_refuses() {
                 o.connection.backoff.max_ms = 1_000;
             },
             "reconnect.maxDelayMs (1000) must be at least reconnect.initialDelayMs (5000)",
+            Some(r#"{"reconnect":{"initialDelayMs":5000,"maxDelayMs":1000}}"#),
+        ),
+        (
+            |o| o.connection.transports.clear(),
+            "transports must name at least one transport",
+            Some(r#"{"transports":[]}"#),
+        ),
+        (
+            |o| o.certificate_hashes = vec![vec![0; 31]],
+            "webtransport.serverCertificateHashes: a SHA-256 hash is 32 bytes, not 31",
+            None,
         ),
     ];
-    for (change, message) in cases {
+    for (change, message, json) in cases {
         assert_eq!(refused(change), message);
+        if let Some(json) = json {
+            let js = js_sys::JSON::parse(json).unwrap();
+            match SocketOptions::from_js(&js) {
+                Err(error) => assert_eq!(error.0, message, "from_js of {json}"),
+                Ok(_) => panic!("from_js accepted {json}"),
+            }
+        }
     }
     // What is off is not checked: with sessions off, their hello timeout is never used.
     assert_eq!(
