@@ -17,6 +17,9 @@
 //                                                          UTF-8 (what binary framing costs the
 //                                                          browser: bench/speed-ablation.mjs)
 //   { kind: "universal", url, options }                    UniversalSocket with these options
+//   { kind: "shell", url, options }                        the shell probe's UniversalSocket (a
+//                                                          class in JS over the core in wasm:
+//                                                          bench/shell-probe.sh), from ./shell/
 //   { kind: "partysocket", url }                           partysocket's ReconnectingWebSocket
 //   { kind: "guide", url, batch? }                         the guide's RobustWebSocketManager
 //                                                          (+ its MessageBatcher when `batch`)
@@ -182,6 +185,29 @@ async function openUniversal({ url, options }) {
   return client;
 }
 
+let shellModule = null;
+
+/** The shell probe's UniversalSocket (bench/shell-probe.sh), used as `universal` is. */
+async function openShell({ url, options }) {
+  if (!shellModule) {
+    const module = await import("./shell/bundle.js");
+    await module.default();
+    shellModule = module;
+  }
+  const socket = new shellModule.UniversalSocket(url, { heartbeat: false, ...options });
+  const client = {
+    name: "shell probe",
+    handler: null,
+    sendText: (text) => socket.send(text),
+    sendObject: (object) => socket.send(object),
+    close: () => socket.close(1000, ""),
+  };
+  socket.on("message", ({ data }) => client.handler(data));
+  await socket.connect();
+  client.transport = socket.transport;
+  return client;
+}
+
 /** partysocket's ReconnectingWebSocket, as its README shows it. */
 async function openPartysocket({ url }) {
   const ws = new peers.ReconnectingWebSocket(url, undefined, { maxRetries: 0 });
@@ -223,7 +249,7 @@ async function openGuide({ url, batch }) {
   return client;
 }
 
-const OPENERS = { raw: openRaw, rawStream: openRawStream, rawThroughWasm: openRawThroughWasm, rawBinary: openRawBinary, universal: openUniversal, partysocket: openPartysocket, guide: openGuide };
+const OPENERS = { raw: openRaw, rawStream: openRawStream, rawThroughWasm: openRawThroughWasm, rawBinary: openRawBinary, universal: openUniversal, shell: openShell, partysocket: openPartysocket, guide: openGuide };
 
 function open(spec) {
   const opener = OPENERS[spec.kind];

@@ -1,7 +1,8 @@
 // The page server of the bench helpers (quick-wss.mjs, profile.mjs, profile-firefox.mjs, speed-ablation.mjs): serves
 // bench/page.html and bench/bench.js under /<i>/, with /<i>/pkg/* from the i-th package directory,
 // cross-origin isolated (COOP/COEP, for a fine performance.now()) and uncached. The peers are
-// empty modules: these helpers measure only the raw browser clients and ours.
+// empty modules: these helpers measure only the raw browser clients and ours. With `shellDir`,
+// /<i>/shell/* is served from it (the shell probe's build: bench/shell-probe.sh).
 import http from "node:http";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -13,7 +14,7 @@ const generated = new Map([
 ]);
 
 /** Starts the server on an ephemeral loopback port; resolves to the `http.Server`. */
-export async function startPageServer(root, pkgDirs) {
+export async function startPageServer(root, pkgDirs, shellDir = null) {
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url, "http://x");
     let file = null;
@@ -21,6 +22,7 @@ export async function startPageServer(root, pkgDirs) {
     const rest = m ? m[2] : url.pathname;
     if (rest === "/page.html" || rest === "/bench.js") file = path.join(root, "bench", rest);
     else if (m && /^\/pkg\/[\w.-]+$/.test(rest) && pkgDirs[Number(m[1])]) file = path.join(pkgDirs[Number(m[1])], rest.slice(5));
+    else if (m && shellDir && /^\/shell\/[\w.-]+$/.test(rest)) file = path.join(shellDir, rest.slice(7));
     try {
       const body = generated.get(rest) ?? (file ? await readFile(file) : null);
       if (body === null) throw new Error("not found");

@@ -12,6 +12,8 @@
 //   into a minimal hand-written wasm module, both ways (bench.js `rawThroughWasm`), and also out
 //   of it again, with no other work (a lower bound: no allocation, no calls from wasm into JS).
 // - For comparison, ours (sessions on and off) against the raw WebSocket.
+// - With `S_SHELL` (the shell probe's build directory: bench/shell-probe.sh), the probe's class
+//   in JS over the core in wasm, on the same paths, against the raw clients and against ours.
 //
 // Each round runs every client's unbatched throughput loop of `npm run bench` (64-byte objects;
 // wall-clock msg/s and its ratio to the raw WebSocket of the same round) in a shuffled order,
@@ -25,7 +27,8 @@
 // Usage: source scripts/start-server.sh; BENCH_SERVER=$SERVER_HTTP SERVER_PID=$SERVER_PID node bench/speed-ablation.mjs
 // Env: S_M (messages per throughput run, 10000), S_N (round trips per client per round, 300),
 // S_REPS (rounds, 9), S_BROWSERS (firefox,chromium), S_PKG (package directory, pkg),
-// S_OUT (the JSON file, bench/speed-ablation.json; "" writes none).
+// S_OUT (the JSON file, bench/speed-ablation.json; "" writes none), S_SHELL (the shell probe's
+// build directory, e.g. target/shell-probe/pkg; unset: no probe clients).
 import os from "node:os";
 import path from "node:path";
 import { execSync } from "node:child_process";
@@ -48,7 +51,9 @@ const out = process.env.S_OUT ?? path.join(root, "bench", "speed-ablation.json")
 const cfg = await (await fetch(`${server}/config`)).json();
 const ws = cfg.ws.echo;
 const burst = { queue: { maxMessages: M * 2, maxBytes: 2 ** 30 } };
-const universal = (label, options) => ({ label, spec: { kind: "universal", url: `${server}/echo`, options: { transports: ["websocket"], endpoints: { websocket: ws }, ...burst, ...options } } });
+const shellDir = process.env.S_SHELL ? path.resolve(root, process.env.S_SHELL) : null;
+const universal = (label, options, kind = "universal") => ({ label, spec: { kind, url: `${server}/echo`, options: { transports: ["websocket"], endpoints: { websocket: ws }, ...burst, ...options } } });
+const shell = (label, options) => universal(label, options, "shell");
 const clientsFor = (name) => [
   { label: "raw WebSocket", spec: { kind: "raw", url: ws } },
   { label: "raw, text into wasm", spec: { kind: "rawThroughWasm", url: ws, out: false } },
@@ -62,6 +67,14 @@ const clientsFor = (name) => [
     universal("ours WebSocketStream, sessions", { webSocketStream: true }),
     universal("ours WebSocketStream, resume:false", { webSocketStream: true, resume: false }),
   ] : []),
+  ...(shellDir ? [
+    shell("shell probe, sessions", { webSocketStream: false }),
+    shell("shell probe, resume:false", { webSocketStream: false, resume: false }),
+    ...(name === "chromium" ? [
+      shell("shell probe WebSocketStream, sessions", { webSocketStream: true }),
+      shell("shell probe WebSocketStream, resume:false", { webSocketStream: true, resume: false }),
+    ] : []),
+  ] : []),
 ];
 /** Each ablation: [with, without, what the difference is]; a pair whose clients a browser lacks is skipped. */
 const PAIRS = [
@@ -73,6 +86,12 @@ const PAIRS = [
   ["raw, text into wasm and out", "raw WebSocket", "the wasm boundary alone, a copy in and out per direction (in and out − raw)"],
   ["ours, resume:false", "raw WebSocket", "for comparison: ours without sessions − raw"],
   ["ours, sessions", "raw WebSocket", "for comparison: ours with sessions − raw"],
+  ["shell probe, resume:false", "raw WebSocket", "shell probe without sessions − raw"],
+  ["shell probe, sessions", "raw WebSocket", "shell probe with sessions − raw"],
+  ["shell probe, resume:false", "ours, resume:false", "shell probe − ours, without sessions"],
+  ["shell probe, sessions", "ours, sessions", "shell probe − ours, with sessions"],
+  ["shell probe WebSocketStream, resume:false", "raw WebSocketStream", "shell probe on WebSocketStream without sessions − raw WebSocketStream"],
+  ["shell probe WebSocketStream, sessions", "ours WebSocketStream, sessions", "shell probe − ours, WebSocketStream with sessions"],
 ];
 
 /** A deterministic shuffle (xorshift32 seeded by the round), so that no client always follows the same one. */
@@ -90,7 +109,7 @@ const fmt = (x, d = 1) => x.toFixed(d);
 
 const commit = (() => { try { return execSync("git rev-parse --short HEAD", { cwd: root }).toString().trim() + (execSync("git status --porcelain --untracked-files=no", { cwd: root }).toString().trim() ? " (modified)" : ""); } catch { return "unknown"; } })();
 const tick = 1e6 / TICKS_PER_SECOND / M; // µs per message that one clock tick of /proc is
-const pageServer = await startPageServer(root, [path.resolve(root, process.env.S_PKG ?? "pkg")]);
+const pageServer = await startPageServer(root, [path.resolve(root, process.env.S_PKG ?? "pkg")], shellDir);
 const load0 = os.loadavg()[0];
 const results = { commit, date: new Date().toISOString(), counts: { M, N, REPS }, cpuResolutionUsPerMessage: tick, load: [load0], browsers: [] };
 console.log(`Speed ablations of ${commit}: ${REPS} rounds per browser, ${M} 64-byte objects per throughput run, ${N} round trips per client per latency group; CPU from /proc in ticks of ${fmt(tick, 2)} µs per message; load ${fmt(load0, 2)} at the start.`);

@@ -1,0 +1,348 @@
+// The JS half of the shell probe (bench/shell-probe.sh): `UniversalSocket` written in JS, as the
+// peers' classes are, over the SDK's core in wasm (src/lib.rs: `Core`). The JS side owns what
+// talks to the browser: the options, the WebSocket and WebSocketStream, the timer, listeners and
+// event objects. The core owns the policy: reconnection and backoff, the send queue, sessions,
+// batching, the heartbeat, fallback rules, close codes, URL derivation, token redaction.
+//
+// A measurement, never shipped: it is written to the npm package's API (README "Options and
+// events") so that its bytes are a fair count, and driven by bench/speed-ablation.mjs for
+// speed. Not covered: `debug` logging, `sendDatagram`, Blob sends, `connect()`'s joining rules
+// beyond the promise, the exact texts of every option error.
+import init, { Core, encodeMessage, decodeMessage } from "./universal_socket.js";
+export { init as default, encodeMessage, decodeMessage };
+
+const EVENTS = ["open", "message", "error", "close", "disconnect", "reconnecting", "reconnected",
+  "fallback", "upgrade", "maxReconnectAttemptsReached", "queueOverflow", "sessionLost", "undelivered"];
+const MAX = 2 ** 53 - 1;
+// [key, kind, default, min, max, config index]: kinds w (whole), n (number), s (string),
+// b (boolean), o (object: its own table; `true`/`false` turn it on or off).
+const RECONNECT = [["initialDelayMs", "w", 1000, 0, MAX, 0], ["factor", "n", 1.5, 1, 100, 1],
+  ["maxDelayMs", "w", 30000, 0, MAX, 2], ["maxAttempts", "f", 5, 0, MAX, 3], ["jitter", "n", 0, 0, 1, 4]];
+const RESUME = [["ackDelayMs", "w", 100, 0, MAX, 7], ["helloTimeoutMs", "w", 1000, 1, MAX, 8],
+  ["maxMessages", "w", 10000, 1, MAX, 9], ["maxBytes", "w", 16 << 20, 1, MAX, 10]];
+const HEARTBEAT = [["intervalMs", "w", 30000, 1, MAX, 12], ["timeoutMs", "w", 30000, 1, MAX, 13],
+  ["ping", "s", "ping"], ["pong", "s", "pong"]];
+const BATCH = [["maxMessages", "w", 10, 1, MAX, 15], ["flushIntervalMs", "w", 100, 0, MAX, 16],
+  ["maxBytes", "w", 16 << 20, 64, MAX, 17]];
+const QUEUE = [["maxMessages", "w", 1000, 0, MAX, 18], ["maxBytes", "w", 16 << 20, 0, MAX, 19],
+  ["overflow", ["reject", "drop-oldest"], "reject", 0, 0, 20]];
+const AUTH = [["token", "s"], ["getToken", "function"]];
+const OPTIONS = [["transports", "a"], ["endpoints", "o", [["websocket", "s"]]], ["protocols", "a"],
+  ["binaryType", ["arraybuffer", "blob"], "arraybuffer"], ["reconnect", "o", RECONNECT, 1],
+  ["connectTimeoutMs", "w", 2000, 1, MAX, 5], ["resume", "o", RESUME, 6],
+  ["heartbeat", "o", HEARTBEAT, 11], ["batch", "o", BATCH, 14], ["queue", "o", QUEUE],
+  ["auth", "o", AUTH], ["parseJson", "b", false], ["decodeBinary", "b", false],
+  ["maxMessageBytes", "w", 16 << 20, 1, MAX, 21], ["webSocketStream", "b", false], ["debug", "b", false]];
+// Sections on by default (their config index: −1 there turns one off).
+const ON = { reconnect: 1, resume: 1, heartbeat: 1 };
+
+const fail = (message) => { throw new TypeError(`UniversalSocket: ${message}`); };
+const near = (key, table) => table.map((r) => r[0]).find((k) => k.toLowerCase() === key.toLowerCase());
+
+/// Reads `given` against `table` into `out` (named values) and `n` (the core's numbers).
+function read(given, table, path, out, n) {
+  if (given === undefined || given === null) given = {};
+  if (typeof given !== "object") fail(`${path || "options"} must be an object`);
+  for (const key of Object.keys(given)) {
+    if (!table.some((r) => r[0] === key)) {
+      const hint = near(key, table);
+      fail(`unknown option ${path}${key}${hint ? `; did you mean ${path}${hint}?` : ""}`);
+    }
+  }
+  for (const [key, kind, def, min, max, at] of table) {
+    const name = path + key;
+    let v = given[key];
+    if (kind === "o") {
+      const on = v !== false && (v !== undefined || ON[key]);
+      if (v === true || v === undefined) v = {};
+      else if (v !== false && (typeof v !== "object" || v === null)) fail(`${name} must be an object, true or false`);
+      if (at !== undefined && !on) n[at] = -1;
+      else if (at !== undefined) n[at] = 1;
+      out[key] = on ? read(v, def, `${name}.`, {}, n) : null;
+      continue;
+    }
+    if (v === undefined) v = def;
+    else if (Array.isArray(kind)) {
+      if (!kind.includes(v)) fail(`${name} must be one of ${kind.map((k) => `"${k}"`).join(", ")}, not ${String(v)}`);
+    } else if (kind === "w" || kind === "n" || kind === "f") {
+      if (kind === "f" && (v === null || v === Infinity)) v = -1;
+      else if (typeof v !== "number" || !(v >= min && v <= max) || (kind !== "n" && !Number.isInteger(v)))
+        fail(`${name} must be ${kind === "n" ? "a number" : "a whole number"} from ${min} to ${max}, not ${String(v)}`);
+    } else if (kind === "a") {
+      if (v !== undefined && !Array.isArray(v) && typeof v !== "string") fail(`${name} must be an array of strings`);
+    } else if (v !== undefined && typeof v !== (kind === "s" ? "string" : kind === "b" ? "boolean" : kind)) {
+      fail(`${name} must be a ${kind === "s" ? "string" : kind === "b" ? "boolean" : kind}`);
+    }
+    out[key] = v;
+    if (at !== undefined) n[at] = Array.isArray(kind) ? kind.indexOf(v) : v;
+  }
+  return out;
+}
+
+let seq = 0;
+const now = () => performance.now();
+const hasStream = typeof WebSocketStream === "function";
+
+export class UniversalSocket {
+  static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
+  #core; #o; #links = new Map(); #queue = []; #flushing = 0; #timer; #handlers = {}; #gone = [];
+  #waiting = []; #closing = []; #transport = null; #meta = ["", ""]; #ls = {}; #in; #sending;
+
+  constructor(url, options) {
+    if (typeof url !== "string") fail("the URL must be a string");
+    const n = [];
+    this.#o = read(options, OPTIONS, "", {}, n);
+    const hb = this.#o.heartbeat || {};
+    n[22] = (Math.random() * 2 ** 32) >>> 0;
+    this.binaryType = this.#o.binaryType;
+    this.url = url;
+    try {
+      this.#core = new Core({ o: (k, id, a, b) => this.#out(k, id, a, b) }, url,
+        this.#o.endpoints?.websocket, new Float64Array(n),
+        hb.ping ?? "ping", hb.pong ?? "pong");
+    } catch (e) { fail(String(e)); }
+    const token = this.#o.auth?.token;
+    if (token) this.#core.setToken(token);
+  }
+
+  get readyState() { return this.#core.state()[0]; }
+  get bufferedAmount() { return this.#core.state()[1]; }
+  get rttMs() { const r = this.#core.state()[2]; return r < 0 ? null : r; }
+  get reconnectAttempts() { return this.#core.state()[3]; }
+  get transport() { return this.#transport; }
+  get protocol() { return this.#meta[0]; }
+  get extensions() { return this.#meta[1]; }
+  get CONNECTING() { return 0; } get OPEN() { return 1; } get CLOSING() { return 2; } get CLOSED() { return 3; }
+
+  stats() {
+    const s = this.#core.stats(now());
+    const keys = ["messagesSent", "bytesSent", "messagesReceived", "bytesReceived", "reconnects",
+      "reconnectAttempts", "webtransport", "websocket", "sse", "longPolling", "resent", "deduplicated",
+      "acknowledged", "sessionsResumed", "sessionsLost"];
+    const out = {};
+    keys.forEach((k, i) => { out[k] = s[i]; });
+    return out;
+  }
+
+  connect() {
+    return new Promise((resolve, reject) => {
+      this.#waiting.push([resolve, reject]);
+      this.#call(() => {
+        const e = this.#core.connect(now());
+        if (e) throw e;
+      }, true);
+    });
+  }
+
+  send(data) {
+    let e;
+    if (typeof data === "string") e = this.#call(() => this.#core.send(now(), this.#sending = data, false));
+    else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
+      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      e = this.#call(() => this.#core.sendBytes(now(), bytes));
+    } else {
+      const json = JSON.stringify(data);
+      if (json === undefined) fail("send() takes a string, binary data or a JSON value");
+      e = this.#call(() => this.#core.send(now(), this.#sending = json, !!this.#o.batch));
+    }
+    if (e) throw new Error(`UniversalSocket: ${e}`);
+  }
+
+  sendBinary(type, data) {
+    this.send(encodeMessage(type, JSON.stringify(data) ?? "null"));
+  }
+
+  close(code = 1000, reason = "") {
+    return new Promise((resolve, reject) => {
+      const e = this.#call(() => this.#core.close(now(), code, reason));
+      if (e) return reject(new RangeError(`UniversalSocket: ${e}`));
+      if (this.readyState === 3) return resolve();
+      this.#closing.push(resolve);
+    });
+  }
+
+  on(name, listener) { return this.addEventListener(name, listener); }
+  off(name, listener) { return this.removeEventListener(name, listener); }
+
+  /// `EventTarget`'s rules: a listener added twice is added once, `once` and `signal` work, one
+  /// removed during a dispatch is not called by it, one that throws does not stop the others.
+  addEventListener(name, listener, options) {
+    if (!EVENTS.includes(name)) fail(`unknown event "${name}"; events are: ${EVENTS.join(", ")}`);
+    if (listener == null) return;
+    if (typeof listener !== "function" && typeof listener.handleEvent !== "function")
+      fail(`addEventListener(): the listener must be a function or an object with handleEvent, not ${typeof listener}`);
+    const list = (this.#ls[name] ??= []);
+    const signal = options?.signal;
+    if (list.some((e) => e.f === listener) || signal?.aborted) return;
+    list.push({ f: listener, once: typeof options === "object" && !!options?.once });
+    signal?.addEventListener("abort", () => this.removeEventListener(name, listener), { once: true });
+  }
+
+  removeEventListener(name, listener) {
+    const list = this.#ls[name] ?? [];
+    const i = list.findIndex((e) => e.f === listener);
+    if (i >= 0) list.splice(i, 1)[0].gone = true;
+  }
+
+  get listenerCount() {
+    return Object.values(this.#ls).reduce((n, l) => n + l.length, 0) + Object.values(this.#handlers).filter(Boolean).length;
+  }
+
+  #handler(name) { return this.#handlers[name] ?? null; }
+  #setHandler(name, f) {
+    if (f !== null && f !== undefined && typeof f !== "function") fail("event handler properties take a function or null");
+    this.#handlers[name] = f ?? null;
+  }
+  get onopen() { return this.#handler("open"); } set onopen(f) { this.#setHandler("open", f); }
+  get onmessage() { return this.#handler("message"); } set onmessage(f) { this.#setHandler("message", f); }
+  get onerror() { return this.#handler("error"); } set onerror(f) { this.#setHandler("error", f); }
+  get onclose() { return this.#handler("close"); } set onclose(f) { this.#setHandler("close", f); }
+
+  /// Runs a call into the core, then dispatches the events it queued (unless a dispatch is
+  /// already running further up the stack: it takes them). A thrown error rejects `connect()`.
+  #call(f, connecting) {
+    let r;
+    try { r = f(); } catch (e) {
+      if (!connecting) throw e;
+      for (const [, reject] of this.#waiting.splice(0)) reject(new Error(`UniversalSocket: ${e}`));
+    }
+    this.#flush();
+    return r;
+  }
+
+  #flush() {
+    if (this.#flushing) return;
+    this.#flushing = 1;
+    try {
+      while (this.#queue.length) this.#emit(...this.#queue.shift());
+    } finally { this.#flushing = 0; }
+  }
+
+  #dispatch(type, event) {
+    event.type = type;
+    const list = this.#ls[type];
+    if (list) for (const e of list.length > 1 ? list.slice() : list) {
+      if (e.gone) continue;
+      if (e.once) this.removeEventListener(type, e.f);
+      try { typeof e.f === "function" ? e.f.call(this, event) : e.f.handleEvent(event); } catch (x) { console.error(x); }
+    }
+    const h = this.#handlers[type];
+    if (h) try { h.call(this, event); } catch (e) { console.error(e); }
+  }
+
+  #data(a) {
+    if (typeof a === "string") {
+      if (this.#o.parseJson) try { return JSON.parse(a); } catch { return a; }
+      return a;
+    }
+    if (this.#o.decodeBinary) { const [type, json] = decodeMessage(a); return { type, data: JSON.parse(json) }; }
+    return this.binaryType === "blob" ? new Blob([a]) : a.buffer;
+  }
+
+  #emit(k, id, a, b) {
+    switch (k) {
+      case 10: this.#transport = a; this.#dispatch("open", { transport: a });
+        for (const [resolve] of this.#waiting.splice(0)) resolve();
+        return;
+      case 11: case 12: {
+        let data;
+        try { data = this.#data(a); } catch (e) { return this.#dispatch("error", { message: `malformed binary frame: ${e}`, error: e, data: a.buffer }); }
+        return this.#dispatch("message", { data, transport: this.#transport });
+      }
+      case 13: return this.#dispatch("disconnect", { code: id, reason: a, wasClean: b });
+      case 14: return this.#dispatch("reconnecting", { attempt: id, delayMs: a });
+      case 15: return this.#dispatch("reconnected", { transport: a });
+      case 16: { const [from, to] = a.split(" "); return this.#dispatch("fallback", { from, to, reason: b }); }
+      case 17: { const [from, to] = a.split(" "); return this.#dispatch("upgrade", { from, to }); }
+      case 18: return this.#dispatch("maxReconnectAttemptsReached", {});
+      case 19: return this.#dispatch("sessionLost", { reason: a });
+      case 20: return this.#dispatch("queueOverflow", { dropped: id });
+      case 21: case 22: this.#gone.push(typeof a === "string" ? a : a.buffer); return;
+      case 23: return this.#dispatch("undelivered", { messages: this.#gone.splice(0) });
+      case 25: this.#dispatch("error", { message: a, error: new Error(a) });
+        for (const [, reject] of this.#waiting.splice(0)) reject(new Error(`UniversalSocket: ${a}`));
+        return;
+      case 24: this.#transport = null; this.#dispatch("close", { code: id, reason: a, wasClean: b });
+        for (const [, reject] of this.#waiting.splice(0)) reject(new Error("UniversalSocket: closed"));
+        for (const resolve of this.#closing.splice(0)) resolve();
+    }
+  }
+
+  /// The core's actions, done at once; events are queued for `#flush`.
+  #out(k, id, a, b) {
+    if (k === 26) k = 11, a = this.#in;
+    if (k >= 10) {
+      // Views of wasm memory are copied before the next call into wasm can move them.
+      this.#queue.push([k, id, a instanceof Uint8Array ? a.slice() : a, b]);
+      return;
+    }
+    const link = this.#links.get(id);
+    switch (k) {
+      case 0: return this.#open(id, a);
+      case 1: case 2: return link?.send(a);
+      case 6: return link?.send(this.#sending);
+      case 3: return link?.close(a, b);
+      case 4: link?.drop(); this.#links.delete(id);
+        return queueMicrotask(() => this.#call(() => this.#core.abandoned(now(), id)));
+      case 5: {
+        clearTimeout(this.#timer);
+        if (id >= 0) this.#timer = setTimeout(() => this.#call(() => this.#core.timeout(now())), Math.max(0, id - now()));
+      }
+    }
+  }
+
+  /// Opens link `id` (a `getToken` first, when given), reporting its events to the core.
+  #open(id, url) {
+    const getToken = this.#o.auth?.getToken;
+    if (getToken) {
+      Promise.resolve().then(getToken).then((token) => {
+        this.#core.setToken(String(token));
+        this.#link(id, `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`);
+      }, (e) => this.#call(() => this.#core.failed(now(), id, `getToken() failed: ${e}`)));
+      return;
+    }
+    this.#link(id, url);
+  }
+
+  #link(id, url) {
+    let opened = false;
+    const report = (f) => { if (this.#links.has(id)) this.#call(f); };
+    const onOpen = (protocol, extensions) => { opened = true; this.#meta = [protocol, extensions]; report(() => this.#core.opened(now(), id)); };
+    const onData = (d) => report(() => typeof d === "string" ? this.#core.text(now(), id, this.#in = d) : this.#core.bytes(now(), id, new Uint8Array(d)));
+    const onEnd = (code, reason, clean) => {
+      report(() => opened ? this.#core.closed(now(), id, code, reason, clean)
+        : this.#core.failed(now(), id, `closed before open (${code})`));
+      this.#links.delete(id);
+    };
+    const protocols = this.#o.protocols;
+    const closeCode = (c) => (c === 1000 || (c >= 3000 && c <= 4999) ? c : 1000);
+    if (this.#o.webSocketStream && hasStream) {
+      const wss = new WebSocketStream(url, protocols ? { protocols: [].concat(protocols) } : {});
+      let writer, reader;
+      wss.opened.then(({ readable, writable, protocol, extensions }) => {
+        writer = writable.getWriter();
+        reader = readable.getReader();
+        onOpen(protocol, extensions);
+        const loop = (r) => { if (!r.done) { onData(r.value); reader.read().then(loop, () => {}); } };
+        reader.read().then(loop, () => {});
+      }, () => {});
+      wss.closed.then(({ closeCode: c, reason }) => onEnd(c, reason, true), () => onEnd(1006, "", false));
+      this.#links.set(id, {
+        send: (d) => writer?.write(typeof d === "string" ? d : d.slice()).catch(() => {}),
+        close: (c, r) => wss.close({ closeCode: closeCode(c), reason: r }),
+        drop: () => { try { wss.close(); } catch {} },
+      });
+      return;
+    }
+    const ws = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
+    ws.binaryType = "arraybuffer";
+    ws.onopen = () => onOpen(ws.protocol, ws.extensions);
+    ws.onmessage = (e) => onData(e.data);
+    ws.onclose = (e) => onEnd(e.code, e.reason, e.wasClean);
+    this.#links.set(id, {
+      send: (d) => ws.send(d),
+      close: (c, r) => ws.close(closeCode(c), r),
+      drop: () => { ws.onopen = ws.onmessage = ws.onclose = null; ws.close(); },
+    });
+  }
+}

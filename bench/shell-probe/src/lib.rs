@@ -1,0 +1,503 @@
+//! The wasm half of the shell probe: the SDK's own sans-IO core (`src/core`), its URL derivation
+//! (`src/endpoints.rs`), token redaction and the binary codec, compiled from the SDK's sources
+//! (`#[path]`), behind one class with a few exports. Everything else (the WebSocket, timers,
+//! listeners, event objects, options) is JS: `../shell.js`.
+//!
+//! The core is driven exactly as `src/web/driver.rs` drives it: every input is a `handle_*`
+//! call with the time, then the actions and events it produced are handed to the shell, through
+//! one imported method (`shell.o(kind, id, a, b)`), and the next deadline with them. The shell
+//! carries out actions at once (opening, writing and closing a WebSocket never calls back
+//! synchronously) and queues events, which it dispatches after the call returns, so that a
+//! listener may call back into the core.
+//!
+//! Never shipped, never tested: bench/shell-probe.sh builds it to measure bytes, and
+//! bench/speed-ablation.mjs's `shell` client to measure speed.
+
+#![no_std]
+extern crate alloc as std;
+
+#[allow(unused_imports)]
+mod prelude {
+    pub(crate) use std::{
+        borrow::ToOwned,
+        boxed::Box,
+        format,
+        string::{String, ToString},
+        vec,
+        vec::Vec,
+    };
+}
+
+#[allow(dead_code, missing_docs)]
+#[path = "../../../src/allocator/mod.rs"]
+mod allocator;
+#[allow(dead_code, missing_docs)]
+#[path = "../../../src/core/mod.rs"]
+pub mod core;
+/// `src/endpoints.rs` through a directory module, so that its own `mod browser` resolves to
+/// `src/endpoints/browser.rs`.
+#[path = "../../../src"]
+mod sdk {
+    #[allow(dead_code, missing_docs)]
+    pub mod endpoints;
+}
+pub use sdk::endpoints;
+#[allow(dead_code, missing_docs)]
+#[path = "../../../src/redact.rs"]
+pub mod redact;
+
+/// What `src/endpoints/browser.rs` reads through the SDK's bindings.
+mod web {
+    pub mod bindings {
+        pub mod property {
+            use crate::prelude::*;
+            use wasm_bindgen::prelude::*;
+            #[wasm_bindgen(
+                inline_js = "export function stringProperty(o,k){const v=o[k];return typeof v==\"string\"?v:\"\"}"
+            )]
+            extern "C" {
+                #[wasm_bindgen(js_name = stringProperty)]
+                pub fn string_property(object: &JsValue, key: &str) -> String;
+            }
+        }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+#[panic_handler]
+fn stop(_: &::core::panic::PanicInfo) -> ! {
+    ::core::arch::wasm32::unreachable()
+}
+
+use crate::core::connection::{Action, Event};
+use crate::core::{
+    BackoffConfig, BatchConfig, Connection, ConnectionConfig, HeartbeatConfig, OverflowPolicy,
+    Payload, QueueConfig, SessionConfig, TransportKind,
+};
+use crate::endpoints::{with_token, Endpoints};
+use crate::prelude::*;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The JS shell: `o(kind, id, a, b)` takes every action and event (kinds below).
+    pub type Shell;
+    #[wasm_bindgen(method, js_name = o)]
+    fn out(this: &Shell, kind: u32, id: f64, a: &JsValue, b: &JsValue);
+    #[wasm_bindgen(method, js_name = o)]
+    fn out_text(this: &Shell, kind: u32, id: f64, a: &str, b: &JsValue);
+    #[wasm_bindgen(method, js_name = o)]
+    fn out_bytes(this: &Shell, kind: u32, id: f64, a: &[u8], b: &JsValue);
+}
+
+// What `o` is told: actions (the shell does them now) and events (it queues them).
+const OPEN: u32 = 0; // id, a: url, b: transport name
+const SEND_TEXT: u32 = 1; // id, a: text
+const SEND_BYTES: u32 = 2; // id, a: bytes (a view: the shell sends or copies it at once)
+const CLOSE: u32 = 3; // id: a code, b: reason
+const ABANDON: u32 = 4; // id
+const TIMER: u32 = 5; // id: deadline, or -1
+const SEND_SAME: u32 = 6; // id: send the text the shell handed in with this call
+const E_OPEN: u32 = 10; // a: transport
+const E_TEXT: u32 = 11; // a: text
+const E_BYTES: u32 = 12; // a: bytes (a view)
+const E_DISCONNECT: u32 = 13; // id: code, a: reason, b: wasClean
+const E_RECONNECTING: u32 = 14; // id: attempt, a: delay
+const E_RECONNECTED: u32 = 15; // a: transport
+const E_FALLBACK: u32 = 16; // a: "from to", b: reason
+const E_UPGRADE: u32 = 17; // a: "from to"
+const E_MAX: u32 = 18;
+const E_SESSION_LOST: u32 = 19; // a: reason
+const E_OVERFLOW: u32 = 20; // id: dropped
+const E_UNDELIVERED_TEXT: u32 = 21; // a: text (one event per message; the shell gathers them)
+const E_UNDELIVERED_BYTES: u32 = 22;
+const E_UNDELIVERED_END: u32 = 23;
+const E_CLOSE: u32 = 24; // id: code, a: reason, b: wasClean
+const E_CONNECT_FAILED: u32 = 25; // a: why
+const E_SAME: u32 = 26; // the text the shell handed in with this call
+
+/// One socket's core, its endpoints and the tokens to keep out of its texts.
+#[wasm_bindgen]
+pub struct Core {
+    conn: Connection,
+    shell: Shell,
+    endpoints: Endpoints,
+    token: Option<String>,
+    secrets: Vec<String>,
+    armed: f64,
+    /// Where the text the shell just handed in lives (`text`, `send`): a message or send of that
+    /// very `String` (moved through the core, not copied) is told to the shell as "the same
+    /// text" (kinds `SAME`), and the shell uses its own JS string: one copy per direction.
+    handed: (usize, usize),
+}
+
+fn millis(n: f64) -> u64 {
+    if n > 0.0 {
+        n as u64
+    } else {
+        0
+    }
+}
+
+#[wasm_bindgen]
+impl Core {
+    /// The shell read and checked the options (`shell.js`, `OPTIONS`); `n` holds every number
+    /// in `shell.js`'s `CONFIG` order (−1: the option is off, or "forever").
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        shell: Shell,
+        url: &str,
+        websocket: Option<String>,
+        n: &[f64],
+        ping: String,
+        pong: String,
+    ) -> Result<Core, JsValue> {
+        let explicit = [None, websocket, None, None];
+        let endpoints = Endpoints::derive(url, &explicit).map_err(|e| JsValue::from_str(&e.0))?;
+        let at = |i: usize| n.get(i).copied().unwrap_or(-1.0);
+        let ms = |i: usize| millis(at(i));
+        let on = |i: usize| at(i) >= 0.0;
+        let mut config = ConnectionConfig {
+            transports: vec![TransportKind::WebSocket],
+            connect_timeout_ms: ms(5).max(1),
+            session: SessionConfig {
+                enabled: on(6),
+                ack_delay_ms: ms(7),
+                hello_timeout_ms: ms(8).max(1),
+                max_messages: ms(9) as usize,
+                max_bytes: ms(10) as usize,
+                ..SessionConfig::default()
+            },
+            heartbeat: on(11).then(|| HeartbeatConfig {
+                interval_ms: ms(12),
+                timeout_ms: ms(13),
+                ping,
+                pong,
+            }),
+            batch: on(14).then(|| BatchConfig {
+                max_messages: ms(15) as usize,
+                flush_interval_ms: ms(16),
+                max_bytes: ms(17) as usize,
+            }),
+            queue: QueueConfig {
+                max_messages: ms(18) as usize,
+                max_bytes: ms(19) as usize,
+                overflow: if at(20) > 0.0 {
+                    OverflowPolicy::DropOldest
+                } else {
+                    OverflowPolicy::Reject
+                },
+            },
+            max_message_size: ms(21) as usize,
+            upgrade_after_ms: None,
+            ..ConnectionConfig::default()
+        };
+        config.backoff = BackoffConfig {
+            initial_ms: ms(0),
+            factor: at(1),
+            max_ms: ms(2),
+            max_attempts: on(3).then_some(ms(3) as u32),
+            jitter: at(4).max(0.0),
+        };
+        config.supported = crate::core::TransportSet::empty();
+        config.supported.insert(TransportKind::WebSocket);
+        Ok(Core {
+            conn: Connection::new(config, ms(22)),
+            shell,
+            endpoints,
+            token: None,
+            secrets: Vec::new(),
+            armed: -1.0,
+            handed: (0, 0),
+        })
+    }
+
+    /// A token for the next opens (`?token=`), kept out of every text the core produces.
+    #[wasm_bindgen(js_name = setToken)]
+    pub fn set_token(&mut self, token: String) {
+        self.secrets.push(endpoints::percent_encode(&token));
+        self.secrets.push(token.clone());
+        self.token = Some(token);
+    }
+
+    pub fn connect(&mut self, now: f64) -> Result<(), JsValue> {
+        let r = self.conn.handle_connect(now as u64);
+        self.pump();
+        r.map_err(|e| JsValue::from_str(&e.message()))
+    }
+
+    pub fn opened(&mut self, now: f64, id: f64) {
+        self.conn.handle_transport_opened(now as u64, id as u64);
+        self.pump();
+    }
+
+    pub fn failed(&mut self, now: f64, id: f64, reason: String) {
+        self.conn
+            .handle_transport_failed(now as u64, id as u64, reason);
+        self.pump();
+    }
+
+    pub fn closed(&mut self, now: f64, id: f64, code: u16, reason: String, clean: bool) {
+        self.conn
+            .handle_transport_closed(now as u64, id as u64, code, reason, clean);
+        self.pump();
+    }
+
+    pub fn abandoned(&mut self, now: f64, id: f64) {
+        self.conn.handle_transport_abandoned(now as u64, id as u64);
+        self.pump();
+    }
+
+    pub fn text(&mut self, now: f64, id: f64, text: String) {
+        self.handed = (text.as_ptr() as usize, text.len());
+        self.conn
+            .handle_incoming(now as u64, id as u64, Payload::Text(text));
+        self.pump();
+    }
+
+    pub fn bytes(&mut self, now: f64, id: f64, bytes: Vec<u8>) {
+        self.conn
+            .handle_incoming(now as u64, id as u64, Payload::Binary(bytes));
+        self.pump();
+    }
+
+    pub fn timeout(&mut self, now: f64) {
+        self.armed = -1.0;
+        self.conn.handle_timeout(now as u64);
+        self.pump();
+    }
+
+    /// Sends text; an error's message when the core refuses it.
+    pub fn send(&mut self, now: f64, text: String, batchable: bool) -> Option<String> {
+        self.handed = (text.as_ptr() as usize, text.len());
+        let r = if batchable {
+            self.conn.send_serialized(now as u64, text)
+        } else {
+            self.conn.send(now as u64, Payload::Text(text))
+        };
+        self.pump();
+        r.err().map(|e| e.message())
+    }
+
+    #[wasm_bindgen(js_name = sendBytes)]
+    pub fn send_bytes(&mut self, now: f64, bytes: Vec<u8>) -> Option<String> {
+        let r = self.conn.send(now as u64, Payload::Binary(bytes));
+        self.pump();
+        r.err().map(|e| e.message())
+    }
+
+    pub fn close(&mut self, now: f64, code: u16, reason: &str) -> Option<String> {
+        let r = self.conn.close(now as u64, code, reason);
+        self.pump();
+        r.err().map(|e| e.message())
+    }
+
+    /// `readyState`, `bufferedAmount`, `rttMs` (−1: none), reconnect attempt.
+    pub fn state(&self) -> Vec<f64> {
+        vec![
+            self.conn.ready_state() as f64,
+            self.conn.queued_bytes() as f64,
+            self.conn.rtt_ms().map_or(-1.0, |r| r as f64),
+            self.conn.reconnect_attempt() as f64,
+        ]
+    }
+
+    /// `stats()`'s numbers, in `Stats`' order.
+    pub fn stats(&self, now: f64) -> Vec<f64> {
+        let s = self.conn.stats(now as u64);
+        let mut v = vec![
+            s.messages_sent as f64,
+            s.bytes_sent as f64,
+            s.messages_received as f64,
+            s.bytes_received as f64,
+            s.reconnects as f64,
+            s.reconnect_attempts as f64,
+        ];
+        for t in s.time_on_transport_ms {
+            v.push(t as f64);
+        }
+        for n in [
+            s.resent,
+            s.deduplicated,
+            s.acknowledged,
+            s.sessions_resumed,
+            s.sessions_lost,
+        ] {
+            v.push(n as f64);
+        }
+        v
+    }
+
+    fn redacted(&self, text: String) -> JsValue {
+        JsValue::from_str(&redact::redact(&self.secrets, text))
+    }
+
+    /// Whether `text` is the `String` the shell handed in for this call (see `handed`).
+    fn is_handed(&self, text: &str) -> bool {
+        self.handed == (text.as_ptr() as usize, text.len()) && !text.is_empty()
+    }
+
+    fn pump(&mut self) {
+        let none = JsValue::UNDEFINED;
+        loop {
+            if let Some(action) = self.conn.poll_action() {
+                match action {
+                    Action::OpenTransport { conn_id, kind } => {
+                        let mut url = self.endpoints.get(kind).to_owned();
+                        if let Some(token) = &self.token {
+                            url = with_token(&url, token);
+                        }
+                        let query = self.conn.session_query().params();
+                        if !query.is_empty() {
+                            let mut params: Vec<(&str, &str)> = Vec::new();
+                            for (key, value) in &query {
+                                params.push((key, value.as_str()));
+                            }
+                            url = endpoints::request_url(&url, &[], &params);
+                        }
+                        self.shell.out(
+                            OPEN,
+                            conn_id as f64,
+                            &url.as_str().into(),
+                            &kind.as_str().into(),
+                        );
+                    }
+                    Action::Send { conn_id, payload } => match &payload {
+                        Payload::Text(text) if self.is_handed(text) => {
+                            self.shell.out(SEND_SAME, conn_id as f64, &none, &none)
+                        }
+                        Payload::Text(text) => {
+                            self.shell.out_text(SEND_TEXT, conn_id as f64, text, &none)
+                        }
+                        Payload::Binary(bytes) => {
+                            self.shell
+                                .out_bytes(SEND_BYTES, conn_id as f64, bytes, &none)
+                        }
+                    },
+                    Action::CloseTransport {
+                        conn_id,
+                        code,
+                        reason,
+                    } => {
+                        self.shell
+                            .out(CLOSE, conn_id as f64, &code.into(), &reason.as_str().into())
+                    }
+                    Action::AbandonTransport { conn_id } => {
+                        self.shell.out(ABANDON, conn_id as f64, &none, &none)
+                    }
+                    Action::SendDatagram { .. } => {}
+                }
+                continue;
+            }
+            let Some(event) = self.conn.poll_event() else {
+                break;
+            };
+            let s = |t: &str| JsValue::from_str(t);
+            let pair = |a: TransportKind, b: TransportKind| {
+                let mut t = a.as_str().to_owned();
+                t.push(' ');
+                t.push_str(b.as_str());
+                JsValue::from(t)
+            };
+            match event {
+                Event::Open { kind } => self.shell.out(E_OPEN, 0.0, &s(kind.as_str()), &none),
+                Event::Message(Payload::Text(text)) if self.is_handed(&text) => {
+                    self.shell.out(E_SAME, 0.0, &none, &none)
+                }
+                Event::Message(Payload::Text(text)) => {
+                    self.shell.out_text(E_TEXT, 0.0, &text, &none)
+                }
+                Event::Message(Payload::Binary(bytes)) => {
+                    self.shell.out_bytes(E_BYTES, 0.0, &bytes, &none)
+                }
+                Event::Disconnected {
+                    code,
+                    reason,
+                    was_clean,
+                } => {
+                    let reason = self.redacted(reason);
+                    self.shell
+                        .out(E_DISCONNECT, code as f64, &reason, &was_clean.into())
+                }
+                Event::Reconnecting { attempt, delay_ms } => self.shell.out(
+                    E_RECONNECTING,
+                    attempt as f64,
+                    &(delay_ms as f64).into(),
+                    &none,
+                ),
+                Event::Reconnected { kind } => {
+                    self.shell.out(E_RECONNECTED, 0.0, &s(kind.as_str()), &none)
+                }
+                Event::Fallback { from, to, reason } => {
+                    let reason = self.redacted(reason);
+                    self.shell.out(E_FALLBACK, 0.0, &pair(from, to), &reason)
+                }
+                Event::Upgraded { from, to } => {
+                    self.shell.out(E_UPGRADE, 0.0, &pair(from, to), &none)
+                }
+                Event::MaxReconnectAttemptsReached => self.shell.out(E_MAX, 0.0, &none, &none),
+                Event::SessionLost { reason } => {
+                    self.shell.out(E_SESSION_LOST, 0.0, &s(&reason), &none)
+                }
+                Event::QueueOverflow { dropped } => {
+                    self.shell.out(E_OVERFLOW, dropped as f64, &none, &none)
+                }
+                Event::ConnectFailed { tried } => {
+                    let mut why = String::new();
+                    for (kind, reason) in tried {
+                        why.push_str(kind.as_str());
+                        why.push_str(": ");
+                        why.push_str(&reason);
+                        why.push_str("; ");
+                    }
+                    let why = self.redacted(why);
+                    self.shell.out(E_CONNECT_FAILED, 0.0, &why, &none)
+                }
+                Event::Undelivered(payloads) => {
+                    for payload in &payloads {
+                        match payload {
+                            Payload::Text(t) => {
+                                self.shell.out_text(E_UNDELIVERED_TEXT, 0.0, t, &none)
+                            }
+                            Payload::Binary(b) => {
+                                self.shell.out_bytes(E_UNDELIVERED_BYTES, 0.0, b, &none)
+                            }
+                        }
+                    }
+                    self.shell.out(E_UNDELIVERED_END, 0.0, &none, &none)
+                }
+                Event::Close {
+                    code,
+                    reason,
+                    was_clean,
+                } => {
+                    let reason = self.redacted(reason);
+                    self.shell
+                        .out(E_CLOSE, code as f64, &reason, &was_clean.into())
+                }
+            }
+        }
+        self.handed = (0, 0);
+        let deadline = self.conn.poll_timeout().map_or(-1.0, |t| t as f64);
+        if deadline != self.armed {
+            self.armed = deadline;
+            self.shell
+                .out(TIMER, deadline, &JsValue::UNDEFINED, &JsValue::UNDEFINED);
+        }
+    }
+}
+
+/// `encodeMessage(type, dataJson)`: the guide's binary frame, or the error's message.
+#[wasm_bindgen(js_name = encodeMessage)]
+pub fn encode_message(type_name: &str, json: &str) -> Result<Vec<u8>, JsValue> {
+    crate::core::codec::encode_serialized(type_name, json, &Default::default())
+        .map_err(|e| JsValue::from_str(&e.message()))
+}
+
+/// `decodeMessage(bytes)`: `[type, dataJson]`, or the error's message.
+#[wasm_bindgen(js_name = decodeMessage)]
+pub fn decode_message(bytes: &[u8]) -> Result<js_sys::Array, JsValue> {
+    let d = crate::core::codec::decode_unparsed(bytes, &Default::default())
+        .map_err(|e| JsValue::from_str(&e.message()))?;
+    Ok(js_sys::Array::of2(&d.type_name.into(), &d.data_json.into()))
+}
