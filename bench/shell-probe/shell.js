@@ -27,12 +27,13 @@ const BATCH = [["maxMessages", "w", 10, 1, MAX, 15], ["flushIntervalMs", "w", 10
 const QUEUE = [["maxMessages", "w", 1000, 0, MAX, 18], ["maxBytes", "w", 16 << 20, 0, MAX, 19],
   ["overflow", ["reject", "drop-oldest"], "reject", 0, 0, 20]];
 const AUTH = [["token", "s"], ["getToken", "function"]];
-const OPTIONS = [["transports", "a"], ["endpoints", "o", [["websocket", "s"]]], ["protocols", "a"],
+const OPTIONS = [["transports", "a"], ["endpoints", "o", [["webtransport", "s"], ["websocket", "s"], ["sse", "s"], ["long-polling", "s"], ["longPolling", "s"]]], ["protocols", "a"],
   ["binaryType", ["arraybuffer", "blob"], "arraybuffer"], ["reconnect", "o", RECONNECT, 1],
   ["connectTimeoutMs", "w", 2000, 1, MAX, 5], ["resume", "o", RESUME, 6],
   ["heartbeat", "o", HEARTBEAT, 11], ["batch", "o", BATCH, 14], ["queue", "o", QUEUE],
   ["auth", "o", AUTH], ["parseJson", "b", false], ["decodeBinary", "b", false],
-  ["maxMessageBytes", "w", 16 << 20, 1, MAX, 21], ["webSocketStream", "b", false], ["debug", "b", false]];
+  ["maxMessageBytes", "w", 16 << 20, 1, MAX, 21], ["webSocketStream", "b", false], ["debug", "b", false],
+  ["upgradeAfterMs", "f", 60000, 0, MAX, 23], ["webtransport", "o", [["serverCertificateHashes", "a"]]]];
 // Sections on by default (their config index: −1 there turns one off).
 const ON = { reconnect: 1, resume: 1, heartbeat: 1 };
 
@@ -65,7 +66,7 @@ function read(given, table, path, out, n) {
     else if (Array.isArray(kind)) {
       if (!kind.includes(v)) fail(`${name} must be one of ${kind.map((k) => `"${k}"`).join(", ")}, not ${String(v)}`);
     } else if (kind === "w" || kind === "n" || kind === "f") {
-      if (kind === "f" && (v === null || v === Infinity)) v = -1;
+      if (kind === "f" && (v === null || v === Infinity || v === false)) v = -1;
       else if (typeof v !== "number" || !(v >= min && v <= max) || (kind !== "n" && !Number.isInteger(v)))
         fail(`${name} must be ${kind === "n" ? "a number" : "a whole number"} from ${min} to ${max}, not ${String(v)}`);
     } else if (kind === "a") {
@@ -81,7 +82,6 @@ function read(given, table, path, out, n) {
 
 let seq = 0;
 const now = () => performance.now();
-const hasStream = typeof WebSocketStream === "function";
 
 export class UniversalSocket {
   static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
@@ -97,8 +97,11 @@ export class UniversalSocket {
     this.binaryType = this.#o.binaryType;
     this.url = url;
     try {
+      const ep = this.#o.endpoints || {};
+      const order = [].concat(this.#o.transports ?? ["webtransport", "websocket", "sse", "long-polling"]);
       this.#core = new Core({ o: (k, id, a, b) => this.#out(k, id, a, b) }, url,
-        this.#o.endpoints?.websocket, new Float64Array(n),
+        [ep.webtransport, ep.websocket, ep.sse, ep["long-polling"] ?? ep.longPolling], order.join(),
+        Object.keys(ADAPTERS).filter((k) => AVAILABLE[k]()).join(), new Float64Array(n),
         hb.ping ?? "ping", hb.pong ?? "pong");
     } catch (e) { fail(String(e)); }
     const token = this.#o.auth?.token;
@@ -145,6 +148,11 @@ export class UniversalSocket {
       if (json === undefined) fail("send() takes a string, binary data or a JSON value");
       e = this.#call(() => this.#core.send(now(), this.#sending = json, !!this.#o.batch));
     }
+    if (e) throw new Error(`UniversalSocket: ${e}`);
+  }
+
+  sendDatagram(data) {
+    const e = this.#call(() => this.#core.sendDatagram(now(), new Uint8Array(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength)));
     if (e) throw new Error(`UniversalSocket: ${e}`);
   }
 
@@ -278,8 +286,9 @@ export class UniversalSocket {
     }
     const link = this.#links.get(id);
     switch (k) {
-      case 0: return this.#open(id, a);
+      case 0: return this.#open(id, a, b);
       case 1: case 2: return link?.send(a);
+      case 7: return link?.datagram?.(a.slice());
       case 6: return link?.send(this.#sending);
       case 3: return link?.close(a, b);
       case 4: link?.drop(); this.#links.delete(id);
@@ -291,58 +300,84 @@ export class UniversalSocket {
     }
   }
 
-  /// Opens link `id` (a `getToken` first, when given), reporting its events to the core.
-  #open(id, url) {
+  /// Opens link `id` of transport `kind` (a `getToken` first, when given).
+  #open(id, url, kind) {
     const getToken = this.#o.auth?.getToken;
     if (getToken) {
       Promise.resolve().then(getToken).then((token) => {
         this.#core.setToken(String(token));
-        this.#link(id, `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`);
+        this.#link(id, `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`, kind);
       }, (e) => this.#call(() => this.#core.failed(now(), id, `getToken() failed: ${e}`)));
       return;
     }
-    this.#link(id, url);
+    this.#link(id, url, kind);
   }
 
-  #link(id, url) {
+  /// The adapter of `kind` on `url`, with what it reports bound to link `id`: adapters only
+  /// open, write, report and close; every rule about what a report means is the core's.
+  #link(id, url, kind) {
     let opened = false;
+    const core = this.#core;
     const report = (f) => { if (this.#links.has(id)) this.#call(f); };
-    const onOpen = (protocol, extensions) => { opened = true; this.#meta = [protocol, extensions]; report(() => this.#core.opened(now(), id)); };
-    const onData = (d) => report(() => typeof d === "string" ? this.#core.text(now(), id, this.#in = d) : this.#core.bytes(now(), id, new Uint8Array(d)));
-    const onEnd = (code, reason, clean) => {
-      report(() => opened ? this.#core.closed(now(), id, code, reason, clean)
-        : this.#core.failed(now(), id, `closed before open (${code})`));
-      this.#links.delete(id);
+    const to = {
+      open: (protocol = "", extensions = "") => { opened = true; this.#meta = [protocol, extensions]; report(() => core.opened(now(), id)); },
+      data: (d) => report(() => typeof d === "string" ? core.text(now(), id, this.#in = d) : core.bytes(now(), id, new Uint8Array(d))),
+      chunk: (bytes) => report(() => core.chunk(now(), id, bytes)),
+      datagram: (bytes) => report(() => core.datagram(id, bytes)),
+      buffered: (n) => report(() => core.buffered(now(), id, n)),
+      lost: (d, sent) => report(() => core.lost(now(), id, typeof d === "string" ? d : undefined, typeof d === "string" ? new Uint8Array() : d, sent)),
+      serverClose: (code, reason) => { report(() => core.serverClose(now(), id, code, reason)); this.#links.delete(id); },
+      fail: (reason) => { report(() => core.failed(now(), id, reason)); this.#links.delete(id); },
+      end: (code, reason, clean) => {
+        report(() => opened ? core.closed(now(), id, code, reason, clean)
+          : core.failed(now(), id, `closed before open (${code})`));
+        this.#links.delete(id);
+      },
     };
-    const protocols = this.#o.protocols;
-    const closeCode = (c) => (c === 1000 || (c >= 3000 && c <= 4999) ? c : 1000);
-    if (this.#o.webSocketStream && hasStream) {
+    try {
+      this.#links.set(id, ADAPTERS[kind](url, this.#o, to));
+    } catch (e) {
+      queueMicrotask(() => to.fail(String(e)));
+    }
+  }
+}
+
+/// A close code a browser lets a page send (1000, 3000–4999), else 1000.
+export const closeCode = (c) => (c === 1000 || (c >= 3000 && c <= 4999) ? c : 1000);
+
+/// Each transport's adapter: `(url, options, to) => { send, close, drop, datagram? }`; `to` takes
+/// its reports. A build registers the ones it has (full.js adds SSE, long polling, WebTransport).
+export const ADAPTERS = {
+  websocket(url, { protocols, webSocketStream }, to) {
+    if (webSocketStream && typeof WebSocketStream === "function") {
       const wss = new WebSocketStream(url, protocols ? { protocols: [].concat(protocols) } : {});
       let writer, reader;
       wss.opened.then(({ readable, writable, protocol, extensions }) => {
         writer = writable.getWriter();
         reader = readable.getReader();
-        onOpen(protocol, extensions);
-        const loop = (r) => { if (!r.done) { onData(r.value); reader.read().then(loop, () => {}); } };
+        to.open(protocol, extensions);
+        const loop = (r) => { if (!r.done) { to.data(r.value); reader.read().then(loop, () => {}); } };
         reader.read().then(loop, () => {});
       }, () => {});
-      wss.closed.then(({ closeCode: c, reason }) => onEnd(c, reason, true), () => onEnd(1006, "", false));
-      this.#links.set(id, {
+      wss.closed.then(({ closeCode: c, reason }) => to.end(c, reason, true), () => to.end(1006, "", false));
+      return {
         send: (d) => writer?.write(typeof d === "string" ? d : d.slice()).catch(() => {}),
         close: (c, r) => wss.close({ closeCode: closeCode(c), reason: r }),
         drop: () => { try { wss.close(); } catch {} },
-      });
-      return;
+      };
     }
     const ws = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
     ws.binaryType = "arraybuffer";
-    ws.onopen = () => onOpen(ws.protocol, ws.extensions);
-    ws.onmessage = (e) => onData(e.data);
-    ws.onclose = (e) => onEnd(e.code, e.reason, e.wasClean);
-    this.#links.set(id, {
+    ws.onopen = () => to.open(ws.protocol, ws.extensions);
+    ws.onmessage = (e) => to.data(e.data);
+    ws.onclose = (e) => to.end(e.code, e.reason, e.wasClean);
+    return {
       send: (d) => ws.send(d),
       close: (c, r) => ws.close(closeCode(c), r),
       drop: () => { ws.onopen = ws.onmessage = ws.onclose = null; ws.close(); },
-    });
-  }
-}
+    };
+  },
+};
+
+/// Whether the browser has what transport `kind` needs.
+export const AVAILABLE = { websocket: () => typeof WebSocket === "function" };

@@ -70,6 +70,8 @@ fn stop(_: &::core::panic::PanicInfo) -> ! {
 }
 
 use crate::core::connection::{Action, Event};
+#[cfg(feature = "full")]
+use crate::core::frame::{Frame, FrameDecoder};
 use crate::core::{
     BackoffConfig, BatchConfig, Connection, ConnectionConfig, HeartbeatConfig, OverflowPolicy,
     Payload, QueueConfig, SessionConfig, TransportKind,
@@ -98,6 +100,7 @@ const CLOSE: u32 = 3; // id: a code, b: reason
 const ABANDON: u32 = 4; // id
 const TIMER: u32 = 5; // id: deadline, or -1
 const SEND_SAME: u32 = 6; // id: send the text the shell handed in with this call
+const SEND_DATAGRAM: u32 = 7; // id, a: bytes (a view)
 const E_OPEN: u32 = 10; // a: transport
 const E_TEXT: u32 = 11; // a: text
 const E_BYTES: u32 = 12; // a: bytes (a view)
@@ -129,6 +132,9 @@ pub struct Core {
     /// very `String` (moved through the core, not copied) is told to the shell as "the same
     /// text" (kinds `SAME`), and the shell uses its own JS string: one copy per direction.
     handed: (usize, usize),
+    /// The WebTransport streams' frame decoders (PROTOCOL.md §2), by link.
+    #[cfg(feature = "full")]
+    decoders: Vec<(u64, FrameDecoder)>,
 }
 
 fn millis(n: f64) -> u64 {
@@ -144,21 +150,36 @@ impl Core {
     /// The shell read and checked the options (`shell.js`, `OPTIONS`); `n` holds every number
     /// in `shell.js`'s `CONFIG` order (−1: the option is off, or "forever").
     #[wasm_bindgen(constructor)]
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         shell: Shell,
         url: &str,
-        websocket: Option<String>,
+        explicit: Vec<JsValue>,
+        transports: &str,
+        supported: &str,
         n: &[f64],
         ping: String,
         pong: String,
     ) -> Result<Core, JsValue> {
-        let explicit = [None, websocket, None, None];
-        let endpoints = Endpoints::derive(url, &explicit).map_err(|e| JsValue::from_str(&e.0))?;
+        let mut given: [Option<String>; 4] = Default::default();
+        for (slot, value) in given.iter_mut().zip(explicit) {
+            *slot = value.as_string();
+        }
+        let endpoints = Endpoints::derive(url, &given).map_err(|e| JsValue::from_str(&e.0))?;
+        let kinds = |list: &str| {
+            let mut kinds = Vec::new();
+            for name in list.split(',') {
+                if let Some(kind) = TransportKind::parse(name) {
+                    kinds.push(kind);
+                }
+            }
+            kinds
+        };
         let at = |i: usize| n.get(i).copied().unwrap_or(-1.0);
         let ms = |i: usize| millis(at(i));
         let on = |i: usize| at(i) >= 0.0;
         let mut config = ConnectionConfig {
-            transports: vec![TransportKind::WebSocket],
+            transports: kinds(transports),
             connect_timeout_ms: ms(5).max(1),
             session: SessionConfig {
                 enabled: on(6),
@@ -189,7 +210,7 @@ impl Core {
                 },
             },
             max_message_size: ms(21) as usize,
-            upgrade_after_ms: None,
+            upgrade_after_ms: on(23).then_some(ms(23)),
             ..ConnectionConfig::default()
         };
         config.backoff = BackoffConfig {
@@ -200,7 +221,9 @@ impl Core {
             jitter: at(4).max(0.0),
         };
         config.supported = crate::core::TransportSet::empty();
-        config.supported.insert(TransportKind::WebSocket);
+        for kind in kinds(supported) {
+            config.supported.insert(kind);
+        }
         Ok(Core {
             conn: Connection::new(config, ms(22)),
             shell,
@@ -209,6 +232,8 @@ impl Core {
             secrets: Vec::new(),
             armed: -1.0,
             handed: (0, 0),
+            #[cfg(feature = "full")]
+            decoders: Vec::new(),
         })
     }
 
@@ -383,9 +408,14 @@ impl Core {
                             .out(CLOSE, conn_id as f64, &code.into(), &reason.as_str().into())
                     }
                     Action::AbandonTransport { conn_id } => {
+                        #[cfg(feature = "full")]
+                        self.decoders.retain(|(c, _)| *c != conn_id);
                         self.shell.out(ABANDON, conn_id as f64, &none, &none)
                     }
-                    Action::SendDatagram { .. } => {}
+                    Action::SendDatagram { conn_id, bytes } => {
+                        self.shell
+                            .out_bytes(SEND_DATAGRAM, conn_id as f64, &bytes, &none)
+                    }
                 }
                 continue;
             }
@@ -484,6 +514,106 @@ impl Core {
             self.shell
                 .out(TIMER, deadline, &JsValue::UNDEFINED, &JsValue::UNDEFINED);
         }
+    }
+}
+
+/// What only the full build's adapters report: WebTransport's stream bytes and datagrams, the
+/// HTTP transports' upstream (its backlog, messages it lost) and their servers' closes.
+#[cfg(feature = "full")]
+#[wasm_bindgen]
+impl Core {
+    /// Bytes of link `id`'s WebTransport stream: its §2 frames, decoded here with the size
+    /// limit checked before a frame is buffered; a bad frame closes the link with its code.
+    pub fn chunk(&mut self, now: f64, id: f64, bytes: &[u8]) {
+        let conn_id = id as u64;
+        let max = self.conn.max_transport_message();
+        let at = match self.decoders.iter().position(|(c, _)| *c == conn_id) {
+            Some(at) => at,
+            None => {
+                self.decoders.push((conn_id, FrameDecoder::new(max)));
+                self.decoders.len() - 1
+            }
+        };
+        self.decoders[at].1.push(bytes);
+        while let Some(frame) = self.decoders[at].1.next_frame() {
+            let now = now as u64;
+            match frame {
+                Ok(Frame::Text(text)) => {
+                    self.conn.handle_incoming(now, conn_id, Payload::Text(text))
+                }
+                Ok(Frame::Binary(bytes)) => {
+                    self.conn
+                        .handle_incoming(now, conn_id, Payload::Binary(bytes))
+                }
+                Ok(Frame::Close { code, reason }) => {
+                    self.conn
+                        .handle_transport_ending(now, conn_id, code, reason, true);
+                    break;
+                }
+                Err(e) => {
+                    let (code, reason) = (e.close_code(), e.message());
+                    self.conn
+                        .handle_transport_refused(now, conn_id, code, reason.clone());
+                    self.shell
+                        .out(CLOSE, id, &code.into(), &reason.as_str().into());
+                    break;
+                }
+            }
+        }
+        self.pump();
+    }
+
+    /// A datagram of link `id`.
+    pub fn datagram(&mut self, id: f64, bytes: Vec<u8>) {
+        self.conn.handle_datagram(id as u64, bytes);
+        self.pump();
+    }
+
+    #[wasm_bindgen(js_name = sendDatagram)]
+    pub fn send_datagram(&mut self, now: f64, bytes: Vec<u8>) -> Option<String> {
+        let r = self.conn.send_datagram(now as u64, bytes);
+        self.pump();
+        r.err().map(|e| e.message())
+    }
+
+    /// An HTTP link's upstream holds `bytes` not yet accepted by the server.
+    pub fn buffered(&mut self, now: f64, id: f64, bytes: f64) {
+        self.conn
+            .handle_transport_buffered(now as u64, id as u64, bytes as u64);
+        self.pump();
+    }
+
+    /// A message link `id` sent that the server may not have had (an HTTP upstream POST that
+    /// failed): text, or bytes when `text` is undefined. `sent`: it may have arrived.
+    pub fn lost(&mut self, now: f64, id: f64, text: Option<String>, bytes: Vec<u8>, sent: bool) {
+        let payload = match text {
+            Some(text) => Payload::Text(text),
+            None => Payload::Binary(bytes),
+        };
+        if sent {
+            self.conn
+                .handle_unconfirmed(now as u64, id as u64, vec![payload]);
+        } else {
+            self.conn
+                .handle_unsent(now as u64, id as u64, vec![payload]);
+        }
+        self.pump();
+    }
+
+    /// An HTTP link's server close (`{code, reason}` of an SSE `close` event or a long-polling
+    /// `close` item), checked as a browser checks a WebSocket close frame.
+    #[wasm_bindgen(js_name = serverClose)]
+    pub fn server_close(&mut self, now: f64, id: f64, code: Option<f64>, reason: String) {
+        let (now, conn_id) = (now as u64, id as u64);
+        match crate::core::http_wire::server_close_code(code) {
+            Ok(code) => self
+                .conn
+                .handle_transport_closed(now, conn_id, code, reason, true),
+            Err(why) => self
+                .conn
+                .handle_transport_closed(now, conn_id, 1002, why, false),
+        }
+        self.pump();
     }
 }
 

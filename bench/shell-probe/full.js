@@ -1,0 +1,178 @@
+// The shell probe's full build: shell.js plus adapters for SSE, long polling and WebTransport
+// (PROTOCOL.md §4.2–4.4), which only open, write bytes, report and close; the WebTransport
+// stream's frames are decoded by the core (`Core.chunk`), with its size limit. What a package of
+// this design would ship as its main entry (bench/shell-probe.sh measures its bytes).
+import { ADAPTERS, AVAILABLE, closeCode } from "./shell.js";
+export * from "./shell.js";
+export { default } from "./shell.js";
+
+const enc = new TextEncoder();
+const isSession = (id) => typeof id === "string" && /^[0-9a-f]{32}$/.test(id);
+const fromBase64 = (text) => Uint8Array.fromBase64 ? Uint8Array.fromBase64(text) : Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+/// `url` with `/suffix` added to its path, before its query (PROTOCOL.md §4.2 "Query strings").
+const below = (url, suffix) => { const u = new URL(url); u.pathname += suffix; return u; };
+
+/// One §2 frame: kind, u32 BE length, payload.
+function frame(kind, data) {
+  const bytes = typeof data === "string" ? enc.encode(data) : data;
+  const out = new Uint8Array(5 + bytes.length);
+  out[0] = kind;
+  new DataView(out.buffer).setUint32(1, bytes.length);
+  out.set(bytes, 5);
+  return out;
+}
+
+/// An HTTP link's upstream: one POST in flight; what is sent meanwhile goes, in order, into the
+/// next as one batch of §2 frames (at most 1 MiB, a larger message alone). After a 404 its
+/// messages certainly did not arrive; after anything else but a 2xx they may have.
+function upstream(base, to) {
+  const waiting = [];
+  let busy = false;
+  let held = 0;
+  const post = () => {
+    if (busy || !waiting.length) return;
+    busy = true;
+    let size = 0;
+    let n = 0;
+    while (n < waiting.length && (n === 0 || size + waiting[n].bytes.length <= 1 << 20)) size += waiting[n++].bytes.length;
+    const items = waiting.splice(0, n);
+    const one = items.length === 1 ? items[0] : null;
+    const body = one ? one.bytes : new Blob(items.map((i) => frame(i.text ? 0 : 1, i.bytes)));
+    const type = !one ? "application/vnd.universal-socket.batch" : one.text ? "text/plain;charset=utf-8" : "application/octet-stream";
+    const lost = (sent) => { for (const i of items) to.lost(i.text ? i.data : i.bytes, sent); };
+    fetch(below(base, ""), { method: "POST", body, headers: { "content-type": type } }).then((r) => {
+      r.body?.cancel().catch(() => {});
+      if (r.status === 404) lost(false);
+      else if (!r.ok) lost(true);
+    }, () => lost(true)).finally(() => {
+      busy = false;
+      held -= size;
+      to.buffered(held);
+      post();
+    });
+  };
+  return {
+    send(data) {
+      const text = typeof data === "string";
+      const bytes = text ? enc.encode(data) : data.slice();
+      waiting.push({ text, data, bytes });
+      held += bytes.length;
+      // Reported after the core's call that sent it has returned (the core is not re-entrant).
+      queueMicrotask(() => to.buffered(held));
+      post();
+    },
+    close: (code, reason) => fetch(below(base, "/close"), { method: "POST", body: JSON.stringify({ code, reason }),
+      headers: { "content-type": "application/json" } }).catch(() => {}),
+    abandon: () => fetch(below(base, ""), { method: "DELETE", signal: AbortSignal.timeout(3000) }).catch(() => {}),
+  };
+}
+
+/// A server's `{code, reason}` close, parsed leniently (the core checks the code).
+const closeOf = (value) => [typeof value?.code === "number" ? value.code : undefined, String(value?.reason ?? "")];
+
+ADAPTERS.sse = (url, options, to) => {
+  const source = new EventSource(url);
+  let up = null;
+  let done = false;
+  const stop = () => { done = true; source.close(); };
+  source.addEventListener("session", (event) => {
+    let id;
+    try { id = JSON.parse(event.data).session; } catch {}
+    if (!isSession(id)) return (stop(), to.fail("the server's session event named no valid session"));
+    up = upstream(below(url, `/${id}`), to);
+    to.open();
+  });
+  source.onmessage = (event) => to.data(event.data);
+  source.addEventListener("binary", (event) => to.data(fromBase64(event.data)));
+  source.addEventListener("close", (event) => {
+    let value;
+    try { value = JSON.parse(event.data); } catch {}
+    stop();
+    to.serverClose(...closeOf(value));
+  });
+  // A server's event named `error` is a MessageEvent: not a connection error (§4.2).
+  source.addEventListener("error", (event) => {
+    if (!(event instanceof MessageEvent) && !done) { stop(); to.end(1006, "", false); }
+  });
+  return {
+    send: (data) => up?.send(data),
+    close: (code, reason) => (up ? up.close(code, reason) : (stop(), to.end(1006, "", false))),
+    drop: () => { stop(); up?.abandon(); },
+  };
+};
+
+ADAPTERS["long-polling"] = (url, options, to) => {
+  const abort = new AbortController();
+  let up = null;
+  let done = false;
+  const stop = () => { done = true; abort.abort(); };
+  const json = (r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`)));
+  fetch(url, { method: "POST", signal: abort.signal }).then(json).then(({ session }) => {
+    if (done) return;
+    if (!isSession(session)) return (stop(), to.fail("the server named no valid session"));
+    const base = below(url, `/${session}`);
+    up = upstream(base, to);
+    to.open();
+    const poll = () => {
+      const request = new URL(base);
+      request.searchParams.set("wait", "25000");
+      fetch(request, { signal: abort.signal }).then(json).then((items) => {
+        for (const item of items) {
+          if (done) return;
+          if (typeof item.text === "string") to.data(item.text);
+          else if (typeof item.binary === "string") to.data(fromBase64(item.binary));
+          else if (item.close) return (stop(), to.serverClose(...closeOf(item.close)));
+        }
+        if (!done) poll();
+      }).catch(() => { if (!done) { stop(); to.end(1006, "", false); } });
+    };
+    poll();
+  }).catch((e) => { if (!done) { done = true; to.fail(`long polling could not open: ${e.message}`); } });
+  return {
+    send: (data) => up?.send(data),
+    close: (code, reason) => (up ? up.close(code, reason) : (stop(), to.end(1006, "", false))),
+    drop: () => { stop(); up?.abandon(); },
+  };
+};
+
+ADAPTERS.webtransport = (url, options, to) => {
+  const hex = (text) => Uint8Array.from(text.replace(/[^0-9a-f]/gi, "").match(/../g) ?? [], (b) => parseInt(b, 16));
+  const hashes = options.webtransport?.serverCertificateHashes;
+  const transport = new WebTransport(url, hashes ? {
+    serverCertificateHashes: hashes.map((h) => ({ algorithm: "sha-256", value: typeof h === "string" ? hex(h) : h })),
+  } : {});
+  let writer = null;
+  let datagrams = null;
+  let done = false;
+  const end = (code, reason, clean) => { if (!done) { done = true; to.end(code, reason, clean); } };
+  const read = (reader, each, last) => {
+    const step = (r) => { if (r.done) return last(); each(r.value); reader.read().then(step, last); };
+    reader.read().then(step, last);
+  };
+  transport.ready.then(() => transport.createBidirectionalStream()).then((stream) => {
+    writer = stream.writable.getWriter();
+    datagrams = transport.datagrams.writable.getWriter();
+    to.open();
+    read(stream.readable.getReader(), to.chunk, () => end(1006, "", false));
+    read(transport.datagrams.readable.getReader(), to.datagram, () => {});
+  }).catch((e) => { if (!done) { done = true; to.fail(`WebTransport could not open: ${e.message}`); } });
+  transport.closed.then((info) => end(info?.closeCode ?? 1005, info?.reason ?? "", true), () => end(1006, "", false));
+  return {
+    send: (data) => writer?.write(frame(typeof data === "string" ? 0 : 1, typeof data === "string" ? data : data.slice())).catch(() => {}),
+    datagram: (bytes) => datagrams?.write(bytes).catch(() => {}),
+    close(code, reason) {
+      const text = enc.encode(reason);
+      const payload = new Uint8Array(2 + text.length);
+      payload[0] = closeCode(code) >> 8;
+      payload[1] = closeCode(code) & 255;
+      payload.set(text, 2);
+      if (!writer) return transport.close();
+      writer.write(frame(2, payload)).then(() => writer.close()).catch(() => {});
+    },
+    drop: () => { done = true; try { transport.close(); } catch {} },
+  };
+};
+
+AVAILABLE.sse = () => typeof EventSource === "function";
+AVAILABLE["long-polling"] = () => typeof fetch === "function";
+AVAILABLE.webtransport = () => typeof WebTransport === "function";
