@@ -50,6 +50,42 @@ try {
           }
         }
       }
+      // Off the happy path: a Blob then a text keep their order; options and close codes a
+      // socket refuses throw clear errors; a message over maxMessageBytes closes with 1009.
+      const extra = await page.evaluate(async (url) => {
+        const { UniversalSocket } = await import("./shell/bundle.js");
+        const results = [];
+        const socket = new UniversalSocket(url, { transports: ["websocket"], heartbeat: false, maxMessageBytes: 64 });
+        const got = [];
+        socket.on("message", ({ data }) => got.push(typeof data === "string" ? data : `bytes:${data.byteLength}`));
+        await socket.connect();
+        socket.send(new Blob(["abc"]));
+        socket.send("after the blob");
+        await new Promise((r) => setTimeout(r, 300));
+        results.push(["Blob then text in order", got.join("|") === "bytes:3|after the blob", got.join("|")]);
+        const threw = (f) => { try { f(); return "no error"; } catch (e) { return e.message; } };
+        results.push(["unknown option", /unknown option reconnect\.intialDelayMs/.test(threw(() => new UniversalSocket(url, { reconnect: { intialDelayMs: 1 } }))),
+          threw(() => new UniversalSocket(url, { reconnect: { intialDelayMs: 1 } }))]);
+        const closeError = await socket.close(1001, "").then(() => "resolved", (e) => e.message);
+        results.push(["close(1001) refused", /1001/.test(closeError), closeError]);
+        const closed = new Promise((r) => socket.on("close", (e) => r(e)));
+        socket.send("x".repeat(60));
+        await new Promise((r) => setTimeout(r, 200));
+        await socket.close(1000, "bye");
+        const e = await closed;
+        results.push(["closed", e.code === 1000, `${e.code} ${e.reason}`]);
+        // The chat service greets each client with a `welcome` longer than 40 bytes.
+        const chat = new UniversalSocket(url.replace(/echo$/, "chat"), { transports: ["websocket"], heartbeat: false, resume: false, maxMessageBytes: 40, reconnect: false });
+        const refused = new Promise((r) => chat.on("close", (e) => r(e)));
+        await chat.connect();
+        const c = await Promise.race([refused, new Promise((r) => setTimeout(() => r({ code: "none" }), 3000))]);
+        results.push(["a message over maxMessageBytes closes with 1009", c.code === 1009, `${c.code} ${c.reason}`]);
+        return results;
+      }, `${server}/echo`).catch((e) => [["off-path checks", false, e.message]]);
+      for (const [what, ok, detail] of extra) {
+        if (!ok) failed++;
+        console.log(`${b.name} ${what}: ${ok ? "ok" : "FAILED"} (${detail})`);
+      }
     } finally {
       await browser.close();
     }

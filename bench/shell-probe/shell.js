@@ -86,15 +86,19 @@ const now = () => performance.now();
 export class UniversalSocket {
   static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
   #core; #o; #links = new Map(); #queue = []; #flushing = 0; #timer; #handlers = {}; #gone = [];
-  #waiting = []; #closing = []; #transport = null; #meta = ["", ""]; #ls = {}; #in; #sending;
+  #waiting = []; #closing = []; #transport = null; #meta = ["", ""]; #ls = {}; #in; #sending; #binaryType; #held = null;
 
   constructor(url, options) {
     if (typeof url !== "string") fail("the URL must be a string");
     const n = [];
     this.#o = read(options, OPTIONS, "", {}, n);
+    const names = [].concat(this.#o.transports ?? []);
+    if (this.#o.transports !== undefined && (!names.length || new Set(names).size < names.length
+      || names.some((t) => !["webtransport", "websocket", "sse", "long-polling"].includes(t))))
+      fail(`transports must be a non-empty list of distinct names from "webtransport", "websocket", "sse", "long-polling", not ${JSON.stringify(names)}`);
     const hb = this.#o.heartbeat || {};
     n[22] = (Math.random() * 2 ** 32) >>> 0;
-    this.binaryType = this.#o.binaryType;
+    this.#binaryType = this.#o.binaryType;
     this.url = url;
     try {
       const ep = this.#o.endpoints || {};
@@ -113,6 +117,12 @@ export class UniversalSocket {
   get rttMs() { const r = this.#core.state()[2]; return r < 0 ? null : r; }
   get reconnectAttempts() { return this.#core.state()[3]; }
   get transport() { return this.#transport; }
+  get state() { return ["connecting", "open", "reconnecting", "closing", "closed"][this.#core.state()[4]]; }
+  get binaryType() { return this.#binaryType; }
+  set binaryType(value) {
+    if (value !== "arraybuffer" && value !== "blob") fail(`binaryType must be "arraybuffer" or "blob", not ${String(value)}`);
+    this.#binaryType = value;
+  }
   get protocol() { return this.#meta[0]; }
   get extensions() { return this.#meta[1]; }
   get CONNECTING() { return 0; } get OPEN() { return 1; } get CLOSING() { return 2; } get CLOSED() { return 3; }
@@ -137,7 +147,24 @@ export class UniversalSocket {
     });
   }
 
+  /// Sends a string, binary data, a Blob (read first; later sends wait for it, in order) or
+  /// an object as JSON.
   send(data) {
+    if (this.#held) return void this.#held.push(data);
+    if (data instanceof Blob) {
+      if (this.readyState > 1) fail("send(): the socket is closed");
+      this.#held = [];
+      data.arrayBuffer().then((bytes) => bytes, () => null).then((bytes) => {
+        const later = this.#held;
+        this.#held = null;
+        try {
+          if (bytes) this.send(bytes);
+          else this.#report("send(): a Blob could not be read");
+          for (const d of later) this.send(d);
+        } catch (e) { this.#report(String(e.message ?? e)); }
+      });
+      return;
+    }
     let e;
     if (typeof data === "string") e = this.#call(() => this.#core.send(now(), this.#sending = data, false));
     else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
@@ -152,6 +179,7 @@ export class UniversalSocket {
   }
 
   sendDatagram(data) {
+    if (!this.#core.sendDatagram) fail("sendDatagram() needs WebTransport, which this build does not have");
     const e = this.#call(() => this.#core.sendDatagram(now(), new Uint8Array(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength)));
     if (e) throw new Error(`UniversalSocket: ${e}`);
   }
@@ -226,8 +254,12 @@ export class UniversalSocket {
     } finally { this.#flushing = 0; }
   }
 
+  /// An `error` event for what went wrong after the call that caused it had returned.
+  #report(message) { this.#dispatch("error", { message, error: new Error(message) }); }
+
   #dispatch(type, event) {
     event.type = type;
+    if (this.#o.debug) console.debug("universal-socket:", type, event);
     const list = this.#ls[type];
     if (list) for (const e of list.length > 1 ? list.slice() : list) {
       if (e.gone) continue;
@@ -272,6 +304,9 @@ export class UniversalSocket {
         return;
       case 24: this.#transport = null; this.#dispatch("close", { code: id, reason: a, wasClean: b });
         for (const [, reject] of this.#waiting.splice(0)) reject(new Error("UniversalSocket: closed"));
+        // After the final close of a `close()`, no listener can be called again: release them
+        // all, so that listeners that capture the socket do not keep it alive.
+        if (this.#closing.length) this.#ls = {}, this.#handlers = {};
         for (const resolve of this.#closing.splice(0)) resolve();
     }
   }
@@ -318,10 +353,15 @@ export class UniversalSocket {
   #link(id, url, kind) {
     let opened = false;
     const core = this.#core;
+    // The largest text a link may hand in, read when it opens (not a call into wasm per message;
+    // not while the core's call that opened it runs: the core is not re-entrant).
+    let max = 0;
     const report = (f) => { if (this.#links.has(id)) this.#call(f); };
     const to = {
-      open: (protocol = "", extensions = "") => { opened = true; this.#meta = [protocol, extensions]; report(() => core.opened(now(), id)); },
-      data: (d) => report(() => typeof d === "string" ? core.text(now(), id, this.#in = d) : core.bytes(now(), id, new Uint8Array(d))),
+      open: (protocol = "", extensions = "") => { opened = true; max = core.max; this.#meta = [protocol, extensions]; report(() => core.opened(now(), id)); },
+      data: (d) => report(() => typeof d === "string"
+        ? (d.length > max ? core.tooBig(now(), id, d.length) : core.text(now(), id, this.#in = d))
+        : core.bytes(now(), id, new Uint8Array(d))),
       chunk: (bytes) => report(() => core.chunk(now(), id, bytes)),
       datagram: (bytes) => report(() => core.datagram(id, bytes)),
       buffered: (n) => report(() => core.buffered(now(), id, n)),

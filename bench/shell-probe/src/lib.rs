@@ -132,6 +132,9 @@ pub struct Core {
     /// very `String` (moved through the core, not copied) is told to the shell as "the same
     /// text" (kinds `SAME`), and the shell uses its own JS string: one copy per direction.
     handed: (usize, usize),
+    /// The link refused for a message's size and that refusal: its close reports them (a
+    /// browser's WebSocket cannot send 1009, so its own close says 1000).
+    refused: Option<(u64, u16, String)>,
     /// The WebTransport streams' frame decoders (PROTOCOL.md §2), by link.
     #[cfg(feature = "full")]
     decoders: Vec<(u64, FrameDecoder)>,
@@ -232,6 +235,7 @@ impl Core {
             secrets: Vec::new(),
             armed: -1.0,
             handed: (0, 0),
+            refused: None,
             #[cfg(feature = "full")]
             decoders: Vec::new(),
         })
@@ -263,6 +267,13 @@ impl Core {
     }
 
     pub fn closed(&mut self, now: f64, id: f64, code: u16, reason: String, clean: bool) {
+        let (code, reason) = match self.refused.take() {
+            Some((link, code, reason)) if link == id as u64 => (code, reason),
+            other => {
+                self.refused = other;
+                (code, reason)
+            }
+        };
         self.conn
             .handle_transport_closed(now as u64, id as u64, code, reason, clean);
         self.pump();
@@ -274,6 +285,9 @@ impl Core {
     }
 
     pub fn text(&mut self, now: f64, id: f64, text: String) {
+        if self.refused_for_size(now, id, text.len()) {
+            return;
+        }
         self.handed = (text.as_ptr() as usize, text.len());
         self.conn
             .handle_incoming(now as u64, id as u64, Payload::Text(text));
@@ -281,6 +295,9 @@ impl Core {
     }
 
     pub fn bytes(&mut self, now: f64, id: f64, bytes: Vec<u8>) {
+        if self.refused_for_size(now, id, bytes.len()) {
+            return;
+        }
         self.conn
             .handle_incoming(now as u64, id as u64, Payload::Binary(bytes));
         self.pump();
@@ -317,13 +334,15 @@ impl Core {
         r.err().map(|e| e.message())
     }
 
-    /// `readyState`, `bufferedAmount`, `rttMs` (−1: none), reconnect attempt.
+    /// `readyState`, `bufferedAmount`, `rttMs` (−1: none), reconnect attempt, `state` (the
+    /// index of the core's `State`: connecting, open, reconnecting, closing, closed).
     pub fn state(&self) -> Vec<f64> {
         vec![
             self.conn.ready_state() as f64,
             self.conn.queued_bytes() as f64,
             self.conn.rtt_ms().map_or(-1.0, |r| r as f64),
             self.conn.reconnect_attempt() as f64,
+            self.conn.state() as u8 as f64,
         ]
     }
 
@@ -355,6 +374,37 @@ impl Core {
 
     fn redacted(&self, text: String) -> JsValue {
         JsValue::from_str(&redact::redact(&self.secrets, text))
+    }
+
+    /// A server's message over the largest this socket accepts: the link is refused with 1009
+    /// (the shell checks a text's length before copying it here; this counts its bytes).
+    fn refused_for_size(&mut self, now: f64, id: f64, len: usize) -> bool {
+        if len <= self.conn.max_transport_message() {
+            return false;
+        }
+        let mut reason = "the server sent a message of ".to_owned();
+        crate::core::text::push_decimal(&mut reason, len as u64);
+        reason.push_str(" bytes, over maxMessageBytes");
+        self.conn
+            .handle_transport_refused(now as u64, id as u64, 1009, reason.clone());
+        self.shell
+            .out(CLOSE, id, &1009.into(), &reason.as_str().into());
+        self.refused = Some((id as u64, 1009, reason));
+        self.pump();
+        true
+    }
+
+    /// A text longer than [`Self::max`] in UTF-16 units, refused before it is copied: at least
+    /// as many bytes in UTF-8.
+    #[wasm_bindgen(js_name = tooBig)]
+    pub fn too_big(&mut self, now: f64, id: f64, units: f64) {
+        self.refused_for_size(now, id, units as usize);
+    }
+
+    /// The largest message a link may hand in (the shell refuses a longer text before copying).
+    #[wasm_bindgen(getter)]
+    pub fn max(&self) -> f64 {
+        self.conn.max_transport_message() as f64
     }
 
     /// Whether `text` is the `String` the shell handed in for this call (see `handed`).
