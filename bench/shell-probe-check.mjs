@@ -41,9 +41,33 @@ try {
           try {
             const t = await page.evaluate((s) => window.bench.throughput(s, 2000), spec);
             const [l] = await page.evaluate((s) => window.bench.latency([s], 50, 5), spec);
-            const ok = t.transport === name.replace("-stream", "");
-            if (!ok) failed++;
-            console.log(`${b.name} ${name} resume:${resume}: ${ok ? "ok" : `FAILED: on ${t.transport}`}, ${Math.round(t.perSec)} msg/s, round trip median ${Math.round(l.medianUs)} µs`);
+            // The path and the protocol really were the ones asked for: WebSocketStream (no
+            // WebSocket made) or not, and sessions (v2, the server acknowledging) or v1.
+            const seen = await page.evaluate(async (s) => {
+              const m = await import("./shell/bundle.js");
+              await m.default();
+              let made = 0;
+              const Original = window.WebSocket;
+              window.WebSocket = class extends Original { constructor(...a) { made++; super(...a); } };
+              try {
+                const socket = new m.UniversalSocket(s.url, { heartbeat: false, ...s.options });
+                const echoed = new Promise((r) => socket.on("message", r));
+                await socket.connect();
+                for (let i = 0; i < 20; i++) socket.send(`check ${i}`);
+                await echoed;
+                await new Promise((r) => setTimeout(r, 300));
+                const stats = socket.stats();
+                await socket.close(1000, "");
+                return { made, protocol: stats.protocol, acknowledged: stats.acknowledged };
+              } finally { window.WebSocket = Original; }
+            }, spec);
+            const problems = [];
+            if (t.transport !== name.replace("-stream", "")) problems.push(`on ${t.transport}`);
+            if (name.startsWith("websocket") && (seen.made > 0) !== (name === "websocket")) problems.push(`${seen.made} WebSocket(s) made`);
+            if (seen.protocol !== (resume ? 2 : 1)) problems.push(`protocol ${seen.protocol}`);
+            if (resume && !(seen.acknowledged > 0)) problems.push("nothing acknowledged");
+            if (problems.length) failed++;
+            console.log(`${b.name} ${name} resume:${resume}: ${problems.length ? `FAILED: ${problems.join(", ")}` : "ok"}, ${Math.round(t.perSec)} msg/s, round trip median ${Math.round(l.medianUs)} µs`);
           } catch (e) {
             failed++;
             console.log(`${b.name} ${name} resume:${resume}: FAILED: ${e.message}${errors.length ? `; page errors: ${errors.join("; ")}` : ""}`);

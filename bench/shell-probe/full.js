@@ -95,8 +95,10 @@ ADAPTERS.sse = (url, options, to) => {
     if (!(event instanceof MessageEvent) && !done) { stop(); to.end(1006, "", false); }
   });
   return {
-    send: (data) => up?.send(data),
-    close: (code, reason) => (up ? up.close(code, reason) : (stop(), to.end(1006, "", false))),
+    send: (data) => (up ? (up.send(data), 0) : -1),
+    // Before the session exists there is nothing to close on the server: the link ends now
+    // (reported after the core's call that closed it has returned).
+    close: (code, reason) => (up ? up.close(code, reason) : (stop(), queueMicrotask(() => to.end(1006, "", false)))),
     drop: () => { stop(); up?.abandon(); },
   };
 };
@@ -129,8 +131,8 @@ ADAPTERS["long-polling"] = (url, options, to) => {
     poll();
   }).catch((e) => { if (!done) { done = true; to.fail(`long polling could not open: ${e.message}`); } });
   return {
-    send: (data) => up?.send(data),
-    close: (code, reason) => (up ? up.close(code, reason) : (stop(), to.end(1006, "", false))),
+    send: (data) => (up ? (up.send(data), 0) : -1),
+    close: (code, reason) => (up ? up.close(code, reason) : (stop(), queueMicrotask(() => to.end(1006, "", false)))),
     drop: () => { stop(); up?.abandon(); },
   };
 };
@@ -158,8 +160,13 @@ ADAPTERS.webtransport = (url, options, to) => {
   }).catch((e) => { if (!done) { done = true; to.fail(`WebTransport could not open: ${e.message}`); } });
   transport.closed.then((info) => end(info?.closeCode ?? 1005, info?.reason ?? "", true), () => end(1006, "", false));
   return {
-    send: (data) => writer?.write(frame(typeof data === "string" ? 0 : 1, typeof data === "string" ? data : data.slice())).catch(() => {}),
-    datagram: (bytes) => datagrams?.write(bytes).catch(() => {}),
+    send: (data) => {
+      if (!writer) return -1;
+      const copy = typeof data === "string" ? data : data.slice();
+      writer.write(frame(typeof copy === "string" ? 0 : 1, copy)).catch(() => to.lost(copy, true));
+      return 0;
+    },
+    datagram: (bytes) => datagrams && (datagrams.write(bytes).catch(() => {}), true),
     close(code, reason) {
       const text = enc.encode(reason);
       const payload = new Uint8Array(2 + text.length);

@@ -6,16 +6,31 @@
 //
 // A measurement, never shipped: it is written to the npm package's API (README "Options and
 // events") so that its bytes are a fair count, and driven by bench/speed-ablation.mjs for
-// speed. Not covered: `debug` logging, `sendDatagram`, Blob sends, `connect()`'s joining rules
-// beyond the promise, the exact texts of every option error.
-import init, { Core, encodeMessage, decodeMessage } from "./universal_socket.js";
-export { init as default, encodeMessage, decodeMessage };
+// speed. What it leaves out is listed in README.md ("The redesign, probed").
+import init, { Core, encode, decode } from "./universal_socket.js";
+export { init as default };
+
+/// `encodeMessage(type, data)`: one binary-codec frame (a Uint8Array).
+export const encodeMessage = (type, data) => encode(String(type), JSON.stringify(data) ?? "null");
+/// `decodeMessage(bytes)`: `{ type, data }` of one binary-codec frame; throws on a malformed one.
+export function decodeMessage(bytes) {
+  const [type, json] = decode(bytes instanceof ArrayBuffer ? new Uint8Array(bytes) : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  return { type, data: JSON.parse(json) };
+}
+/// What this browser has, as the package's `detectFeatures()` reports it.
+export function detectFeatures() {
+  const has = (name) => typeof globalThis[name] === "function";
+  const proto = globalThis.WebSocket?.prototype ?? {};
+  return { webSocket: has("WebSocket"), webSocketStream: has("WebSocketStream"), webTransport: has("WebTransport"),
+    eventSource: has("EventSource"), fetch: has("fetch"), binaryType: "binaryType" in proto, extensions: "extensions" in proto };
+}
 
 const EVENTS = ["open", "message", "error", "close", "disconnect", "reconnecting", "reconnected",
   "fallback", "upgrade", "maxReconnectAttemptsReached", "queueOverflow", "sessionLost", "undelivered"];
 const MAX = 2 ** 53 - 1;
-// [key, kind, default, min, max, config index]: kinds w (whole), n (number), s (string),
-// b (boolean), o (object: its own table; `true`/`false` turn it on or off).
+// [key, kind, default, min, max, config index]: kinds w (whole), n (number), f (whole, or
+// null/Infinity/false for "never": −1), s (string), b (boolean), a (array), a list (one of its
+// strings); objects are [key, "o", their table, the config index of their on/off flag].
 const RECONNECT = [["initialDelayMs", "w", 1000, 0, MAX, 0], ["factor", "n", 1.5, 1, 100, 1],
   ["maxDelayMs", "w", 30000, 0, MAX, 2], ["maxAttempts", "f", 5, 0, MAX, 3], ["jitter", "n", 0, 0, 1, 4]];
 const RESUME = [["ackDelayMs", "w", 100, 0, MAX, 7], ["helloTimeoutMs", "w", 1000, 1, MAX, 8],
@@ -28,14 +43,14 @@ const QUEUE = [["maxMessages", "w", 1000, 0, MAX, 18], ["maxBytes", "w", 16 << 2
   ["overflow", ["reject", "drop-oldest"], "reject", 0, 0, 20]];
 const AUTH = [["token", "s"], ["getToken", "function"]];
 const OPTIONS = [["transports", "a"], ["endpoints", "o", [["webtransport", "s"], ["websocket", "s"], ["sse", "s"], ["long-polling", "s"], ["longPolling", "s"]]], ["protocols", "a"],
-  ["binaryType", ["arraybuffer", "blob"], "arraybuffer"], ["reconnect", "o", RECONNECT, 1],
+  ["binaryType", ["arraybuffer", "blob"], "arraybuffer"], ["reconnect", "o", RECONNECT, 24],
   ["connectTimeoutMs", "w", 2000, 1, MAX, 5], ["resume", "o", RESUME, 6],
   ["heartbeat", "o", HEARTBEAT, 11], ["batch", "o", BATCH, 14], ["queue", "o", QUEUE],
   ["auth", "o", AUTH], ["parseJson", "b", false], ["decodeBinary", "b", false],
   ["maxMessageBytes", "w", 16 << 20, 1, MAX, 21], ["webSocketStream", "b", false], ["debug", "b", false],
   ["upgradeAfterMs", "f", 60000, 0, MAX, 23], ["webtransport", "o", [["serverCertificateHashes", "a"]]]];
 // Sections on by default (their config index: −1 there turns one off).
-const ON = { reconnect: 1, resume: 1, heartbeat: 1 };
+const ON = { reconnect: 1, resume: 1, heartbeat: 1, queue: 1 };
 
 const fail = (message) => { throw new TypeError(`UniversalSocket: ${message}`); };
 const near = (key, table) => table.map((r) => r[0]).find((k) => k.toLowerCase() === key.toLowerCase());
@@ -50,9 +65,10 @@ function read(given, table, path, out, n) {
       fail(`unknown option ${path}${key}${hint ? `; did you mean ${path}${hint}?` : ""}`);
     }
   }
-  for (const [key, kind, def, min, max, at] of table) {
+  for (const [key, kind, def, min, max, index] of table) {
     const name = path + key;
     let v = given[key];
+    const at = kind === "o" ? min : index;
     if (kind === "o") {
       const on = v !== false && (v !== undefined || ON[key]);
       if (v === true || v === undefined) v = {};
@@ -86,7 +102,8 @@ const now = () => performance.now();
 export class UniversalSocket {
   static CONNECTING = 0; static OPEN = 1; static CLOSING = 2; static CLOSED = 3;
   #core; #o; #links = new Map(); #queue = []; #flushing = 0; #timer; #handlers = {}; #gone = [];
-  #waiting = []; #closing = []; #transport = null; #meta = ["", ""]; #ls = {}; #in; #sending; #binaryType; #held = null;
+  #waiting = []; #closing = []; #transport = null; #meta = ["", ""]; #ls = {}; #in; #binaryType; #held = null;
+  #released = false; #last = null;
 
   constructor(url, options) {
     if (typeof url !== "string") fail("the URL must be a string");
@@ -97,13 +114,17 @@ export class UniversalSocket {
       || names.some((t) => !["webtransport", "websocket", "sse", "long-polling"].includes(t))))
       fail(`transports must be a non-empty list of distinct names from "webtransport", "websocket", "sse", "long-polling", not ${JSON.stringify(names)}`);
     const hb = this.#o.heartbeat || {};
+    if (hb.intervalMs !== undefined && options?.heartbeat?.timeoutMs === undefined) n[13] = hb.intervalMs;
     n[22] = (Math.random() * 2 ** 32) >>> 0;
     this.#binaryType = this.#o.binaryType;
     this.url = url;
     try {
       const ep = this.#o.endpoints || {};
       const order = [].concat(this.#o.transports ?? ["webtransport", "websocket", "sse", "long-polling"]);
-      this.#core = new Core({ o: (k, id, a, b) => this.#out(k, id, a, b) }, url,
+      // The core (a GC root while it lives) reaches the socket only through a WeakRef, so a
+      // socket the application dropped can be collected (and its core freed with it).
+      const self = new WeakRef(this);
+      this.#core = new Core({ o: (k, id, a, b) => self.deref()?.#out(k, id, a, b) }, url,
         [ep.webtransport, ep.websocket, ep.sse, ep["long-polling"] ?? ep.longPolling], order.join(),
         Object.keys(ADAPTERS).filter((k) => AVAILABLE[k]()).join(), new Float64Array(n),
         hb.ping ?? "ping", hb.pong ?? "pong");
@@ -113,7 +134,11 @@ export class UniversalSocket {
   }
 
   get readyState() { return this.#core.state()[0]; }
-  get bufferedAmount() { return this.#core.state()[1]; }
+  get bufferedAmount() {
+    let n = this.#core.state()[1];
+    for (const link of this.#links.values()) n += link.buffered?.() ?? 0;
+    return n;
+  }
   get rttMs() { const r = this.#core.state()[2]; return r < 0 ? null : r; }
   get reconnectAttempts() { return this.#core.state()[3]; }
   get transport() { return this.#transport; }
@@ -129,11 +154,12 @@ export class UniversalSocket {
 
   stats() {
     const s = this.#core.stats(now());
-    const keys = ["messagesSent", "bytesSent", "messagesReceived", "bytesReceived", "reconnects",
-      "reconnectAttempts", "webtransport", "websocket", "sse", "longPolling", "resent", "deduplicated",
-      "acknowledged", "sessionsResumed", "sessionsLost"];
-    const out = {};
-    keys.forEach((k, i) => { out[k] = s[i]; });
+    const state = this.#core.state();
+    const out = { rttMs: state[2] < 0 ? null : state[2], protocol: state[5] || null, timeOnTransportMs: {} };
+    ["messagesSent", "bytesSent", "messagesReceived", "bytesReceived", "reconnects", "reconnectAttempts",
+      "webtransport", "websocket", "sse", "long-polling", "unackedMessages", "unackedBytes", "resent",
+      "deduplicated", "acknowledged", "sessionsResumed", "sessionsLost"]
+      .forEach((k, i) => { (i >= 6 && i < 10 ? out.timeOnTransportMs : out)[k] = s[i]; });
     return out;
   }
 
@@ -166,14 +192,14 @@ export class UniversalSocket {
       return;
     }
     let e;
-    if (typeof data === "string") e = this.#call(() => this.#core.send(now(), this.#sending = data, false));
+    if (typeof data === "string") e = this.#call(() => this.#core.send(now(), data, false));
     else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
       const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
       e = this.#call(() => this.#core.sendBytes(now(), bytes));
     } else {
       const json = JSON.stringify(data);
       if (json === undefined) fail("send() takes a string, binary data or a JSON value");
-      e = this.#call(() => this.#core.send(now(), this.#sending = json, !!this.#o.batch));
+      e = this.#call(() => this.#core.send(now(), json, !!this.#o.batch));
     }
     if (e) throw new Error(`UniversalSocket: ${e}`);
   }
@@ -185,26 +211,32 @@ export class UniversalSocket {
   }
 
   sendBinary(type, data) {
-    this.send(encodeMessage(type, JSON.stringify(data) ?? "null"));
+    this.send(encodeMessage(type, data));
   }
 
+  /// Resolves with the final `close` event's `{ code, reason, wasClean }`.
   close(code = 1000, reason = "") {
     return new Promise((resolve, reject) => {
-      const e = this.#call(() => this.#core.close(now(), code, reason));
-      if (e) return reject(new RangeError(`UniversalSocket: ${e}`));
-      if (this.readyState === 3) return resolve();
+      // Events already queued that announce a next try are cancelled by this close (as the
+      // core drops its own): a `close()` from a listener must not be followed by them.
+      this.#queue = this.#queue.filter(([k]) => k !== 14 && k !== 16);
       this.#closing.push(resolve);
+      const e = this.#call(() => this.#core.close(now(), code, reason));
+      if (e) {
+        this.#closing.pop();
+        reject(new RangeError(`UniversalSocket: ${e}`));
+      } else if (this.readyState === 3 && this.#last) resolve(this.#last);
     });
   }
 
-  on(name, listener) { return this.addEventListener(name, listener); }
+  on(name, listener, options) { return this.addEventListener(name, listener, options); }
   off(name, listener) { return this.removeEventListener(name, listener); }
 
   /// `EventTarget`'s rules: a listener added twice is added once, `once` and `signal` work, one
   /// removed during a dispatch is not called by it, one that throws does not stop the others.
   addEventListener(name, listener, options) {
     if (!EVENTS.includes(name)) fail(`unknown event "${name}"; events are: ${EVENTS.join(", ")}`);
-    if (listener == null) return;
+    if (listener == null || this.#released) return;
     if (typeof listener !== "function" && typeof listener.handleEvent !== "function")
       fail(`addEventListener(): the listener must be a function or an object with handleEvent, not ${typeof listener}`);
     const list = (this.#ls[name] ??= []);
@@ -264,10 +296,10 @@ export class UniversalSocket {
     if (list) for (const e of list.length > 1 ? list.slice() : list) {
       if (e.gone) continue;
       if (e.once) this.removeEventListener(type, e.f);
-      try { typeof e.f === "function" ? e.f.call(this, event) : e.f.handleEvent(event); } catch (x) { console.error(x); }
+      try { typeof e.f === "function" ? e.f(event) : e.f.handleEvent(event); } catch (x) { console.error(x); }
     }
     const h = this.#handlers[type];
-    if (h) try { h.call(this, event); } catch (e) { console.error(e); }
+    if (h) try { h(event); } catch (e) { console.error(e); }
   }
 
   #data(a) {
@@ -302,18 +334,22 @@ export class UniversalSocket {
       case 25: this.#dispatch("error", { message: a, error: new Error(a) });
         for (const [, reject] of this.#waiting.splice(0)) reject(new Error(`UniversalSocket: ${a}`));
         return;
-      case 24: this.#transport = null; this.#dispatch("close", { code: id, reason: a, wasClean: b });
+      case 24: {
+        this.#transport = null;
+        const info = (this.#last = { code: id, reason: a, wasClean: b });
+        this.#dispatch("close", { ...info });
         for (const [, reject] of this.#waiting.splice(0)) reject(new Error("UniversalSocket: closed"));
         // After the final close of a `close()`, no listener can be called again: release them
-        // all, so that listeners that capture the socket do not keep it alive.
-        if (this.#closing.length) this.#ls = {}, this.#handlers = {};
-        for (const resolve of this.#closing.splice(0)) resolve();
+        // all (and take no more), so that listeners that capture the socket do not keep it alive.
+        if (this.#closing.length) this.#ls = {}, this.#handlers = {}, this.#released = true;
+        for (const resolve of this.#closing.splice(0)) resolve(info);
+      }
     }
   }
 
   /// The core's actions, done at once; events are queued for `#flush`.
   #out(k, id, a, b) {
-    if (k === 26) k = 11, a = this.#in;
+    if (k === 26) k = 11, a = this.#in; // E_SAME: the text just handed in
     if (k >= 10) {
       // Views of wasm memory are copied before the next call into wasm can move them.
       this.#queue.push([k, id, a instanceof Uint8Array ? a.slice() : a, b]);
@@ -322,12 +358,21 @@ export class UniversalSocket {
     const link = this.#links.get(id);
     switch (k) {
       case 0: return this.#open(id, a, b);
-      case 1: case 2: return link?.send(a);
-      case 7: return link?.datagram?.(a.slice());
-      case 6: return link?.send(this.#sending);
+      // A send answers the core: −1 when the link cannot take it, else (when `b` asks) the
+      // bytes the link still buffers, which tell the core what it has written.
+      case 1: case 2: return link ? link.send(a, b) : -1;
+      case 7: {
+        const bytes = a.slice();
+        if (!link?.datagram?.(bytes)) queueMicrotask(() => this.#call(() => this.#core.datagramUnsent(now(), bytes)));
+        return;
+      }
       case 3: return link?.close(a, b);
-      case 4: link?.drop(); this.#links.delete(id);
-        return queueMicrotask(() => this.#call(() => this.#core.abandoned(now(), id)));
+      case 4: {
+        const buffered = link?.buffered?.() ?? 0;
+        link?.drop();
+        this.#links.delete(id);
+        return queueMicrotask(() => this.#call(() => this.#core.abandoned(now(), id, buffered)));
+      }
       case 5: {
         clearTimeout(this.#timer);
         if (id >= 0) this.#timer = setTimeout(() => this.#call(() => this.#core.timeout(now())), Math.max(0, id - now()));
@@ -339,10 +384,16 @@ export class UniversalSocket {
   #open(id, url, kind) {
     const getToken = this.#o.auth?.getToken;
     if (getToken) {
+      // Until the token comes, the link is a placeholder the core may abandon (a getToken
+      // slower than connectTimeoutMs): then no connection is opened at all.
+      let dropped = false;
+      this.#links.set(id, { send: () => -1, close: () => {}, drop: () => { dropped = true; } });
       Promise.resolve().then(getToken).then((token) => {
-        this.#core.setToken(String(token));
+        if (dropped) return;
+        token = String(token);
+        this.#core.remember(token);
         this.#link(id, `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`, kind);
-      }, (e) => this.#call(() => this.#core.failed(now(), id, `getToken() failed: ${e}`)));
+      }, (e) => { if (!dropped) this.#call(() => this.#core.failed(now(), id, `getToken() failed: ${e}`)); });
       return;
     }
     this.#link(id, url, kind);
@@ -368,8 +419,8 @@ export class UniversalSocket {
       lost: (d, sent) => report(() => core.lost(now(), id, typeof d === "string" ? d : undefined, typeof d === "string" ? new Uint8Array() : d, sent)),
       serverClose: (code, reason) => { report(() => core.serverClose(now(), id, code, reason)); this.#links.delete(id); },
       fail: (reason) => { report(() => core.failed(now(), id, reason)); this.#links.delete(id); },
-      end: (code, reason, clean) => {
-        report(() => opened ? core.closed(now(), id, code, reason, clean)
+      end: (code, reason, clean, buffered = 0) => {
+        report(() => opened ? core.closed(now(), id, code, reason, clean, buffered)
           : core.failed(now(), id, `closed before open (${code})`));
         this.#links.delete(id);
       },
@@ -401,7 +452,13 @@ export const ADAPTERS = {
       }, () => {});
       wss.closed.then(({ closeCode: c, reason }) => to.end(c, reason, true), () => to.end(1006, "", false));
       return {
-        send: (d) => writer?.write(typeof d === "string" ? d : d.slice()).catch(() => {}),
+        // A write that fails hands its message back (it may have left: unconfirmed).
+        send: (d, ask) => {
+          if (!writer) return -1;
+          const data = typeof d === "string" ? d : d.slice();
+          writer.write(data).catch(() => to.lost(data, true));
+          return 0;
+        },
         close: (c, r) => wss.close({ closeCode: closeCode(c), reason: r }),
         drop: () => { try { wss.close(); } catch {} },
       };
@@ -410,9 +467,15 @@ export const ADAPTERS = {
     ws.binaryType = "arraybuffer";
     ws.onopen = () => to.open(ws.protocol, ws.extensions);
     ws.onmessage = (e) => to.data(e.data);
-    ws.onclose = (e) => to.end(e.code, e.reason, e.wasClean);
+    // `bufferedAmount` keeps counting what was never written once the socket is closed.
+    ws.onclose = (e) => to.end(e.code, e.reason, e.wasClean, ws.bufferedAmount);
     return {
-      send: (d) => ws.send(d),
+      send: (d, ask) => {
+        if (ws.readyState !== 1) return -1;
+        ws.send(d);
+        return ask ? ws.bufferedAmount : 0;
+      },
+      buffered: () => ws.bufferedAmount,
       close: (c, r) => ws.close(closeCode(c), r),
       drop: () => { ws.onopen = ws.onmessage = ws.onclose = null; ws.close(); },
     };

@@ -90,16 +90,23 @@ extern "C" {
     fn out_text(this: &Shell, kind: u32, id: f64, a: &str, b: &JsValue);
     #[wasm_bindgen(method, js_name = o)]
     fn out_bytes(this: &Shell, kind: u32, id: f64, a: &[u8], b: &JsValue);
+    /// A send: the shell answers −1 when the link cannot take it (not open), else, when `ask`
+    /// is true, the link's `bufferedAmount` (0 otherwise).
+    #[wasm_bindgen(method, js_name = o)]
+    fn send_text(this: &Shell, kind: u32, id: f64, a: &str, ask: bool) -> f64;
+    #[wasm_bindgen(method, js_name = o)]
+    fn send_bytes(this: &Shell, kind: u32, id: f64, a: &[u8], ask: bool) -> f64;
 }
 
 // What `o` is told: actions (the shell does them now) and events (it queues them).
 const OPEN: u32 = 0; // id, a: url, b: transport name
 const SEND_TEXT: u32 = 1; // id, a: text
 const SEND_BYTES: u32 = 2; // id, a: bytes (a view: the shell sends or copies it at once)
+                           // (Both sends answer −1 when the link cannot take the message, else its buffered bytes when
+                           // asked: see `SentTail`.)
 const CLOSE: u32 = 3; // id: a code, b: reason
 const ABANDON: u32 = 4; // id
 const TIMER: u32 = 5; // id: deadline, or -1
-const SEND_SAME: u32 = 6; // id: send the text the shell handed in with this call
 const SEND_DATAGRAM: u32 = 7; // id, a: bytes (a view)
 const E_OPEN: u32 = 10; // a: transport
 const E_TEXT: u32 = 11; // a: text
@@ -128,13 +135,16 @@ pub struct Core {
     token: Option<String>,
     secrets: Vec<String>,
     armed: f64,
-    /// Where the text the shell just handed in lives (`text`, `send`): a message or send of that
-    /// very `String` (moved through the core, not copied) is told to the shell as "the same
-    /// text" (kinds `SAME`), and the shell uses its own JS string: one copy per direction.
+    /// Where the text the shell just handed in (`text`) lives while that call runs: a message
+    /// of that very `String` (moved through the core, not copied) is told to the shell as "the
+    /// same text" (`E_SAME`), and the shell delivers its own JS string (as the package's
+    /// `handoff.rs` does); reset when the call's pump ends, so no later `String` can match.
     handed: (usize, usize),
     /// The link refused for a message's size and that refusal: its close reports them (a
     /// browser's WebSocket cannot send 1009, so its own close says 1000).
     refused: Option<(u64, u16, String)>,
+    /// What each link sent that the browser may not have written yet, by link.
+    tails: Vec<(u64, SentTail)>,
     /// The WebTransport streams' frame decoders (PROTOCOL.md §2), by link.
     #[cfg(feature = "full")]
     decoders: Vec<(u64, FrameDecoder)>,
@@ -151,7 +161,8 @@ fn millis(n: f64) -> u64 {
 #[wasm_bindgen]
 impl Core {
     /// The shell read and checked the options (`shell.js`, `OPTIONS`); `n` holds every number
-    /// in `shell.js`'s `CONFIG` order (−1: the option is off, or "forever").
+    /// in the order of the last column of `shell.js`'s option tables (−1: the option is off, or
+    /// "forever"; an object's on/off flag is 1 or −1).
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -220,7 +231,12 @@ impl Core {
             initial_ms: ms(0),
             factor: at(1),
             max_ms: ms(2),
-            max_attempts: on(3).then_some(ms(3) as u32),
+            // `reconnect: false` (flag 24): no attempt at all.
+            max_attempts: if on(24) {
+                on(3).then_some(ms(3) as u32)
+            } else {
+                Some(0)
+            },
             jitter: at(4).max(0.0),
         };
         config.supported = crate::core::TransportSet::empty();
@@ -236,17 +252,31 @@ impl Core {
             armed: -1.0,
             handed: (0, 0),
             refused: None,
+            tails: Vec::new(),
             #[cfg(feature = "full")]
             decoders: Vec::new(),
         })
     }
 
-    /// A token for the next opens (`?token=`), kept out of every text the core produces.
+    /// The fixed `auth.token`: added to every open's URL (`?token=`) and kept out of every
+    /// text the core produces.
     #[wasm_bindgen(js_name = setToken)]
     pub fn set_token(&mut self, token: String) {
-        self.secrets.push(endpoints::percent_encode(&token));
-        self.secrets.push(token.clone());
+        self.remember(token.clone());
         self.token = Some(token);
+    }
+
+    /// A token `getToken()` gave (the shell adds it to that link's URL): kept out of texts; the
+    /// last 8 are kept.
+    pub fn remember(&mut self, token: String) {
+        for form in [endpoints::percent_encode(&token), token] {
+            if !form.is_empty() && !self.secrets.contains(&form) {
+                self.secrets.push(form);
+            }
+        }
+        while self.secrets.len() > 16 {
+            self.secrets.remove(0);
+        }
     }
 
     pub fn connect(&mut self, now: f64) -> Result<(), JsValue> {
@@ -266,7 +296,21 @@ impl Core {
         self.pump();
     }
 
-    pub fn closed(&mut self, now: f64, id: f64, code: u16, reason: String, clean: bool) {
+    /// Link `id` closed with `buffered` bytes the browser never wrote (a WebSocket's
+    /// `bufferedAmount` then): the messages they belong to go back to the core first.
+    pub fn closed(
+        &mut self,
+        now: f64,
+        id: f64,
+        code: u16,
+        reason: String,
+        clean: bool,
+        buffered: f64,
+    ) {
+        let unsent = self.take_tail(id as u64, buffered as usize);
+        if !unsent.is_empty() {
+            self.conn.handle_unsent(now as u64, id as u64, unsent);
+        }
         let (code, reason) = match self.refused.take() {
             Some((link, code, reason)) if link == id as u64 => (code, reason),
             other => {
@@ -279,7 +323,13 @@ impl Core {
         self.pump();
     }
 
-    pub fn abandoned(&mut self, now: f64, id: f64) {
+    /// The shell dropped link `id`, as the core asked, with `buffered` bytes unwritten (the
+    /// browser may still write them: unconfirmed, not unsent).
+    pub fn abandoned(&mut self, now: f64, id: f64, buffered: f64) {
+        let held = self.take_tail(id as u64, buffered as usize);
+        if !held.is_empty() {
+            self.conn.handle_unconfirmed(now as u64, id as u64, held);
+        }
         self.conn.handle_transport_abandoned(now as u64, id as u64);
         self.pump();
     }
@@ -311,7 +361,6 @@ impl Core {
 
     /// Sends text; an error's message when the core refuses it.
     pub fn send(&mut self, now: f64, text: String, batchable: bool) -> Option<String> {
-        self.handed = (text.as_ptr() as usize, text.len());
         let r = if batchable {
             self.conn.send_serialized(now as u64, text)
         } else {
@@ -334,8 +383,26 @@ impl Core {
         r.err().map(|e| e.message())
     }
 
+    /// A message link `id` sent that the server may not have had (an HTTP upstream POST or a
+    /// stream write that failed): text, or bytes when `text` is undefined. `sent`: it may have arrived.
+    pub fn lost(&mut self, now: f64, id: f64, text: Option<String>, bytes: Vec<u8>, sent: bool) {
+        let payload = match text {
+            Some(text) => Payload::Text(text),
+            None => Payload::Binary(bytes),
+        };
+        if sent {
+            self.conn
+                .handle_unconfirmed(now as u64, id as u64, vec![payload]);
+        } else {
+            self.conn
+                .handle_unsent(now as u64, id as u64, vec![payload]);
+        }
+        self.pump();
+    }
+
     /// `readyState`, `bufferedAmount`, `rttMs` (−1: none), reconnect attempt, `state` (the
-    /// index of the core's `State`: connecting, open, reconnecting, closing, closed).
+    /// index of the core's `State`: connecting, open, reconnecting, closing, closed), the peer's
+    /// protocol (0: not known yet, 1, 2).
     pub fn state(&self) -> Vec<f64> {
         vec![
             self.conn.ready_state() as f64,
@@ -343,6 +410,11 @@ impl Core {
             self.conn.rtt_ms().map_or(-1.0, |r| r as f64),
             self.conn.reconnect_attempt() as f64,
             self.conn.state() as u8 as f64,
+            match self.conn.peer_protocol() {
+                crate::core::PeerProtocol::Unknown => 0.0,
+                crate::core::PeerProtocol::V1 => 1.0,
+                crate::core::PeerProtocol::V2 => 2.0,
+            },
         ]
     }
 
@@ -360,7 +432,10 @@ impl Core {
         for t in s.time_on_transport_ms {
             v.push(t as f64);
         }
+        let (unacked_messages, unacked_bytes) = self.conn.resend_buffer();
         for n in [
+            unacked_messages as u64,
+            unacked_bytes as u64,
             s.resent,
             s.deduplicated,
             s.acknowledged,
@@ -407,6 +482,26 @@ impl Core {
         self.conn.max_transport_message() as f64
     }
 
+    /// Link `id`'s sent tail (made on its first send).
+    fn tail(&mut self, id: u64) -> &mut SentTail {
+        let at = match self.tails.iter().position(|(link, _)| *link == id) {
+            Some(at) => at,
+            None => {
+                self.tails.push((id, SentTail::default()));
+                self.tails.len() - 1
+            }
+        };
+        &mut self.tails[at].1
+    }
+
+    /// Link `id`'s tail is done with: what the last `buffered` bytes hold (nothing when 0).
+    fn take_tail(&mut self, id: u64, buffered: usize) -> Vec<Payload> {
+        match self.tails.iter().position(|(link, _)| *link == id) {
+            Some(at) => self.tails.swap_remove(at).1.take_unsent(buffered),
+            None => Vec::new(),
+        }
+    }
+
     /// Whether `text` is the `String` the shell handed in for this call (see `handed`).
     fn is_handed(&self, text: &str) -> bool {
         self.handed == (text.as_ptr() as usize, text.len()) && !text.is_empty()
@@ -437,18 +532,22 @@ impl Core {
                             &kind.as_str().into(),
                         );
                     }
-                    Action::Send { conn_id, payload } => match &payload {
-                        Payload::Text(text) if self.is_handed(text) => {
-                            self.shell.out(SEND_SAME, conn_id as f64, &none, &none)
+                    Action::Send { conn_id, payload } => {
+                        let ask = self.tail(conn_id).wants_trim(&payload);
+                        let id = conn_id as f64;
+                        let buffered = match &payload {
+                            Payload::Text(text) => self.shell.send_text(SEND_TEXT, id, text, ask),
+                            Payload::Binary(b) => self.shell.send_bytes(SEND_BYTES, id, b, ask),
+                        };
+                        if buffered < 0.0 {
+                            // Not open: the core gets it back, as the package's driver does
+                            // (`handle_unsent` does not read the time).
+                            self.conn.handle_unsent(0, conn_id, vec![payload]);
+                        } else {
+                            self.tail(conn_id)
+                                .push(payload, ask.then_some(buffered as usize));
                         }
-                        Payload::Text(text) => {
-                            self.shell.out_text(SEND_TEXT, conn_id as f64, text, &none)
-                        }
-                        Payload::Binary(bytes) => {
-                            self.shell
-                                .out_bytes(SEND_BYTES, conn_id as f64, bytes, &none)
-                        }
-                    },
+                    }
                     Action::CloseTransport {
                         conn_id,
                         code,
@@ -626,27 +725,17 @@ impl Core {
         r.err().map(|e| e.message())
     }
 
+    /// A datagram the link could not send (too large, or no writer).
+    #[wasm_bindgen(js_name = datagramUnsent)]
+    pub fn datagram_unsent(&mut self, now: f64, bytes: Vec<u8>) {
+        self.conn.handle_datagram_unsent(now as u64, bytes);
+        self.pump();
+    }
+
     /// An HTTP link's upstream holds `bytes` not yet accepted by the server.
     pub fn buffered(&mut self, now: f64, id: f64, bytes: f64) {
         self.conn
             .handle_transport_buffered(now as u64, id as u64, bytes as u64);
-        self.pump();
-    }
-
-    /// A message link `id` sent that the server may not have had (an HTTP upstream POST that
-    /// failed): text, or bytes when `text` is undefined. `sent`: it may have arrived.
-    pub fn lost(&mut self, now: f64, id: f64, text: Option<String>, bytes: Vec<u8>, sent: bool) {
-        let payload = match text {
-            Some(text) => Payload::Text(text),
-            None => Payload::Binary(bytes),
-        };
-        if sent {
-            self.conn
-                .handle_unconfirmed(now as u64, id as u64, vec![payload]);
-        } else {
-            self.conn
-                .handle_unsent(now as u64, id as u64, vec![payload]);
-        }
         self.pump();
     }
 
@@ -667,17 +756,68 @@ impl Core {
     }
 }
 
-/// `encodeMessage(type, dataJson)`: the guide's binary frame, or the error's message.
-#[wasm_bindgen(js_name = encodeMessage)]
-pub fn encode_message(type_name: &str, json: &str) -> Result<Vec<u8>, JsValue> {
+/// The guide's binary frame of `type` and `json` (`JSON.stringify`'s output: not checked
+/// again), or the error's message (shell.js's `encodeMessage` wraps it).
+#[wasm_bindgen]
+pub fn encode(type_name: &str, json: &str) -> Result<Vec<u8>, JsValue> {
     crate::core::codec::encode_serialized(type_name, json, &Default::default())
         .map_err(|e| JsValue::from_str(&e.message()))
 }
 
-/// `decodeMessage(bytes)`: `[type, dataJson]`, or the error's message.
-#[wasm_bindgen(js_name = decodeMessage)]
-pub fn decode_message(bytes: &[u8]) -> Result<js_sys::Array, JsValue> {
+/// One binary frame as `[type, dataJson]`, or the error's message (shell.js's `decodeMessage`
+/// parses the JSON).
+#[wasm_bindgen]
+pub fn decode(bytes: &[u8]) -> Result<js_sys::Array, JsValue> {
     let d = crate::core::codec::decode_unparsed(bytes, &Default::default())
         .map_err(|e| JsValue::from_str(&e.message()))?;
     Ok(js_sys::Array::of2(&d.type_name.into(), &d.data_json.into()))
+}
+
+/// What a WebSocket link sent that the browser may not have written yet, as the package's
+/// `SentTail` (src/web/transport/websocket.rs): the oldest messages are forgotten once the
+/// link's `bufferedAmount` says they were written (asked every 16 messages or 64 KiB); at the
+/// close, those the remaining buffered bytes belong to go back to the core.
+#[derive(Default)]
+struct SentTail {
+    messages: Vec<Payload>,
+    first: usize,
+    bytes: usize,
+}
+
+impl SentTail {
+    /// Whether the send about to be made should ask for the buffered amount.
+    fn wants_trim(&self, payload: &Payload) -> bool {
+        self.messages.len() - self.first >= 16 || self.bytes + payload.len() > 1 << 16
+    }
+
+    fn push(&mut self, payload: Payload, buffered: Option<usize>) {
+        self.bytes += payload.len();
+        self.messages.push(payload);
+        if let Some(buffered) = buffered {
+            self.trim(buffered);
+        }
+    }
+
+    fn trim(&mut self, buffered: usize) {
+        while let Some(front) = self.messages.get(self.first) {
+            let rest = self.bytes - front.len();
+            if rest < buffered || (front.is_empty() && buffered > 0 && rest == buffered) {
+                break;
+            }
+            self.bytes = rest;
+            self.first += 1;
+        }
+        if self.first > 64 && self.first * 2 > self.messages.len() {
+            self.messages.drain(..self.first);
+            self.first = 0;
+        }
+    }
+
+    fn take_unsent(mut self, buffered: usize) -> Vec<Payload> {
+        if buffered == 0 {
+            return Vec::new();
+        }
+        self.trim(buffered);
+        self.messages.split_off(self.first)
+    }
 }
