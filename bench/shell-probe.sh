@@ -8,11 +8,19 @@
 # counted the same way as scripts/check-size-budget.mjs counts (node's zlib, level 9).
 #
 # Usage: bash bench/shell-probe.sh [out dir]   (default target/shell-probe/pkg; about 1 minute
-# warm). Never shipped: the probe is a measurement (bench/README.md, "The shell probe").
+# warm). Each build's directory keeps the intermediate files (the glue, shell.js, full.js, the
+# minified pieces measured apart) next to bundle.js and the wasm. Never shipped: the probe is a
+# measurement (bench/README.md, "Profiles: where the time and the bytes go").
 set -euo pipefail
+# The out dir is read from the caller's directory, and emptied only if it is missing, empty or a
+# probe build (its marker file): `bash bench/shell-probe.sh pkg` must not delete the package.
+out="$(realpath -m "${1:-$(dirname "$0")/../target/shell-probe/pkg}")"
+if [ -d "$out" ] && [ -n "$(ls -A "$out")" ] && [ ! -e "$out/.shell-probe" ]; then
+  echo "shell-probe.sh: $out is not empty and holds no earlier probe build: give another directory" >&2
+  exit 1
+fi
 cd "$(dirname "$0")/.."
 root=$PWD
-out="${1:-$root/target/shell-probe/pkg}"
 export PATH="$root/node_modules/.bin:$PATH"
 export CARGO_TARGET_DIR="$root/target/shell-probe"
 source scripts/npm-build-env.sh
@@ -27,7 +35,7 @@ build() {
   local dir=$1 features=$2 entry=$3
   cargo build --quiet --release --target wasm32-unknown-unknown --manifest-path bench/shell-probe/Cargo.toml \
     --no-default-features --features "$features"
-  rm -rf "$dir" && mkdir -p "$dir"
+  rm -rf "$dir" && mkdir -p "$dir" && touch "$dir/.shell-probe"
   wasm-bindgen --target web --out-dir "$dir" --out-name universal_socket \
     "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/shell_probe.wasm"
   wasm-opt "${flags[@]}" "$dir/universal_socket_bg.wasm" -o "$dir/universal_socket_bg.wasm"
