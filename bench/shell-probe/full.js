@@ -2,7 +2,7 @@
 // (PROTOCOL.md §4.2–4.4), which only open, write bytes, report and close; the WebTransport
 // stream's frames are decoded by the core (`Core.chunk`), with its size limit. What a package of
 // this design would ship as its main entry (bench/shell-probe.sh measures its bytes).
-import { ADAPTERS, AVAILABLE, closeCode } from "./shell.js";
+import { ADAPTERS, AVAILABLE } from "./shell.js";
 export * from "./shell.js";
 export { default } from "./shell.js";
 
@@ -170,8 +170,9 @@ ADAPTERS.webtransport = (url, options, to) => {
     close(code, reason) {
       const text = enc.encode(reason);
       const payload = new Uint8Array(2 + text.length);
-      payload[0] = closeCode(code) >> 8;
-      payload[1] = closeCode(code) & 255;
+      // A close frame carries any code (1009, 1002, 4000…), unlike a WebSocket's close().
+      payload[0] = code >> 8;
+      payload[1] = code & 255;
       payload.set(text, 2);
       if (!writer) return transport.close();
       writer.write(frame(2, payload)).then(() => writer.close()).catch(() => {});

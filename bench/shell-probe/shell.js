@@ -337,6 +337,8 @@ export class UniversalSocket {
       case 24: {
         this.#transport = null;
         const info = (this.#last = { code: id, reason: a, wasClean: b });
+        for (const link of this.#links.values()) link.drop();
+        this.#links.clear();
         this.#dispatch("close", { ...info });
         for (const [, reject] of this.#waiting.splice(0)) reject(new Error("UniversalSocket: closed"));
         // After the final close of a `close()`, no listener can be called again: release them
@@ -357,7 +359,8 @@ export class UniversalSocket {
     }
     const link = this.#links.get(id);
     switch (k) {
-      case 0: return this.#open(id, a, b);
+      // Opened a microtask later, if still wanted (a close() in the same turn opens nothing).
+      case 0: return queueMicrotask(() => { if (this.#core.wants(id)) this.#open(id, a, b); });
       // A send answers the core: −1 when the link cannot take it, else (when `b` asks) the
       // bytes the link still buffers, which tell the core what it has written.
       case 1: case 2: return link ? link.send(a, b) : -1;
@@ -373,9 +376,11 @@ export class UniversalSocket {
         this.#links.delete(id);
         return queueMicrotask(() => this.#call(() => this.#core.abandoned(now(), id, buffered)));
       }
+      // The core tells only a deadline earlier than the armed one; one that fires early finds
+      // the next. setTimeout fires at once beyond 2^31 − 1 ms: capped.
       case 5: {
         clearTimeout(this.#timer);
-        if (id >= 0) this.#timer = setTimeout(() => this.#call(() => this.#core.timeout(now())), Math.max(0, id - now()));
+        this.#timer = setTimeout(() => this.#call(() => this.#core.timeout(now())), Math.min(2 ** 31 - 1, Math.max(0, id - now())));
       }
     }
   }
@@ -387,7 +392,16 @@ export class UniversalSocket {
       // Until the token comes, the link is a placeholder the core may abandon (a getToken
       // slower than connectTimeoutMs): then no connection is opened at all.
       let dropped = false;
-      this.#links.set(id, { send: () => -1, close: () => {}, drop: () => { dropped = true; } });
+      // A close meanwhile is a failure to open, reported at once (as the package's adapters do).
+      this.#links.set(id, {
+        send: () => -1,
+        close: () => {
+          dropped = true;
+          this.#links.delete(id);
+          queueMicrotask(() => this.#call(() => this.#core.failed(now(), id, "closed by the client before opening")));
+        },
+        drop: () => { dropped = true; },
+      });
       Promise.resolve().then(getToken).then((token) => {
         if (dropped) return;
         token = String(token);
@@ -412,7 +426,7 @@ export class UniversalSocket {
       open: (protocol = "", extensions = "") => { opened = true; max = core.max; this.#meta = [protocol, extensions]; report(() => core.opened(now(), id)); },
       data: (d) => report(() => typeof d === "string"
         ? (d.length > max ? core.tooBig(now(), id, d.length) : core.text(now(), id, this.#in = d))
-        : core.bytes(now(), id, new Uint8Array(d))),
+        : d.byteLength > max ? core.tooBig(now(), id, d.byteLength) : core.bytes(now(), id, new Uint8Array(d))),
       chunk: (bytes) => report(() => core.chunk(now(), id, bytes)),
       datagram: (bytes) => report(() => core.datagram(id, bytes)),
       buffered: (n) => report(() => core.buffered(now(), id, n)),
@@ -428,7 +442,9 @@ export class UniversalSocket {
     try {
       this.#links.set(id, ADAPTERS[kind](url, this.#o, to));
     } catch (e) {
-      queueMicrotask(() => to.fail(String(e)));
+      // A constructor that threw (a URL the browser refuses): the link fails now.
+      this.#links.set(id, { send: () => -1, close() {}, drop() {} });
+      to.fail(String(e.message ?? e));
     }
   }
 }

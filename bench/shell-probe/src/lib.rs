@@ -291,6 +291,7 @@ impl Core {
     }
 
     pub fn failed(&mut self, now: f64, id: f64, reason: String) {
+        self.take_tail(id as u64, 0);
         self.conn
             .handle_transport_failed(now as u64, id as u64, reason);
         self.pump();
@@ -400,6 +401,12 @@ impl Core {
         self.pump();
     }
 
+    /// Whether link `id` is still wanted (the shell opens a link a microtask after the core asked,
+    /// as the package's driver does: a `close()` in the same turn means nothing is opened).
+    pub fn wants(&self, id: f64) -> bool {
+        self.conn.wants_transport(id as u64)
+    }
+
     /// `readyState`, `bufferedAmount`, `rttMs` (−1: none), reconnect attempt, `state` (the
     /// index of the core's `State`: connecting, open, reconnecting, closing, closed), the peer's
     /// protocol (0: not known yet, 1, 2).
@@ -482,16 +489,12 @@ impl Core {
         self.conn.max_transport_message() as f64
     }
 
-    /// Link `id`'s sent tail (made on its first send).
-    fn tail(&mut self, id: u64) -> &mut SentTail {
-        let at = match self.tails.iter().position(|(link, _)| *link == id) {
-            Some(at) => at,
-            None => {
-                self.tails.push((id, SentTail::default()));
-                self.tails.len() - 1
-            }
-        };
-        &mut self.tails[at].1
+    /// Link `id`'s sent tail, if it is a WebSocket link.
+    fn tail(&mut self, id: u64) -> Option<&mut SentTail> {
+        self.tails
+            .iter_mut()
+            .find(|(link, _)| *link == id)
+            .map(|(_, tail)| tail)
     }
 
     /// Link `id`'s tail is done with: what the last `buffered` bytes hold (nothing when 0).
@@ -513,6 +516,11 @@ impl Core {
             if let Some(action) = self.conn.poll_action() {
                 match action {
                     Action::OpenTransport { conn_id, kind } => {
+                        // Only a WebSocket link keeps a sent tail (its `bufferedAmount` says
+                        // what it wrote); the other transports hand back what they hold.
+                        if kind == TransportKind::WebSocket {
+                            self.tails.push((conn_id, SentTail::default()));
+                        }
                         let mut url = self.endpoints.get(kind).to_owned();
                         if let Some(token) = &self.token {
                             url = with_token(&url, token);
@@ -533,7 +541,7 @@ impl Core {
                         );
                     }
                     Action::Send { conn_id, payload } => {
-                        let ask = self.tail(conn_id).wants_trim(&payload);
+                        let ask = self.tail(conn_id).is_some_and(|t| t.wants_trim(&payload));
                         let id = conn_id as f64;
                         let buffered = match &payload {
                             Payload::Text(text) => self.shell.send_text(SEND_TEXT, id, text, ask),
@@ -543,9 +551,8 @@ impl Core {
                             // Not open: the core gets it back, as the package's driver does
                             // (`handle_unsent` does not read the time).
                             self.conn.handle_unsent(0, conn_id, vec![payload]);
-                        } else {
-                            self.tail(conn_id)
-                                .push(payload, ask.then_some(buffered as usize));
+                        } else if let Some(tail) = self.tail(conn_id) {
+                            tail.push(payload, ask.then_some(buffered as usize));
                         }
                     }
                     Action::CloseTransport {
@@ -658,7 +665,10 @@ impl Core {
         }
         self.handed = (0, 0);
         let deadline = self.conn.poll_timeout().map_or(-1.0, |t| t as f64);
-        if deadline != self.armed {
+        // Told only when it is earlier than the one armed (or none is): a later deadline is
+        // found when the armed timer fires early, as the package's driver re-arms (a timer per
+        // message otherwise: the session's acknowledgement deadline moves with every message).
+        if deadline >= 0.0 && (self.armed < 0.0 || deadline < self.armed) {
             self.armed = deadline;
             self.shell
                 .out(TIMER, deadline, &JsValue::UNDEFINED, &JsValue::UNDEFINED);
