@@ -42,3 +42,13 @@ export async function loadBenchPage(page, server, i) {
   const ready = await page.evaluate(() => window.benchReady);
   if (ready !== "ready") throw new Error(`page ${i}: ${ready}`);
 }
+
+/** A new page of `browser` with package `i`'s bench page loaded, and the page errors it records
+ * (a handler's throw shows only as one). */
+export async function openBenchPage(browser, server, i = 0) {
+  const page = await browser.newPage();
+  const errors = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  await loadBenchPage(page, server, i);
+  return { page, errors };
+}

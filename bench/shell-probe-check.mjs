@@ -9,7 +9,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { launchBrowsers } from "../tests/page/browsers.mjs";
-import { startPageServer, loadBenchPage } from "./page-server.mjs";
+import { startPageServer, openBenchPage } from "./page-server.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const server = process.env.BENCH_SERVER;
@@ -30,10 +30,7 @@ try {
   for (const b of launchBrowsers().filter((x) => wanted.includes(x.name))) {
     const browser = await b.launch();
     try {
-      const page = await browser.newPage();
-      const errors = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      await loadBenchPage(page, pageServer, 0);
+      const { page, errors } = await openBenchPage(browser, pageServer);
       for (const [name, options] of paths) {
         if (name === "websocket-stream" && b.name !== "chromium") continue;
         for (const resume of [true, false]) {

@@ -35,7 +35,7 @@ import { execSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { launchBrowsers } from "../tests/page/browsers.mjs";
-import { startPageServer, loadBenchPage } from "./page-server.mjs";
+import { startPageServer, openBenchPage } from "./page-server.mjs";
 import { cpuOf, treeCpu, TICKS_PER_SECOND } from "./proc-cpu.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -117,10 +117,7 @@ try {
   for (const b of launchBrowsers().filter((x) => wanted.includes(x.name))) {
     const browser = await b.launch();
     try {
-      const page = await browser.newPage();
-      const errors = [];
-      page.on("pageerror", (e) => errors.push(String(e)));
-      await loadBenchPage(page, pageServer, 0);
+      const { page, errors } = await openBenchPage(browser, pageServer);
       // A failed step says what the page reported (a handler's throw shows only as a page error).
       const run = (fn, ...args) => page.evaluate((f, a) => window.bench[f](...a), fn, args).catch((e) => {
         throw new Error(`${b.name}: ${fn} failed: ${e.message}${errors.length ? `; page errors: ${errors.join("; ")}` : ""}`);

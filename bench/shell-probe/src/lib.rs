@@ -16,6 +16,8 @@
 #![no_std]
 extern crate alloc as std;
 
+/// The SDK's `crate::prelude` (src/lib.rs), which the modules compiled here by `#[path]` import:
+/// the same list, as this crate is `no_std` like the npm builds.
 #[allow(unused_imports)]
 mod prelude {
     pub(crate) use std::{
