@@ -85,19 +85,8 @@ compile_error!(
      (without `std`)"
 );
 
-/// What std's prelude has and `core`'s lacks, for the `no_std` build: modules that need it say
-/// `use crate::prelude::*;` (with std it only repeats std's prelude).
-#[allow(unused_imports)]
-mod prelude {
-    pub(crate) use std::{
-        borrow::ToOwned,
-        boxed::Box,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
-}
+/// What std's prelude has and `core`'s lacks, for the `no_std` build (src/prelude.rs).
+mod prelude;
 
 // The npm package's global allocator, smaller than std's dlmalloc (src/allocator). Behind a
 // feature that only scripts/build-pkg.sh (and the browser tests) turn on: a global allocator in a

@@ -16,19 +16,9 @@
 #![no_std]
 extern crate alloc as std;
 
-/// The SDK's `crate::prelude` (src/lib.rs), which the modules compiled here by `#[path]` import:
-/// the same list, as this crate is `no_std` like the npm builds.
-#[allow(unused_imports)]
-mod prelude {
-    pub(crate) use std::{
-        borrow::ToOwned,
-        boxed::Box,
-        format,
-        string::{String, ToString},
-        vec,
-        vec::Vec,
-    };
-}
+/// The SDK's `crate::prelude`, which the modules compiled here by `#[path]` import.
+#[path = "../../../src/prelude.rs"]
+mod prelude;
 
 #[allow(dead_code, missing_docs)]
 #[path = "../../../src/allocator/mod.rs"]
@@ -460,6 +450,13 @@ impl Core {
         JsValue::from_str(&redact::redact(&self.secrets, text))
     }
 
+    /// A `disconnect` or `close` event: its code, its reason without tokens, `wasClean`.
+    fn ended(&self, kind: u32, code: u16, reason: String, was_clean: bool) {
+        let reason = self.redacted(reason);
+        self.shell
+            .out(kind, code as f64, &reason, &was_clean.into());
+    }
+
     /// A server's message over the largest this socket accepts: the link is refused with 1009
     /// (the shell checks a text's length before copying it here; this counts its bytes).
     fn refused_for_size(&mut self, now: f64, id: f64, len: usize) -> bool {
@@ -602,11 +599,7 @@ impl Core {
                     code,
                     reason,
                     was_clean,
-                } => {
-                    let reason = self.redacted(reason);
-                    self.shell
-                        .out(E_DISCONNECT, code as f64, &reason, &was_clean.into())
-                }
+                } => self.ended(E_DISCONNECT, code, reason, was_clean),
                 Event::Reconnecting { attempt, delay_ms } => self.shell.out(
                     E_RECONNECTING,
                     attempt as f64,
@@ -658,11 +651,7 @@ impl Core {
                     code,
                     reason,
                     was_clean,
-                } => {
-                    let reason = self.redacted(reason);
-                    self.shell
-                        .out(E_CLOSE, code as f64, &reason, &was_clean.into())
-                }
+                } => self.ended(E_CLOSE, code, reason, was_clean),
             }
         }
         self.handed = (0, 0);
