@@ -101,6 +101,26 @@ try {
         await chat.connect();
         const c = await Promise.race([refused, new Promise((r) => setTimeout(() => r({ code: "none" }), 3000))]);
         results.push(["a message over maxMessageBytes closes with 1009", c.code === 1009, `${c.code} ${c.reason}`]);
+        // The same over the HTTP transports (the link ends at once, the server told), when the
+        // build has them.
+        for (const transport of ["sse", "long-polling"]) {
+          let over;
+          try {
+            over = new UniversalSocket(url.replace(/echo$/, "chat"), { transports: [transport], heartbeat: false, resume: false, maxMessageBytes: 40, reconnect: false });
+          } catch (e) { if (/transports/.test(e.message)) continue; throw e; }
+          const ended = new Promise((r) => over.on("close", (e) => r(e)));
+          await over.connect().catch(() => {});
+          const o = await Promise.race([ended, new Promise((r) => setTimeout(() => r({ code: "none" }), 3000))]);
+          results.push([`${transport}: a message over maxMessageBytes closes with 1009`, o.code === 1009 && !o.wasClean, `${o.code} ${o.reason}`]);
+        }
+        // free(): a connect() still waiting rejects, and a later send() throws (nothing is
+        // dropped silently).
+        const freed = new UniversalSocket(url, { transports: ["websocket"], heartbeat: false });
+        const connecting = freed.connect().then(() => "resolved", (e) => e.message);
+        freed.free();
+        const afterFree = threw(() => freed.send("lost?"));
+        const pending = await connecting;
+        results.push(["free() rejects a waiting connect() and later calls throw", /freed/.test(pending) && /freed/.test(afterFree), `${pending}; ${afterFree}`]);
         return results;
       }, `${server}/echo`).catch((e) => [["off-path checks", false, e.message]]);
       for (const [what, ok, detail] of extra) {

@@ -20,7 +20,7 @@ use crate::core::text::{
     before_any, concat as join, find, find_byte, push_hex_upper, rfind_byte, split_once_byte,
     trim_end_byte,
 };
-use crate::core::TransportKind;
+use crate::core::{SessionQuery, TransportKind};
 use crate::prelude::*;
 use std::fmt;
 
@@ -283,6 +283,21 @@ pub fn request_url(endpoint: &str, segments: &[&str], params: &[(&str, &str)]) -
     out
 }
 
+/// `url` with the session's query (`v=2`, `resume=<id>.<seq>`: PROTOCOL.md §7.2) merged in, as
+/// every link opens: computed when the link opens, so the resume point is the latest. A socket
+/// without sessions (`SessionQuery::Off`) opens `url` as it is.
+pub fn with_session_query(url: String, query: &SessionQuery) -> String {
+    let query = query.params();
+    if query.is_empty() {
+        return url;
+    }
+    let mut params: Vec<(&str, &str)> = Vec::with_capacity(query.len());
+    for (key, value) in &query {
+        params.push((key, value.as_str()));
+    }
+    request_url(&url, &[], &params)
+}
+
 /// `url` without its query and fragment, for human-readable reasons: the query may hold the
 /// auth token, and no string the SDK produces may contain it.
 pub fn without_query(url: &str) -> &str {
@@ -448,6 +463,24 @@ mod tests {
         ] {
             assert_eq!(for_humans(url), shown, "{url}");
         }
+    }
+
+    #[test]
+    fn a_session_query_replaces_an_earlier_one_and_keeps_the_token() {
+        let url = "ws://h/ws/echo?token=t&v=1".to_owned();
+        assert_eq!(with_session_query(url.clone(), &SessionQuery::Off), url);
+        assert_eq!(
+            with_session_query(url.clone(), &SessionQuery::New),
+            "ws://h/ws/echo?token=t&v=2"
+        );
+        let resume = SessionQuery::Resume {
+            id: "0123456789abcdef0123456789abcdef".to_owned(),
+            last: 42,
+        };
+        assert_eq!(
+            with_session_query(url, &resume),
+            "ws://h/ws/echo?token=t&v=2&resume=0123456789abcdef0123456789abcdef.42"
+        );
     }
 
     #[test]

@@ -6,7 +6,8 @@ mod common;
 use common::{text, Sim};
 use universal_socket::core::{
     Action, BackoffConfig, Connection, ConnectionConfig, CoreError, Event, HeartbeatConfig,
-    OverflowPolicy, Payload, QueueConfig, QueueError, State, TransportKind, TransportSet,
+    OverflowPolicy, Payload, QueueConfig, QueueError, State, TimerChange, TransportKind,
+    TransportSet,
 };
 use TransportKind::*;
 
@@ -1019,6 +1020,50 @@ fn an_ending_transport_that_finishes_in_time_is_not_abandoned() {
     }));
 }
 
+/// The server's close frame (a WebTransport stream's, decoded by the caller) is the link's
+/// outcome whatever its adapter reports next: the stream's end or the session's `closed` may
+/// say 1006, or nothing, once the frame was read. Open, the application sees the server's code
+/// clean; during its own close, the close ends with the server's answer.
+#[test]
+fn a_close_frame_is_the_links_outcome_whatever_the_adapter_reports_next() {
+    let mut s = Sim::with(&[WebSocket]);
+    s.connect();
+    s.opened();
+    let (id, _) = s.last_open();
+    s.c.handle_close_frame(s.now, id, 4321, "server bye".into());
+    s.pump();
+    s.c.handle_transport_ending(s.now, id, 1006, "stream ended".into(), false);
+    s.c.handle_transport_closed(s.now, id, 1006, String::new(), false);
+    s.pump();
+    assert!(
+        s.events.contains(&Event::Disconnected {
+            code: 4321,
+            reason: "server bye".into(),
+            was_clean: true
+        }),
+        "{:?}",
+        s.events
+    );
+
+    let mut s = Sim::with(&[WebSocket]);
+    s.connect();
+    s.opened();
+    let (id, _) = s.last_open();
+    s.c.close(s.now, 1000, "").unwrap();
+    s.pump();
+    s.c.handle_close_frame(s.now, id, 1000, String::new());
+    s.c.handle_transport_closed(s.now, id, 1006, String::new(), false);
+    s.pump();
+    assert_eq!(
+        s.events.last(),
+        Some(&Event::Close {
+            code: 1000,
+            reason: String::new(),
+            was_clean: true
+        })
+    );
+}
+
 /// Review of the close wait (risk 3): when the application's close runs to its deadline while
 /// the transport has announced its end (the server answered; the reader is still draining, or
 /// an HTTP close POST was acknowledged), the close ends with that announced outcome.
@@ -1301,4 +1346,30 @@ fn a_second_connect_joins_or_is_done() {
     s.c.close(s.now, 1000, "bye").unwrap();
     s.pump();
     assert_eq!(s.c.connect_joins(), None, "closed: starts over");
+}
+
+/// The adapter layer's one timer: armed for an earlier deadline than the one it holds (or when
+/// it holds none), left as it is for a later one (it fires early, finds nothing due, and is
+/// armed again), cancelled once the socket has closed.
+#[test]
+fn the_timer_is_armed_only_for_an_earlier_deadline_and_cancelled_at_the_close() {
+    let mut s = Sim::with(&[WebSocket]);
+    s.connect();
+    let deadline = s.c.poll_timeout().expect("the connect timeout");
+    assert_eq!(s.c.poll_timer(None), TimerChange::Arm(deadline));
+    assert_eq!(s.c.poll_timer(Some(deadline)), TimerChange::Keep);
+    assert_eq!(s.c.poll_timer(Some(deadline - 1)), TimerChange::Keep);
+    assert_eq!(
+        s.c.poll_timer(Some(deadline + 1)),
+        TimerChange::Arm(deadline)
+    );
+    s.opened();
+    let (id, _) = s.last_open();
+    s.c.close(s.now, 1000, "").unwrap();
+    s.pump();
+    s.c.handle_transport_closed(s.now, id, 1000, String::new(), true);
+    s.pump();
+    assert_eq!(s.c.state(), State::Closed);
+    assert_eq!(s.c.poll_timer(Some(deadline)), TimerChange::Cancel);
+    assert_eq!(s.c.poll_timer(None), TimerChange::Keep);
 }

@@ -1311,6 +1311,91 @@ fn a_servers_1009_reconnects_and_a_refusal_without_a_session_ends_the_socket_too
         .any(|e| matches!(e, Event::Reconnecting { .. } | Event::Disconnected { .. })));
 }
 
+/// The close of a link the client refused a message on reports the refusal (its code and
+/// reason, not clean), whatever the adapter reports: a script's WebSocket can only put 1000 on
+/// the wire, and the browser then reports that 1000, clean. Adapters need not substitute it.
+#[test]
+fn a_refused_link_ends_with_the_refusal_whatever_its_adapter_reports() {
+    // (sessions, still waiting for `hello`, the adapter reports a failure rather than a close)
+    let cases = [
+        (true, false, false),
+        (false, false, false),
+        // A failure instead (a JS adapter may), after open or while the link waits for `hello`.
+        (true, false, true),
+        (true, true, true),
+    ];
+    for (session, waiting_for_hello, fails) in cases {
+        let mut s = Sim::new(config(SessionConfig {
+            enabled: session,
+            ..v2()
+        }));
+        s.connect();
+        s.opened();
+        if session && !waiting_for_hello {
+            s.incoming(Payload::Binary(encode_hello(HelloStatus::New, 0, ID)));
+        }
+        let id = s.c.conn_id();
+        s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
+        if fails {
+            s.c.handle_transport_failed(s.now, id, "the stream broke".into());
+        } else {
+            s.c.handle_transport_closed(s.now, id, 1000, "message too big".into(), true);
+        }
+        s.pump();
+        let case = format!("sessions {session}, hello awaited {waiting_for_hello}, fails {fails}");
+        assert_eq!(
+            s.events.last(),
+            Some(&Event::Close {
+                code: 1009,
+                reason: "message too big".into(),
+                was_clean: false,
+            }),
+            "{case}: {:?}",
+            s.events
+        );
+        // A refusal on the first link before it opened fails `connect()`, naming it.
+        assert_eq!(
+            s.events
+                .iter()
+                .any(|e| matches!(e, Event::ConnectFailed { .. })),
+            waiting_for_hello,
+            "{case}"
+        );
+    }
+}
+
+/// A close frame while the first link waits for `hello` ends that wait: the link never opens
+/// (not as v1 at the hello timeout either), and a refusal after the frame does not replace the
+/// server's close.
+#[test]
+fn a_close_frame_while_waiting_for_hello_ends_the_wait() {
+    let mut s = Sim::new(config(v2()));
+    s.connect();
+    s.opened();
+    let id = s.c.conn_id();
+    s.c.handle_close_frame(s.now, id, 4321, "not now".into());
+    s.c.handle_transport_refused(s.now, id, 1009, "message too big".into());
+    s.advance(1_500);
+    assert!(
+        !s.events.iter().any(|e| matches!(e, Event::Open { .. })),
+        "{:?}",
+        s.events
+    );
+    s.c.handle_transport_closed(s.now, id, 1006, String::new(), false);
+    s.pump();
+    assert!(
+        !s.events.iter().any(|e| matches!(e, Event::Open { .. })),
+        "{:?}",
+        s.events
+    );
+    assert_ne!(
+        s.c.state(),
+        universal_socket::core::State::Closed,
+        "not the refusal's end for good: {:?}",
+        s.events
+    );
+}
+
 /// A refusal is what the adapter says, never what a close code suggests: a link lost with 1009
 /// or 1003, not clean, that the client did not refuse (a server's close whose handshake did not
 /// complete) reconnects and resumes like any other loss. (A refusal reported for another link,

@@ -7,7 +7,7 @@
 // A measurement, never shipped: it is written to the npm package's API (README "Options and
 // events") so that its bytes are a fair count, and driven by bench/speed-ablation.mjs for
 // speed. What it leaves out is listed in README.md ("The redesign, probed").
-import init, { Core, encode, decode } from "./universal_socket.js";
+import init, { Core, encode, decode, withToken } from "./universal_socket.js";
 export { init as default };
 
 /// `encodeMessage(type, data)`: one binary-codec frame (a Uint8Array).
@@ -96,6 +96,9 @@ function read(given, table, path, out, n) {
   return out;
 }
 
+/// A view of binary data's bytes (an ArrayBuffer, or any view of one), not a copy.
+const bytesOf = (d) => (d instanceof ArrayBuffer ? new Uint8Array(d) : new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+
 let seq = 0;
 const now = () => performance.now();
 
@@ -163,7 +166,11 @@ export class UniversalSocket {
     return out;
   }
 
+  /// Throws once the socket was freed: a call that did nothing would lose what it was given.
+  #live() { if (!this.#core) fail("the socket was freed (free())"); }
+
   connect() {
+    this.#live();
     return new Promise((resolve, reject) => {
       this.#waiting.push([resolve, reject]);
       this.#call(() => {
@@ -176,6 +183,7 @@ export class UniversalSocket {
   /// Sends a string, binary data, a Blob (read first; later sends wait for it, in order) or
   /// an object as JSON.
   send(data) {
+    this.#live();
     if (this.#held) return void this.#held.push(data);
     if (data instanceof Blob) {
       if (this.readyState > 1) fail("send(): the socket is closed");
@@ -194,7 +202,7 @@ export class UniversalSocket {
     let e;
     if (typeof data === "string") e = this.#call(() => this.#core.send(now(), data, false));
     else if (data instanceof ArrayBuffer || ArrayBuffer.isView(data)) {
-      const bytes = data instanceof ArrayBuffer ? new Uint8Array(data) : new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      const bytes = bytesOf(data);
       e = this.#call(() => this.#core.sendBytes(now(), bytes));
     } else {
       const json = JSON.stringify(data);
@@ -205,6 +213,7 @@ export class UniversalSocket {
   }
 
   sendDatagram(data) {
+    this.#live();
     if (!this.#core.sendDatagram) fail("sendDatagram() needs WebTransport, which this build does not have");
     const e = this.#call(() => this.#core.sendDatagram(now(), new Uint8Array(data.buffer ?? data, data.byteOffset ?? 0, data.byteLength)));
     if (e) throw new Error(`UniversalSocket: ${e}`);
@@ -216,17 +225,37 @@ export class UniversalSocket {
 
   /// Resolves with the final `close` event's `{ code, reason, wasClean }`.
   close(code = 1000, reason = "") {
+    this.#live();
     return new Promise((resolve, reject) => {
       // Events already queued that announce a next try are cancelled by this close (as the
       // core drops its own): a `close()` from a listener must not be followed by them.
       this.#queue = this.#queue.filter(([k]) => k !== 14 && k !== 16);
-      this.#closing.push(resolve);
+      this.#closing.push([resolve, reject]);
       const e = this.#call(() => this.#core.close(now(), code, reason));
       if (e) {
         this.#closing.pop();
         reject(new RangeError(`UniversalSocket: ${e}`));
-      } else if (this.readyState === 3 && this.#last) resolve(this.#last);
+      } else if (this.readyState === 3 && this.#last) {
+        // Already closed: answered now, and not left waiting for a later final close.
+        this.#closing.pop();
+        resolve(this.#last);
+      }
     });
+  }
+
+  /// Drops the socket without a close, as the package's `free()`: its links are dropped (the
+  /// server is told, as after a close wait), its timer cleared, its listeners released and its
+  /// core freed. Other calls throw afterwards.
+  free() {
+    if (!this.#core) return;
+    for (const link of this.#links.values()) link.drop();
+    this.#links.clear();
+    clearTimeout(this.#timer);
+    // Nothing will settle them now: `connect()` and `close()` calls still waiting reject.
+    for (const [, reject] of [...this.#waiting.splice(0), ...this.#closing.splice(0)]) reject(new Error("UniversalSocket: freed"));
+    this.#ls = {}, this.#handlers = {}, this.#released = true;
+    this.#core.free();
+    this.#core = null;
   }
 
   on(name, listener, options) { return this.addEventListener(name, listener, options); }
@@ -269,6 +298,8 @@ export class UniversalSocket {
   /// Runs a call into the core, then dispatches the events it queued (unless a dispatch is
   /// already running further up the stack: it takes them). A thrown error rejects `connect()`.
   #call(f, connecting) {
+    // Freed: what was still scheduled (a link's open or drop a microtask later) does nothing.
+    if (!this.#core) return;
     let r;
     try { r = f(); } catch (e) {
       if (!connecting) throw e;
@@ -344,9 +375,14 @@ export class UniversalSocket {
         // After the final close of a `close()`, no listener can be called again: release them
         // all (and take no more), so that listeners that capture the socket do not keep it alive.
         if (this.#closing.length) this.#ls = {}, this.#handlers = {}, this.#released = true;
-        for (const resolve of this.#closing.splice(0)) resolve(info);
+        for (const [resolve] of this.#closing.splice(0)) resolve(info);
       }
     }
+  }
+
+  /// Hands link `id`'s `held` messages (`[data, sent]`: sent may have arrived) back to the core.
+  #handBack(id, held) {
+    for (const [d, sent] of held) this.#core.lost(now(), id, typeof d === "string" ? d : undefined, typeof d === "string" ? new Uint8Array() : d, sent);
   }
 
   /// The core's actions, done at once; events are queued for `#flush`.
@@ -360,7 +396,7 @@ export class UniversalSocket {
     const link = this.#links.get(id);
     switch (k) {
       // Opened a microtask later, if still wanted (a close() in the same turn opens nothing).
-      case 0: return queueMicrotask(() => { if (this.#core.wants(id)) this.#open(id, a, b); });
+      case 0: return queueMicrotask(() => { if (this.#core?.wants(id)) this.#open(id, a, b); });
       // A send answers the core: −1 when the link cannot take it, else (when `b` asks) the
       // bytes the link still buffers, which tell the core what it has written.
       case 1: case 2: return link ? link.send(a, b) : -1;
@@ -370,17 +406,27 @@ export class UniversalSocket {
         return;
       }
       case 3: return link?.close(a, b);
+      // A refusal: the link closes with the code (a WebSocket's script sends 1000), and one
+      // that must end at once (an HTTP link would keep delivering) has `refuse`.
+      case 8: return link?.refuse ? link.refuse(a, b) : link?.close(a, b);
       case 4: {
         const buffered = link?.buffered?.() ?? 0;
+        // What the link still holds (writes or POSTs in flight: they may have arrived; sends it
+        // had not made yet: they did not) goes back to the core, which resends or reports it.
+        const held = link?.held?.() ?? [];
         link?.drop();
         this.#links.delete(id);
-        return queueMicrotask(() => this.#call(() => this.#core.abandoned(now(), id, buffered)));
+        return queueMicrotask(() => this.#call(() => {
+          this.#handBack(id, held);
+          this.#core.abandoned(now(), id, buffered);
+        }));
       }
-      // The core tells only a deadline earlier than the armed one; one that fires early finds
-      // the next. setTimeout fires at once beyond 2^31 − 1 ms: capped.
+      // The core tells only a deadline earlier than the armed one (one that fires early finds
+      // the next), or −1 once the socket has closed. setTimeout fires at once beyond 2^31 − 1 ms:
+      // capped.
       case 5: {
         clearTimeout(this.#timer);
-        this.#timer = setTimeout(() => this.#call(() => this.#core.timeout(now())), Math.min(2 ** 31 - 1, Math.max(0, id - now())));
+        if (id >= 0) this.#timer = setTimeout(() => this.#call(() => this.#core.timeout(now())), Math.min(2 ** 31 - 1, Math.max(0, id - now())));
       }
     }
   }
@@ -406,7 +452,7 @@ export class UniversalSocket {
         if (dropped) return;
         token = String(token);
         this.#core.remember(token);
-        this.#link(id, `${url}${url.includes("?") ? "&" : "?"}token=${encodeURIComponent(token)}`, kind);
+        this.#link(id, withToken(url, token), kind);
       }, (e) => { if (!dropped) this.#call(() => this.#core.failed(now(), id, `getToken() failed: ${e}`)); });
       return;
     }
@@ -422,22 +468,35 @@ export class UniversalSocket {
     // not while the core's call that opened it runs: the core is not re-entrant).
     let max = 0;
     const report = (f) => { if (this.#links.has(id)) this.#call(f); };
+    // What the link still holds (writes or POSTs whose fate it will no longer report) goes back
+    // to the core first, as when the core abandons a link (`#out`, case 4).
+    const last = (f) => {
+      const held = this.#links.get(id)?.held?.() ?? [];
+      if (this.#links.delete(id)) this.#call(() => { this.#handBack(id, held); f(); });
+    };
     const to = {
-      open: (protocol = "", extensions = "") => { opened = true; max = core.max; this.#meta = [protocol, extensions]; report(() => core.opened(now(), id)); },
+      open: (protocol = "", extensions = "") => report(() => { opened = true; max = core.max; this.#meta = [protocol, extensions]; core.opened(now(), id); }),
+      // A Blob (from a wrapped WebSocket) cannot be read without reordering it after later
+      // messages and the close: the link is refused with 1003, saying why.
+      // Base64 of binary data: refused by its length before it is decoded.
+      base64: (text, decode) => text.length > Math.ceil(max / 3) * 4
+        ? report(() => core.tooBig(now(), id, Math.max(max + 1, Math.floor(text.length / 4) * 3)))
+        : to.data(decode(text)),
       data: (d) => report(() => typeof d === "string"
         ? (d.length > max ? core.tooBig(now(), id, d.length) : core.text(now(), id, this.#in = d))
-        : d.byteLength > max ? core.tooBig(now(), id, d.byteLength) : core.bytes(now(), id, new Uint8Array(d))),
+        : !(d instanceof ArrayBuffer || ArrayBuffer.isView(d)) ? core.refuse(now(), id, 1003, "unsupported data (a Blob from a wrapped WebSocket?)")
+        : d.byteLength > max ? core.tooBig(now(), id, d.byteLength) : core.bytes(now(), id, bytesOf(d))),
       chunk: (bytes) => report(() => core.chunk(now(), id, bytes)),
       datagram: (bytes) => report(() => core.datagram(id, bytes)),
       buffered: (n) => report(() => core.buffered(now(), id, n)),
       lost: (d, sent) => report(() => core.lost(now(), id, typeof d === "string" ? d : undefined, typeof d === "string" ? new Uint8Array() : d, sent)),
-      serverClose: (code, reason) => { report(() => core.serverClose(now(), id, code, reason)); this.#links.delete(id); },
-      fail: (reason) => { report(() => core.failed(now(), id, reason)); this.#links.delete(id); },
-      end: (code, reason, clean, buffered = 0) => {
-        report(() => opened ? core.closed(now(), id, code, reason, clean, buffered)
-          : core.failed(now(), id, `closed before open (${code})`));
-        this.#links.delete(id);
-      },
+      // A link's last report: it leaves `#links` first, so that a final close dispatched by
+      // this very report does not drop it again (which would repeat its close to the server).
+      serverClose: (code, reason) => last(() => core.serverClose(now(), id, code, reason)),
+      refuse: (code, reason) => report(() => core.refuse(now(), id, code, reason)),
+      fail: (reason) => last(() => core.failed(now(), id, reason)),
+      end: (code, reason, clean, buffered = 0) => last(() => opened ? core.closed(now(), id, code, reason, clean, buffered)
+        : core.failed(now(), id, `closed before open (${code})`)),
     };
     try {
       this.#links.set(id, ADAPTERS[kind](url, this.#o, to));
@@ -447,6 +506,23 @@ export class UniversalSocket {
       to.fail(String(e.message ?? e));
     }
   }
+}
+
+// `using socket = new UniversalSocket(…)` frees it at the end of the scope.
+if (Symbol.dispose) UniversalSocket.prototype[Symbol.dispose] = UniversalSocket.prototype.free;
+
+/// A stream link's writes in flight: one that fails hands its message back (it may have left:
+/// unconfirmed); those still in flight when the link is dropped are its `held()`.
+export function writes(to) {
+  const inflight = new Set();
+  return {
+    write(promise, data) {
+      const entry = [data, true];
+      inflight.add(entry);
+      promise.then(() => inflight.delete(entry), () => { if (inflight.delete(entry)) to.lost(data, true); });
+    },
+    held: () => [...inflight],
+  };
 }
 
 /// A close code a browser lets a page send (1000, 3000–4999), else 1000.
@@ -459,6 +535,7 @@ export const ADAPTERS = {
     if (webSocketStream && typeof WebSocketStream === "function") {
       const wss = new WebSocketStream(url, protocols ? { protocols: [].concat(protocols) } : {});
       let writer, reader;
+      const inflight = writes(to);
       wss.opened.then(({ readable, writable, protocol, extensions }) => {
         writer = writable.getWriter();
         reader = readable.getReader();
@@ -468,23 +545,27 @@ export const ADAPTERS = {
       }, () => {});
       wss.closed.then(({ closeCode: c, reason }) => to.end(c, reason, true), () => to.end(1006, "", false));
       return {
-        // A write that fails hands its message back (it may have left: unconfirmed).
-        send: (d, ask) => {
+        send: (d) => {
           if (!writer) return -1;
           const data = typeof d === "string" ? d : d.slice();
-          writer.write(data).catch(() => to.lost(data, true));
+          inflight.write(writer.write(data), data);
           return 0;
         },
+        held: inflight.held,
         close: (c, r) => wss.close({ closeCode: closeCode(c), reason: r }),
         drop: () => { try { wss.close(); } catch {} },
       };
     }
     const ws = protocols ? new WebSocket(url, protocols) : new WebSocket(url);
     ws.binaryType = "arraybuffer";
-    ws.onopen = () => to.open(ws.protocol, ws.extensions);
-    ws.onmessage = (e) => to.data(e.data);
+    // Listeners, not `on*` properties, so that a wrapped WebSocket (a class that re-dispatches
+    // from its own addEventListener) is heard as the application would hear it.
+    const off = new AbortController();
+    const on = (type, f) => ws.addEventListener(type, f, { signal: off.signal });
+    on("open", () => to.open(ws.protocol, ws.extensions));
+    on("message", (e) => to.data(e.data));
     // `bufferedAmount` keeps counting what was never written once the socket is closed.
-    ws.onclose = (e) => to.end(e.code, e.reason, e.wasClean, ws.bufferedAmount);
+    on("close", (e) => to.end(e.code, e.reason, e.wasClean, ws.bufferedAmount));
     return {
       send: (d, ask) => {
         if (ws.readyState !== 1) return -1;
@@ -493,7 +574,7 @@ export const ADAPTERS = {
       },
       buffered: () => ws.bufferedAmount,
       close: (c, r) => ws.close(closeCode(c), r),
-      drop: () => { ws.onopen = ws.onmessage = ws.onclose = null; ws.close(); },
+      drop: () => { off.abort(); ws.close(); },
     };
   },
 };

@@ -23,6 +23,9 @@ struct Wait {
     conn_id: u64,
     give_up_at: u64,
     outcome: Option<Outcome>,
+    /// The outcome is final ([`ClosingTransports::settle`]): what the transport reports of its
+    /// end later does not replace it.
+    settled: bool,
 }
 
 /// The transports being waited for, and the outcomes of those just given up on. A handful at
@@ -43,9 +46,19 @@ impl ClosingTransports {
 
     /// Transport `conn_id` announced that it is ending with `outcome`; it is given up on at
     /// `give_up_at` (or at its earlier deadline, if it was already asked to close).
+    /// A settled outcome stays.
     pub(crate) fn ending(&mut self, conn_id: u64, give_up_at: u64, outcome: Outcome) {
-        if let Some(wait) = self.wait(conn_id, give_up_at) {
+        if let Some(wait) = self.wait(conn_id, give_up_at).filter(|w| !w.settled) {
             wait.outcome = Some(outcome);
+        }
+    }
+
+    /// [`ClosingTransports::ending`], with an outcome that is final: the server's close frame, or
+    /// this client's refusal of a message. The first settled outcome stays.
+    pub(crate) fn settle(&mut self, conn_id: u64, give_up_at: u64, outcome: Outcome) {
+        if let Some(wait) = self.wait(conn_id, give_up_at).filter(|w| !w.settled) {
+            wait.outcome = Some(outcome);
+            wait.settled = true;
         }
     }
 
@@ -55,6 +68,7 @@ impl ClosingTransports {
                 conn_id,
                 give_up_at,
                 outcome: None,
+                settled: false,
             });
         }
         self.waits.iter_mut().find(|w| w.conn_id == conn_id)
@@ -65,6 +79,20 @@ impl ClosingTransports {
         self.waits
             .iter()
             .find(|w| w.conn_id == conn_id)
+            .and_then(|w| w.outcome.as_ref())
+    }
+
+    /// Whether transport `conn_id` is waited for (asked to close, or ending).
+    pub(crate) fn is_waiting(&self, conn_id: u64) -> bool {
+        self.waits.iter().any(|w| w.conn_id == conn_id)
+    }
+
+    /// The final outcome transport `conn_id` settled on ([`ClosingTransports::settle`]), while
+    /// it is still waited for.
+    pub(crate) fn settled(&self, conn_id: u64) -> Option<&Outcome> {
+        self.waits
+            .iter()
+            .find(|w| w.conn_id == conn_id && w.settled)
             .and_then(|w| w.outcome.as_ref())
     }
 
@@ -154,6 +182,25 @@ mod tests {
             None,
             "it reported its end after all"
         );
+    }
+
+    #[test]
+    fn a_settled_outcome_is_not_replaced() {
+        let mut closing = ClosingTransports::default();
+        closing.ending(3, 1_000, (1006, "stream ended".into(), false));
+        assert_eq!(
+            closing.settled(3),
+            None,
+            "an announced outcome is not final"
+        );
+        closing.settle(3, 1_000, (1009, "message too big".into(), false));
+        closing.settle(3, 1_000, (4321, "a later close frame".into(), true));
+        closing.ending(3, 1_000, (1006, "the stream ended".into(), false));
+        let refusal = Some((1009, "message too big".into(), false));
+        assert_eq!(closing.settled(3), refusal.as_ref());
+        assert_eq!(closing.announced(3), refusal.as_ref());
+        closing.ended(3);
+        assert_eq!(closing.settled(3), None);
     }
 
     #[test]

@@ -76,7 +76,7 @@ use crate::prelude::*;
 use super::backoff::BackoffConfig;
 use super::batch::{BatchConfig, Batcher};
 use super::close_code::{self, validate_close};
-use super::closing::ClosingTransports;
+use super::closing::{ClosingTransports, Outcome};
 use super::error::CoreError;
 use super::fallback::{FallbackPlan, DEFAULT_UPGRADE_AFTER_MS};
 #[cfg(feature = "std")]
@@ -202,6 +202,17 @@ impl State {
             State::Closed => 3,
         }
     }
+}
+
+/// What [`Connection::poll_timer`] asks of the adapter layer's one timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerChange {
+    /// Leave it as it is (armed or not).
+    Keep,
+    /// Arm it (replacing any armed one) to call [`Connection::handle_timeout`] at this time.
+    Arm(u64),
+    /// Cancel it: the socket has closed.
+    Cancel,
 }
 
 /// Work for the adapter.
@@ -647,6 +658,22 @@ impl Connection {
         self.events.pop_front()
     }
 
+    /// What the adapter layer's one timer should do now, given the deadline it is armed for
+    /// (`armed`): arm it for an earlier deadline than that (or when none is armed), and otherwise
+    /// leave it. A timer that fires before the core's next deadline finds nothing due and is
+    /// armed again; deadlines that move later with every message (the session's delayed ack)
+    /// then cost no timer per message. Cancelled once the socket has closed, so nothing is left
+    /// to fire.
+    pub fn poll_timer(&self, armed: Option<u64>) -> TimerChange {
+        match (self.poll_timeout(), armed) {
+            (None, Some(_)) if self.state == State::Closed => TimerChange::Cancel,
+            (Some(deadline), armed) if armed.is_none_or(|at| deadline < at) => {
+                TimerChange::Arm(deadline)
+            }
+            _ => TimerChange::Keep,
+        }
+    }
+
     /// Earliest time at which [`handle_timeout`](Self::handle_timeout) must be called
     /// (connect timeout, reconnect delay, close timeout, heartbeat or batch flush).
     pub fn poll_timeout(&self) -> Option<u64> {
@@ -867,6 +894,12 @@ impl Connection {
     /// Transport `conn_id` reported an error. Before open this is a failed attempt (fall back to
     /// the next transport); after open it is treated as an abnormal close (1006).
     pub fn handle_transport_failed(&mut self, now: u64, conn_id: u64, reason: String) {
+        let settled = self.closing.settled(conn_id).is_some();
+        if (self.transport_open || settled) && conn_id == self.conn_id && self.kind.is_some() {
+            // After open a failure is a loss (1006); a link that settled its outcome (a refusal
+            // while waiting for `hello`, a close frame) ends with that outcome, open or not.
+            return self.handle_transport_closed(now, conn_id, close_code::ABNORMAL, reason, false);
+        }
         self.closing.ended(conn_id);
         if self.forget_side_transport(now, conn_id) {
             return;
@@ -874,9 +907,7 @@ impl Connection {
         if conn_id != self.conn_id || self.kind.is_none() {
             return;
         }
-        if self.transport_open {
-            self.handle_transport_closed(now, conn_id, close_code::ABNORMAL, reason, false);
-        } else if self.is_pending_attempt(conn_id) {
+        if self.is_pending_attempt(conn_id) {
             self.attempt_failed(now, reason);
         }
     }
@@ -895,6 +926,10 @@ impl Connection {
     /// (`connect()` fails naming the refusal). During the application's close (waiting for acks)
     /// the close keeps the application's code instead.
     pub fn handle_transport_refused(&mut self, now: u64, conn_id: u64, code: u16, reason: String) {
+        if self.closing.settled(conn_id).is_some() {
+            // The server's close frame came first: the link ends with it, as the server closed.
+            return;
+        }
         match self.state {
             State::Closed => return,
             State::Closing => self.refused_in_close = Some(conn_id),
@@ -905,7 +940,25 @@ impl Connection {
         // The link will not open now: its `hello` is no longer awaited (a hello timeout would
         // open a first link as v1, or fail a later one as a fallback, forgetting the refusal).
         self.clear_hello_wait(conn_id);
-        self.handle_transport_ending(now, conn_id, code, reason, false);
+        self.announce(now, conn_id, (code, reason, false), true);
+    }
+
+    /// Whether transport `conn_id` is closing: asked to close, or announced its end. A caller
+    /// that refuses a message on a link that is already closing lets that close finish (a second
+    /// close would tell the server the refusal's code instead of the application's).
+    pub fn is_closing(&self, conn_id: u64) -> bool {
+        self.closing.is_waiting(conn_id)
+    }
+
+    /// The server's close frame arrived on transport `conn_id` (a WebTransport stream's §2 close
+    /// frame, decoded by the caller; PROTOCOL.md §2): the link ends with the server's `code` and
+    /// `reason`, clean, whatever its adapter reports of the end that follows (the stream's end,
+    /// the session's `closed`). Messages before it are delivered while the link finishes, as
+    /// for [`Connection::handle_transport_ending`]; a refusal this client settled on first stays.
+    pub fn handle_close_frame(&mut self, now: u64, conn_id: u64, code: u16, reason: String) {
+        // The link will not open now: a hello timeout must not open it as v1 meanwhile.
+        self.clear_hello_wait(conn_id);
+        self.announce(now, conn_id, (code, reason, true), true);
     }
 
     /// Transport `conn_id` has ended with this outcome but is still finishing: delivering what
@@ -922,13 +975,22 @@ impl Connection {
         reason: String,
         was_clean: bool,
     ) {
+        self.announce(now, conn_id, (code, reason, was_clean), false);
+    }
+
+    /// Transport `conn_id` is ending with `outcome`, final when `settled` (a close frame, a
+    /// refusal: see [`ClosingTransports::settle`]) or until its adapter reports its end.
+    fn announce(&mut self, now: u64, conn_id: u64, outcome: Outcome, settled: bool) {
         if self.state == State::Closed {
             // Every transport was dropped at the final close; a late report changes nothing.
             return;
         }
         let give_up_at = now.saturating_add(self.config.close_timeout_ms);
-        self.closing
-            .ending(conn_id, give_up_at, (code, reason, was_clean));
+        if settled {
+            self.closing.settle(conn_id, give_up_at, outcome);
+        } else {
+            self.closing.ending(conn_id, give_up_at, outcome);
+        }
         if conn_id == self.conn_id {
             // The link is going: no heartbeat may time it out meanwhile (its outcome, perhaps
             // a server's goodbye, must not become a 4000), and new messages wait in the queue.
@@ -962,6 +1024,14 @@ impl Connection {
         reason: String,
         was_clean: bool,
     ) {
+        // A link that settled its outcome ends with it, whatever its adapter reports: a refused
+        // message's (a script's WebSocket may only close with 1000 or 3000–4999, so the browser
+        // reports the 1000 that went on the wire, not the 1009), or the server's close frame's
+        // (a WebTransport session's `closed` may say less once the stream has ended).
+        let (code, reason, was_clean) = match self.closing.settled(conn_id) {
+            Some(outcome) => outcome.clone(),
+            None => (code, reason, was_clean),
+        };
         self.closing.ended(conn_id);
         if self.forget_side_transport(now, conn_id) {
             return;

@@ -42,6 +42,7 @@ pub mod json_check;
 pub mod payload;
 pub mod queue;
 pub mod rng;
+pub mod sent_tail;
 pub mod session;
 pub mod text;
 pub mod transport_kind;
@@ -52,7 +53,9 @@ pub use batch::{BatchConfig, BatchError, Batcher};
 #[cfg(feature = "std")]
 pub use codec::{decode_message, encode_message};
 pub use codec::{CodecError, CodecLimits, DecodedMessage};
-pub use connection::{Action, Connection, ConnectionConfig, Event, HeartbeatConfig, State, Stats};
+pub use connection::{
+    Action, Connection, ConnectionConfig, Event, HeartbeatConfig, State, Stats, TimerChange,
+};
 pub use error::CoreError;
 pub use fallback::FallbackPlan;
 pub use frame::{encode_frame, Frame, FrameDecoder, FrameError};

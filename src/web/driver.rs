@@ -26,7 +26,7 @@ use super::transport::{self, EventSink, OpenRequest, Transport, TransportEvent};
 use super::waiter::Waiter;
 use crate::core::fifo::Fifo;
 use crate::core::text::{concat, decimal, quoted};
-use crate::core::{Action, Connection, Event, Payload, TransportKind, TransportSet};
+use crate::core::{Action, Connection, Event, Payload, TimerChange, TransportKind, TransportSet};
 use crate::endpoints::{with_token, Endpoints};
 use crate::prelude::*;
 use crate::redact::redact;
@@ -525,21 +525,18 @@ impl Driver {
         self.arm_timer();
     }
 
-    /// Re-arms only for an earlier deadline: a timer that fires before the core's next
-    /// deadline (a stale one, kept on purpose) finds nothing due and arms again. Deadlines that move later on every message
-    /// (the session's delayed ack, re-armed as acks ride on data frames) then cost no timer per
-    /// message.
+    /// Arms, keeps or cancels the one timer as the core says (`Connection::poll_timer`: only an
+    /// earlier deadline re-arms it).
     fn arm_timer(self: &Rc<Self>) {
-        let deadline = self.conn.borrow().poll_timeout();
-        let Some(deadline) = deadline else {
-            if self.conn.borrow().state() == crate::core::State::Closed {
+        let armed = self.timer.borrow().as_ref().map(|(at, _)| *at);
+        let deadline = match self.conn.borrow().poll_timer(armed) {
+            TimerChange::Keep => return,
+            TimerChange::Cancel => {
                 self.timer.borrow_mut().take();
+                return;
             }
-            return;
+            TimerChange::Arm(deadline) => deadline,
         };
-        if matches!(&*self.timer.borrow(), Some((armed, _)) if *armed <= deadline) {
-            return;
-        }
         // setTimeout treats delays over 2^31-1 ms as 0; a farther deadline is re-armed when it fires.
         let delay = deadline.saturating_sub(now()).min(i32::MAX as u64) as u32;
         let weak = Rc::downgrade(self);
@@ -679,24 +676,15 @@ impl Driver {
     }
 
     fn open_with_url(self: &Rc<Self>, conn_id: u64, kind: TransportKind, url: String) {
-        // `v=2` / `resume=<id>.<seq>` (PROTOCOL.md §7.2), computed now so the resume point is the
-        // latest; a v2 data frame adds its header to the largest message.
-        let (query, max_message_bytes, max_datagram_bytes) = {
+        // The session's query is computed now, so the resume point is the latest; a v2 data frame
+        // adds its header to the largest message.
+        let (url, max_message_bytes, max_datagram_bytes) = {
             let conn = self.conn.borrow();
             (
-                conn.session_query().params(),
+                crate::endpoints::with_session_query(url, &conn.session_query()),
                 conn.max_transport_message(),
                 conn.config().max_message_size,
             )
-        };
-        let url = if query.is_empty() {
-            url
-        } else {
-            let mut params: Vec<(&str, &str)> = Vec::with_capacity(query.len());
-            for (key, value) in &query {
-                params.push((key, value.as_str()));
-            }
-            crate::endpoints::request_url(&url, &[], &params)
         };
         let request = OpenRequest {
             conn_id,

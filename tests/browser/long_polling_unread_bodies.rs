@@ -48,7 +48,10 @@ async fn long_polling_cancels_the_body_of_a_refused_poll_answer() {
     let (code, reason) = ended(&mut sink, "Closed after a 503 poll").await;
     assert_eq!(code, 1006, "{reason}");
     assert!(reason.contains("answered HTTP 503"), "{reason}");
-    assert!(!sink.refused, "the server's refusal is not the client's");
+    assert!(
+        sink.refused.is_none(),
+        "the server's refusal is not the client's"
+    );
     wait_cancelled("slow-503", 3_000).await;
     drop(connection);
 }
@@ -60,8 +63,9 @@ async fn long_polling_cancels_a_poll_answer_too_long_by_its_content_length() {
     let (connection, mut sink) = open_slow("too-long", 64 * 1024).await;
     let (code, reason) = ended(&mut sink, "Closed after a too-long poll answer").await;
     assert_eq!(code, 1009, "{reason}");
-    assert!(
+    assert_eq!(
         sink.refused,
+        Some(1009),
         "a too-long poll answer is the client's refusal"
     );
     wait_cancelled("slow-too-long", 3_000).await;

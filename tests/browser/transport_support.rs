@@ -22,9 +22,10 @@ pub struct TestSink {
     receiver: mpsc::UnboundedReceiver<(u64, TransportEvent)>,
     /// The `Ending` this connection announced, if any.
     pub ending: Option<TransportEvent>,
-    /// The connection reported `Refused` (this client refused a message of the server's), which
-    /// makes the core end the socket for good; at most once, and before `Ending`/`Closed`.
-    pub refused: bool,
+    /// The code of the `Refused` the connection reported (this client refused a message of the
+    /// server's), which makes the core end the socket for good, with that code whatever the
+    /// `Closed` that follows says; at most once, and before `Ending`/`Closed`.
+    pub refused: Option<u16>,
 }
 
 impl TestSink {
@@ -49,10 +50,10 @@ impl TestSink {
         match item {
             Some((id, event)) => {
                 assert_eq!(id, self.id, "event tagged with the wrong conn_id");
-                if matches!(event, TransportEvent::Refused { .. }) {
-                    assert!(!self.refused, "a second Refused");
+                if let TransportEvent::Refused { code, .. } = event {
+                    assert!(self.refused.is_none(), "a second Refused");
                     assert!(self.ending.is_none(), "Refused after Ending");
-                    self.refused = true;
+                    self.refused = Some(code);
                     return Box::pin(self.try_next(ms)).await;
                 }
                 if matches!(event, TransportEvent::Ending { .. }) {
@@ -166,7 +167,7 @@ pub fn request(
             id,
             receiver,
             ending: None,
-            refused: false,
+            refused: None,
         },
     )
 }

@@ -152,7 +152,7 @@ async fn transport_websocket_stream_an_oversized_message_is_refused_before_it_is
     }
     let _server = crate::support::exclusive().await;
     let (_connection, mut sink) = open_service("chat", 64 * 1024).await;
-    an_oversized_message_is_refused_before_it_is_copied(&mut sink, &long_ascii()).await;
+    an_oversized_message_is_refused_before_it_is_copied(&mut sink, &long_ascii(), 1009).await;
 }
 
 #[wasm_bindgen_test]
@@ -162,7 +162,7 @@ async fn transport_websocket_stream_oversized_non_ascii_text_is_refused_before_i
     }
     let _server = crate::support::exclusive().await;
     let (_connection, mut sink) = open_service("chat", 4 * MIB).await;
-    an_oversized_message_is_refused_before_it_is_copied(&mut sink, &long_non_ascii()).await;
+    an_oversized_message_is_refused_before_it_is_copied(&mut sink, &long_non_ascii(), 1009).await;
 }
 
 #[wasm_bindgen_test]

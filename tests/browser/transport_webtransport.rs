@@ -101,7 +101,7 @@ async fn transport_webtransport_oversized_frame_closes_with_1009() {
     let (code, _, _) = sink.closed("Closed after an oversized frame").await;
     assert_eq!(code, 1009);
     // Refused, then announced before the close frame left, never clean.
-    assert!(sink.refused, "reported as the client's refusal");
+    assert_eq!(sink.refused, Some(1009), "reported as the client's refusal");
     assert_eq!(sink.announced(), Some((1009, false)));
 }
 

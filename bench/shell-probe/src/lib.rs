@@ -64,9 +64,10 @@ fn stop(_: &::core::panic::PanicInfo) -> ! {
 use crate::core::connection::{Action, Event};
 #[cfg(feature = "full")]
 use crate::core::frame::{Frame, FrameDecoder};
+use crate::core::sent_tail::SentTail;
 use crate::core::{
     BackoffConfig, BatchConfig, Connection, ConnectionConfig, HeartbeatConfig, OverflowPolicy,
-    Payload, QueueConfig, SessionConfig, TransportKind,
+    Payload, QueueConfig, SessionConfig, TimerChange, TransportKind,
 };
 use crate::endpoints::{with_token, Endpoints};
 use crate::prelude::*;
@@ -100,6 +101,7 @@ const CLOSE: u32 = 3; // id: a code, b: reason
 const ABANDON: u32 = 4; // id
 const TIMER: u32 = 5; // id: deadline, or -1
 const SEND_DATAGRAM: u32 = 7; // id, a: bytes (a view)
+const REFUSE: u32 = 8; // id: a code, b: reason (the link ends at once; see `Core::refuse`)
 const E_OPEN: u32 = 10; // a: transport
 const E_TEXT: u32 = 11; // a: text
 const E_BYTES: u32 = 12; // a: bytes (a view)
@@ -132,12 +134,11 @@ pub struct Core {
     /// same text" (`E_SAME`), and the shell delivers its own JS string (as the package's
     /// `handoff.rs` does); reset when the call's pump ends, so no later `String` can match.
     handed: (usize, usize),
-    /// The link refused for a message's size and that refusal: its close reports them (a
-    /// browser's WebSocket cannot send 1009, so its own close says 1000).
-    refused: Option<(u64, u16, String)>,
     /// What each link sent that the browser may not have written yet, by link.
     tails: Vec<(u64, SentTail)>,
-    /// The WebTransport streams' frame decoders (PROTOCOL.md §2), by link.
+    /// The WebTransport streams' frame decoders (PROTOCOL.md §2), by link: made when the link
+    /// is opened, gone once a close frame or a bad frame ended the stream, or the link ended
+    /// (later bytes are not read).
     #[cfg(feature = "full")]
     decoders: Vec<(u64, FrameDecoder)>,
 }
@@ -243,7 +244,6 @@ impl Core {
             secrets: Vec::new(),
             armed: -1.0,
             handed: (0, 0),
-            refused: None,
             tails: Vec::new(),
             #[cfg(feature = "full")]
             decoders: Vec::new(),
@@ -284,6 +284,8 @@ impl Core {
 
     pub fn failed(&mut self, now: f64, id: f64, reason: String) {
         self.take_tail(id as u64, 0);
+        #[cfg(feature = "full")]
+        self.decoders.retain(|(c, _)| *c != id as u64);
         self.conn
             .handle_transport_failed(now as u64, id as u64, reason);
         self.pump();
@@ -301,16 +303,11 @@ impl Core {
         buffered: f64,
     ) {
         let unsent = self.take_tail(id as u64, buffered as usize);
+        #[cfg(feature = "full")]
+        self.decoders.retain(|(c, _)| *c != id as u64);
         if !unsent.is_empty() {
             self.conn.handle_unsent(now as u64, id as u64, unsent);
         }
-        let (code, reason) = match self.refused.take() {
-            Some((link, code, reason)) if link == id as u64 => (code, reason),
-            other => {
-                self.refused = other;
-                (code, reason)
-            }
-        };
         self.conn
             .handle_transport_closed(now as u64, id as u64, code, reason, clean);
         self.pump();
@@ -466,13 +463,31 @@ impl Core {
         let mut reason = "the server sent a message of ".to_owned();
         crate::core::text::push_decimal(&mut reason, len as u64);
         reason.push_str(" bytes, over maxMessageBytes");
-        self.conn
-            .handle_transport_refused(now as u64, id as u64, 1009, reason.clone());
-        self.shell
-            .out(CLOSE, id, &1009.into(), &reason.as_str().into());
-        self.refused = Some((id as u64, 1009, reason));
-        self.pump();
+        self.refuse(now, id, 1009, reason);
         true
+    }
+
+    /// Link `id` handed in a message this client cannot take (too big: 1009; a type it cannot
+    /// read, such as a wrapped WebSocket's Blob: 1003): the link closes, and the core reports
+    /// its close as this refusal, whatever the browser says of it (a script's WebSocket can
+    /// only send 1000).
+    /// A link already closing (the application's close sent, or its end announced) is left to
+    /// that close, and the core reports the application's code: a second close would tell the
+    /// server the refusal's code instead.
+    pub fn refuse(&mut self, now: f64, id: f64, code: u16, reason: String) {
+        self.refuse_link(now as u64, id as u64, code, reason);
+        self.pump();
+    }
+
+    /// [`Core::refuse`] without the pump (the stream decoder's refusals pump once at the end).
+    fn refuse_link(&mut self, now: u64, id: u64, code: u16, reason: String) {
+        let closing = self.conn.is_closing(id);
+        self.conn
+            .handle_transport_refused(now, id, code, reason.clone());
+        if !closing {
+            self.shell
+                .out(REFUSE, id as f64, &code.into(), &reason.as_str().into());
+        }
     }
 
     /// A text longer than [`Self::max`] in UTF-16 units, refused before it is copied: at least
@@ -520,18 +535,16 @@ impl Core {
                         if kind == TransportKind::WebSocket {
                             self.tails.push((conn_id, SentTail::default()));
                         }
+                        #[cfg(feature = "full")]
+                        if kind == TransportKind::WebTransport {
+                            let max = self.conn.max_transport_message();
+                            self.decoders.push((conn_id, FrameDecoder::new(max)));
+                        }
                         let mut url = self.endpoints.get(kind).to_owned();
                         if let Some(token) = &self.token {
                             url = with_token(&url, token);
                         }
-                        let query = self.conn.session_query().params();
-                        if !query.is_empty() {
-                            let mut params: Vec<(&str, &str)> = Vec::new();
-                            for (key, value) in &query {
-                                params.push((key, value.as_str()));
-                            }
-                            url = endpoints::request_url(&url, &[], &params);
-                        }
+                        let url = endpoints::with_session_query(url, &self.conn.session_query());
                         self.shell.out(
                             OPEN,
                             conn_id as f64,
@@ -540,7 +553,9 @@ impl Core {
                         );
                     }
                     Action::Send { conn_id, payload } => {
-                        let ask = self.tail(conn_id).is_some_and(|t| t.wants_trim(&payload));
+                        let ask = self
+                            .tail(conn_id)
+                            .is_some_and(|t| t.would_trim(payload.len()));
                         let id = conn_id as f64;
                         let buffered = match &payload {
                             Payload::Text(text) => self.shell.send_text(SEND_TEXT, id, text, ask),
@@ -551,7 +566,10 @@ impl Core {
                             // (`handle_unsent` does not read the time).
                             self.conn.handle_unsent(0, conn_id, vec![payload]);
                         } else if let Some(tail) = self.tail(conn_id) {
-                            tail.push(payload, ask.then_some(buffered as usize));
+                            tail.push(payload);
+                            if ask {
+                                tail.trim(buffered as usize);
+                            }
                         }
                     }
                     Action::CloseTransport {
@@ -655,14 +673,17 @@ impl Core {
             }
         }
         self.handed = (0, 0);
-        let deadline = self.conn.poll_timeout().map_or(-1.0, |t| t as f64);
-        // Told only when it is earlier than the one armed (or none is): a later deadline is
-        // found when the armed timer fires early, as the package's driver re-arms (a timer per
-        // message otherwise: the session's acknowledgement deadline moves with every message).
-        if deadline >= 0.0 && (self.armed < 0.0 || deadline < self.armed) {
-            self.armed = deadline;
-            self.shell
-                .out(TIMER, deadline, &JsValue::UNDEFINED, &JsValue::UNDEFINED);
+        let armed = (self.armed >= 0.0).then_some(self.armed as u64);
+        match self.conn.poll_timer(armed) {
+            TimerChange::Keep => {}
+            TimerChange::Arm(deadline) => {
+                self.armed = deadline as f64;
+                self.shell.out(TIMER, self.armed, &none, &none);
+            }
+            TimerChange::Cancel => {
+                self.armed = -1.0;
+                self.shell.out(TIMER, -1.0, &none, &none);
+            }
         }
     }
 }
@@ -676,13 +697,8 @@ impl Core {
     /// limit checked before a frame is buffered; a bad frame closes the link with its code.
     pub fn chunk(&mut self, now: f64, id: f64, bytes: &[u8]) {
         let conn_id = id as u64;
-        let max = self.conn.max_transport_message();
-        let at = match self.decoders.iter().position(|(c, _)| *c == conn_id) {
-            Some(at) => at,
-            None => {
-                self.decoders.push((conn_id, FrameDecoder::new(max)));
-                self.decoders.len() - 1
-            }
+        let Some(at) = self.decoders.iter().position(|(c, _)| *c == conn_id) else {
+            return;
         };
         self.decoders[at].1.push(bytes);
         while let Some(frame) = self.decoders[at].1.next_frame() {
@@ -696,16 +712,15 @@ impl Core {
                         .handle_incoming(now, conn_id, Payload::Binary(bytes))
                 }
                 Ok(Frame::Close { code, reason }) => {
-                    self.conn
-                        .handle_transport_ending(now, conn_id, code, reason, true);
+                    // The link's outcome, whatever the session's `closed` says after; nothing
+                    // after the close frame is read.
+                    self.conn.handle_close_frame(now, conn_id, code, reason);
+                    self.decoders.swap_remove(at);
                     break;
                 }
                 Err(e) => {
-                    let (code, reason) = (e.close_code(), e.message());
-                    self.conn
-                        .handle_transport_refused(now, conn_id, code, reason.clone());
-                    self.shell
-                        .out(CLOSE, id, &code.into(), &reason.as_str().into());
+                    self.refuse_link(now, conn_id, e.close_code(), e.message());
+                    self.decoders.swap_remove(at);
                     break;
                 }
             }
@@ -757,6 +772,13 @@ impl Core {
     }
 }
 
+/// `url` with a `getToken()` token added as the package adds it (`endpoints::with_token`: a
+/// fragment stays last).
+#[wasm_bindgen(js_name = withToken)]
+pub fn token_url(url: &str, token: &str) -> String {
+    with_token(url, token)
+}
+
 /// The guide's binary frame of `type` and `json` (`JSON.stringify`'s output: not checked
 /// again), or the error's message (shell.js's `encodeMessage` wraps it).
 #[wasm_bindgen]
@@ -772,53 +794,4 @@ pub fn decode(bytes: &[u8]) -> Result<js_sys::Array, JsValue> {
     let d = crate::core::codec::decode_unparsed(bytes, &Default::default())
         .map_err(|e| JsValue::from_str(&e.message()))?;
     Ok(js_sys::Array::of2(&d.type_name.into(), &d.data_json.into()))
-}
-
-/// What a WebSocket link sent that the browser may not have written yet, as the package's
-/// `SentTail` (src/web/transport/websocket.rs): the oldest messages are forgotten once the
-/// link's `bufferedAmount` says they were written (asked every 16 messages or 64 KiB); at the
-/// close, those the remaining buffered bytes belong to go back to the core.
-#[derive(Default)]
-struct SentTail {
-    messages: Vec<Payload>,
-    first: usize,
-    bytes: usize,
-}
-
-impl SentTail {
-    /// Whether the send about to be made should ask for the buffered amount.
-    fn wants_trim(&self, payload: &Payload) -> bool {
-        self.messages.len() - self.first >= 16 || self.bytes + payload.len() > 1 << 16
-    }
-
-    fn push(&mut self, payload: Payload, buffered: Option<usize>) {
-        self.bytes += payload.len();
-        self.messages.push(payload);
-        if let Some(buffered) = buffered {
-            self.trim(buffered);
-        }
-    }
-
-    fn trim(&mut self, buffered: usize) {
-        while let Some(front) = self.messages.get(self.first) {
-            let rest = self.bytes - front.len();
-            if rest < buffered || (front.is_empty() && buffered > 0 && rest == buffered) {
-                break;
-            }
-            self.bytes = rest;
-            self.first += 1;
-        }
-        if self.first > 64 && self.first * 2 > self.messages.len() {
-            self.messages.drain(..self.first);
-            self.first = 0;
-        }
-    }
-
-    fn take_unsent(mut self, buffered: usize) -> Vec<Payload> {
-        if buffered == 0 {
-            return Vec::new();
-        }
-        self.trim(buffered);
-        self.messages.split_off(self.first)
-    }
 }

@@ -3,13 +3,9 @@
 //! **Nothing lost silently.** A browser silently discards what is sent on a socket that is
 //! closing or closed, so `send` hands a message back unless the socket is `OPEN`. What `send`
 //! accepted sits in the browser until it is written; `bufferedAmount` counts those bytes and does
-//! not fall once the connection has closed. The adapter keeps a tail of recently sent messages
-//! that covers `bufferedAmount`, trimmed to the shortest such tail whenever it holds more than
-//! [`TRIM_MESSAGES`] messages or [`TRIM_BYTES`] bytes (so its memory is bounded by what the browser
-//! buffers plus that much, and `send` reads `bufferedAmount` only then, not on every message), and
-//! when the connection closes it trims it with the final amount and reports it as `Unsent` before
-//! `Closed`: those bytes were never written, and a partly written message was never delivered
-//! either, since a server never completes a partial frame.
+//! not fall once the connection has closed. The adapter keeps the core's [`SentTail`] of recently
+//! sent messages, which covers `bufferedAmount` (read only when the tail is due for a trim), and
+//! when the connection closes it reports the tail's unsent part as `Unsent` before `Closed`.
 //!
 //! **Bounded input.** A message's size is read from the JS value (`byteLength`, or the string's
 //! UTF-8 length measured in JS) before it is copied into wasm, so a hostile server cannot make
@@ -21,7 +17,7 @@ use super::stream_support::{
 };
 use super::{Lost, OpenRequest, SendError, Transport};
 use crate::core::close_code::UNSUPPORTED_DATA;
-use crate::core::fifo::Fifo;
+use crate::core::sent_tail::SentTail;
 use crate::core::text::concat;
 use crate::core::{Payload, TransportKind};
 use crate::prelude::*;
@@ -46,53 +42,6 @@ pub struct WebSocketConnection {
 
 /// Why a message that is neither text nor an `ArrayBuffer` or `Uint8Array` closes the socket.
 const NOT_READ: &str = "unsupported data (a Blob from a wrapped WebSocket?)";
-
-/// A sent tail longer than this many messages is trimmed on the next `send`.
-const TRIM_MESSAGES: usize = 16;
-/// A sent tail holding more than this many bytes is trimmed on the next `send`.
-const TRIM_BYTES: usize = 64 * 1024;
-
-/// A suffix of the sent messages whose bytes cover `bufferedAmount`: what the browser may not have
-/// written yet, and (until the next trim) a few messages it has written.
-#[derive(Default)]
-struct SentTail {
-    messages: Fifo<Payload>,
-    bytes: usize,
-}
-
-impl SentTail {
-    /// Adds a sent message; `true` when the tail should now be trimmed.
-    fn push(&mut self, payload: Payload) -> bool {
-        self.bytes = self.bytes.saturating_add(payload.len());
-        self.messages.push_back(payload);
-        self.messages.len() > TRIM_MESSAGES || self.bytes > TRIM_BYTES
-    }
-
-    /// Forgets the oldest messages that lie wholly before the last `buffered` bytes: the browser
-    /// has written them. While anything is buffered, an empty message at the front is kept, as
-    /// its frame may still be queued behind the buffered bytes' start.
-    fn trim(&mut self, buffered: usize) {
-        while let Some(front) = self.messages.front() {
-            let rest = self.bytes - front.len();
-            if rest < buffered || (front.is_empty() && buffered > 0 && rest == buffered) {
-                break;
-            }
-            self.bytes = rest;
-            self.messages.pop_front();
-        }
-    }
-
-    /// What was never (wholly) written when the socket closed with `buffered` bytes unsent.
-    fn take_unsent(&mut self, buffered: usize) -> Vec<Payload> {
-        self.trim(buffered);
-        self.bytes = 0;
-        if buffered == 0 {
-            self.messages = Fifo::new();
-            return Vec::new();
-        }
-        self.messages.take_all()
-    }
-}
 
 impl WebSocketConnection {
     /// Starts the handshake; `Opened` or `Failed` follows on the sink. Fails synchronously when
@@ -169,16 +118,14 @@ impl WebSocketConnection {
             // `bufferedAmount` keeps counting what was never written once the socket is closed.
             let buffered = target.buffered_amount() as usize;
             let unsent = unsent.borrow_mut().take_unsent(buffered);
-            // The only close this adapter records is the 1009 it started (a client close reports
-            // what the browser saw), reported as not clean.
-            let (code, reason, clean) = match ended.client_close() {
-                Some((code, reason)) => (code, reason, false),
-                None => (
-                    event.code(),
-                    truncate_reason(&string_property(&event, "reason")),
-                    event.was_clean(),
-                ),
-            };
+            // A close this adapter started for a refused message (1009, 1003) went on the wire
+            // as 1000, and the browser reports that: the core reports the refusal instead
+            // (`Connection::handle_transport_closed`).
+            let (code, reason, clean) = (
+                event.code(),
+                truncate_reason(&string_property(&event, "reason")),
+                event.was_clean(),
+            );
             let lost = Lost {
                 unconfirmed: Vec::new(),
                 unsent,
