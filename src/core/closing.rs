@@ -23,7 +23,7 @@ struct Wait {
     conn_id: u64,
     give_up_at: u64,
     outcome: Option<Outcome>,
-    /// The outcome is final ([`ClosingTransports::settle`]): what the transport reports of its
+    /// The outcome is final (`settled` in [`ClosingTransports::ending`]): what the transport reports of its
     /// end later does not replace it.
     settled: bool,
 }
@@ -46,19 +46,18 @@ impl ClosingTransports {
 
     /// Transport `conn_id` announced that it is ending with `outcome`; it is given up on at
     /// `give_up_at` (or at its earlier deadline, if it was already asked to close).
-    /// A settled outcome stays.
-    pub(crate) fn ending(&mut self, conn_id: u64, give_up_at: u64, outcome: Outcome) {
+    /// `settled`: the outcome is final (the server's close frame, or this client's refusal of a
+    /// message). Nothing replaces a settled outcome, not even a later settled one.
+    pub(crate) fn ending(
+        &mut self,
+        conn_id: u64,
+        give_up_at: u64,
+        outcome: Outcome,
+        settled: bool,
+    ) {
         if let Some(wait) = self.wait(conn_id, give_up_at).filter(|w| !w.settled) {
             wait.outcome = Some(outcome);
-        }
-    }
-
-    /// [`ClosingTransports::ending`], with an outcome that is final: the server's close frame, or
-    /// this client's refusal of a message. The first settled outcome stays.
-    pub(crate) fn settle(&mut self, conn_id: u64, give_up_at: u64, outcome: Outcome) {
-        if let Some(wait) = self.wait(conn_id, give_up_at).filter(|w| !w.settled) {
-            wait.outcome = Some(outcome);
-            wait.settled = true;
+            wait.settled = settled;
         }
     }
 
@@ -87,7 +86,7 @@ impl ClosingTransports {
         self.waits.iter().any(|w| w.conn_id == conn_id)
     }
 
-    /// The final outcome transport `conn_id` settled on ([`ClosingTransports::settle`]), while
+    /// The final outcome transport `conn_id` settled on ([`ClosingTransports::ending`]), while
     /// it is still waited for.
     pub(crate) fn settled(&self, conn_id: u64) -> Option<&Outcome> {
         self.waits
@@ -165,13 +164,13 @@ mod tests {
     fn an_ending_transport_given_up_on_keeps_its_outcome_once() {
         let mut closing = ClosingTransports::default();
         closing.asked(4, 1_000);
-        closing.ending(4, 5_000, (4001, "bye".into(), true));
+        closing.ending(4, 5_000, (4001, "bye".into(), true), false);
         assert_eq!(
             closing.poll_timeout(),
             Some(1_000),
             "the earlier deadline holds"
         );
-        closing.ending(5, 2_000, (1006, "gone".into(), false));
+        closing.ending(5, 2_000, (1006, "gone".into(), false), false);
         assert_eq!(closing.take_due(1_000), Some(4));
         assert_eq!(closing.take_due(2_000), Some(5));
         assert_eq!(closing.take_outcome(5), Some((1006, "gone".into(), false)));
@@ -187,15 +186,15 @@ mod tests {
     #[test]
     fn a_settled_outcome_is_not_replaced() {
         let mut closing = ClosingTransports::default();
-        closing.ending(3, 1_000, (1006, "stream ended".into(), false));
+        closing.ending(3, 1_000, (1006, "stream ended".into(), false), false);
         assert_eq!(
             closing.settled(3),
             None,
             "an announced outcome is not final"
         );
-        closing.settle(3, 1_000, (1009, "message too big".into(), false));
-        closing.settle(3, 1_000, (4321, "a later close frame".into(), true));
-        closing.ending(3, 1_000, (1006, "the stream ended".into(), false));
+        closing.ending(3, 1_000, (1009, "message too big".into(), false), true);
+        closing.ending(3, 1_000, (4321, "a later close frame".into(), true), true);
+        closing.ending(3, 1_000, (1006, "the stream ended".into(), false), false);
         let refusal = Some((1009, "message too big".into(), false));
         assert_eq!(closing.settled(3), refusal.as_ref());
         assert_eq!(closing.announced(3), refusal.as_ref());
@@ -207,7 +206,7 @@ mod tests {
     fn clear_forgets_every_wait() {
         let mut closing = ClosingTransports::default();
         closing.asked(7, 100);
-        closing.ending(8, 100, (1000, String::new(), true));
+        closing.ending(8, 100, (1000, String::new(), true), false);
         assert_eq!(closing.take_due(100), Some(7));
         closing.clear();
         assert_eq!(closing.take_due(1_000), None);

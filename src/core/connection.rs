@@ -979,18 +979,14 @@ impl Connection {
     }
 
     /// Transport `conn_id` is ending with `outcome`, final when `settled` (a close frame, a
-    /// refusal: see [`ClosingTransports::settle`]) or until its adapter reports its end.
+    /// refusal: see [`ClosingTransports::ending`]) or until its adapter reports its end.
     fn announce(&mut self, now: u64, conn_id: u64, outcome: Outcome, settled: bool) {
         if self.state == State::Closed {
             // Every transport was dropped at the final close; a late report changes nothing.
             return;
         }
         let give_up_at = now.saturating_add(self.config.close_timeout_ms);
-        if settled {
-            self.closing.settle(conn_id, give_up_at, outcome);
-        } else {
-            self.closing.ending(conn_id, give_up_at, outcome);
-        }
+        self.closing.ending(conn_id, give_up_at, outcome, settled);
         if conn_id == self.conn_id {
             // The link is going: no heartbeat may time it out meanwhile (its outcome, perhaps
             // a server's goodbye, must not become a 4000), and new messages wait in the queue.
