@@ -52,7 +52,7 @@ bash scripts/check-types.sh
 step "building examples/rust-chat (the Rust API alone, serde feature); served at /rust-chat/"
 bash scripts/build-rust-example.sh
 
-step "page tests (puppeteer, Firefox and Chromium): the demo, the guide's server, the transport × behaviour matrix"
+step "page tests (puppeteer, Firefox and Chromium): the demo, the guide's server, the JS API (tests/page/js-*), the transport × behaviour matrix"
 # One file at a time: the matrix injects server-wide faults (drop, black hole, disabled transports).
 UNIVERSAL_SOCKET_TEST_SERVER="$SERVER_HTTP" node --test --test-concurrency=1 tests/page/*.test.mjs
 

@@ -101,14 +101,3 @@ pub async fn with_timeout<T>(ms: u32, future: impl std::future::Future<Output = 
         _ = deadline => None,
     }
 }
-
-/// `await socket.close(1000)` on the JS class, as a user writes it.
-pub async fn close_js(socket: &universal_socket::web::js_socket::UniversalSocket) {
-    let closing = socket.close(
-        wasm_bindgen::JsValue::from(1000),
-        wasm_bindgen::JsValue::UNDEFINED,
-    );
-    wasm_bindgen_futures::JsFuture::from(closing)
-        .await
-        .expect("close() resolves");
-}
