@@ -41,7 +41,7 @@ build() {
   wasm-opt "${flags[@]}" "$dir/universal_socket_bg.wasm" -o "$dir/universal_socket_bg.wasm"
   node scripts/short-wasm-names.mjs "$dir" >/dev/null
   rm -rf "$dir/snippets"
-  cp bench/shell-probe/shell.js bench/shell-probe/full.js "$dir/"
+  cp bench/shell-probe/*.js "$dir/"
   esbuild "$dir/universal_socket.js" --minify --format=esm --outfile="$dir/glue.min.js" --log-level=warning
   esbuild "$dir/shell.js" --bundle --minify --format=esm --outfile="$dir/shell.min.js" --log-level=warning \
     --external:./universal_socket.js

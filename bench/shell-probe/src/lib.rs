@@ -10,8 +10,9 @@
 //! synchronously) and queues events, which it dispatches after the call returns, so that a
 //! listener may call back into the core.
 //!
-//! Never shipped, never tested: bench/shell-probe.sh builds it to measure bytes, and
-//! bench/speed-ablation.mjs's `shell` client to measure speed.
+//! Never shipped: bench/shell-probe.sh builds it to measure bytes,
+//! bench/shell-probe-page-tests.sh runs the package's page tests against it, and
+//! bench/speed-ablation.mjs's `shell` client measures its speed.
 
 #![no_std]
 extern crate alloc as std;
@@ -153,9 +154,9 @@ fn millis(n: f64) -> u64 {
 
 #[wasm_bindgen]
 impl Core {
-    /// The shell read and checked the options (`shell.js`, `OPTIONS`); `n` holds every number
-    /// in the order of the last column of `shell.js`'s option tables (−1: the option is off, or
-    /// "forever"; an object's on/off flag is 1 or −1).
+    /// The shell read and checked the options (`options.js`); `n` holds every number by its
+    /// slot, the third column of `options.js`'s tables (−1: the option is off, or "forever"; a
+    /// section's on/off flag is 1 or −1; `DEFAULTS` there for what is not given).
     #[wasm_bindgen(constructor)]
     #[allow(clippy::too_many_arguments)]
     pub fn new(
@@ -184,6 +185,9 @@ impl Core {
         };
         let at = |i: usize| n.get(i).copied().unwrap_or(-1.0);
         let ms = |i: usize| millis(at(i));
+        // Counts and sizes of 2^32 and more mean no practical limit: clamped (`as usize` would
+        // wrap 2^32 to 0 on wasm32).
+        let size = |i: usize| usize::try_from(ms(i)).unwrap_or(usize::MAX);
         let on = |i: usize| at(i) >= 0.0;
         let mut config = ConnectionConfig {
             transports: kinds(transports),
@@ -192,8 +196,8 @@ impl Core {
                 enabled: on(6),
                 ack_delay_ms: ms(7),
                 hello_timeout_ms: ms(8).max(1),
-                max_messages: ms(9) as usize,
-                max_bytes: ms(10) as usize,
+                max_messages: size(9),
+                max_bytes: size(10),
                 ..SessionConfig::default()
             },
             heartbeat: on(11).then(|| HeartbeatConfig {
@@ -203,20 +207,20 @@ impl Core {
                 pong,
             }),
             batch: on(14).then(|| BatchConfig {
-                max_messages: ms(15) as usize,
+                max_messages: size(15),
                 flush_interval_ms: ms(16),
-                max_bytes: ms(17) as usize,
+                max_bytes: size(17),
             }),
             queue: QueueConfig {
-                max_messages: ms(18) as usize,
-                max_bytes: ms(19) as usize,
+                max_messages: size(18),
+                max_bytes: size(19),
                 overflow: if at(20) > 0.0 {
                     OverflowPolicy::DropOldest
                 } else {
                     OverflowPolicy::Reject
                 },
             },
-            max_message_size: ms(21) as usize,
+            max_message_size: size(21),
             upgrade_after_ms: on(23).then_some(ms(23)),
             ..ConnectionConfig::default()
         };
@@ -226,7 +230,7 @@ impl Core {
             max_ms: ms(2),
             // `reconnect: false` (flag 24): no attempt at all.
             max_attempts: if on(24) {
-                on(3).then_some(ms(3) as u32)
+                on(3).then_some(u32::try_from(ms(3)).unwrap_or(u32::MAX))
             } else {
                 Some(0)
             },
@@ -258,8 +262,14 @@ impl Core {
         self.token = Some(token);
     }
 
-    /// A token `getToken()` gave (the shell adds it to that link's URL): kept out of texts; the
-    /// last 8 are kept.
+    /// The wall clock's offset from `performance.now()` (`Date.now() - performance.now()`), for
+    /// batch timestamps (epoch milliseconds); the shell refreshes it with each batched send.
+    pub fn wall(&mut self, offset: f64) {
+        self.conn.set_wall_clock_offset(offset as i64);
+    }
+
+    /// A token `getToken()` gave (the shell adds it to that link's URL): kept out of texts, as
+    /// given and percent-encoded; the last 16 such forms are kept (8 tokens).
     pub fn remember(&mut self, token: String) {
         for form in [endpoints::percent_encode(&token), token] {
             if !form.is_empty() && !self.secrets.contains(&form) {
@@ -271,10 +281,31 @@ impl Core {
         }
     }
 
-    pub fn connect(&mut self, now: f64) -> Result<(), JsValue> {
+    /// What `connect()` does: 1 on an open socket (resolved at once); 0 when it waits for the
+    /// next open (joining a connect or reconnect under way, or starting one now). A connect that
+    /// cannot start (closing) throws.
+    pub fn connect(&mut self, now: f64) -> Result<u8, JsValue> {
+        if let Some(open) = self.conn.connect_joins() {
+            return Ok(open.into());
+        }
         let r = self.conn.handle_connect(now as u64);
         self.pump();
-        r.map_err(|e| JsValue::from_str(&e.message()))
+        r.map(|()| 0).map_err(|e| JsValue::from_str(&e.message()))
+    }
+
+    /// WebTransport link `id`'s stream ended. Without a close frame on it, the link has ended
+    /// with this outcome but is still finishing (the session's `closed` says how it ended):
+    /// answers true. After a close frame (or a frame the decoder refused), whose outcome the core
+    /// has, answers false: the shell ends the link now.
+    #[cfg(feature = "full")]
+    pub fn ending(&mut self, now: f64, id: f64, code: u16, reason: String) -> bool {
+        if !self.decoders.iter().any(|(c, _)| *c == id as u64) {
+            return false;
+        }
+        self.conn
+            .handle_transport_ending(now as u64, id as u64, code, reason, false);
+        self.pump();
+        true
     }
 
     pub fn opened(&mut self, now: f64, id: f64) {
@@ -373,6 +404,18 @@ impl Core {
         r.err().map(|e| e.message())
     }
 
+    /// At the final close, what classic WebSocket link `id` sent that the browser has not
+    /// written (its last `buffered` bytes) goes back to the core: the application gets it,
+    /// unless a session reports what the server has not acknowledged itself.
+    #[wasm_bindgen(js_name = handTail)]
+    pub fn hand_tail(&mut self, now: f64, id: f64, buffered: f64) {
+        let held = self.take_tail(id as u64, buffered as usize);
+        if !held.is_empty() {
+            self.conn.handle_unconfirmed(now as u64, id as u64, held);
+        }
+        self.pump();
+    }
+
     /// A message link `id` sent that the server may not have had (an HTTP upstream POST or a
     /// stream write that failed): text, or bytes when `text` is undefined. `sent`: it may have arrived.
     pub fn lost(&mut self, now: f64, id: f64, text: Option<String>, bytes: Vec<u8>, sent: bool) {
@@ -460,10 +503,8 @@ impl Core {
         if len <= self.conn.max_transport_message() {
             return false;
         }
-        let mut reason = "the server sent a message of ".to_owned();
-        crate::core::text::push_decimal(&mut reason, len as u64);
-        reason.push_str(" bytes, over maxMessageBytes");
-        self.refuse(now, id, 1009, reason);
+        // The package's reason for every such close (src/web/transport/event_rules.rs).
+        self.refuse(now, id, 1009, "message too big".into());
         true
     }
 
@@ -603,7 +644,11 @@ impl Core {
                 JsValue::from(t)
             };
             match event {
-                Event::Open { kind } => self.shell.out(E_OPEN, 0.0, &s(kind.as_str()), &none),
+                // The link now in use (its id): the shell takes its protocol and extensions.
+                Event::Open { kind } => {
+                    let id = self.conn.conn_id() as f64;
+                    self.shell.out(E_OPEN, id, &s(kind.as_str()), &none)
+                }
                 Event::Message(Payload::Text(text)) if self.is_handed(&text) => {
                     self.shell.out(E_SAME, 0.0, &none, &none)
                 }
@@ -625,14 +670,16 @@ impl Core {
                     &none,
                 ),
                 Event::Reconnected { kind } => {
-                    self.shell.out(E_RECONNECTED, 0.0, &s(kind.as_str()), &none)
+                    let id = self.conn.conn_id() as f64;
+                    self.shell.out(E_RECONNECTED, id, &s(kind.as_str()), &none)
                 }
                 Event::Fallback { from, to, reason } => {
                     let reason = self.redacted(reason);
                     self.shell.out(E_FALLBACK, 0.0, &pair(from, to), &reason)
                 }
                 Event::Upgraded { from, to } => {
-                    self.shell.out(E_UPGRADE, 0.0, &pair(from, to), &none)
+                    let id = self.conn.conn_id() as f64;
+                    self.shell.out(E_UPGRADE, id, &pair(from, to), &none)
                 }
                 Event::MaxReconnectAttemptsReached => self.shell.out(E_MAX, 0.0, &none, &none),
                 Event::SessionLost { reason } => {
@@ -642,12 +689,19 @@ impl Core {
                     self.shell.out(E_OVERFLOW, dropped as f64, &none, &none)
                 }
                 Event::ConnectFailed { tried } => {
-                    let mut why = String::new();
-                    for (kind, reason) in tried {
+                    // The package's words (src/web/driver.rs).
+                    let mut why = String::from(if tried.is_empty() {
+                        "connect failed: no configured transport is supported by this browser and build"
+                    } else {
+                        "connect failed, every transport tried: "
+                    });
+                    for (i, (kind, reason)) in tried.iter().enumerate() {
+                        if i > 0 {
+                            why.push_str("; ");
+                        }
                         why.push_str(kind.as_str());
                         why.push_str(": ");
-                        why.push_str(&reason);
-                        why.push_str("; ");
+                        why.push_str(reason);
                     }
                     let why = self.redacted(why);
                     self.shell.out(E_CONNECT_FAILED, 0.0, &why, &none)
@@ -719,7 +773,15 @@ impl Core {
                     break;
                 }
                 Err(e) => {
-                    self.refuse_link(now, conn_id, e.close_code(), e.message());
+                    // A frame over the limit is refused in the package's words for every
+                    // transport (its limit here includes the session header, not the option's).
+                    let code = e.close_code();
+                    let reason = if code == 1009 {
+                        "message too big".into()
+                    } else {
+                        e.message()
+                    };
+                    self.refuse_link(now, conn_id, code, reason);
                     self.decoders.swap_remove(at);
                     break;
                 }
