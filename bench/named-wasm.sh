@@ -14,9 +14,9 @@ source scripts/npm-build-env.sh
 pinned=$(sed -n '/^name = "wasm-bindgen"$/{n;s/^version = "\(.*\)"$/\1/p;}' Cargo.lock)
 have=$(wasm-bindgen --version | awk '{print $2}')
 [ "$pinned" = "$have" ] || { echo "named-wasm.sh: wasm-bindgen $have on PATH, Cargo.lock pins $pinned" >&2; exit 1; }
-# The flags of [package.metadata.wasm-pack.profile.release] in Cargo.toml, plus -g (keep names).
+# The flags of [package.metadata.wasm-pack.profile.release] in wasm/Cargo.toml, plus -g (keep names).
 mapfile -t flags < <(node -e '
-  const toml = require("fs").readFileSync("Cargo.toml", "utf8");
+  const toml = require("fs").readFileSync("wasm/Cargo.toml", "utf8");
   const list = /\[package\.metadata\.wasm-pack\.profile\.release\][^[]*?wasm-opt = \[([^\]]*)\]/s.exec(toml)[1];
   for (const m of list.matchAll(/"([^"]+)"/g)) console.log(m[1]);')
 # The two builds' features, in build-pkg.sh's order: the full build (pkg/), then the WebSocket-only
@@ -26,8 +26,8 @@ mapfile -t builds < <(sed -n 's/.*--features \(npm-package[^ ]*\).*/\1/p' script
 rm -rf target/profile
 for i in 0 1; do
   name=$([ "$i" = 0 ] && echo named || echo named-websocket)
-  cargo build --quiet --release --target wasm32-unknown-unknown --no-default-features --features "${builds[$i]}"
-  wasm-bindgen --target web --out-dir "target/profile/$name" "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/universal_socket.wasm"
+  cargo build --quiet --release --target wasm32-unknown-unknown -p universal-socket-wasm --no-default-features --features "${builds[$i]}"
+  wasm-bindgen --target web --out-dir "target/profile/$name" --out-name universal_socket "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/universal_socket_wasm.wasm"
   wasm-opt "${flags[@]}" -g "target/profile/$name/universal_socket_bg.wasm" -o "target/profile/$name.wasm"
   echo "target/profile/$name.wasm"
 done

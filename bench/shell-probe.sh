@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Measures the design issue 9's README names for a 30 KB WebSocket build but had not measured: a
 # class written in JS (bench/shell-probe/shell.js) over the SDK's own core in wasm with a few
-# exports (bench/shell-probe/src/lib.rs compiles src/core, src/endpoints.rs and src/redact.rs
-# as they are). It builds the probe with the npm package's settings (scripts/npm-build-env.sh,
+# exports (src/js_core.rs: the crate built with its `js-core` feature). It builds the probe with the npm package's settings (scripts/npm-build-env.sh,
 # the same wasm-opt flags, scripts/short-wasm-names.mjs, esbuild --minify) and prints its gzipped
 # bytes next to the package's WebSocket-only build (pkg/websocket, from scripts/build-pkg.sh),
 # counted the same way as scripts/check-size-budget.mjs counts (node's zlib, level 9).
@@ -24,20 +23,22 @@ root=$PWD
 export PATH="$root/node_modules/.bin:$PATH"
 export CARGO_TARGET_DIR="$root/target/shell-probe"
 source scripts/npm-build-env.sh
-# wasm-opt with the package's flags, read from Cargo.toml (wasm-pack passes them there).
+# wasm-opt with the package's flags, read from wasm/Cargo.toml (wasm-pack passes them there).
 mapfile -t flags < <(node -e '
-  const toml = require("fs").readFileSync("Cargo.toml", "utf8");
+  const toml = require("fs").readFileSync("wasm/Cargo.toml", "utf8");
   const list = toml.split("[package.metadata.wasm-pack.profile.release]")[1].match(/wasm-opt = \[([^\]]*)\]/)[1];
   for (const flag of list.match(/"[^"]*"/g)) console.log(JSON.parse(flag));')
 # One wasm per build, as the package has (cargo features): `dir` gets the wasm, the glue and
 # the shell's modules; `entry` (shell.js or full.js) bundled with the glue is bundle.js.
 build() {
   local dir=$1 features=$2 entry=$3
-  cargo build --quiet --release --target wasm32-unknown-unknown --manifest-path bench/shell-probe/Cargo.toml \
-    --no-default-features --features "$features"
+  # A `cdylib` alone (`cargo rustc`): built as the crate's `cdylib` + `rlib` the wasm keeps the
+  # rlib's public functions, about 4 KB gzipped more (wasm/Cargo.toml).
+  cargo rustc --quiet --release --target wasm32-unknown-unknown -p universal-socket --lib --crate-type cdylib \
+    --no-default-features --features "js-core,small-allocator$features"
   rm -rf "$dir" && mkdir -p "$dir" && touch "$dir/.shell-probe"
   wasm-bindgen --target web --out-dir "$dir" --out-name universal_socket \
-    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/shell_probe.wasm"
+    "$CARGO_TARGET_DIR/wasm32-unknown-unknown/release/universal_socket.wasm"
   wasm-opt "${flags[@]}" "$dir/universal_socket_bg.wasm" -o "$dir/universal_socket_bg.wasm"
   node scripts/short-wasm-names.mjs "$dir" >/dev/null
   rm -rf "$dir/snippets"
@@ -47,7 +48,7 @@ build() {
     --external:./universal_socket.js
   esbuild "$dir/$entry" --bundle --minify --format=esm --outfile="$dir/bundle.js" --log-level=warning
 }
-build "$out" full full.js
+build "$out" ",webtransport,sse,long-polling" full.js
 build "$out/websocket" "" shell.js
 node --input-type=module - "$out" "$root/pkg" "$NPM_BUILD_CORE" <<'JS'
 import { gzipSync } from "node:zlib";

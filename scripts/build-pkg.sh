@@ -7,12 +7,13 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
 # The compiler settings of both builds (core and alloc rebuilt without panic messages).
 source scripts/npm-build-env.sh
-wasm-pack --quiet build --release --target web --out-dir pkg --out-name universal_socket \
+# The crate `wasm/`: universal-socket as a cdylib of its own (why: wasm/Cargo.toml).
+wasm-pack --quiet build wasm --release --target web --out-dir ../pkg --out-name universal_socket \
   --no-default-features --features npm-package,webtransport,websocket-stream,sse,long-polling,small-allocator >&2
 # The WebSocket-only build (classic WebSocket + WebSocketStream; cargo features, see Cargo.toml),
 # shipped in the same package as the subpath `universal-socket/websocket`.
 rm -rf target/pkg-websocket
-wasm-pack --quiet build --release --target web --out-dir target/pkg-websocket --out-name universal_socket \
+wasm-pack --quiet build wasm --release --target web --out-dir ../target/pkg-websocket --out-name universal_socket \
   --no-default-features --features npm-package,websocket-stream,small-allocator >&2
 rm -rf pkg/websocket && mkdir -p pkg/websocket
 cp target/pkg-websocket/universal_socket.js target/pkg-websocket/universal_socket_bg.wasm \

@@ -10,6 +10,9 @@ const required = ["name", "version", "description", "license", "repository", "ma
 const missing = required.filter((key) => !(key in pkg));
 if (missing.length) throw new Error(`pkg/package.json from wasm-pack lacks ${missing.join(", ")}`);
 
+// wasm-pack names the package after the crate it builds, `wasm/` (universal-socket-wasm: see
+// wasm/Cargo.toml); users install it as universal-socket.
+pkg.name = "universal-socket";
 pkg.keywords = ["websocket", "webtransport", "sse", "eventsource", "long-polling", "realtime",
   "reconnect", "wasm", "rust"];
 pkg.exports = {

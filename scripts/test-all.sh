@@ -26,6 +26,10 @@ cargo clippy -p universal-socket --all-targets --target wasm32-unknown-unknown -
 # (universal-socket/websocket).
 cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features npm-package,webtransport,websocket-stream,sse,long-polling,small-allocator -q -- -D warnings
 cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features npm-package,websocket-stream,small-allocator -q -- -D warnings
+# The wasm of issue 9's redesign, the class written in JS (src/js_core.rs, feature `js-core`;
+# bench/shell-probe.sh builds it): full and WebSocket-only.
+cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features js-core,small-allocator,webtransport,sse,long-polling -q -- -D warnings
+cargo clippy -p universal-socket --lib --target wasm32-unknown-unknown --no-default-features --features js-core,small-allocator -q -- -D warnings
 # With the Rust example, which turns on the `serde` feature (send_json, Payload::json).
 cargo clippy -p universal-socket -p rust-chat --all-targets --target wasm32-unknown-unknown -q -- -D warnings
 

@@ -73,7 +73,11 @@ extern crate alloc as std;
 #[cfg(not(feature = "std"))]
 mod no_std_support;
 
-#[cfg(all(not(feature = "std"), not(feature = "npm-package")))]
+#[cfg(all(
+    not(feature = "std"),
+    not(feature = "npm-package"),
+    not(feature = "js-core")
+))]
 compile_error!(
     "universal-socket needs its `std` feature in a Rust app: to leave transports out, write \
      `default-features = false, features = [\"std\", \"websocket-stream\"]` (only the npm \
@@ -83,6 +87,11 @@ compile_error!(
 compile_error!(
     "`npm-package` is the npm package's no_std build: build it with --no-default-features \
      (without `std`)"
+);
+#[cfg(all(feature = "js-core", any(feature = "std", feature = "npm-package")))]
+compile_error!(
+    "`js-core` is the no_std build of the class written in JS: build it with \
+     --no-default-features, without `std` or `npm-package`"
 );
 
 /// What std's prelude has and `core`'s lacks, for the `no_std` build (src/prelude.rs).
@@ -97,5 +106,18 @@ pub mod core;
 pub mod endpoints;
 pub mod option_rules;
 pub mod redact;
-#[cfg(target_arch = "wasm32")]
+#[cfg(all(target_arch = "wasm32", not(feature = "js-core")))]
 pub mod web;
+/// The class written in JS has its own adapters and listeners: of `web`, its build needs only
+/// the binding `endpoints` reads browser URLs with.
+#[cfg(all(target_arch = "wasm32", feature = "js-core"))]
+mod web {
+    pub mod bindings {
+        // `set_property` is the JS class's in Rust, unused here.
+        #[allow(dead_code)]
+        pub mod property;
+    }
+}
+/// The wasm exports of the class written in JS (`bench/shell-probe/`): the core behind one class.
+#[cfg(all(target_arch = "wasm32", feature = "js-core"))]
+mod js_core;

@@ -15,7 +15,10 @@
 //! stays for the `npm-package` builds without those settings (`npm test`'s clippy runs, a plain
 //! `cargo build --features npm-package`), where a `no_std` crate needs one.
 
-#[cfg(all(target_arch = "wasm32", feature = "npm-package"))]
+#[cfg(all(
+    target_arch = "wasm32",
+    any(feature = "npm-package", feature = "js-core")
+))]
 #[panic_handler]
 fn stop(_: &core::panic::PanicInfo) -> ! {
     core::arch::wasm32::unreachable()
@@ -28,9 +31,9 @@ compile_error!("the npm package's no_std build assumes single-threaded wasm");
 // `no_std` has no default allocator: the npm builds use the crate's own.
 #[cfg(all(
     target_arch = "wasm32",
-    feature = "npm-package",
+    any(feature = "npm-package", feature = "js-core"),
     not(feature = "small-allocator")
 ))]
 compile_error!(
-    "`npm-package` needs `small-allocator` (a no_std wasm build needs a global allocator)"
+    "`npm-package` and `js-core` need `small-allocator` (a no_std wasm build needs a global allocator)"
 );

@@ -1,5 +1,5 @@
 // The JS half of the shell probe (bench/shell-probe.sh): `UniversalSocket` written in JS, as the
-// peers' classes are, over the SDK's core in wasm (src/lib.rs: `Core`). The JS side owns what
+// peers' classes are, over the SDK's core in wasm (src/js_core.rs: `Core`). The JS side owns what
 // talks to the browser: the options (options.js), the arguments (arguments.js), listeners
 // (listeners.js), the WebSocket and WebSocketStream, the timer, Blob reads and event objects.
 // The core owns the policy: reconnection and backoff, the send queue, sessions, batching, the

@@ -1,77 +1,28 @@
-//! The wasm half of the shell probe: the SDK's own sans-IO core (`src/core`), its URL derivation
-//! (`src/endpoints.rs`), token redaction and the binary codec, compiled from the SDK's sources
-//! (`#[path]`), behind one class with a few exports. Everything else (the WebSocket, timers,
-//! listeners, event objects, options) is JS: `../shell.js`.
+//! The wasm half of the class written in JS (`bench/shell-probe/shell.js`, `full.js`): the
+//! sans-IO core (`src/core`), URL derivation (`src/endpoints.rs`), token redaction and the binary
+//! codec behind one class with a few exports. Everything else (the WebSocket, timers, listeners,
+//! event objects, options) is JS. Built with the `js-core` feature, without `std` (as the npm
+//! package's build): today by bench/shell-probe.sh; the npm package's entry once it moves to
+//! this design (issue 9).
 //!
 //! The core is driven exactly as `src/web/driver.rs` drives it: every input is a `handle_*`
 //! call with the time, then the actions and events it produced are handed to the shell, through
 //! one imported method (`shell.o(kind, id, a, b)`), and the next deadline with them. The shell
-//! carries out actions at once (opening, writing and closing a WebSocket never calls back
-//! synchronously) and queues events, which it dispatches after the call returns, so that a
-//! listener may call back into the core.
-//!
-//! Never shipped: bench/shell-probe.sh builds it to measure bytes,
-//! bench/shell-probe-page-tests.sh runs the package's page tests against it, and
-//! bench/speed-ablation.mjs's `shell` client measures its speed.
-
-#![no_std]
-extern crate alloc as std;
-
-/// The SDK's `crate::prelude`, which the modules compiled here by `#[path]` import.
-#[path = "../../../src/prelude.rs"]
-mod prelude;
-
-#[allow(dead_code, missing_docs)]
-#[path = "../../../src/allocator/mod.rs"]
-mod allocator;
-#[allow(dead_code, missing_docs)]
-#[path = "../../../src/core/mod.rs"]
-pub mod core;
-/// `src/endpoints.rs` through a directory module, so that its own `mod browser` resolves to
-/// `src/endpoints/browser.rs`.
-#[path = "../../../src"]
-mod sdk {
-    #[allow(dead_code, missing_docs)]
-    pub mod endpoints;
-}
-pub use sdk::endpoints;
-#[allow(dead_code, missing_docs)]
-#[path = "../../../src/redact.rs"]
-pub mod redact;
-
-/// What `src/endpoints/browser.rs` reads through the SDK's bindings.
-mod web {
-    pub mod bindings {
-        pub mod property {
-            use crate::prelude::*;
-            use wasm_bindgen::prelude::*;
-            #[wasm_bindgen(
-                inline_js = "export function stringProperty(o,k){const v=o[k];return typeof v==\"string\"?v:\"\"}"
-            )]
-            extern "C" {
-                #[wasm_bindgen(js_name = stringProperty)]
-                pub fn string_property(object: &JsValue, key: &str) -> String;
-            }
-        }
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-#[panic_handler]
-fn stop(_: &::core::panic::PanicInfo) -> ! {
-    ::core::arch::wasm32::unreachable()
-}
+//! carries out actions at once and queues events, which it dispatches after the call returns, so
+//! that a listener may call back into the core; a report that arrives during a call (an adapter
+//! that calls back synchronously) waits in the shell until the call returns.
 
 use crate::core::connection::{Action, Event};
-#[cfg(feature = "full")]
+#[cfg(feature = "webtransport")]
 use crate::core::frame::{Frame, FrameDecoder};
 use crate::core::sent_tail::SentTail;
 use crate::core::{
     BackoffConfig, BatchConfig, Connection, ConnectionConfig, HeartbeatConfig, OverflowPolicy,
     Payload, QueueConfig, SessionConfig, TimerChange, TransportKind,
 };
-use crate::endpoints::{with_token, Endpoints};
+use crate::endpoints::{self, with_token, Endpoints};
 use crate::prelude::*;
+use crate::redact;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -140,7 +91,7 @@ pub struct Core {
     /// The WebTransport streams' frame decoders (PROTOCOL.md §2), by link: made when the link
     /// is opened, gone once a close frame or a bad frame ended the stream, or the link ended
     /// (later bytes are not read).
-    #[cfg(feature = "full")]
+    #[cfg(feature = "webtransport")]
     decoders: Vec<(u64, FrameDecoder)>,
 }
 
@@ -249,7 +200,7 @@ impl Core {
             armed: -1.0,
             handed: (0, 0),
             tails: Vec::new(),
-            #[cfg(feature = "full")]
+            #[cfg(feature = "webtransport")]
             decoders: Vec::new(),
         })
     }
@@ -297,7 +248,7 @@ impl Core {
     /// with this outcome but is still finishing (the session's `closed` says how it ended):
     /// answers true. After a close frame (or a frame the decoder refused), whose outcome the core
     /// has, answers false: the shell ends the link now.
-    #[cfg(feature = "full")]
+    #[cfg(feature = "webtransport")]
     pub fn ending(&mut self, now: f64, id: f64, code: u16, reason: String) -> bool {
         if !self.decoders.iter().any(|(c, _)| *c == id as u64) {
             return false;
@@ -315,7 +266,7 @@ impl Core {
 
     pub fn failed(&mut self, now: f64, id: f64, reason: String) {
         self.take_tail(id as u64, 0);
-        #[cfg(feature = "full")]
+        #[cfg(feature = "webtransport")]
         self.decoders.retain(|(c, _)| *c != id as u64);
         self.conn
             .handle_transport_failed(now as u64, id as u64, reason);
@@ -334,7 +285,7 @@ impl Core {
         buffered: f64,
     ) {
         let unsent = self.take_tail(id as u64, buffered as usize);
-        #[cfg(feature = "full")]
+        #[cfg(feature = "webtransport")]
         self.decoders.retain(|(c, _)| *c != id as u64);
         if !unsent.is_empty() {
             self.conn.handle_unsent(now as u64, id as u64, unsent);
@@ -576,7 +527,7 @@ impl Core {
                         if kind == TransportKind::WebSocket {
                             self.tails.push((conn_id, SentTail::default()));
                         }
-                        #[cfg(feature = "full")]
+                        #[cfg(feature = "webtransport")]
                         if kind == TransportKind::WebTransport {
                             let max = self.conn.max_transport_message();
                             self.decoders.push((conn_id, FrameDecoder::new(max)));
@@ -622,7 +573,7 @@ impl Core {
                             .out(CLOSE, conn_id as f64, &code.into(), &reason.as_str().into())
                     }
                     Action::AbandonTransport { conn_id } => {
-                        #[cfg(feature = "full")]
+                        #[cfg(feature = "webtransport")]
                         self.decoders.retain(|(c, _)| *c != conn_id);
                         self.shell.out(ABANDON, conn_id as f64, &none, &none)
                     }
@@ -742,9 +693,8 @@ impl Core {
     }
 }
 
-/// What only the full build's adapters report: WebTransport's stream bytes and datagrams, the
-/// HTTP transports' upstream (its backlog, messages it lost) and their servers' closes.
-#[cfg(feature = "full")]
+/// What only WebTransport's adapter reports and takes: its stream's bytes and datagrams.
+#[cfg(feature = "webtransport")]
 #[wasm_bindgen]
 impl Core {
     /// Bytes of link `id`'s WebTransport stream: its §2 frames, decoded here with the size
@@ -809,7 +759,13 @@ impl Core {
         self.conn.handle_datagram_unsent(now as u64, bytes);
         self.pump();
     }
+}
 
+/// What only SSE's and long polling's adapters report: the upstream's backlog and the server's
+/// closes.
+#[cfg(any(feature = "sse", feature = "long-polling"))]
+#[wasm_bindgen]
+impl Core {
     /// An HTTP link's upstream holds `bytes` not yet accepted by the server.
     pub fn buffered(&mut self, now: f64, id: f64, bytes: f64) {
         self.conn
