@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds target/profile/named.wasm and named-websocket.wasm: the npm builds' wasm (pkg/ and
-# pkg/websocket/, with the features and wasm-opt flags scripts/build-pkg.sh and Cargo.toml give
+# pkg/websocket/, with the features and wasm-opt flags scripts/build-pkg.sh and wasm/Cargo.toml give
 # them) with their name section kept, so that bench/profile.mjs can name the wasm frames of a CPU
 # profile and bench/size-profile.mjs can say where the bytes are (both check that the code is the
 # package's, byte for byte). Run it on the tree pkg/ was built from.

@@ -38,12 +38,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 # The standard library's source: the npm builds rebuild `core` and `alloc` (scripts/npm-build-env.sh).
 # Looked for where cargo looks (a toolchain not managed by rustup may have it already).
-# Without it (or with a rustc older than 1.92) the package is still built, 3.3 KB larger, and
+# Without it (or with a rustc older than 1.92) the package is still built, 0.3 KB larger, and
 # scripts/npm-build-env.sh says so at each build.
 if [ ! -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
   say "adding rustup component rust-src"
   rustup component add rust-src \
-    || say "WARNING: could not add the rust-src component; the npm builds will link the precompiled core (about 3.3 KB gzipped larger)"
+    || say "WARNING: could not add the rust-src component; the npm builds will link the precompiled core (about 0.3 KB gzipped larger)"
 fi
 
 # cargo_tool NAME VERSION-CHECK-COMMAND WANTED-VERSION [CRATE-VERSION]

@@ -3,7 +3,7 @@
 # and copies it under www/ for the demo page. `npm run build` runs it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# A current wasm-opt from the npm package `binaryen` (see Cargo.toml), ahead of Debian's old one.
+# A current wasm-opt from the npm package `binaryen` (see wasm/Cargo.toml), ahead of Debian's old one.
 export PATH="$PWD/node_modules/.bin:$PATH"
 # The compiler settings of both builds (core and alloc rebuilt without panic messages).
 source scripts/npm-build-env.sh

@@ -7,7 +7,7 @@
 //
 // Two budgets: "gzipBytes" for the package as scripts/build-pkg.sh normally builds it, with `core`
 // and `alloc` rebuilt without panic messages, and "gzipBytesPrecompiledCore" for the build a
-// machine without rustc's `rust-src` (or with a rustc older than 1.92) makes instead, about 3.3 KB
+// machine without rustc's `rust-src` (or with a rustc older than 1.92) makes instead, about 0.3 KB
 // larger (scripts/npm-build-env.sh). build-pkg.sh records which one it made.
 //
 // Usage: node scripts/check-size-budget.mjs            check pkg/ against the budget

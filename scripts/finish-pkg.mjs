@@ -10,9 +10,10 @@ const required = ["name", "version", "description", "license", "repository", "ma
 const missing = required.filter((key) => !(key in pkg));
 if (missing.length) throw new Error(`pkg/package.json from wasm-pack lacks ${missing.join(", ")}`);
 
-// wasm-pack names the package after the crate it builds, `wasm/` (universal-socket-wasm: see
-// wasm/Cargo.toml); users install it as universal-socket.
+// wasm-pack names and versions the package after the crate it builds, `wasm/`
+// (universal-socket-wasm: see wasm/Cargo.toml); users install universal-socket, at its version.
 pkg.name = "universal-socket";
+pkg.version = readFileSync(new URL("../Cargo.toml", import.meta.url), "utf8").match(/^version = "([^"]+)"/m)[1];
 pkg.keywords = ["websocket", "webtransport", "sse", "eventsource", "long-polling", "realtime",
   "reconnect", "wasm", "rust"];
 pkg.exports = {

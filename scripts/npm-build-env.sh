@@ -1,7 +1,7 @@
 # Sourced (not run) by scripts/build-pkg.sh and bench/named-wasm.sh, each a script of its own
 # (source it only from such a script: the settings below stay in the shell that sources it, and
 # would break a host `cargo test` run there). How the npm package's two wasm builds are compiled,
-# beyond their cargo features and the wasm-opt flags in Cargo.toml.
+# beyond their cargo features and the wasm-opt flags in wasm/Cargo.toml.
 #
 # Why: the npm builds are `no_std` and their panics already stop without a message
 # (src/no_std_support.rs), but the precompiled `core` and `alloc` still build one at every panic
@@ -9,7 +9,9 @@
 # the message texts, file names and `core::fmt` itself stayed in the wasm, unreachable. Rebuilding
 # `core` and `alloc` (`-Zbuild-std`) with panics that abort at once, no panic locations and no
 # `Debug` output removes them: 3.2 KB gzipped less for the WebSocket-only build and 3.3 KB for
-# the full one (measured 2026-11-27, rustc 1.95.0). A panic is what it was: the wasm traps with
+# the full one (measured 2026-11-27, rustc 1.95.0, the crate built as its own cdylib); since the
+# npm builds are the crate `wasm/` (fifteenth session), whose LTO removes most of that anyway,
+# 0.15 / 0.3 KB. A panic is what it was: the wasm traps with
 # `unreachable`.
 #
 # `{:?}` prints nothing in these builds. No message the SDK produces uses it (its texts are built
@@ -30,7 +32,7 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$npm_build_root/target}/npm"
 # $CARGO_TARGET_DIR/core-build for scripts/check-size-budget.mjs, which holds each kind to its own
 # budget. Without `rust-src` (a toolchain that rustup cannot add it to, a machine that cannot
 # reach rustup's server) or with a rustc older than 1.92, the package is still built, with the
-# precompiled `core`: 3.3 KB larger, and said so. UNIVERSAL_SOCKET_PRECOMPILED_CORE=1 asks for that build (to measure its budget).
+# precompiled `core`: about 0.3 KB larger, and said so. UNIVERSAL_SOCKET_PRECOMPILED_CORE=1 asks for that build (to measure its budget).
 npm_build_rustc_minor=$(rustc --version | sed -n 's/^rustc 1\.\([0-9]*\)\..*/\1/p')
 if [ -z "${UNIVERSAL_SOCKET_PRECOMPILED_CORE:-}" ] && [ "${npm_build_rustc_minor:-0}" -ge 92 ] \
   && [ -d "$(rustc --print sysroot)/lib/rustlib/src/rust/library/core" ]; then
@@ -47,6 +49,6 @@ else
   export NPM_BUILD_CORE=precompiled
   if [ -z "${UNIVERSAL_SOCKET_PRECOMPILED_CORE:-}" ]; then
     echo "[build] core and alloc are not rebuilt (this needs rustc 1.92 or later and its rust-src" \
-      "component), so the wasm keeps their panic messages: about 3.3 KB gzipped more" >&2
+      "component), so the wasm keeps their panic messages: about 0.3 KB gzipped more" >&2
   fi
 fi

@@ -49,8 +49,8 @@
 //!
 //! - `std` (on by default, and required in a Rust app; keep it when leaving transports out:
 //!   `default-features = false, features = ["std", "websocket-stream"]`): the Rust API's futures
-//!   and streams (`Socket::connect`, `close`, `send`, `events`). Only the npm package's build
-//!   goes without it (feature `npm-package`: `no_std`, with a panic handler of its own).
+//!   and streams (`Socket::connect`, `close`, `send`, `events`). Only the npm builds go without
+//!   it (features `npm-package` and `js-core`: `no_std`, with a panic handler of their own).
 //! - `serde` (off by default): typed JSON messages, as in gloo-net.
 //!   `Socket::send_json(&value)` sends any `T: Serialize` as a text message, and
 //!   `Payload::json::<T>()` decodes a received message into any `T: DeserializeOwned`. The npm
@@ -81,7 +81,8 @@ mod no_std_support;
 compile_error!(
     "universal-socket needs its `std` feature in a Rust app: to leave transports out, write \
      `default-features = false, features = [\"std\", \"websocket-stream\"]` (only the npm \
-     package's own build, feature `npm-package`, goes without it)"
+     builds, features `npm-package` and `js-core`, go without it; the crate `wasm/` needs one \
+     of them)"
 );
 #[cfg(all(feature = "std", feature = "npm-package"))]
 compile_error!(

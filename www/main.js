@@ -1,4 +1,4 @@
-// The demo page: loads the wasm package built by `wasm-pack build --target web` into www/pkg.
+// The demo page: loads the wasm package scripts/build-pkg.sh builds (wasm-pack, crate `wasm/`) into www/pkg.
 import init, { detectFeatures, UniversalSocket } from "./pkg/universal_socket.js";
 
 const $ = (id) => document.getElementById(id);
